@@ -1,0 +1,53 @@
+"""Classified errors.
+
+A :class:`KnownError` is a problem of the environment or of the user's input that the
+user can do something about (a printer is offline, the store file is locked, a phone
+number does not parse).  It carries a message written for a cashier or store IT and is
+shown in plain words.  Anything that is not a ``KnownError`` is a bug: it goes to the
+crash log with its traceback, because hiding it would hide the fix.
+"""
+
+from __future__ import annotations
+
+
+class KnownError(Exception):
+    """An error whose message is fit to show to the person at the register."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class InvalidInput(KnownError):
+    """A value typed or imported by a person was not acceptable.
+
+    ``field`` names the form field (or ``file:line``) so the UI can point at it.
+    """
+
+    def __init__(self, field: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
+class StoreError(KnownError):
+    """The local store cannot be opened or used (corrupt, locked, too new)."""
+
+
+class ConfigError(KnownError):
+    """The settings file is unreadable or holds a bad value."""
+
+
+class PrinterError(KnownError):
+    """Printing failed: no printer, printer offline, driver refused the job."""
+
+
+class SyncError(KnownError):
+    """The central database is unreachable or refused the connection."""
+
+
+class SecretStoreError(KnownError):
+    """No usable OS keyring, or the keyring is locked."""
