@@ -22,7 +22,7 @@ class KnownError(Exception):
         return f"{self.message} {self.hint}" if self.hint else self.message
 
 
-class InvalidInput(KnownError):
+class InvalidInputError(KnownError):
     """A value typed or imported by a person was not acceptable.
 
     ``field`` names the form field (or ``file:line``) so the UI can point at it.

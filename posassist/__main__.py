@@ -1,0 +1,5 @@
+"""``python -m posassist``."""
+
+from posassist.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Composition root: settings → store → services → window.
+
+Everything is wired here, once, so no module below reaches for globals. Start-up
+errors the user can act on (corrupt store, second instance, bad settings) are shown
+in plain words; anything else goes to the crash log with its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from posassist.config import Settings, load_settings
+from posassist.demo import DemoSpec, demo_data_dir, ensure_demo_store
+from posassist.errors import KnownError
+from posassist.services.context import StoreContext, open_context
+from posassist.services.customers import CustomerService
+from posassist.services.interactions import InteractionService
+from posassist.storage.database import Database, open_database
+
+log = logging.getLogger(__name__)
+CRASH_LOG = "crash.log"
+
+
+@dataclass
+class Backend:
+    """The non-Qt half of the app: what the CLI, the window and tests share."""
+
+    settings: Settings
+    db: Database
+    ctx: StoreContext
+    customers: CustomerService
+    interactions: InteractionService
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_backend(
+    data_dir: Path | None = None,
+    *,
+    demo: bool = False,
+    config_file: Path | None = None,
+    demo_spec: DemoSpec | None = None,
+) -> Backend:
+    settings = load_settings(data_dir=data_dir, config_file=config_file)
+    if demo and data_dir is None:
+        settings = _with_data_dir(settings, demo_data_dir(settings.data_dir))
+    db = open_database(settings.data_dir)
+    try:
+        if demo:
+            from datetime import date
+
+            ensure_demo_store(db, demo_spec or DemoSpec(), date.today())
+        ctx = open_context(db, settings)
+        return Backend(
+            settings=settings,
+            db=db,
+            ctx=ctx,
+            customers=CustomerService(ctx),
+            interactions=InteractionService(ctx),
+        )
+    except BaseException:
+        db.close()
+        raise
+
+
+def _with_data_dir(settings: Settings, data_dir: Path) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, data_dir=data_dir)
+
+
+def _install_crash_handler(data_dir: Path, show: Callable[[str], None]) -> None:
+    """Bugs go to the crash log and a short message; KnownErrors are shown as they are."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(exc, KnownError):
+            show(str(exc))
+            return
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        path = data_dir / CRASH_LOG
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{text}\n")
+        except OSError:
+            path = Path("(crash log not writable)")
+        log.error("unexpected error:\n%s", text)
+        show(f"Something went wrong inside posassist. Details were saved to {path}.")
+
+    sys.excepthook = hook
+
+
+def run_gui(
+    data_dir: Path | None,
+    *,
+    demo: bool,
+    smoke_test: bool,
+    config_file: Path | None = None,
+) -> int:
+    """Start the window; with ``smoke_test`` show it, let events run once, and exit 0."""
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("posassist")
+    app.setOrganizationName("posassist")
+    from posassist.ui.theme import apply_theme
+
+    apply_theme(app)  # type: ignore[arg-type]
+    try:
+        backend = open_backend(data_dir, demo=demo, config_file=config_file)
+    except KnownError as exc:
+        if smoke_test:
+            print(f"posassist: {exc}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "posassist cannot start", str(exc))
+        return 2
+
+    from posassist.ui.main_window import MainWindow, Services
+    from posassist.ui.workers import Worker
+
+    worker = Worker()
+    staff = "Demo staff" if demo else "Staff"
+    window = MainWindow(
+        Services(
+            customers=backend.customers,
+            interactions=backend.interactions,
+            store_label=backend.ctx.branch_name,
+            staff_label=staff,
+        ),
+        worker,
+        backend.ctx.tz,
+    )
+    _install_crash_handler(
+        backend.settings.data_dir, lambda text: QMessageBox.warning(window, "posassist", text)
+    )
+    window.show()
+    window.warm_up()
+    elapsed = time.perf_counter() - started
+    log.info("window shown after %.2f s", elapsed)
+    if smoke_test:
+        QTimer.singleShot(0, app.quit)
+        app.exec()
+        worker.wait_idle()
+        print(f"posassist smoke test ok: {backend.settings.data_dir} ({elapsed:.2f} s to window)")
+        backend.close()
+        return 0
+    code = app.exec()
+    worker.wait_idle()
+    backend.close()
+    return int(code)

@@ -1,0 +1,64 @@
+"""Command line: ``posassist [run options]`` opens the window; subcommands serve IT.
+
+Every command takes ``--data-dir``. A KnownError becomes a one-line message and exit
+code 2; a bug keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from posassist.errors import KnownError
+
+COMMANDS = ("run", "bench")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="folder of the store to use")
+    parser.add_argument("--config", type=Path, help="settings file (TOML)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posassist", description="A cashier's assistant beside the register."
+    )
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="open the register window (the default)")
+    _common(run)
+    run.add_argument("--demo", action="store_true", help="open a generated demo store")
+    run.add_argument("--smoke-test", action="store_true", help="start, show the window and exit 0")
+    bench = sub.add_parser("bench", help="measure lookups and start-up on a large store")
+    _common(bench)
+    bench.add_argument("--json", action="store_true", help="print JSON after the table")
+    bench.add_argument("--customers", type=int, default=100_000, help="size of the synthetic store")
+    bench.add_argument("--repeat", type=int, default=200, help="timed repetitions per row")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help"):
+        args_list.insert(0, "run")
+    args = build_parser().parse_args(args_list)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "bench":
+            from posassist.bench import run_bench
+
+            return run_bench(args)
+        from posassist.app import run_gui
+
+        return run_gui(
+            args.data_dir, demo=args.demo, smoke_test=args.smoke_test, config_file=args.config
+        )
+    except KnownError as exc:
+        print(f"posassist: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,434 @@
+"""A deterministic, believable store for the demo and the benchmark.
+
+The same seed and "today" always give the same store. The customer mix is chosen to
+exercise what posassist is for: weekly regulars who spend little, one-time big
+spenders, regulars who stopped coming, people who only ever came for help, and a
+long tail of occasional visitors. One scale parameter takes it from a 2,000-customer
+demo to the 100,000-customer / 1,000,000-interaction benchmark store.
+
+Rows are written with plain ``executemany`` on the DB-API connection: going through the
+ORM for a million rows would take minutes, and this is seed data (it creates no outbox
+rows: it was never a change made at a register).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from posassist.domain.identifiers import name_key
+
+FIRST = (
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Chris Karen Daniel Nancy Matthew Lisa Anthony "
+    "Betty Mark Sandra Paul Ashley Steven Emily Andrew Donna Joshua Michelle Kevin Amanda "
+    "Brian Melissa George Deborah Timothy Stephanie Ronald Laura Jason Rebecca Ryan Sharon "
+    "Zoë José Chloé Søren Łukasz Ana Björn Mehmet Priya Aisha Wei Yuki Oluwaseun Siobhan"
+).split()
+LAST = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
+    "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
+    "O'Brien Müller Nowak Kowalski Yılmaz Okafor Patel Chen Tanaka Dubois Rossi Svensson"
+).split()
+SPECIAL_NAMES = ("Ελένη Παπαδοπούλου", "Иван Петров", "李小龙", "Zoë 🌻 Hart", "محمد علي")
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Music": ("vinyl record", "CD album", "cassette", "turntable needle", "record sleeve"),
+    "Books": ("paperback novel", "cookbook", "travel guide", "comic book", "poetry collection"),
+    "Games": ("board game", "card game", "jigsaw puzzle", "dice set", "chess set"),
+    "Audio": ("bluetooth speaker", "headphones", "earbuds", "audio cable", "phono preamp"),
+    "Stationery": ("notebook", "fountain pen", "ink cartridge", "sketchbook", "planner"),
+    "Gifts": ("gift card", "greeting card", "candle", "mug", "tote bag"),
+}
+ADJECTIVES = (
+    "Classic Deluxe Compact Vintage Pocket Studio Premium Travel Family Collector's "
+    "Limited Everyday Retro Wireless Handmade Recycled Large Mini Special Essential"
+).split()
+STREETS = ("Main St", "Harbour Rd", "Elm Ave", "Market Sq", "Station Rd", "King St", "Mill Ln")
+AREA_CODES = ("212", "315", "347", "516", "518", "585", "607", "631", "646", "718", "845", "914")
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """How big a store to build."""
+
+    customers: int = 2_000
+    products: int = 300
+    vendors: int = 24
+    branches: int = 3
+    seed: int = 20_26
+    chain_name: str = "Corner & Co."
+    timezone: str = "America/New_York"
+
+    @classmethod
+    def bench(cls) -> DemoSpec:
+        return cls(customers=100_000, products=5_000, vendors=300, branches=5)
+
+
+@dataclass
+class DemoCounts:
+    customers: int = 0
+    interactions: int = 0
+    purchase_lines: int = 0
+    products: int = 0
+    vendors: int = 0
+    branches: int = 0
+
+
+def _hex() -> str:
+    return uuid.uuid4().hex
+
+
+def _ts(dt: datetime) -> str:
+    """SQLAlchemy's SQLite DateTime storage format, naive UTC."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class _Builder:
+    def __init__(self, conn: Connection, spec: DemoSpec, today: date) -> None:
+        self.raw = conn.connection.driver_connection
+        assert self.raw is not None
+        self.spec = spec
+        self.today = today
+        self.rng = random.Random(spec.seed)
+        uuid_rng = random.Random(spec.seed + 1)
+        self._uuid = lambda: uuid.UUID(int=uuid_rng.getrandbits(128), version=4).hex
+        self.tz = ZoneInfo(spec.timezone)
+        self.counts = DemoCounts()
+
+    def many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.raw.executemany(sql, rows)
+
+    # -------------------------------------------------------------- reference
+    def branches(self) -> list[tuple[str, str, str]]:
+        names = ("Downtown", "Riverside", "Northgate", "Harbour", "Westfield", "Old Town")
+        out = []
+        for i in range(self.spec.branches):
+            bid = self._uuid()
+            name = f"{self.spec.chain_name} {names[i % len(names)]}"
+            phone = f"+1 (212) 555-01{i:02d}"
+            out.append((bid, f"B{i + 1:02d}", name))
+            self.many(
+                "INSERT INTO branch (id, code, name, address, phone, timezone) VALUES (?,?,?,?,?,?)",
+                [
+                    (
+                        bid,
+                        f"B{i + 1:02d}",
+                        name,
+                        f"{10 + i * 7} {STREETS[i % 7]}",
+                        phone,
+                        self.spec.timezone,
+                    )
+                ],
+            )
+        self.counts.branches = len(out)
+        return out
+
+    def staff(self, branches: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+        by_branch: dict[str, list[str]] = {}
+        rows = []
+        for bid, _code, _name in branches:
+            ids = []
+            for j, role in enumerate(("manager", "cashier", "cashier")):
+                sid = self._uuid()
+                first = self.rng.choice(FIRST)
+                rows.append((sid, bid, f"{first} {'ABCDEFGH'[j]}.", role, None, 1))
+                ids.append(sid)
+            by_branch[bid] = ids
+        self.many(
+            "INSERT INTO staff (id, branch_id, name, role, pin_hash, active) VALUES (?,?,?,?,?,?)",
+            rows,
+        )
+        return by_branch
+
+    def products(self, branches: list[tuple[str, str, str]]) -> list[tuple[str, str, int]]:
+        rows = []
+        catalog: list[tuple[str, str, int]] = []
+        cats = list(CATEGORIES)
+        for i in range(self.spec.products):
+            cat = cats[i % len(cats)]
+            noun = self.rng.choice(CATEGORIES[cat])
+            name = f"{self.rng.choice(ADJECTIVES)} {noun}"
+            if i >= len(cats) * 20:
+                name += f" no. {i}"
+            sku = f"SKU{i:06d}"
+            price = self.rng.choice((299, 499, 899, 1299, 1999, 2999, 4999, 8999, 14999))
+            carried = 1 if self.rng.random() < 0.8 else 0
+            rows.append((self._uuid(), sku, name, cat, noun, carried, price, f"Aisle {1 + i % 12}"))
+            catalog.append((sku, name, price))
+        self.many(
+            "INSERT INTO product (id, sku, name, category, keywords, carried, price_minor, "
+            "location) VALUES (?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        stock = []
+        as_of = _ts(datetime.combine(self.today, time(6, 0), self.tz))
+        for bid, _c, _n in branches:
+            for sku, _name, _price in catalog:
+                if self.rng.random() < 0.7:
+                    stock.append((self._uuid(), bid, sku, self.rng.randint(0, 40), as_of))
+        self.many(
+            "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) VALUES (?,?,?,?,?)",
+            stock,
+        )
+        picks = []
+        for cat in cats:
+            in_cat = [r for r in rows if r[3] == cat and r[5]][:3]
+            for rank, r in enumerate(in_cat, start=1):
+                picks.append((self._uuid(), cat, r[1], rank, f"Staff favourite: {r[2]}", None))
+        self.many(
+            "INSERT INTO staff_pick (id, category, sku, rank, why, staff_id) VALUES (?,?,?,?,?,?)",
+            picks,
+        )
+        self.counts.products = len(rows)
+        return catalog
+
+    def vendors(self) -> None:
+        kinds = (
+            ("Records", "Music", "vinyl records turntable"),
+            ("Books", "Books", "books comics novels"),
+            ("Games", "Games", "board games puzzles"),
+            ("Hi-Fi", "Audio", "speakers headphones amplifier repair"),
+            ("Paper Co.", "Stationery", "pens paper ink art supplies"),
+            ("Hardware", "Tools", "tools batteries cables repair"),
+            ("Pharmacy", "Health", "medicine first aid"),
+            ("Tailor", "Clothing", "alterations repair buttons"),
+        )
+        rows = []
+        for i in range(self.spec.vendors):
+            suffix, cat, kw = kinds[i % len(kinds)]
+            owner = self.rng.choice(LAST)
+            name = f"{owner}'s {suffix}" if i < len(kinds) * 3 else f"{owner}'s {suffix} #{i}"
+            hours = self.rng.choice(
+                ("Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed", "Mo-Sa 10:00-19:00", "24/7")
+            )
+            rows.append(
+                (
+                    self._uuid(),
+                    name,
+                    f"{self.rng.randint(1, 400)} {self.rng.choice(STREETS)}",
+                    f"+1 (718) 555-{self.rng.randint(0, 9999):04d}",
+                    f"https://example.com/{name_key(name).replace(' ', '-')}",
+                    hours,
+                    cat,
+                    kw,
+                    "",
+                    1,
+                )
+            )
+        self.many(
+            "INSERT INTO vendor (id, name, address, phone, website, hours, categories, "
+            "keywords, notes, active) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        self.counts.vendors = len(rows)
+
+    # -------------------------------------------------------------- customers
+    def _visit_days(self, pattern: str) -> list[date]:
+        rng, today = self.rng, self.today
+        if pattern == "big_once":
+            return [today - timedelta(days=rng.randint(1, 700))]
+        if pattern == "new":
+            start = today - timedelta(days=rng.randint(0, 25))
+            return sorted(
+                {
+                    start + timedelta(days=rng.randint(0, (today - start).days))
+                    for _ in range(rng.randint(1, 3))
+                }
+            )
+        if pattern in ("weekly", "help_only"):
+            start = today - timedelta(days=rng.randint(60, 500))
+            end = today - timedelta(days=rng.randint(0, 6))
+            mean_gap = rng.uniform(6, 10)
+        elif pattern == "lapsed":
+            start = today - timedelta(days=rng.randint(300, 700))
+            end = today - timedelta(days=rng.randint(90, 250))
+            mean_gap = rng.uniform(6, 14)
+        elif pattern == "daily":
+            start = today - timedelta(days=500)
+            end = today
+            mean_gap = 1.3
+        else:  # occasional
+            start = today - timedelta(days=rng.randint(30, 700))
+            end = today
+            mean_gap = rng.uniform(25, 120)
+        days = []
+        day = start
+        while day <= end:
+            days.append(day)
+            day += timedelta(days=max(1, round(rng.expovariate(1 / mean_gap))))
+        return days
+
+    def customers(
+        self,
+        branches: list[tuple[str, str, str]],
+        staff: dict[str, list[str]],
+        catalog: list[tuple[str, str, int]],
+    ) -> None:
+        rng = self.rng
+        patterns = (
+            ("weekly", 0.075),
+            ("big_once", 0.2),
+            ("lapsed", 0.06),
+            ("help_only", 0.05),
+            ("new", 0.05),
+            ("occasional", 0.565),
+        )
+        names, weights = zip(*patterns, strict=True)
+        branch_ids = [b[0] for b in branches]
+        home_weights = [5] + [1] * (len(branch_ids) - 1)
+        cust_rows: list[tuple[Any, ...]] = []
+        inter_rows: list[tuple[Any, ...]] = []
+        line_rows: list[tuple[Any, ...]] = []
+        ids: list[str] = []
+        for n in range(self.spec.customers):
+            cid = self._uuid()
+            pattern = "daily" if n == 7 else rng.choices(names, weights)[0]
+            if n < len(SPECIAL_NAMES):
+                display = SPECIAL_NAMES[n]
+            else:
+                display = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            phone = None
+            if rng.random() < 0.85:
+                phone = f"+1{rng.choice(AREA_CODES)}555{rng.randint(0, 9999):04d}"
+            email = None
+            if rng.random() < 0.4:
+                email = f"{name_key(display).replace(' ', '.') or 'customer'}{n}@example.com"
+            card = f"PA{n:08d}" if rng.random() < 0.6 else None
+            referred = ids[rng.randrange(len(ids))] if ids and rng.random() < 0.03 else None
+            days = self._visit_days(pattern)
+            home = rng.choices(branch_ids, home_weights)[0]
+            first_at = datetime.combine(days[0], time(9), self.tz) if days else None
+            created = _ts(first_at or datetime.now(UTC))
+            cust_rows.append(
+                (
+                    cid,
+                    display,
+                    name_key(display),
+                    phone,
+                    phone[-4:] if phone else None,
+                    email,
+                    card,
+                    1 if (phone or email) else 0,
+                    "",
+                    "",
+                    referred,
+                    created,
+                    created,
+                    None,
+                )
+            )
+            ids.append(cid)
+            for day in days:
+                branch = home if rng.random() < 0.9 else rng.choice(branch_ids)
+                at = datetime.combine(
+                    day, time(rng.randint(9, 19), rng.randint(0, 59), rng.randint(0, 59)), self.tz
+                )
+                kinds = ["service" if pattern == "help_only" else "purchase"]
+                if pattern == "help_only" and rng.random() < 0.4:
+                    kinds = ["question"]
+                elif pattern != "help_only" and rng.random() < 0.12:
+                    kinds = [rng.choice(("service", "question"))]
+                if rng.random() < 0.05:
+                    kinds.append("feedback")
+                for k, kind in enumerate(kinds):
+                    iid = self._uuid()
+                    basket = None
+                    note = ""
+                    if kind == "purchase":
+                        n_lines = 1 if pattern in ("weekly", "daily") else rng.randint(1, 3)
+                        basket = 0
+                        for pos in range(n_lines):
+                            sku, pname, price = catalog[rng.randrange(len(catalog))]
+                            if pattern in ("weekly", "daily"):
+                                price = rng.choice((150, 250, 300, 450))
+                            elif pattern == "big_once":
+                                price = rng.randint(15_000, 90_000)
+                            basket += price
+                            line_rows.append((self._uuid(), iid, pos, sku, pname, 1, price))
+                    elif kind == "service":
+                        note = rng.choice(
+                            (
+                                "Helped find a gift",
+                                "Explained the return policy",
+                                "Recommended a book",
+                                "Checked stock at another branch",
+                            )
+                        )
+                    elif kind == "question":
+                        note = rng.choice(
+                            (
+                                "Asked about opening hours",
+                                "Asked for directions",
+                                "Asked if we repair turntables",
+                            )
+                        )
+                    else:
+                        note = rng.choice(("Loved the new layout", "Queue was long today"))
+                    inter_rows.append(
+                        (
+                            iid,
+                            cid,
+                            branch,
+                            None,
+                            rng.choice(staff[branch]),
+                            _ts(at + timedelta(minutes=k)),
+                            day.isoformat(),
+                            kind,
+                            basket,
+                            note,
+                        )
+                    )
+            if len(inter_rows) > 50_000:
+                self._flush(cust_rows, inter_rows, line_rows)
+        self._flush(cust_rows, inter_rows, line_rows)
+
+    def _flush(self, cust: list[Any], inter: list[Any], lines: list[Any]) -> None:
+        self.many(
+            "INSERT INTO customer (id, display_name, name_key, phone_e164, phone_last4, email, "
+            "card_code, consent_contact, notes, preferences, referred_by_id, created_at, "
+            "updated_at, erased_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            cust,
+        )
+        self.many(
+            "INSERT INTO interaction (id, customer_id, branch_id, register_id, staff_id, "
+            "occurred_at, local_day, kind, basket_minor, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            inter,
+        )
+        self.many(
+            "INSERT INTO purchase_line (id, interaction_id, position, sku, description, "
+            "quantity, unit_minor) VALUES (?,?,?,?,?,?,?)",
+            lines,
+        )
+        self.counts.customers += len(cust)
+        self.counts.interactions += len(inter)
+        self.counts.purchase_lines += len(lines)
+        cust.clear()
+        inter.clear()
+        lines.clear()
+
+
+def build_demo_store(conn: Connection, spec: DemoSpec, today: date) -> DemoCounts:
+    """Fill an empty, migrated store. The caller owns the transaction."""
+    builder = _Builder(conn, spec, today)
+    branches = builder.branches()
+    staff = builder.staff(branches)
+    catalog = builder.products(branches)
+    builder.vendors()
+    builder.customers(branches, staff, catalog)
+    return builder.counts
+
+
+def iter_patterns() -> Iterator[str]:
+    """The customer patterns, for documentation and tests."""
+    yield from ("weekly", "big_once", "lapsed", "help_only", "new", "occasional", "daily")

@@ -1,0 +1,214 @@
+"""Turn whatever the cashier typed into something we can look up.
+
+The search box takes one string and has to decide what it is: a phone number in any
+common format, a loyalty card typed by a scanner, an email, the last four digits of a
+phone, or part of a name (possibly misspelled).  Classification is a pure function so
+the same rules serve the UI, imports and tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+import phonenumbers
+
+CARD_PATTERN = re.compile(r"^[A-Z0-9]{6,20}$")
+_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LAST4_PATTERN = re.compile(r"^\d{4}$")
+_PHONEISH = re.compile(r"^[+(]?[\d\s().\-/]{6,}$")
+
+MAX_NAME_LENGTH = 200
+MAX_NOTE_LENGTH = 20_000
+
+
+class QueryKind(Enum):
+    """What a search string was recognised as."""
+
+    PHONE = "phone"
+    CARD = "card"
+    EMAIL = "email"
+    LAST4 = "last4"
+    NAME = "name"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A classified search string, with the normalised value to look up."""
+
+    kind: QueryKind
+    value: str
+    raw: str
+
+
+class IdentifierError(ValueError):
+    """A contact detail that cannot be stored as given; the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_phone(text: str, default_region: str) -> str:
+    """Return the E.164 form of ``text`` or raise :class:`IdentifierError`.
+
+    phonenumbers does the real work; we only insist the result is a *possible* number so
+    that "12" or a mistyped card code is not stored as a phone.
+    """
+    raw = text.strip()
+    if not raw:
+        raise IdentifierError("phone", "The phone number is empty.")
+    try:
+        number = phonenumbers.parse(raw, default_region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise IdentifierError("phone", f"“{raw[:40]}” is not a phone number ({exc}).") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise IdentifierError(
+            "phone",
+            f"“{raw[:40]}” does not look like a complete phone number for region "
+            f"{default_region.upper()}. Include the area code, or +country code.",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_normalise_phone(text: str, default_region: str) -> str | None:
+    """Like :func:`normalise_phone`, but ``None`` when the text is not a phone.
+
+    Used only by query classification, where "not a phone" is an ordinary answer.
+    """
+    try:
+        return normalise_phone(text, default_region)
+    except IdentifierError:
+        return None
+
+
+def format_phone(e164: str, default_region: str) -> str:
+    """Format a stored E.164 number the way people in the store's region write it."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    region = phonenumbers.region_code_for_number(number)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == default_region.upper()
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def phone_last4(e164: str | None) -> str | None:
+    """The last four digits, which customers often give instead of the whole number."""
+    if not e164:
+        return None
+    digits = re.sub(r"\D", "", e164)
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def normalise_email(text: str) -> str:
+    """Lower-case and trim an email, or raise :class:`IdentifierError`.
+
+    Only the shape is checked: deliverability is not our business at the register.
+    """
+    value = text.strip().lower()
+    if not _EMAIL_PATTERN.match(value) or len(value) > 254:
+        raise IdentifierError("email", f"“{text.strip()[:60]}” is not an email address.")
+    return value
+
+
+def normalise_card(text: str) -> str:
+    """Upper-case a loyalty card code and strip scanner noise, or raise.
+
+    Scanners may add spaces or dashes depending on their configuration.
+    """
+    value = re.sub(r"[\s\-]", "", text).upper()
+    if not CARD_PATTERN.match(value):
+        raise IdentifierError(
+            "card", f"“{text.strip()[:40]}” is not a card code (6–20 letters and digits)."
+        )
+    return value
+
+
+def name_key(name: str) -> str:
+    """A search key for a name: case-folded, accents removed, spaces collapsed.
+
+    "Zoë  O'Brien" and "zoe obrien" should meet; scripts without decomposable accents
+    (Greek, Cyrillic, CJK) pass through case-folded.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    cleaned = re.sub(r"[^\w\s]", "", stripped.casefold())
+    return " ".join(cleaned.split())
+
+
+def clean_display_name(name: str) -> str:
+    """Validate a customer's display name; raise :class:`IdentifierError` when unusable.
+
+    Any script and emoji are kept exactly as typed (NFC-normalised so that the same
+    name typed on two registers compares equal).
+    """
+    value = unicodedata.normalize("NFC", " ".join(name.split()))
+    if not value:
+        raise IdentifierError("name", "Please enter the customer's name.")
+    if len(value) > MAX_NAME_LENGTH:
+        raise IdentifierError(
+            "name", f"The name is too long (at most {MAX_NAME_LENGTH} characters)."
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise IdentifierError("name", "The name contains control characters.")
+    return value
+
+
+def clean_note(text: str) -> str:
+    """Validate free text (notes, preferences). Long text is refused, not cut silently."""
+    value = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
+    if len(value) > MAX_NOTE_LENGTH:
+        raise IdentifierError(
+            "note",
+            f"The note is {len(value):,} characters long; the limit is {MAX_NOTE_LENGTH:,}. "
+            "Please shorten it.",
+        )
+    return value
+
+
+def parse_query(text: str, default_region: str, *, scanned: bool = False) -> ParsedQuery:
+    """Classify what the cashier typed into the one search box.
+
+    ``scanned`` is true when the keystrokes came as fast as a barcode scanner's, which
+    decides the ambiguous case of an all-digit string (card vs phone).
+    """
+    raw = text.strip()
+    if not raw:
+        return ParsedQuery(QueryKind.EMPTY, "", text)
+    if "@" in raw:
+        return ParsedQuery(QueryKind.EMAIL, raw.lower(), text)
+    compact = re.sub(r"[\s\-]", "", raw).upper()
+    if scanned and CARD_PATTERN.match(compact):
+        return ParsedQuery(QueryKind.CARD, compact, text)
+    if _LAST4_PATTERN.match(raw):
+        return ParsedQuery(QueryKind.LAST4, raw, text)
+    if _PHONEISH.match(raw):
+        phone = try_normalise_phone(raw, default_region)
+        if phone is not None:
+            return ParsedQuery(QueryKind.PHONE, phone, text)
+    if CARD_PATTERN.match(compact) and any(c.isdigit() for c in compact):
+        return ParsedQuery(QueryKind.CARD, compact, text)
+    return ParsedQuery(QueryKind.NAME, name_key(raw), text)
+
+
+def mask_phone(e164: str | None) -> str:
+    """Show only the last digits of a phone, so a screen facing a queue leaks little."""
+    if not e164:
+        return ""
+    return "•••• " + e164[-4:]
+
+
+def mask_email(email: str | None) -> str:
+    """Mask an email to its first letter and domain (``j•••@example.com``)."""
+    if not email or "@" not in email:
+        return ""
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}•••@{domain}"

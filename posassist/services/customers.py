@@ -1,0 +1,282 @@
+"""Customer use cases: find, show, add, edit notes.
+
+Every method is one user action and opens exactly one session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from posassist.domain import identifiers as ids
+from posassist.domain.identifiers import IdentifierError, QueryKind
+from posassist.domain.visits import VisitSummary, greeting, summarise_days
+from posassist.errors import InvalidInputError
+from posassist.services.context import StoreContext
+from posassist.services.name_index import NameIndex
+from posassist.storage import queries as q
+from posassist.storage.orm import Customer
+from posassist.storage.outbox import append_change
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHit:
+    """One search result row: enough to pick the right person, little else on screen."""
+
+    id: uuid.UUID
+    display_name: str
+    phone_masked: str
+    card_code: str | None
+    matched_by: str
+    score: float
+    last_visit: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    id: uuid.UUID
+    kind: str
+    occurred_at: datetime
+    branch_name: str
+    staff_name: str
+    basket_minor: int | None
+    items: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCard:
+    id: uuid.UUID
+    display_name: str
+    phone_masked: str
+    email_masked: str
+    card_code: str | None
+    consent_contact: bool
+    customer_since: date
+    visits: VisitSummary
+    greeting: str
+    notes: str
+    preferences: str
+    timeline: tuple[TimelineEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    display_name: str
+    phone: str = ""
+    email: str = ""
+    card_code: str = ""
+    consent_contact: bool = False
+    notes: str = ""
+
+
+def _to_invalid(exc: IdentifierError) -> InvalidInputError:
+    return InvalidInputError(exc.field, str(exc))
+
+
+class CustomerService:
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+        self.names = NameIndex(self._load_names)
+
+    def _load_names(self) -> list[tuple[uuid.UUID, str]]:
+        with self._ctx.db.read() as s:
+            return q.all_name_keys(s)
+
+    # ----------------------------------------------------------------- search
+    def search(self, text: str, *, scanned: bool = False, limit: int = 20) -> list[CustomerHit]:
+        """Ranked matches for whatever was typed or scanned into the search box."""
+        parsed = ids.parse_query(text, self._ctx.settings.store.region, scanned=scanned)
+        if parsed.kind is QueryKind.EMPTY:
+            return []
+        scored: list[tuple[Customer, str, float]] = []
+        with self._ctx.db.read() as s:
+            if parsed.kind is QueryKind.CARD:
+                found = q.customer_by_card(s, parsed.value)
+                if found is not None:
+                    scored.append((found, "card", 100.0))
+                elif not scanned:
+                    # A typed digit string may be a national phone number without
+                    # separators; try that before giving up.
+                    phone = ids.try_normalise_phone(parsed.raw, self._ctx.settings.store.region)
+                    if phone:
+                        scored += [
+                            (c, "phone", 100.0) for c in q.customers_by_phone(s, phone, limit)
+                        ]
+            elif parsed.kind is QueryKind.PHONE:
+                scored += [
+                    (c, "phone", 100.0) for c in q.customers_by_phone(s, parsed.value, limit)
+                ]
+            elif parsed.kind is QueryKind.EMAIL:
+                scored += [
+                    (c, "email", 100.0) for c in q.customers_by_email(s, parsed.value, limit)
+                ]
+            elif parsed.kind is QueryKind.LAST4:
+                scored += [
+                    (c, "last 4 digits", 90.0) for c in q.customers_by_last4(s, parsed.value, limit)
+                ]
+            else:
+                matches = self.names.search(parsed.value, limit=limit)
+                by_id = q.customers_by_ids(s, [cid for cid, _ in matches])
+                scored += [(by_id[cid], "name", score) for cid, score in matches if cid in by_id]
+            last = q.last_visit_days(s, [c.id for c, _, _ in scored])
+        hits = [
+            CustomerHit(
+                id=c.id,
+                display_name=c.display_name,
+                phone_masked=ids.mask_phone(c.phone_e164),
+                card_code=c.card_code,
+                matched_by=how,
+                score=score,
+                last_visit=last.get(c.id),
+            )
+            for c, how, score in scored
+        ]
+        # Best score first; among equals, the customer seen most recently is likelier.
+        hits.sort(key=lambda h: (-h.score, -(h.last_visit.toordinal() if h.last_visit else 0)))
+        return hits[:limit]
+
+    # ------------------------------------------------------------------- card
+    def card(self, customer_id: uuid.UUID) -> CustomerCard:
+        with self._ctx.db.read() as s:
+            customer = s.get(Customer, customer_id)
+            if customer is None or customer.erased_at is not None:
+                raise InvalidInputError("customer", "That customer no longer exists.")
+            rows = q.timeline(s, customer_id)
+            entries = tuple(
+                TimelineEntry(
+                    id=i.id,
+                    kind=i.kind,
+                    occurred_at=i.occurred_at,
+                    branch_name=branch or "",
+                    staff_name=staff or "",
+                    basket_minor=i.basket_minor,
+                    items=tuple(
+                        f"{line.quantity} × {line.description}"
+                        if line.quantity != 1
+                        else line.description
+                        for line in i.lines
+                    ),
+                    note=i.note,
+                )
+                for i, branch, staff in rows
+            )
+            days = [row[0].local_day for row in rows]
+            today = self._ctx.today()
+            visits = summarise_days(days, today)
+            return CustomerCard(
+                id=customer.id,
+                display_name=customer.display_name,
+                phone_masked=ids.mask_phone(customer.phone_e164),
+                email_masked=ids.mask_email(customer.email),
+                card_code=customer.card_code,
+                consent_contact=customer.consent_contact,
+                customer_since=min([customer.created_at.astimezone(self._ctx.tz).date(), *days]),
+                visits=visits,
+                greeting=greeting(visits, today),
+                notes=customer.notes,
+                preferences=customer.preferences,
+                timeline=entries,
+            )
+
+    # ----------------------------------------------------------------- writes
+    def create(self, new: NewCustomer) -> uuid.UUID:
+        """Add a customer; contact details are stored only with consent."""
+        region = self._ctx.settings.store.region
+        try:
+            name = ids.clean_display_name(new.display_name)
+            phone = ids.normalise_phone(new.phone, region) if new.phone.strip() else None
+            email = ids.normalise_email(new.email) if new.email.strip() else None
+            card = ids.normalise_card(new.card_code) if new.card_code.strip() else None
+            notes = ids.clean_note(new.notes)
+        except IdentifierError as exc:
+            raise _to_invalid(exc) from exc
+        if (phone or email) and not new.consent_contact:
+            raise InvalidInputError(
+                "consent",
+                "Ask the customer whether we may keep their phone or email, and tick "
+                "the consent box — or leave those fields empty.",
+            )
+        now = self._ctx.now()
+        customer = Customer(
+            id=uuid.uuid4(),
+            display_name=name,
+            name_key=ids.name_key(name),
+            phone_e164=phone,
+            phone_last4=ids.phone_last4(phone),
+            email=email,
+            card_code=card,
+            consent_contact=new.consent_contact,
+            notes=notes,
+            preferences="",
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with self._ctx.db.write() as s:
+                if card and q.card_in_use(s, card) is not None:
+                    raise InvalidInputError(
+                        "card", f"Card {card} already belongs to another customer."
+                    )
+                s.add(customer)
+                append_change(
+                    s,
+                    entity="customer",
+                    entity_id=customer.id,
+                    op="insert",
+                    payload=_customer_payload(customer),
+                    hlc=self._ctx.stamp(),
+                )
+        except IntegrityError as exc:  # a concurrent register took the card first
+            raise InvalidInputError(
+                "card", f"Card {card} already belongs to another customer."
+            ) from exc
+        self.names.upsert(customer.id, customer.name_key)
+        return customer.id
+
+    def update_notes(self, customer_id: uuid.UUID, notes: str, preferences: str) -> None:
+        try:
+            clean_notes = ids.clean_note(notes)
+            clean_prefs = ids.clean_note(preferences)
+        except IdentifierError as exc:
+            raise _to_invalid(exc) from exc
+        with self._ctx.db.write() as s:
+            customer = s.get(Customer, customer_id)
+            if customer is None or customer.erased_at is not None:
+                raise InvalidInputError("customer", "That customer no longer exists.")
+            changed = {}
+            if customer.notes != clean_notes:
+                customer.notes = clean_notes
+                changed["notes"] = clean_notes
+            if customer.preferences != clean_prefs:
+                customer.preferences = clean_prefs
+                changed["preferences"] = clean_prefs
+            if not changed:
+                return
+            customer.updated_at = self._ctx.now()
+            append_change(
+                s,
+                entity="customer",
+                entity_id=customer.id,
+                op="update",
+                payload=changed,
+                hlc=self._ctx.stamp(),
+            )
+
+
+def _customer_payload(c: Customer) -> dict[str, object]:
+    return {
+        "id": c.id,
+        "display_name": c.display_name,
+        "phone_e164": c.phone_e164,
+        "email": c.email,
+        "card_code": c.card_code,
+        "consent_contact": c.consent_contact,
+        "notes": c.notes,
+        "preferences": c.preferences,
+        "referred_by_id": c.referred_by_id,
+        "created_at": c.created_at,
+    }

@@ -1,0 +1,125 @@
+"""Logging what just happened at the register.
+
+A visit with no purchase is a real record: "help, no sale" is stored exactly like a
+purchase and counts toward the customer's standing the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from posassist.domain import identifiers as ids
+from posassist.domain.identifiers import IdentifierError
+from posassist.domain.visits import local_day
+from posassist.errors import InvalidInputError
+from posassist.services.context import StoreContext
+from posassist.storage.orm import INTERACTION_KINDS, Customer, Interaction, PurchaseLine
+from posassist.storage.outbox import append_change
+
+MAX_BASKET_MINOR = 100_000_000  # one million in major units: anything above is a typo
+LOGGABLE_KINDS = ("purchase", "service", "question", "feedback")
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    description: str
+    quantity: int = 1
+    unit_minor: int | None = None
+    sku: str | None = None
+
+
+class InteractionService:
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+
+    def log(
+        self,
+        customer_id: uuid.UUID | None,
+        kind: str,
+        *,
+        basket_minor: int | None = None,
+        items: Sequence[LineItem] = (),
+        note: str = "",
+    ) -> uuid.UUID:
+        """Record one interaction (and its outbox row) in one transaction."""
+        if kind not in INTERACTION_KINDS:
+            raise InvalidInputError("kind", f"Unknown kind of interaction: {kind!r}.")
+        if basket_minor is not None and not 0 <= basket_minor <= MAX_BASKET_MINOR:
+            raise InvalidInputError("basket", "The basket total must be between 0 and 1,000,000.")
+        if kind != "purchase" and (basket_minor is not None or items):
+            raise InvalidInputError("basket", "Only a purchase has a basket.")
+        try:
+            clean = ids.clean_note(note)
+            lines = [
+                (ids.clean_note(item.description), item)
+                for item in items
+                if item.description.strip()
+            ]
+        except IdentifierError as exc:
+            raise InvalidInputError(exc.field, str(exc)) from exc
+        for _desc, item in lines:
+            if item.quantity < 1 or item.quantity > 10_000:
+                raise InvalidInputError("items", "An item's quantity must be between 1 and 10,000.")
+        now = self._ctx.now()
+        interaction = Interaction(
+            id=uuid.uuid4(),
+            customer_id=customer_id,
+            branch_id=self._ctx.branch_id,
+            register_id=self._ctx.register_id,
+            staff_id=self._ctx.staff_id,
+            occurred_at=now,
+            local_day=local_day(now, self._ctx.tz),
+            kind=kind,
+            basket_minor=basket_minor,
+            note=clean,
+        )
+        interaction.lines = [
+            PurchaseLine(
+                id=uuid.uuid4(),
+                position=pos,
+                sku=item.sku,
+                description=desc[:300],
+                quantity=item.quantity,
+                unit_minor=item.unit_minor,
+            )
+            for pos, (desc, item) in enumerate(lines)
+        ]
+        with self._ctx.db.write() as s:
+            if customer_id is not None:
+                customer = s.get(Customer, customer_id)
+                if customer is None or customer.erased_at is not None:
+                    raise InvalidInputError("customer", "That customer no longer exists.")
+            s.add(interaction)
+            append_change(
+                s,
+                entity="interaction",
+                entity_id=interaction.id,
+                op="insert",
+                payload={
+                    "id": interaction.id,
+                    "customer_id": customer_id,
+                    "branch_id": interaction.branch_id,
+                    "register_id": interaction.register_id,
+                    "staff_id": interaction.staff_id,
+                    "occurred_at": now,
+                    "local_day": interaction.local_day,
+                    "kind": kind,
+                    "basket_minor": basket_minor,
+                    "note": clean,
+                    "lines": [
+                        {
+                            "id": line.id,
+                            "position": line.position,
+                            "sku": line.sku,
+                            "description": line.description,
+                            "quantity": line.quantity,
+                            "unit_minor": line.unit_minor,
+                        }
+                        for line in interaction.lines
+                    ],
+                },
+                hlc=self._ctx.stamp(),
+            )
+        return interaction.id

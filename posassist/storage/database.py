@@ -1,0 +1,190 @@
+"""Opening the local SQLite store safely.
+
+Order matters here. Before anything can write to the file (even switching it to WAL
+mode writes), we take the per-directory instance lock and inspect the file read-only:
+a corrupt file, or one written by a newer posassist, must be reported and left
+exactly as it was. Only then do we set the durability pragmas and migrate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from posassist.errors import StoreError
+
+STORE_FILENAME = "posassist.sqlite3"
+LOCK_FILENAME = "posassist.lock"
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """Durability settings from DESIGN.md, applied to every pooled connection.
+
+    ``isolation_level = None`` hands transaction control to us so the ``begin`` hook
+    below can issue ``BEGIN IMMEDIATE`` for writes (no late lock upgrade, no
+    SQLITE_BUSY halfway through a user action).
+    """
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_sqlite_engine(path: Path) -> Engine:
+    """An engine on ``path`` with WAL, synchronous=FULL, foreign keys and busy timeout."""
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
+    return engine
+
+
+def inspect_existing_file(path: Path) -> str | None:
+    """Check a store file without changing it; return its Alembic revision or None.
+
+    Raises :class:`StoreError` for anything that is not a healthy SQLite file.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"Cannot read the store file {path}: {exc.strerror}.") from exc
+    if header != SQLITE_HEADER:
+        raise StoreError(
+            f"The store file {path} is not a posassist database (it may be damaged).",
+            hint="It has not been changed. Restore it from a backup, or move it aside "
+            "to start an empty store.",
+        )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            row = None
+            has_version = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+            if has_version:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The store file {path} is damaged ({exc}).",
+            hint="It has not been changed. Restore it from a backup, or run "
+            "`posassist doctor` for details.",
+        ) from exc
+    return str(row[0]) if row else None
+
+
+@dataclass
+class Database:
+    """The open local store: its engine, session factories and instance lock.
+
+    ``write()`` sessions begin IMMEDIATE (they take the write lock up front);
+    ``read()`` sessions begin DEFERRED so lookups never wait for a writer in WAL mode.
+    """
+
+    path: Path
+    engine: Engine
+    _lock: FileLock | None = None
+    _writer: sessionmaker[Session] = field(init=False)
+    _reader: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._writer = sessionmaker(
+            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
+        )
+        self._reader = sessionmaker(
+            bind=self.engine.execution_options(sqlite_begin="DEFERRED"),
+            expire_on_commit=False,
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One session per user action that changes data; commits or rolls back whole."""
+        try:
+            with self._writer.begin() as session:
+                yield session
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreError(
+                    "The store is busy (another program is writing to it). Try again."
+                ) from exc
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session; rolled back at the end, whatever happened."""
+        with self._reader() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def acquire_instance_lock(data_dir: Path) -> FileLock:
+    """One app instance per data directory: two writers of one store would fight."""
+    lock = FileLock(str(data_dir / LOCK_FILENAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise StoreError(
+            f"posassist is already running on the store in {data_dir}.",
+            hint="Switch to the open window, or close it first.",
+        ) from exc
+    return lock
+
+
+def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) -> Database:
+    """Open (creating if needed) the store in ``data_dir`` and bring its schema to head."""
+    from posassist.storage.migrate import check_revision_known, upgrade_to_head
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the data folder {data_dir}: {exc.strerror}.") from exc
+    instance_lock = acquire_instance_lock(data_dir) if lock else None
+    try:
+        path = data_dir / STORE_FILENAME
+        revision = inspect_existing_file(path)
+        check_revision_known(revision, path)
+        engine = make_sqlite_engine(path)
+        db = Database(path, engine, instance_lock)
+        if migrate:
+            try:
+                upgrade_to_head(engine)
+            except OperationalError as exc:
+                engine.dispose()
+                raise StoreError(f"Cannot update the store {path}: {exc.orig}.") from exc
+        return db
+    except BaseException:
+        if instance_lock is not None:
+            instance_lock.release()
+        raise

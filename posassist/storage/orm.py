@@ -1,0 +1,291 @@
+"""The local store's tables.
+
+Ids are UUIDs generated where a row is born so that rows from different registers
+never collide and a row sent twice is recognisably the same row. Money is integer
+minor units and is never read by the repeat-visitor model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from posassist.storage.base import Base, UTCDateTime, new_id, utcnow
+
+INTERACTION_KINDS = (
+    "purchase",
+    "service",
+    "question",
+    "referral_given",
+    "hold",
+    "feedback",
+    "referral_arrived",
+)
+ROLES = ("cashier", "manager", "admin")
+
+
+class Branch(Base):
+    __tablename__ = "branch"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+
+class Register(Base):
+    __tablename__ = "register"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint("role IN ('cashier','manager','admin')", name="role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="cashier")
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_phone_e164", "phone_e164"),
+        Index("ix_customer_phone_last4", "phone_last4"),
+        Index("ix_customer_email", "email"),
+        Index("ix_customer_name_key", "name_key"),
+        Index("ix_customer_referred_by_id", "referred_by_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    display_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    phone_last4: Mapped[str | None] = mapped_column(String(4))
+    email: Mapped[str | None] = mapped_column(String(254))
+    card_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    preferences: Mapped[str] = mapped_column(Text, default="")
+    referred_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Product(Base):
+    __tablename__ = "product"
+    __table_args__ = (Index("ix_product_category", "category"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(100), default="")
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    carried: Mapped[bool] = mapped_column(Boolean, default=True)
+    price_minor: Mapped[int | None] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Interaction(Base):
+    __tablename__ = "interaction"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('purchase','service','question','referral_given','hold',"
+            "'feedback','referral_arrived')",
+            name="kind",
+        ),
+        Index("ix_interaction_customer_time", "customer_id", "occurred_at"),
+        Index("ix_interaction_local_day", "local_day"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    register_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("register.id"))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    basket_minor: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list[PurchaseLine]] = relationship(
+        back_populates="interaction", order_by="PurchaseLine.position"
+    )
+
+
+class PurchaseLine(Base):
+    __tablename__ = "purchase_line"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    interaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interaction.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sku: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_minor: Mapped[int | None] = mapped_column(Integer)
+
+    interaction: Mapped[Interaction] = relationship(back_populates="lines")
+
+
+class BranchStock(Base):
+    __tablename__ = "branch_stock"
+    __table_args__ = (UniqueConstraint("branch_id", "sku", name="uq_branch_stock_branch_sku"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    sku: Mapped[str] = mapped_column(String(64), index=True)
+    on_hand: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Vendor(Base):
+    __tablename__ = "vendor"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    hours: Mapped[str] = mapped_column(String(300), default="")
+    categories: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Referral(Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        CheckConstraint("direction IN ('out','in')", name="direction"),
+        Index("ix_referral_vendor_time", "vendor_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    direction: Mapped[str] = mapped_column(String(3))
+    vendor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vendor.id"))
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))
+    item_asked: Mapped[str] = mapped_column(String(300), default="")
+    code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UnmetDemand(Base):
+    __tablename__ = "unmet_demand"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    item_asked: Mapped[str] = mapped_column(String(300))
+    item_key: Mapped[str] = mapped_column(String(300), index=True)
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HoldRequest(Base):
+    __tablename__ = "hold_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested','held','collected','cancelled')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    from_branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    to_branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffPick(Base):
+    __tablename__ = "staff_pick"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    category: Mapped[str] = mapped_column(String(100), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer, default=1)
+    why: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ModelFit(Base):
+    __tablename__ = "model_fit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    as_of: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    n_customers: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Outbox(Base):
+    """Every local change, appended in the same transaction as the change itself.
+
+    This is the only queue: a process killed after commit loses nothing, because the
+    change and its outbox row were committed together.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending','acked','dead')", name="state"),
+        Index("ix_outbox_state_seq", "state", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_id)
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    op: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hlc: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncState(Base):
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,46 @@
+"""How values read on screen: money, times, kinds. Pure functions, easy to test."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+KIND_LABELS = {
+    "purchase": "Purchase",
+    "service": "Help, no sale",
+    "question": "Question answered",
+    "referral_given": "Referred elsewhere",
+    "hold": "Item held",
+    "feedback": "Feedback",
+    "referral_arrived": "Came via referral",
+}
+
+
+def money(minor: int | None) -> str:
+    if minor is None:
+        return ""
+    return f"{minor / 100:,.2f}"
+
+
+def when(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%a %d %b %Y, %H:%M")
+
+
+def day(d: date | None) -> str:
+    return d.strftime("%d %b %Y") if d else "—"
+
+
+def interval(days: float | None) -> str:
+    if days is None:
+        return "—"
+    if days < 1.5:
+        return "daily"
+    if days < 14:
+        return f"every {round(days)} days"
+    if days < 60:
+        return f"every {round(days / 7)} weeks"
+    return f"every {round(days / 30)} months"
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)

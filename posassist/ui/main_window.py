@@ -1,0 +1,166 @@
+"""The register window. Thin: it turns keys and clicks into service calls.
+
+Keyboard first: F2 search, F3 new customer, F5–F8 log an interaction, F9 notes,
+Esc clears. After every action focus goes back to the search box, ready for the
+next customer.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QWidget,
+)
+
+from posassist.errors import KnownError
+from posassist.services.customers import CustomerService
+from posassist.services.interactions import InteractionService
+from posassist.ui.views.card import CustomerCardView
+from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
+from posassist.ui.views.search import SearchPanel
+from posassist.ui.workers import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What the window may call. Built by the composition root."""
+
+    customers: CustomerService
+    interactions: InteractionService
+    store_label: str
+    staff_label: str
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, worker: Worker, tz: object) -> None:
+        super().__init__()
+        self.services = services
+        self.worker = worker
+        self.setWindowTitle(f"posassist — {services.store_label}")
+        self.search = SearchPanel()
+        self.card = CustomerCardView(tz)  # type: ignore[arg-type]
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.search)
+        splitter.addWidget(self.card)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([420, 1000])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+        self.connection_label = QLabel("Standalone")
+        self.connection_label.setToolTip(
+            "No central database configured: this register works alone."
+        )
+        self.store_label = QLabel(f"{services.store_label}  ·  {services.staff_label}")
+        self.message_label = QLabel()
+        bar = self.statusBar()
+        bar.addWidget(self.message_label, 1)
+        bar.addPermanentWidget(self.store_label)
+        bar.addPermanentWidget(self.connection_label)
+
+        self.search.search_requested.connect(self._on_search_requested)
+        self.search.open_requested.connect(self.open_customer)
+        for kind, button in self.card.action_buttons.items():
+            button.clicked.connect(lambda _=False, k=kind: self.log_interaction(k))
+        self.card.notes_button.clicked.connect(self.edit_notes)
+        self._shortcut("F2", self.focus_search)
+        self._shortcut("F3", self.new_customer)
+        self._shortcut("F5", lambda: self.log_interaction("purchase"))
+        self._shortcut("F6", lambda: self.log_interaction("service"))
+        self._shortcut("F7", lambda: self.log_interaction("question"))
+        self._shortcut("F8", lambda: self.log_interaction("feedback"))
+        self._shortcut("F9", self.edit_notes)
+        self.resize(1440, 900)
+        self.search.focus_box()
+
+    def _shortcut(self, key: str, slot: object) -> None:
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(slot)
+
+    # -- helpers -----------------------------------------------------------------
+    def say(self, text: str) -> None:
+        self.message_label.setText(text)
+
+    def show_known_error(self, exc: KnownError) -> None:
+        QMessageBox.warning(self, "posassist", str(exc))
+
+    def focus_search(self) -> None:
+        self.search.focus_box()
+
+    def warm_up(self) -> None:
+        """Load the name index in the background so the first name search is instant."""
+        self.worker.submit(
+            self.services.customers.names.ensure_loaded,
+            on_error=lambda exc: self.say(f"Name search unavailable: {exc}"),
+        )
+
+    # -- slots -------------------------------------------------------------------
+    def _on_search_requested(self, text: str, scanned: bool) -> None:
+        try:
+            hits = self.services.customers.search(text, scanned=scanned)
+        except KnownError as exc:
+            self.say(str(exc))
+            return
+        self.search.show_hits(hits, text)
+
+    def open_customer(self, customer_id: uuid.UUID) -> None:
+        try:
+            card = self.services.customers.card(customer_id)
+        except KnownError as exc:
+            self.show_known_error(exc)
+            return
+        self.card.show_card(card)
+        self.say(f"Showing {card.display_name}.")
+
+    def reload_card(self) -> None:
+        if self.card.card is not None:
+            self.open_customer(self.card.card.id)
+
+    def new_customer(self) -> None:
+        dialog = NewCustomerDialog(self.services.customers.create, self.search.box.text(), self)
+        if dialog.exec():
+            assert isinstance(dialog.result_id, uuid.UUID)
+            self.open_customer(dialog.result_id)
+            self.say("Customer added.")
+        self.search.focus_box()
+
+    def log_interaction(self, kind: str) -> None:
+        card = self.card.card
+        if card is None:
+            self.say("Open a customer first (F2 to search).")
+            return
+
+        def log_it(kind: str, **kwargs: object) -> None:
+            self.services.interactions.log(card.id, kind, **kwargs)  # type: ignore[arg-type]
+
+        dialog = InteractionDialog(kind, log_it, self)
+        if dialog.exec():
+            self.reload_card()
+            self.say(f"Logged for {card.display_name}.")
+        self.search.focus_box()
+
+    def edit_notes(self) -> None:
+        card = self.card.card
+        if card is None:
+            return
+
+        def save(notes: str, prefs: str) -> None:
+            self.services.customers.update_notes(card.id, notes, prefs)
+
+        dialog = NotesDialog(card.notes, card.preferences, save, self)
+        if dialog.exec():
+            self.reload_card()
+            self.say("Notes saved.")
+        self.search.focus_box()

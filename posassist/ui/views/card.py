@@ -1,0 +1,125 @@
+"""The customer card: who they are, how often they come, everything that happened."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posassist.services.customers import CustomerCard
+from posassist.ui import formatting as fmt
+from posassist.ui.models.customers import TimelineModel
+
+# (key, label, kind) — the F-key is shown on the button, the window binds it.
+ACTIONS = (
+    ("F5", "Purchase", "purchase"),
+    ("F6", "Help, no sale", "service"),
+    ("F7", "Question", "question"),
+    ("F8", "Feedback", "feedback"),
+)
+
+
+class _Tile(QFrame):
+    def __init__(self, caption: str) -> None:
+        super().__init__(objectName="tile")
+        self.value = QLabel("—", objectName="tileValue")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.value)
+        layout.addWidget(QLabel(caption, objectName="tileCaption"))
+
+
+class CustomerCardView(QWidget):
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.card: CustomerCard | None = None
+        self.name = QLabel(objectName="customerName")
+        self.name.setWordWrap(True)
+        self.greeting = QLabel(objectName="greeting")
+        self.contact = QLabel(objectName="contact")
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.tiles = {
+            key: _Tile(caption)
+            for key, caption in (
+                ("total", "visits in all"),
+                ("recent", "visits, last 90 days"),
+                ("last", "last visit"),
+                ("usual", "usually comes"),
+                ("since", "customer since"),
+            )
+        }
+        tiles = QGridLayout()
+        for col, tile in enumerate(self.tiles.values()):
+            tiles.addWidget(tile, 0, col)
+        self.action_buttons: dict[str, QPushButton] = {}
+        buttons = QHBoxLayout()
+        for key, label, kind in ACTIONS:
+            button = QPushButton(f"{key}  {label}")
+            button.setProperty("kind", kind)
+            self.action_buttons[kind] = button
+            buttons.addWidget(button)
+        self.notes_button = QPushButton("F9  Notes")
+        buttons.addWidget(self.notes_button)
+        self.timeline_model = TimelineModel(tz)
+        self.timeline = QTableView()
+        self.timeline.setModel(self.timeline_model)
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.verticalHeader().setVisible(False)
+        header = self.timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.name)
+        layout.addWidget(self.greeting)
+        layout.addWidget(self.contact)
+        layout.addLayout(tiles)
+        layout.addWidget(self.notes)
+        layout.addLayout(buttons)
+        layout.addWidget(self.timeline, 1)
+        self.show_card(None)
+
+    def show_card(self, card: CustomerCard | None) -> None:
+        self.card = card
+        for button in [*self.action_buttons.values(), self.notes_button]:
+            button.setEnabled(card is not None)
+        if card is None:
+            self.name.setText("No customer selected")
+            self.greeting.setText("")
+            self.contact.setText("Find a customer on the left, or log a walk-in.")
+            self.notes.setText("")
+            for tile in self.tiles.values():
+                tile.value.setText("—")
+            self.timeline_model.set_entries([])
+            return
+        self.name.setText(card.display_name)
+        self.greeting.setText(card.greeting)
+        contact = [p for p in (card.phone_masked, card.email_masked) if p]
+        if card.card_code:
+            contact.append(f"card {card.card_code}")
+        self.contact.setText("   ·   ".join(contact) or "No contact details")
+        notes = []
+        if card.notes:
+            notes.append(f"Notes: {card.notes[:300]}")
+        if card.preferences:
+            notes.append(f"Likes: {card.preferences[:300]}")
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
+        self.tiles["total"].value.setText(str(card.visits.total))
+        self.tiles["recent"].value.setText(str(card.visits.last_90_days))
+        self.tiles["last"].value.setText(fmt.day(card.visits.last))
+        self.tiles["usual"].value.setText(fmt.interval(card.visits.usual_interval_days))
+        self.tiles["since"].value.setText(card.customer_since.strftime("%b %Y"))
+        self.timeline_model.set_entries(card.timeline)

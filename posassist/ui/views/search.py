@@ -1,0 +1,123 @@
+"""The search box and its result list: the first thing a cashier touches."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+
+from posassist.services.customers import CustomerHit
+from posassist.ui.models.customers import CustomerHitsModel
+from posassist.ui.scanner import KeystrokeTimer
+
+SEARCH_DELAY_MS = 150
+
+
+class SearchPanel(QWidget):
+    """Emits ``search_requested`` as the cashier types and ``open_requested`` on Enter."""
+
+    search_requested = Signal(str, bool)  # text, scanned
+    open_requested = Signal(object)  # customer id
+    new_customer_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QLineEdit(objectName="search")
+        self.box.setPlaceholderText("Phone, card, email, last 4 digits or name   [F2]")
+        self.box.setClearButtonEnabled(True)
+        self.results = QListView()
+        self.results.setAlternatingRowColors(True)
+        self.results.setUniformItemSizes(True)
+        self.results.setWordWrap(True)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.model = CustomerHitsModel()
+        self.results.setModel(self.model)
+        self.hint = QLabel(objectName="emptyHint")
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.box)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.results, 1)
+        self._keys = KeystrokeTimer()
+        self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._delay.timeout.connect(self._on_delay_timeout)
+        self.box.textEdited.connect(self._on_box_edited)
+        self.box.installEventFilter(self)
+        self.results.activated.connect(self._on_results_activated)
+        self.show_hint("Scan a card or type to find a customer.")
+
+    # -- behaviour ---------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.box and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._on_enter()
+                return True
+            if key == Qt.Key.Key_Down and self.model.rowCount():
+                self.results.setFocus()
+                self.results.setCurrentIndex(self.model.index(0, 0))
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.clear()
+                return True
+            if event.text():
+                self._keys.key(time.monotonic() * 1000)
+        return super().eventFilter(watched, event)
+
+    def _on_box_edited(self, text: str) -> None:
+        if not text:
+            self._keys.reset()
+        self._delay.start()
+
+    def _on_delay_timeout(self) -> None:
+        self.search_requested.emit(self.box.text(), False)
+
+    def _on_enter(self) -> None:
+        self._delay.stop()
+        scanned = self._keys.looks_scanned()
+        self._keys.reset()
+        text = self.box.text()
+        if not text.strip():
+            return
+        # Search now (not after the delay) so Enter always acts on what was typed.
+        self.search_requested.emit(text, scanned)
+        if self.model.rowCount():
+            self.open_requested.emit(self.model.hit(0).id)
+
+    def _on_results_activated(self, index: object) -> None:
+        row = self.results.currentIndex().row()
+        if 0 <= row < self.model.rowCount():
+            self.open_requested.emit(self.model.hit(row).id)
+
+    # -- called by the window ----------------------------------------------------
+    def show_hits(self, hits: list[CustomerHit], text: str) -> None:
+        self.model.set_hits(hits)
+        if hits:
+            self.show_hint("")
+        elif text.strip():
+            self.show_hint(f"No customer matches “{text.strip()[:40]}”. Press F3 to add them.")
+        else:
+            self.show_hint("Scan a card or type to find a customer.")
+
+    def show_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.box.clear()
+        self._keys.reset()
+        self.model.set_hits([])
+        self.show_hint("Scan a card or type to find a customer.")
+
+    def focus_box(self) -> None:
+        self.box.setFocus()
+        self.box.selectAll()
+
+    def selected_id(self) -> uuid.UUID | None:
+        row = self.results.currentIndex().row()
+        return self.model.hit(row).id if 0 <= row < self.model.rowCount() else None
