@@ -143,6 +143,8 @@ def run_gui(
         backend.settings.data_dir, lambda text: QMessageBox.warning(window, "posassist", text)
     )
     window.show()
+    app.processEvents()  # the window is painted and accepts keys from here on
+    shown_at = time.time()
     window.warm_up()
     elapsed = time.perf_counter() - started
     log.info("window shown after %.2f s", elapsed)
@@ -150,7 +152,8 @@ def run_gui(
         QTimer.singleShot(0, app.quit)
         app.exec()
         worker.wait_idle()
-        print(f"posassist smoke test ok: {backend.settings.data_dir} ({elapsed:.2f} s to window)")
+        print(f"posassist smoke test ok: {backend.settings.data_dir}")
+        print(f"window-shown-epoch={shown_at:.6f}")
         backend.close()
         return 0
     code = app.exec()

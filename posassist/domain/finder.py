@@ -485,6 +485,8 @@ class FinderBench:
     p95_ms: float
     max_ms: float
     queries: int
+    samples_ms: tuple[float, ...] = ()
+    """Every query's time, for callers that compute their own statistics."""
 
 
 _BRANDS = (
@@ -628,8 +630,13 @@ def bench_find(
         p95_ms=round(cuts[94], 2),
         max_ms=round(max(timings), 2),
         queries=len(timings),
+        samples_ms=tuple(timings),
     )
 
 
-if __name__ == "__main__":  # pragma: no cover - manual check
-    print(bench_find())
+if __name__ == "__main__":  # pragma: no cover - manual check: python -m posassist.domain.finder
+    result = bench_find()
+    print(
+        f"build {result.build_ms} ms, p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, "
+        f"max {result.max_ms} ms over {result.queries} queries"
+    )

@@ -186,7 +186,9 @@ def parse_query(text: str, default_region: str, *, scanned: bool = False) -> Par
     if "@" in raw:
         return ParsedQuery(QueryKind.EMAIL, raw.lower(), text)
     compact = re.sub(r"[\s\-]", "", raw).upper()
-    if scanned and CARD_PATTERN.match(compact):
+    # Card codes always carry digits; a fast-typed name is still a name.
+    looks_like_card = bool(CARD_PATTERN.match(compact)) and any(c.isdigit() for c in compact)
+    if scanned and looks_like_card:
         return ParsedQuery(QueryKind.CARD, compact, text)
     if _LAST4_PATTERN.match(raw):
         return ParsedQuery(QueryKind.LAST4, raw, text)
@@ -194,7 +196,7 @@ def parse_query(text: str, default_region: str, *, scanned: bool = False) -> Par
         phone = try_normalise_phone(raw, default_region)
         if phone is not None:
             return ParsedQuery(QueryKind.PHONE, phone, text)
-    if CARD_PATTERN.match(compact) and any(c.isdigit() for c in compact):
+    if looks_like_card:
         return ParsedQuery(QueryKind.CARD, compact, text)
     return ParsedQuery(QueryKind.NAME, name_key(raw), text)
 

@@ -57,21 +57,25 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 K = TypeVar("K")
 
-# Log-parameter box for the optimiser.  exp(+-20) spans 2e-9 .. 5e8, far wider than any
+# Soft box on the log-parameters.  exp(+-20) spans 2e-9 .. 5e8, far wider than any
 # plausible estimate in weeks or days, so the box never bites on a well-posed fit; it only
-# stops a degenerate fit (e.g. nobody ever came back) from running off to infinity.  A fit
-# that ends on the box is reported as not converged.
+# stops a degenerate fit (e.g. nobody ever came back) from running off to infinity.  Outside
+# the box the likelihood is evaluated at the box edge plus a quadratic penalty, so the
+# optimiser never sees an overflow.  A fit that ends on the box is reported as not converged.
 _LOG_BOUND: Final = 20.0
+_BOX_PENALTY: Final = 1.0
 _AT_BOUND_TOL: Final = 1e-3
-# L-BFGS-B sometimes stops with "abnormal termination in line search" when it is already at
-# the optimum and the objective has run out of floating-point precision.  We accept that as
-# converged if the gradient (of the mean log-likelihood per customer, w.r.t. the
-# log-parameters) is this small.
+# BFGS sometimes stops with "precision loss" when it is already at the optimum and the
+# objective has run out of floating-point digits.  We accept that as converged if the
+# gradient (of the mean log-likelihood per customer, w.r.t. the log-parameters) is this small.
 _GRAD_TOL: Final = 1e-5
 _MAX_ITER: Final = 1000
-# Below this distance from a == 1 the hyp2f1 closed form of the expected visits is 0/0 and
-# loses precision; we switch to quadrature there.
-_A_NEAR_ONE: Final = 1e-6
+# A log-parameter whose standard error exceeds this (a factor e**5 ~ 150 either way) is not
+# estimated at all: the fit sits on a flat ridge and is reported as not converged.
+_MAX_LOG_SE: Final = 5.0
+# Within this distance of a == 1 the hyp2f1 closed form of the expected visits is 0/0 and
+# loses precision; we interpolate between a = 1 -+ this value there.
+_A_NEAR_ONE: Final = 1e-4
 _QUAD_NODES: Final = 64
 
 
@@ -259,7 +263,7 @@ def _collapse(x: FloatArray, t_x: FloatArray, T: FloatArray) -> _Collapsed:
     return _Collapsed(
         chunks=chunks,
         ux=ux,
-        w_by_x=np.bincount(x_index, weights=w, minlength=ux.size),
+        w_by_x=np.bincount(x_index, weights=w, minlength=ux.size).astype(np.float64),
         n_rows=int(ux_rows.size),
         total_w=float(w.sum()),
         total_wx=float(w @ ux_rows),
@@ -280,7 +284,7 @@ def _neg_mean_ll_and_grad(theta: FloatArray, d: _Collapsed) -> tuple[float, Floa
 
     The last term is a log-sum-exp (``A3 + log(1 + exp(A4 - A3))``), so nothing overflows
     for customers with hundreds of visits.  The analytic gradient (digamma terms) lets
-    L-BFGS-B converge in a few dozen evaluations instead of five times as many with finite
+    BFGS converge in a few dozen evaluations instead of five times as many with finite
     differences.
     """
     r, alpha, a, b = (float(v) for v in np.exp(theta))
@@ -337,6 +341,46 @@ def _start(d: _Collapsed) -> FloatArray:
     return np.array([0.0, math.log(alpha0), 0.0, 0.0])
 
 
+def _boxed(theta: FloatArray, data: _Collapsed) -> tuple[float, FloatArray]:
+    """The objective with the soft box: clip to the box, add a quadratic penalty outside."""
+    clipped = np.clip(theta, -_LOG_BOUND, _LOG_BOUND)
+    excess = theta - clipped
+    f, grad = _neg_mean_ll_and_grad(clipped, data)
+    penalty = 0.5 * _BOX_PENALTY * float(excess @ excess)
+    return f + penalty, np.where(excess == 0, grad, 0.0) + _BOX_PENALTY * excess
+
+
+def _well_determined(theta: FloatArray, data: _Collapsed) -> bool:
+    """Whether the optimum is a proper interior maximum, not a flat ridge towards infinity.
+
+    With too little information (nobody came back, a handful of customers, everyone alike)
+    the likelihood keeps rising towards a limit model - r -> 0 with alpha -> infinity, or
+    a, b -> infinity - and the optimiser stops somewhere on that ridge with a tiny gradient.
+    Those numbers look like an answer but are not one.  We detect it from the curvature:
+    the Hessian of -LL in log-parameters (central differences of the analytic gradient,
+    8 extra evaluations) must be positive definite and give every log-parameter a standard
+    error below ``_MAX_LOG_SE``.  On CDNOW the largest is about 0.2.
+    """
+    step = 1e-4
+    hessian = np.empty((4, 4))
+    with np.errstate(all="ignore"):
+        for i in range(4):
+            e = np.zeros(4)
+            e[i] = step
+            _, g_plus = _neg_mean_ll_and_grad(theta + e, data)
+            _, g_minus = _neg_mean_ll_and_grad(theta - e, data)
+            hessian[i] = (g_plus - g_minus) / (2 * step) * data.total_w
+    hessian = (hessian + hessian.T) / 2
+    if not np.isfinite(hessian).all():
+        return False
+    try:
+        np.linalg.cholesky(hessian)
+        variances = np.diag(np.linalg.inv(hessian))
+    except np.linalg.LinAlgError:
+        return False
+    return bool((variances > 0).all() and (np.sqrt(variances) <= _MAX_LOG_SE).all())
+
+
 def fit_bgnbd(
     x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, *, unit_days: float = 7.0
 ) -> BgNbdParams:
@@ -350,32 +394,41 @@ def fit_bgnbd(
     inconsistent input (``t_x > T``, or ``t_x != 0`` with ``x == 0``).
 
     Does *not* raise when the data are valid but say too little: it returns
-    ``converged=False`` (with the optimiser's last, finite iterate) when the optimiser
-    fails, the result is not finite, or an estimate ends on the parameter box - which is what
-    happens when nobody in the data ever came back, or with a handful of customers.  Callers
-    must check ``converged`` (and ``n_repeat_customers``) before using the parameters.
+    ``converged=False`` (with the optimiser's last iterate, which must not be used) when the
+    optimiser fails, the result is not finite, an estimate ends on the parameter box, or
+    the maximum is a flat ridge rather than a point (see :func:`_well_determined`) - which
+    is what happens when nobody ever came back, with a handful of customers, or when all
+    customers look alike.  Callers must check ``converged`` (and ``n_repeat_customers``)
+    before using the parameters.
     """
     if not (math.isfinite(unit_days) and unit_days > 0):
         raise ModelFitError(f"unit_days must be a positive number, got {unit_days!r}")
     xa, ta, Ta = _validate(x, t_x, T)
     data = _collapse(xa, ta, Ta)
-    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 4
+    # BFGS rather than L-BFGS-B: with 4 parameters its bookkeeping is a few numpy ops on 4x4
+    # arrays, whereas L-BFGS-B's BLAS calls hit OpenBLAS thread hand-offs that made the CDNOW
+    # fit 25x slower (4 ms -> 107 ms) whenever another process was using the second core -
+    # exactly the situation of a background refit next to the register's UI.
     with np.errstate(all="ignore"):
         result = optimize.minimize(
-            _neg_mean_ll_and_grad,
+            _boxed,
             _start(data),
             args=(data,),
             jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": _MAX_ITER, "ftol": 1e-15, "gtol": 1e-9},
+            method="BFGS",
+            options={"maxiter": _MAX_ITER, "gtol": 1e-9},
         )
-        theta = np.asarray(result.x, dtype=np.float64)
+        theta = np.clip(np.asarray(result.x, dtype=np.float64), -_LOG_BOUND, _LOG_BOUND)
         f, grad = _neg_mean_ll_and_grad(theta, data)
     finite = bool(np.isfinite(theta).all() and math.isfinite(f) and np.isfinite(grad).all())
-    at_bound = bool((np.abs(np.abs(theta) - _LOG_BOUND) < _AT_BOUND_TOL).any())
+    at_bound = bool((np.abs(theta) > _LOG_BOUND - _AT_BOUND_TOL).any())
     small_grad = finite and float(np.max(np.abs(grad))) <= _GRAD_TOL
-    converged = finite and not at_bound and (bool(result.success) or small_grad)
+    converged = (
+        finite
+        and not at_bound
+        and (bool(result.success) or small_grad)
+        and _well_determined(theta, data)
+    )
     r, alpha, a, b = (float(v) for v in np.exp(theta))
     return BgNbdParams(
         r=r,
@@ -428,12 +481,7 @@ def _p_alive_scalar(p: BgNbdParams, x: float, t_x: float, T: float) -> float:
     return 1.0 / (1.0 + math.exp(log_odds))
 
 
-def _uses_quadrature(p: BgNbdParams, x: float) -> bool:
-    """Where the hyp2f1 closed form is 0/0 (a == 1) or its c parameter is not positive."""
-    return abs(p.a - 1.0) < _A_NEAR_ONE or p.a + p.b + x - 1.0 <= 0.0
-
-
-def _alive_visits_hyp2f1(p: BgNbdParams, t: float, x: float, T: float) -> float:
+def _alive_visits_hyp2f1(p: BgNbdParams, t: float, x: float, T: float, a: float) -> float:
     """E[visits in (T, T+t] | alive at T, history] via hyp2f1 (nan if it fails).
 
     Lifetimes and the paper write it with 2F1(r+x, b+x; a+b+x-1; z), which overflows for
@@ -442,21 +490,53 @@ def _alive_visits_hyp2f1(p: BgNbdParams, t: float, x: float, T: float) -> float:
         (a+b+x-1)/(a-1) * (1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)),  z = t/(alpha+T+t)
 
     whose first two parameters do not grow with x, so the series stays small and converges
-    fast; ``expm1`` keeps precision when the bracket is small.
+    fast; ``expm1`` keeps precision when the bracket is small.  ``a`` is passed separately so
+    the a == 1 case can be interpolated (see :func:`_alive_visits`).
     """
-    c = p.a + p.b + x - 1.0
+    c = a + p.b + x - 1.0
+    if c <= 0.0:
+        return math.nan
     z = t / (p.alpha + T + t)
-    h = float(special.hyp2f1(p.a + p.b - 1.0 - p.r, p.a - 1.0, c, z))
+    h = float(special.hyp2f1(a + p.b - 1.0 - p.r, a - 1.0, c, z))
     if not (math.isfinite(h) and h > 0.0):
         return math.nan
-    return c / (p.a - 1.0) * -math.expm1((p.a - 1.0) * math.log1p(-z) + math.log(h))
+    return c / (a - 1.0) * -math.expm1((a - 1.0) * math.log1p(-z) + math.log(h))
+
+
+def _alive_visits(p: BgNbdParams, t: float, x: float, T: float) -> float:
+    """Expected visits of a customer known to be alive at T; total and overflow-safe.
+
+    At a == 1 the closed form is 0/0; within ``_A_NEAR_ONE`` of it we interpolate linearly
+    between a = 1 -+ _A_NEAR_ONE (error ~1e-8 relative, the function is smooth in a).  Where
+    hyp2f1 gives nothing usable (c <= 0, overflow) we integrate numerically instead.
+    """
+    if abs(p.a - 1.0) < _A_NEAR_ONE:
+        lo = _alive_visits_hyp2f1(p, t, x, T, 1.0 - _A_NEAR_ONE)
+        hi = _alive_visits_hyp2f1(p, t, x, T, 1.0 + _A_NEAR_ONE)
+        value = lo + (p.a - 1.0 + _A_NEAR_ONE) / (2 * _A_NEAR_ONE) * (hi - lo)
+    else:
+        value = _alive_visits_hyp2f1(p, t, x, T, p.a)
+    if math.isfinite(value):
+        return value
+    return _alive_visits_quadrature(p, t, x, T)
 
 
 @lru_cache(maxsize=512)
-def _jacobi_rule(beta_exponent: float, a_exponent: float) -> tuple[FloatArray, FloatArray]:
-    """Gauss-Jacobi nodes mapped to p in (0, 1) and normalised Beta weights (cached)."""
-    u, wts = special.roots_jacobi(_QUAD_NODES, beta_exponent, a_exponent)
-    return (1.0 + u) / 2.0, wts / wts.sum()
+def _jacobi_rule(exp_one_minus_p: float, exp_p: float) -> tuple[FloatArray, FloatArray]:
+    """Gauss-Jacobi nodes mapped to p in (0, 1) and normalised Beta(exp_p+1, ...) weights.
+
+    The weights are recomputed in log space from the Christoffel formula
+    w_i ~ 1 / ((1 - u_i^2) P'_n(u_i)^2), because scipy's own weights carry a normalising
+    constant 2**(alpha+beta+1) B(...) that overflows for customers with ~1,000+ visits.
+    """
+    n = _QUAD_NODES
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, _ = special.roots_jacobi(n, exp_one_minus_p, exp_p)
+    # P'_n is proportional to P_{n-1}^(alpha+1, beta+1).
+    dp = special.eval_jacobi(n - 1, exp_one_minus_p + 1.0, exp_p + 1.0, u)
+    log_w = -np.log1p(-(u**2)) - 2.0 * np.log(np.abs(dp))
+    w = np.exp(log_w - log_w.max())
+    return (1.0 + u) / 2.0, w / w.sum()
 
 
 def _alive_visits_quadrature(p: BgNbdParams, t: float, x: float, T: float) -> float:
@@ -465,7 +545,7 @@ def _alive_visits_quadrature(p: BgNbdParams, t: float, x: float, T: float) -> fl
     Given alive at T, lambda ~ Gamma(r+x, alpha+T) and p ~ Beta(a, b+x) independently, and a
     live customer makes (1 - exp(-lambda p t)) / p visits in t on average.  Integrating lambda
     out leaves E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p], a smooth integrand that Gauss-Jacobi
-    handles to machine precision.  Used where the hyp2f1 form is 0/0 or fails.
+    handles to machine precision.  Used where the hyp2f1 form fails.
     """
     nodes, weights = _jacobi_rule(p.b + x - 1.0, p.a - 1.0)
     g = -np.expm1(-(p.r + x) * np.log1p(nodes * (t / (p.alpha + T)))) / nodes
@@ -475,11 +555,7 @@ def _alive_visits_quadrature(p: BgNbdParams, t: float, x: float, T: float) -> fl
 def _expected_scalar(p: BgNbdParams, t: float, x: float, t_x: float, T: float) -> float:
     if t <= 0:
         return 0.0
-    alive = _p_alive_scalar(p, x, t_x, T)
-    value = math.nan if _uses_quadrature(p, x) else _alive_visits_hyp2f1(p, t, x, T)
-    if not math.isfinite(value):
-        value = _alive_visits_quadrature(p, t, x, T)
-    return alive * value
+    return _p_alive_scalar(p, x, t_x, T) * _alive_visits(p, t, x, T)
 
 
 def _check_scalar(x: float, t_x: float, T: float) -> None:
@@ -549,9 +625,9 @@ def expected_visits(
 
     FHL 2005 eq. (10) (lifetimes' ``conditional_expected_number_of_purchases_up_to_time``)
     in an overflow-safe form: P(alive) times the expected visits of a live customer, the
-    latter from an Euler-transformed hyp2f1, falling back to Gauss-Jacobi quadrature where
-    hyp2f1 is 0/0 (a == 1) or does not give a finite positive value.  Scalars in, ``float``
-    out; arrays in, broadcast array out.
+    latter from an Euler-transformed hyp2f1 (interpolated across its 0/0 at a == 1), falling
+    back to Gauss-Jacobi quadrature where hyp2f1 does not give a finite positive value.
+    Scalars in, ``float`` out; arrays in, broadcast array out.
     """
     if _is_scalar(t, x, t_x, T):
         tt, xs, ts, Ts = float(t), float(x), float(t_x), float(T)  # type: ignore[arg-type]
@@ -560,15 +636,22 @@ def expected_visits(
     ta_, xa, txa, Ta = _broadcast(t, x, t_x, T)
     p = params
     alive = _p_alive_array(p, xa, txa, Ta)
-    c = p.a + p.b + xa - 1.0
     with np.errstate(all="ignore"):
         z = ta_ / (p.alpha + Ta + ta_)
-        h = special.hyp2f1(p.a + p.b - 1.0 - p.r, p.a - 1.0, c, z)
-        value = c / (p.a - 1.0) * -np.expm1((p.a - 1.0) * np.log1p(-z) + np.log(h))
-    bad = ~np.isfinite(value) | ~(h > 0) | (c <= 0) | (abs(p.a - 1.0) < _A_NEAR_ONE)
-    bad &= ta_ > 0
+
+        def closed_form(a: float) -> FloatArray:
+            c = a + p.b + xa - 1.0
+            h = special.hyp2f1(a + p.b - 1.0 - p.r, a - 1.0, c, z)
+            value = c / (a - 1.0) * -np.expm1((a - 1.0) * np.log1p(-z) + np.log(h))
+            return np.asarray(np.where((c > 0) & (h > 0), value, np.nan), dtype=np.float64)
+
+        if abs(p.a - 1.0) < _A_NEAR_ONE:  # 0/0 at a == 1: interpolate, as in _alive_visits
+            lo, hi = closed_form(1.0 - _A_NEAR_ONE), closed_form(1.0 + _A_NEAR_ONE)
+            value = lo + (p.a - 1.0 + _A_NEAR_ONE) / (2 * _A_NEAR_ONE) * (hi - lo)
+        else:
+            value = closed_form(p.a)
     flat = np.where(ta_ > 0, value, 0.0).reshape(-1)
-    for i in np.flatnonzero(bad):
+    for i in np.flatnonzero(~np.isfinite(flat)):
         flat[i] = _alive_visits_quadrature(
             p, float(ta_.flat[i]), float(xa.flat[i]), float(Ta.flat[i])
         )

@@ -92,48 +92,40 @@ class CustomerService:
         parsed = ids.parse_query(text, self._ctx.settings.store.region, scanned=scanned)
         if parsed.kind is QueryKind.EMPTY:
             return []
-        scored: list[tuple[Customer, str, float]] = []
+        region = self._ctx.settings.store.region
+        scored: list[tuple[q.HitRow, str, float]] = []
         with self._ctx.db.read() as s:
             if parsed.kind is QueryKind.CARD:
-                found = q.customer_by_card(s, parsed.value)
-                if found is not None:
-                    scored.append((found, "card", 100.0))
-                elif not scanned:
+                scored += [(r, "card", 100.0) for r in q.hits_by_card(s, parsed.value)]
+                if not scored and not scanned:
                     # A typed digit string may be a national phone number without
                     # separators; try that before giving up.
-                    phone = ids.try_normalise_phone(parsed.raw, self._ctx.settings.store.region)
+                    phone = ids.try_normalise_phone(parsed.raw, region)
                     if phone:
-                        scored += [
-                            (c, "phone", 100.0) for c in q.customers_by_phone(s, phone, limit)
-                        ]
+                        scored += [(r, "phone", 100.0) for r in q.hits_by_phone(s, phone, limit)]
             elif parsed.kind is QueryKind.PHONE:
-                scored += [
-                    (c, "phone", 100.0) for c in q.customers_by_phone(s, parsed.value, limit)
-                ]
+                scored += [(r, "phone", 100.0) for r in q.hits_by_phone(s, parsed.value, limit)]
             elif parsed.kind is QueryKind.EMAIL:
-                scored += [
-                    (c, "email", 100.0) for c in q.customers_by_email(s, parsed.value, limit)
-                ]
+                scored += [(r, "email", 100.0) for r in q.hits_by_email(s, parsed.value, limit)]
             elif parsed.kind is QueryKind.LAST4:
                 scored += [
-                    (c, "last 4 digits", 90.0) for c in q.customers_by_last4(s, parsed.value, limit)
+                    (r, "last 4 digits", 90.0) for r in q.hits_by_last4(s, parsed.value, limit)
                 ]
             else:
                 matches = self.names.search(parsed.value, limit=limit)
-                by_id = q.customers_by_ids(s, [cid for cid, _ in matches])
+                by_id = q.hits_by_ids(s, [cid for cid, _ in matches])
                 scored += [(by_id[cid], "name", score) for cid, score in matches if cid in by_id]
-            last = q.last_visit_days(s, [c.id for c, _, _ in scored])
         hits = [
             CustomerHit(
-                id=c.id,
-                display_name=c.display_name,
-                phone_masked=ids.mask_phone(c.phone_e164),
-                card_code=c.card_code,
+                id=r.id,
+                display_name=r.display_name,
+                phone_masked=ids.mask_phone(r.phone_e164),
+                card_code=r.card_code,
                 matched_by=how,
                 score=score,
-                last_visit=last.get(c.id),
+                last_visit=r.last_visit,
             )
-            for c, how, score in scored
+            for r, how, score in scored
         ]
         # Best score first; among equals, the customer seen most recently is likelier.
         hits.sort(key=lambda h: (-h.score, -(h.last_visit.toordinal() if h.last_visit else 0)))
@@ -146,25 +138,26 @@ class CustomerService:
             if customer is None or customer.erased_at is not None:
                 raise InvalidInputError("customer", "That customer no longer exists.")
             rows = q.timeline(s, customer_id)
+            lines = q.lines_of_customer(s, customer_id)
             entries = tuple(
                 TimelineEntry(
-                    id=i.id,
-                    kind=i.kind,
-                    occurred_at=i.occurred_at,
-                    branch_name=branch or "",
-                    staff_name=staff or "",
-                    basket_minor=i.basket_minor,
+                    id=r.id,
+                    kind=r.kind,
+                    occurred_at=r.occurred_at,
+                    branch_name=r.branch_name or "",
+                    staff_name=r.staff_name or "",
+                    basket_minor=r.basket_minor,
                     items=tuple(
                         f"{line.quantity} × {line.description}"
                         if line.quantity != 1
                         else line.description
-                        for line in i.lines
+                        for line in lines.get(r.id, ())
                     ),
-                    note=i.note,
+                    note=r.note,
                 )
-                for i, branch, staff in rows
+                for r in rows
             )
-            days = [row[0].local_day for row in rows]
+            days = [r.local_day for r in rows]
             today = self._ctx.today()
             visits = summarise_days(days, today)
             return CustomerCard(

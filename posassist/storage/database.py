@@ -26,6 +26,8 @@ STORE_FILENAME = "posassist.sqlite3"
 LOCK_FILENAME = "posassist.lock"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+# The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
+SCHEMA_HEAD = "0001"
 
 
 def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -164,8 +166,6 @@ def acquire_instance_lock(data_dir: Path) -> FileLock:
 
 def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) -> Database:
     """Open (creating if needed) the store in ``data_dir`` and bring its schema to head."""
-    from posassist.storage.migrate import check_revision_known, upgrade_to_head
-
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -174,10 +174,15 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
     try:
         path = data_dir / STORE_FILENAME
         revision = inspect_existing_file(path)
-        check_revision_known(revision, path)
+        at_head = revision == SCHEMA_HEAD
+        if not at_head:
+            # Importing Alembic costs most of a second: only when there is work to do.
+            from posassist.storage.migrate import check_revision_known, upgrade_to_head
+
+            check_revision_known(revision, path)
         engine = make_sqlite_engine(path)
         db = Database(path, engine, instance_lock)
-        if migrate:
+        if migrate and not at_head:
             try:
                 upgrade_to_head(engine)
             except OperationalError as exc:

@@ -121,7 +121,7 @@ class Interaction(Base):
             name="kind",
         ),
         Index("ix_interaction_customer_time", "customer_id", "occurred_at"),
-        Index("ix_interaction_local_day", "local_day"),
+        Index("ix_interaction_customer_day", "customer_id", "local_day"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -231,3 +231,4 @@ def test_bench_find_reports_timings() -> None:
     bench = finder.bench_find(n_products=200, n_vendors=20, n_branches=2, n_queries=20)
     assert bench.queries == 20
     assert 0 < bench.p50_ms <= bench.p95_ms <= bench.max_ms
+    assert len(bench.samples_ms) == 20

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 07:17:40.224521
+Create Date: 2026-11-22 07:26:01.292371
 """
 
 from collections.abc import Sequence
@@ -287,9 +287,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("interaction", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_interaction_customer_day", ["customer_id", "local_day"], unique=False
+        )
+        batch_op.create_index(
             "ix_interaction_customer_time", ["customer_id", "occurred_at"], unique=False
         )
-        batch_op.create_index("ix_interaction_local_day", ["local_day"], unique=False)
 
     op.create_table(
         "staff_pick",
@@ -342,8 +344,8 @@ def downgrade() -> None:
 
     op.drop_table("staff_pick")
     with op.batch_alter_table("interaction", schema=None) as batch_op:
-        batch_op.drop_index("ix_interaction_local_day")
         batch_op.drop_index("ix_interaction_customer_time")
+        batch_op.drop_index("ix_interaction_customer_day")
 
     op.drop_table("interaction")
     op.drop_table("audit_log")

@@ -1,0 +1,133 @@
+"""Drive the real register window offscreen, the way a cashier would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from posassist.app import Backend
+from posassist.services.customers import NewCustomer
+from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.models.customers import CustomerHitsModel, TimelineModel
+from posassist.ui.workers import Worker
+
+
+@pytest.fixture
+def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
+    backend.customers.create(
+        NewCustomer(
+            "Maria Garcia", phone="(212) 555-0199", consent_contact=True, card_code="PA00000042"
+        )
+    )
+    backend.customers.create(NewCustomer("Mario Gardner"))
+    w = MainWindow(
+        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
+        Worker(),
+        backend.ctx.tz,
+    )
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.worker.wait_idle()
+
+
+def _when_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> None:
+    """Act on the next modal dialog once it is open (exec() blocks the test otherwise)."""
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog) and dialog.isVisible():
+            act(dialog)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def test_search_open_log_help_and_timeline_updates(qtbot: QtBot, window: MainWindow) -> None:
+    assert window.connection_label.text() == "Standalone"
+    assert window.focusWidget() is window.search.box
+    qtbot.keyClicks(window.search.box, "marai garcia")
+    qtbot.waitUntil(lambda: window.search.model.rowCount() > 0)
+    assert window.search.model.hit(0).display_name == "Maria Garcia"
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    assert window.card.name.text() == "Maria Garcia"
+    assert window.card.tiles["total"].value.text() == "0"
+    assert window.card.timeline_model.rowCount() == 0
+
+    def log_help(dialog: QDialog) -> None:
+        note = dialog.findChildren(QLineEdit)[-1]
+        qtbot.keyClicks(note, "Helped find a birthday card")
+        qtbot.keyClick(note, Qt.Key.Key_Return)
+
+    _when_dialog(qtbot, log_help)
+    qtbot.keyClick(window, Qt.Key.Key_F6)  # keystroke 1 of 2 (Enter in the dialog is 2)
+    assert window.card.timeline_model.rowCount() == 1
+    index = window.card.timeline_model.index(0, 1)
+    assert window.card.timeline_model.data(index) == "Help, no sale"
+    assert "birthday card" in window.card.timeline_model.data(
+        window.card.timeline_model.index(0, 5)
+    )
+    assert window.card.tiles["total"].value.text() == "1"
+    assert window.card.tiles["recent"].value.text() == "1"
+    assert window.focusWidget() is window.search.box
+
+
+def test_scanned_card_opens_customer(qtbot: QtBot, window: MainWindow) -> None:
+    window.search.box.setText("PA00000042")
+    for _ in range(8):
+        window.search._keys.key(0.0)  # what a scanner's burst of keys looks like
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    assert window.card.name.text() == "Maria Garcia"
+
+
+def test_purchase_with_bad_amount_keeps_dialog_open(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClicks(window.search.box, "(212) 555-0199")
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    seen: list[str] = []
+
+    def bad_then_good(dialog: QDialog) -> None:
+        basket = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClicks(basket, "twelve")
+        qtbot.keyClick(basket, Qt.Key.Key_Return)
+        error = dialog.findChild(object, "error")
+        seen.append(error.text())  # type: ignore[union-attr]
+        assert dialog.isVisible()
+        basket.setText("12.50")
+        qtbot.keyClick(basket, Qt.Key.Key_Return)
+
+    _when_dialog(qtbot, bad_then_good)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert seen and "not an amount" in seen[0]
+    assert window.card.timeline_model.data(window.card.timeline_model.index(0, 4)) == "12.50"
+
+
+def test_new_customer_from_search_box(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClicks(window.search.box, "Nobody Yet")
+    qtbot.wait(200)
+
+    def fill(dialog: QDialog) -> None:
+        name = dialog.findChildren(QLineEdit)[0]
+        assert name.text() == "Nobody Yet"
+        qtbot.keyClick(name, Qt.Key.Key_Return)  # the dialog's default button: OK
+
+    _when_dialog(qtbot, fill)
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    assert window.card.name.text() == "Nobody Yet"
+
+
+def test_models_pass_qt_model_tester(qtmodeltester: object, backend: Backend) -> None:
+    hits = CustomerHitsModel()
+    backend.customers.create(NewCustomer("Ann Lee"))
+    hits.set_hits(backend.customers.search("ann lee"))
+    qtmodeltester.check(hits)  # type: ignore[attr-defined]
+    timeline = TimelineModel(backend.ctx.tz)
+    cid = backend.customers.search("ann lee")[0].id
+    backend.interactions.log(cid, "question", note="hours?")
+    timeline.set_entries(backend.customers.card(cid).timeline)
+    qtmodeltester.check(timeline)  # type: ignore[attr-defined]
