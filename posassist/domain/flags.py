@@ -42,18 +42,16 @@ NONE) and ``badges``: every tier that applies, visit tier first.  So the UI show
 from __future__ import annotations
 
 import enum
-import itertools
 import math
-import statistics
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from posassist.domain.value_model import BgNbdParams, score_customer
+from posassist.domain.visits import RECENT_WINDOW_DAYS, VisitStats, as_day
 
 __all__ = [
     "EXPECTED_VISITS_HORIZON_DAYS",
@@ -73,7 +71,6 @@ __all__ = [
 #: Horizon of the "expected visits" score, in days (the design fixes it at 90).
 EXPECTED_VISITS_HORIZON_DAYS = 90
 #: "In the last 90 days" means as-of and the 89 days before it.
-RECENT_WINDOW_DAYS = 90
 
 _MONTHS = (
     "January",
@@ -99,66 +96,6 @@ class Tier(enum.Enum):
     NEW = "new"
     AMBASSADOR = "ambassador"
     NONE = "none"
-
-
-@dataclass(frozen=True, slots=True)
-class VisitStats:
-    """Everything the flags look at for one customer - deliberately no money.
-
-    A visit is a distinct calendar day with any interaction (purchase or not).
-    ``usual_interval_days`` is the median gap between consecutive visit days (the median,
-    so one long holiday does not make a weekly customer look monthly); ``None`` with fewer
-    than two visit days.  ``visit_days_90d`` counts visit days in as-of and the 89 days
-    before it.
-    """
-
-    first_visit: date | None
-    last_visit: date | None
-    visit_days_total: int
-    visit_days_90d: int
-    usual_interval_days: float | None
-    referrals_brought: int = 0
-
-    def __post_init__(self) -> None:
-        # Inconsistent stats are a bug in the caller, not a customer's fault: fail loudly.
-        if (self.first_visit is None) != (self.last_visit is None):
-            raise ValueError("first_visit and last_visit must both be set or both be None")
-        if self.visit_days_total < 0 or self.visit_days_90d < 0 or self.referrals_brought < 0:
-            raise ValueError("visit and referral counts cannot be negative")
-        if self.visit_days_90d > self.visit_days_total:
-            raise ValueError("visit_days_90d cannot exceed visit_days_total")
-        if self.first_visit is None:
-            if self.visit_days_total:
-                raise ValueError("visit_days_total > 0 needs first_visit and last_visit")
-        else:
-            assert self.last_visit is not None
-            if self.last_visit < self.first_visit:
-                raise ValueError("last_visit is before first_visit")
-            if self.visit_days_total < 1:
-                raise ValueError("a customer with a first visit has at least one visit day")
-            if self.visit_days_total == 1 and self.last_visit != self.first_visit:
-                raise ValueError("one visit day but first_visit != last_visit")
-            if self.visit_days_total > (self.last_visit - self.first_visit).days + 1:
-                raise ValueError("more distinct visit days than days between first and last")
-        if self.usual_interval_days is not None and not (
-            math.isfinite(self.usual_interval_days) and self.usual_interval_days > 0
-        ):
-            raise ValueError("usual_interval_days must be a positive number or None")
-
-    @classmethod
-    def from_visit_days(
-        cls, days: Iterable[date], as_of: date, *, referrals_brought: int = 0
-    ) -> VisitStats:
-        """Build the stats from raw visit days (distinct days up to and including as_of)."""
-        as_of = _as_day(as_of)
-        distinct = sorted({d for d in map(_as_day, days) if d <= as_of})
-        if not distinct:
-            return cls(None, None, 0, 0, None, referrals_brought)
-        window_start = as_of - timedelta(days=RECENT_WINDOW_DAYS - 1)
-        recent = sum(1 for d in distinct if d >= window_start)
-        gaps = [(later - earlier).days for earlier, later in itertools.pairwise(distinct)]
-        usual = float(statistics.median(gaps)) if gaps else None
-        return cls(distinct[0], distinct[-1], len(distinct), recent, usual, referrals_brought)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +222,7 @@ def model_inputs(stats: VisitStats, as_of: date, unit_days: float) -> tuple[floa
     """``(x, t_x, T)`` in model units, computed exactly as the fit's summary computes them."""
     if stats.first_visit is None or stats.last_visit is None:
         raise ValueError("a customer without visits has no model inputs")
-    as_of = max(_as_day(as_of), stats.last_visit)
+    as_of = max(as_day(as_of), stats.last_visit)
     return (
         float(stats.visit_days_total - 1),
         (stats.last_visit - stats.first_visit).days / unit_days,
@@ -306,7 +243,7 @@ def classify(
     rather than failing at the counter.
     """
     th = calibrated.thresholds
-    as_of = _as_day(as_of)
+    as_of = as_day(as_of)
     ambassador = stats.referrals_brought >= th.ambassador_min_referrals
     use_model = model_is_usable(model, calibrated)
 
@@ -385,7 +322,7 @@ def greeting(stats: VisitStats, as_of: date) -> str:
     If today's visit is already recorded (``last_visit == as_of``) it is the
     ``visit_days_total``-th visit, otherwise the next one.
     """
-    as_of = _as_day(as_of)
+    as_of = as_day(as_of)
     if stats.last_visit is None:
         return "Welcome — first visit"
     counted_today = stats.last_visit >= as_of
@@ -429,10 +366,6 @@ def _finish(
         p_alive=p,
         expected_visits_90d=e90,
     )
-
-
-def _as_day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _month(day: date) -> str:

@@ -7,11 +7,14 @@ least one interaction of any kind. A purchase and a question answered count the 
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+RECENT_WINDOW_DAYS = 90
 
 
 def local_day(occurred_at: datetime, tz: ZoneInfo) -> date:
@@ -21,44 +24,66 @@ def local_day(occurred_at: datetime, tz: ZoneInfo) -> date:
     return occurred_at.astimezone(tz).date()
 
 
+def as_day(value: date) -> date:
+    """A datetime handed where a day is meant becomes its date (never a comparison error)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 @dataclass(frozen=True, slots=True)
-class VisitSummary:
-    """What the card shows about how often a customer comes."""
+class VisitStats:
+    """Everything the flags look at for one customer - deliberately no money.
 
-    total: int
-    last_90_days: int
-    first: date | None
-    last: date | None
-    usual_interval_days: float | None
-
-
-def summarise_days(days: Iterable[date], today: date) -> VisitSummary:
-    """Summarise distinct visit days up to ``today``.
-
-    The usual interval is the median gap between consecutive visit days: unlike the mean
-    it is not thrown off by one long holiday.
+    A visit is a distinct calendar day with any interaction (purchase or not).
+    ``usual_interval_days`` is the median gap between consecutive visit days (the median,
+    so one long holiday does not make a weekly customer look monthly); ``None`` with fewer
+    than two visit days.  ``visit_days_90d`` counts visit days in as-of and the 89 days
+    before it.
     """
-    distinct = sorted({d for d in days if d <= today})
-    if not distinct:
-        return VisitSummary(0, 0, None, None, None)
-    window_start = today - timedelta(days=89)
-    recent = sum(1 for d in distinct if d >= window_start)
-    gaps = [(b - a).days for a, b in itertools.pairwise(distinct)]
-    usual = float(statistics.median(gaps)) if gaps else None
-    return VisitSummary(len(distinct), recent, distinct[0], distinct[-1], usual)
 
+    first_visit: date | None
+    last_visit: date | None
+    visit_days_total: int
+    visit_days_90d: int
+    usual_interval_days: float | None
+    referrals_brought: int = 0
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    def __post_init__(self) -> None:
+        # Inconsistent stats are a bug in the caller, not a customer's fault: fail loudly.
+        if (self.first_visit is None) != (self.last_visit is None):
+            raise ValueError("first_visit and last_visit must both be set or both be None")
+        if self.visit_days_total < 0 or self.visit_days_90d < 0 or self.referrals_brought < 0:
+            raise ValueError("visit and referral counts cannot be negative")
+        if self.visit_days_90d > self.visit_days_total:
+            raise ValueError("visit_days_90d cannot exceed visit_days_total")
+        if self.first_visit is None:
+            if self.visit_days_total:
+                raise ValueError("visit_days_total > 0 needs first_visit and last_visit")
+        else:
+            assert self.last_visit is not None
+            if self.last_visit < self.first_visit:
+                raise ValueError("last_visit is before first_visit")
+            if self.visit_days_total < 1:
+                raise ValueError("a customer with a first visit has at least one visit day")
+            if self.visit_days_total == 1 and self.last_visit != self.first_visit:
+                raise ValueError("one visit day but first_visit != last_visit")
+            if self.visit_days_total > (self.last_visit - self.first_visit).days + 1:
+                raise ValueError("more distinct visit days than days between first and last")
+        if self.usual_interval_days is not None and not (
+            math.isfinite(self.usual_interval_days) and self.usual_interval_days > 0
+        ):
+            raise ValueError("usual_interval_days must be a positive number or None")
 
-
-def greeting(summary: VisitSummary, today: date) -> str:
-    """The line a cashier reads out: which visit this is and how often they come."""
-    visit_no = summary.total if summary.last == today else summary.total + 1
-    if visit_no <= 1:
-        return "Welcome — first visit"
-    text = f"Welcome back — {ordinal(visit_no)} visit"
-    if summary.usual_interval_days is not None:
-        text += f", usually every {round(summary.usual_interval_days)} days"
-    return text
+    @classmethod
+    def from_visit_days(
+        cls, days: Iterable[date], as_of: date, *, referrals_brought: int = 0
+    ) -> VisitStats:
+        """Build the stats from raw visit days (distinct days up to and including as_of)."""
+        as_of = as_day(as_of)
+        distinct = sorted({d for d in map(as_day, days) if d <= as_of})
+        if not distinct:
+            return cls(None, None, 0, 0, None, referrals_brought)
+        window_start = as_of - timedelta(days=RECENT_WINDOW_DAYS - 1)
+        recent = sum(1 for d in distinct if d >= window_start)
+        gaps = [(later - earlier).days for earlier, later in itertools.pairwise(distinct)]
+        usual = float(statistics.median(gaps)) if gaps else None
+        return cls(distinct[0], distinct[-1], len(distinct), recent, usual, referrals_brought)

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from posassist.domain import identifiers as ids
 from posassist.domain.identifiers import IdentifierError, QueryKind
-from posassist.domain.visits import VisitSummary, greeting, summarise_days
+from posassist.domain.flags import greeting
+from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
@@ -56,7 +57,7 @@ class CustomerCard:
     card_code: str | None
     consent_contact: bool
     customer_since: date
-    visits: VisitSummary
+    visits: VisitStats
     greeting: str
     notes: str
     preferences: str
@@ -159,7 +160,7 @@ class CustomerService:
             )
             days = [r.local_day for r in rows]
             today = self._ctx.today()
-            visits = summarise_days(days, today)
+            visits = VisitStats.from_visit_days(days, today)
             return CustomerCard(
                 id=customer.id,
                 display_name=customer.display_name,

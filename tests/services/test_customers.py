@@ -138,5 +138,5 @@ def test_card_shows_contact_masked(backend: Backend, people: dict[str, object]) 
     card = backend.customers.card(people["jane"])  # type: ignore[arg-type]
     assert card.phone_masked == "•••• 0123"
     assert card.email_masked == "j•••@example.com"
-    assert card.visits.total == 0
+    assert card.visits.visit_days_total == 0
     assert card.greeting == "Welcome — first visit"

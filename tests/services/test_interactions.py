@@ -29,13 +29,13 @@ def test_visits_count_days_of_any_kind(
         backend.interactions.log(cid, kind)
     clock.at = NOW
     card = backend.customers.card(cid)
-    assert card.visits.total == 3  # two interactions on one day are one visit
-    assert card.visits.last_90_days == 3
+    assert card.visits.visit_days_total == 3  # two interactions on one day are one visit
+    assert card.visits.visit_days_90d == 3
     assert card.visits.usual_interval_days == 7.0
     assert card.greeting == "Welcome back — 4th visit, usually every 7 days"
     backend.interactions.log(cid, "service", note="helped choose a card")
     card = backend.customers.card(cid)
-    assert card.visits.total == 4
+    assert card.visits.visit_days_total == 4
     assert card.timeline[0].kind == "service"
     assert card.timeline[0].note == "helped choose a card"
 
