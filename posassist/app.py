@@ -97,6 +97,12 @@ def _install_crash_handler(data_dir: Path, show: Callable[[str], None]) -> None:
     sys.excepthook = hook
 
 
+def _warn(parent: object, text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    QMessageBox.warning(parent if isinstance(parent, QWidget) else None, "posassist", text)
+
+
 def run_gui(
     data_dir: Path | None,
     *,
@@ -139,9 +145,7 @@ def run_gui(
         worker,
         backend.ctx.tz,
     )
-    _install_crash_handler(
-        backend.settings.data_dir, lambda text: QMessageBox.warning(window, "posassist", text)
-    )
+    _install_crash_handler(backend.settings.data_dir, lambda text: _warn(window, text))
     window.show()
     app.processEvents()  # the window is painted and accepts keys from here on
     shown_at = time.time()

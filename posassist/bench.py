@@ -124,6 +124,8 @@ def _measure(backend: object, repeat: int) -> list[Row]:
         customers = s.scalar(select(func.count()).select_from(Customer))
         interactions = s.scalar(select(func.count()).select_from(Interaction))
     print(f"store: {customers:,} customers, {interactions:,} interactions", file=sys.stderr)
+    longest_id = longest[0]
+    assert longest_id is not None
     search = backend.customers.search
     t0 = time.perf_counter()
     backend.customers.names.ensure_loaded()
@@ -132,7 +134,7 @@ def _measure(backend: object, repeat: int) -> list[Row]:
     def each(make: Callable[[tuple[str, str, str]], Callable[[], object]]) -> list[float]:
         out: list[float] = []
         for phone, card, name in sample:
-            out += _time(make((phone, card, name)), 1)
+            out += _time(make((phone or "", card or "", name)), 1)
         return out
 
     def national(e164: str) -> str:
@@ -153,7 +155,7 @@ def _measure(backend: object, repeat: int) -> list[Row]:
         ),
         _row(
             f"card load, longest history ({longest[1]} interactions)",
-            _time(lambda: backend.customers.card(longest[0]), repeat),
+            _time(lambda: backend.customers.card(longest_id), repeat),
             "p95 ≤ 20 ms",
         ),
         Row("name index load (background, once)", load_ms, load_ms, 1, ""),

@@ -7,19 +7,19 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from posassist.app import Backend  # noqa: E402
-from posassist.config import load_settings  # noqa: E402
-from posassist.domain.clock import Clock  # noqa: E402
-from posassist.services.context import open_context  # noqa: E402
-from posassist.services.customers import CustomerService  # noqa: E402
-from posassist.services.interactions import InteractionService  # noqa: E402
-from posassist.storage.database import open_database  # noqa: E402
+from posassist.app import Backend
+from posassist.config import load_settings
+from posassist.domain.clock import Clock
+from posassist.services.context import open_context
+from posassist.services.customers import CustomerService
+from posassist.services.interactions import InteractionService
+from posassist.storage.database import open_database
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 

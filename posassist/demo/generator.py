@@ -95,15 +95,19 @@ def _ts(dt: datetime) -> str:
 
 class _Builder:
     def __init__(self, conn: Connection, spec: DemoSpec, today: date) -> None:
-        self.raw = conn.connection.driver_connection
-        assert self.raw is not None
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        self.raw: Any = raw
         self.spec = spec
         self.today = today
         self.rng = random.Random(spec.seed)
-        uuid_rng = random.Random(spec.seed + 1)
-        self._uuid = lambda: uuid.UUID(int=uuid_rng.getrandbits(128), version=4).hex
+        self._uuid_rng = random.Random(spec.seed + 1)
         self.tz = ZoneInfo(spec.timezone)
         self.counts = DemoCounts()
+
+    def _uuid(self) -> str:
+        """Seeded ids, so the same seed gives byte-identical stores."""
+        return uuid.UUID(int=self._uuid_rng.getrandbits(128), version=4).hex
 
     def many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -119,7 +123,8 @@ class _Builder:
             phone = f"+1 (212) 555-01{i:02d}"
             out.append((bid, f"B{i + 1:02d}", name))
             self.many(
-                "INSERT INTO branch (id, code, name, address, phone, timezone) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO branch (id, code, name, address, phone, timezone) "
+                "VALUES (?,?,?,?,?,?)",
                 [
                     (
                         bid,

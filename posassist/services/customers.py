@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 
 from posassist.domain import identifiers as ids
-from posassist.domain.identifiers import IdentifierError, QueryKind
 from posassist.domain.flags import greeting
+from posassist.domain.identifiers import IdentifierError, QueryKind
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
@@ -83,7 +83,7 @@ class CustomerService:
         self._ctx = ctx
         self.names = NameIndex(self._load_names)
 
-    def _load_names(self) -> list[tuple[uuid.UUID, str]]:
+    def _load_names(self) -> list[tuple[str, str]]:
         with self._ctx.db.read() as s:
             return q.all_name_keys(s)
 

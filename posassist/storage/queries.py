@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.orm import Session
@@ -45,7 +45,10 @@ class LineRow(NamedTuple):
     quantity: int
 
 
-def _hits(where: ColumnElement[bool], limit: int) -> Select[Any]:
+_HitSelect = Select[uuid.UUID, str, str | None, str | None, date]
+
+
+def _hits(where: ColumnElement[bool], limit: int) -> _HitSelect:
     last_visit = (
         select(func.max(Interaction.local_day))
         .where(Interaction.customer_id == Customer.id)
@@ -64,7 +67,7 @@ def _hits(where: ColumnElement[bool], limit: int) -> Select[Any]:
     )
 
 
-def _run_hits(s: Session, stmt: Select[Any]) -> list[HitRow]:
+def _run_hits(s: Session, stmt: _HitSelect) -> list[HitRow]:
     return [HitRow(*row) for row in s.execute(stmt)]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from posassist.ui import resources_rc  # noqa: F401  (registers :/posassist/…)
 
@@ -23,3 +25,12 @@ def apply_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
     app.setStyleSheet(stylesheet())
     app.setWindowIcon(QIcon(":/posassist/posassist.svg"))
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str) -> W:
+    """Give a widget the object name the stylesheet styles it by."""
+    widget.setObjectName(name)
+    return widget

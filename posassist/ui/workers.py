@@ -35,7 +35,7 @@ class _Job(QRunnable):
             result = self._fn()
         except KnownError as exc:
             self._relay.failed.emit(exc)
-        except Exception as exc:  # a bug: log it with its traceback, report it as one
+        except Exception as exc:  # noqa: BLE001 — a bug: logged with its traceback, reported
             log.error("background job failed:\n%s", traceback.format_exc())
             self._relay.failed.emit(exc)
         else:

@@ -103,7 +103,8 @@ def test_purchase_with_bad_amount_keeps_dialog_open(qtbot: QtBot, window: MainWi
 
     _when_dialog(qtbot, bad_then_good)
     qtbot.keyClick(window, Qt.Key.Key_F5)
-    assert seen and "not an amount" in seen[0]
+    assert seen
+    assert "not an amount" in seen[0]
     assert window.card.timeline_model.data(window.card.timeline_model.index(0, 4)) == "12.50"
 
 

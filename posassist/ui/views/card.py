@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from posassist.services.customers import CustomerCard
 from posassist.ui import formatting as fmt
 from posassist.ui.models.customers import TimelineModel
+from posassist.ui.theme import named
 
 # (key, label, kind) — the F-key is shown on the button, the window binds it.
 ACTIONS = (
@@ -32,21 +33,22 @@ ACTIONS = (
 
 class _Tile(QFrame):
     def __init__(self, caption: str) -> None:
-        super().__init__(objectName="tile")
-        self.value = QLabel("—", objectName="tileValue")
+        super().__init__()
+        self.setObjectName("tile")
+        self.value = named(QLabel("—"), "tileValue")
         layout = QVBoxLayout(self)
         layout.addWidget(self.value)
-        layout.addWidget(QLabel(caption, objectName="tileCaption"))
+        layout.addWidget(named(QLabel(caption), "tileCaption"))
 
 
 class CustomerCardView(QWidget):
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card: CustomerCard | None = None
-        self.name = QLabel(objectName="customerName")
+        self.name = named(QLabel(), "customerName")
         self.name.setWordWrap(True)
-        self.greeting = QLabel(objectName="greeting")
-        self.contact = QLabel(objectName="contact")
+        self.greeting = named(QLabel(), "greeting")
+        self.contact = named(QLabel(), "contact")
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.tiles = {

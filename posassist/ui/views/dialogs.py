@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import InvalidInputError
 from posassist.services.interactions import LineItem
 from posassist.ui.formatting import kind_label
+from posassist.ui.theme import named
 
 
 class _FormDialog(QDialog):
@@ -32,7 +33,7 @@ class _FormDialog(QDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(560)
         self.form = QFormLayout()
-        self.error = QLabel(objectName="error")
+        self.error = named(QLabel(), "error")
         self.error.setWordWrap(True)
         self.error.hide()
         self.buttons = QDialogButtonBox(

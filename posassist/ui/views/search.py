@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 from posassist.services.customers import CustomerHit
 from posassist.ui.models.customers import CustomerHitsModel
 from posassist.ui.scanner import KeystrokeTimer
+from posassist.ui.theme import named
 
 SEARCH_DELAY_MS = 150
 
@@ -25,7 +26,7 @@ class SearchPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.box = QLineEdit(objectName="search")
+        self.box = named(QLineEdit(), "search")
         self.box.setPlaceholderText("Phone, card, email, last 4 digits or name   [F2]")
         self.box.setClearButtonEnabled(True)
         self.results = QListView()
@@ -35,7 +36,7 @@ class SearchPanel(QWidget):
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.model = CustomerHitsModel()
         self.results.setModel(self.model)
-        self.hint = QLabel(objectName="emptyHint")
+        self.hint = named(QLabel(), "emptyHint")
         self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
