@@ -12,7 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -21,7 +21,12 @@ from posassist.demo import DemoSpec, demo_data_dir, ensure_demo_store
 from posassist.errors import KnownError
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
+from posassist.services.finder import FinderService
 from posassist.services.interactions import InteractionService
+from posassist.services.printers import PrintService
+from posassist.services.referrals import ReferralService
+from posassist.services.standing import StandingService
+from posassist.services.vendors import VendorService
 from posassist.storage.database import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,19 @@ class Backend:
     ctx: StoreContext
     customers: CustomerService
     interactions: InteractionService
+    standing: StandingService
+    # Finder, referrals and printing need only the context and settings: built here.
+    vendors: VendorService = field(init=False)
+    finder: FinderService = field(init=False)
+    referrals: ReferralService = field(init=False)
+    printing: PrintService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.vendors = VendorService(self.ctx)
+        self.finder = FinderService(self.ctx)
+        self.vendors.on_change(self.finder.invalidate)  # an edit shows in the next search
+        self.referrals = ReferralService(self.ctx)
+        self.printing = PrintService(self.settings.printing)
 
     def close(self) -> None:
         self.db.close()
@@ -59,16 +77,23 @@ def open_backend(
 
             ensure_demo_store(db, demo_spec or DemoSpec(), date.today())
         ctx = open_context(db, settings)
-        return Backend(
-            settings=settings,
-            db=db,
-            ctx=ctx,
-            customers=CustomerService(ctx),
-            interactions=InteractionService(ctx),
-        )
+        return build_backend(settings, db, ctx)
     except BaseException:
         db.close()
         raise
+
+
+def build_backend(settings: Settings, db: Database, ctx: StoreContext) -> Backend:
+    """Wire the services on an open store (shared by the app, the CLI and tests)."""
+    standing = StandingService(ctx)
+    return Backend(
+        settings=settings,
+        db=db,
+        ctx=ctx,
+        customers=CustomerService(ctx, standing),
+        interactions=InteractionService(ctx),
+        standing=standing,
+    )
 
 
 def _with_data_dir(settings: Settings, data_dir: Path) -> Settings:

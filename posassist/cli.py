@@ -10,11 +10,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from posassist.errors import KnownError
 
-COMMANDS = ("run", "bench")
+COMMANDS = ("run", "bench", "import", "score")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +37,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON after the table")
     bench.add_argument("--customers", type=int, default=100_000, help="size of the synthetic store")
     bench.add_argument("--repeat", type=int, default=200, help="timed repetitions per row")
+    imp = sub.add_parser("import", help="import data from a file")
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    tx = imp_sub.add_parser(
+        "transactions", help="CSV with a customer id column, a date column, optional amount"
+    )
+    _common(tx)
+    tx.add_argument("file", type=Path)
+    score = sub.add_parser("score", help="refit the repeat-visitor model and report")
+    _common(score)
+    score.add_argument("--as-of", type=_iso_date, help="fit on history up to this day")
+    score.add_argument(
+        "--evaluate-until", type=_iso_date, help="check who came back after --as-of until this day"
+    )
+    score.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(args_list)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.command in ("import", "score"):
+            from posassist.commands import run_import, run_score
+
+            return run_import(args) if args.command == "import" else run_score(args)
         if args.command == "bench":
             from posassist.bench import run_bench
 

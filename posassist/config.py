@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import uuid
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import platformdirs
 
+from posassist.domain.flags import FlagThresholds
 from posassist.errors import ConfigError
 
 APP_NAME = "posassist"
@@ -32,16 +34,41 @@ class StoreSettings:
     timezone: str = "America/New_York"
     branch_code: str = ""
     register_name: str = "Register 1"
+    address: str = ""  # printed under the name on referral slips ("" = this branch's)
+    phone: str = ""  # likewise
+    logo: str = ""  # path of a PNG printed at the top of referral slips; "" = none
 
 
 @dataclass(frozen=True)
-class FlagSettings:
-    """Thresholds for the repeat-visitor tiers, relative to the store's own population."""
+class PrintingSettings:
+    """The referral-slip printer: an installed printer's name ("" = the default one)."""
 
-    regular_top_share: float = 0.15
-    regular_min_visits: int = 4
-    lapsing_p_alive: float = 0.5
-    new_days: int = 30
+    printer: str = ""
+    layout: str = "80mm"  # 80mm, 58mm, a6 or half-letter
+
+
+@dataclass(frozen=True)
+class CentralSettings:
+    """Where the chain's central PostgreSQL is. Empty ``host`` means standalone.
+
+    The password is never a setting: it lives in the OS keyring (see ``secrets.py``).
+    ``register_id`` pins this register's identity (a UUID) when a register PC is
+    reinstalled; empty means the id this store was born with. The register's name is
+    ``[store] register_name``.
+    """
+
+    host: str = ""
+    port: int = 5432
+    database: str = "posassist"
+    user: str = "posassist"
+    register_id: str = ""
+    sslmode: str = "prefer"
+    connect_timeout: int = 5
+    poll_seconds: float = 5.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host.strip())
 
 
 @dataclass(frozen=True)
@@ -49,7 +76,9 @@ class Settings:
     data_dir: Path
     config_file: Path | None = None
     store: StoreSettings = field(default_factory=StoreSettings)
-    flags: FlagSettings = field(default_factory=FlagSettings)
+    printing: PrintingSettings = field(default_factory=PrintingSettings)
+    flags: FlagThresholds = field(default_factory=FlagThresholds)
+    central: CentralSettings = field(default_factory=CentralSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -100,11 +129,56 @@ def _validate(settings: Settings, where_of: Any) -> None:
             f"{where_of('store', 'timezone')}: [store] timezone {store.timezone!r} is not a "
             "known time zone such as Europe/Berlin."
         ) from exc
-    share = settings.flags.regular_top_share
-    if not 0 < share < 1:
+    _validate_printing(settings, where_of)
+
+
+def _validate_printing(settings: Settings, where_of: Any) -> None:
+    logo = settings.store.logo.strip()
+    if logo and not Path(logo).expanduser().is_file():
         raise ConfigError(
-            f"{where_of('flags', 'regular_top_share')}: [flags] regular_top_share must be "
-            "between 0 and 1."
+            f"{where_of('store', 'logo')}: [store] logo {logo!r} is not a file.",
+            hint="Give the full path of a PNG image, or remove the setting.",
+        )
+    layout = settings.printing.layout
+    if layout != PrintingSettings.layout:  # the default needs no check (and no reportlab)
+        from posassist.printing.layouts import layout_names
+
+        if layout.strip().casefold() not in layout_names():
+            raise ConfigError(
+                f"{where_of('printing', 'layout')}: [printing] layout {layout!r} is not one "
+                f"of {', '.join(layout_names())}."
+            )
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _validate_central(central: CentralSettings, where_of: Any) -> None:
+    """Refuse a [central] section that could only fail later, on a worker thread."""
+    if not 0 < central.port < 65536:
+        raise ConfigError(f"{where_of('central', 'port')}: [central] port must be 1–65535.")
+    if central.register_id:
+        try:
+            uuid.UUID(central.register_id)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{where_of('central', 'register_id')}: [central] register_id "
+                f"{central.register_id!r} is not a UUID (leave it empty to use this "
+                "store's own id)."
+            ) from exc
+    if central.sslmode not in SSL_MODES:
+        raise ConfigError(
+            f"{where_of('central', 'sslmode')}: [central] sslmode must be one of "
+            f"{', '.join(SSL_MODES)}."
+        )
+    if central.connect_timeout < 1:
+        raise ConfigError(
+            f"{where_of('central', 'connect_timeout')}: [central] connect_timeout must be "
+            "at least 1 second."
+        )
+    if central.poll_seconds <= 0:
+        raise ConfigError(
+            f"{where_of('central', 'poll_seconds')}: [central] poll_seconds must be positive."
         )
 
 
@@ -137,7 +211,12 @@ def load_settings(
         line = _line_of(text, section, key) if text else None
         return f"{path}:{line}" if line else f"{path}"
 
-    sections: dict[str, Any] = {"store": StoreSettings(), "flags": FlagSettings()}
+    sections: dict[str, Any] = {
+        "store": StoreSettings(),
+        "printing": PrintingSettings(),
+        "flags": FlagThresholds(),
+        "central": CentralSettings(),
+    }
     known_sections = {*sections, "app"}
     for name in raw:
         if name not in known_sections:
@@ -156,7 +235,11 @@ def load_settings(
             env_key = f"POSASSIST_{name.upper()}_{key.upper()}"
             if env_key in env:
                 values[key] = _from_env(env_key, env[env_key], str(types[key]))
-        sections[name] = replace(default, **values)
+        try:
+            sections[name] = replace(default, **values)
+        except ValueError as exc:  # the section's own validation (e.g. a share above 1)
+            key = str(exc).split()[0] if str(exc) else ""
+            raise ConfigError(f"{where_of(name, key)}: [{name}] {exc}.") from exc
 
     app = raw.get("app", {})
     chosen_dir = data_dir or (
@@ -168,9 +251,12 @@ def load_settings(
         data_dir=chosen_dir or default_data_dir(),
         config_file=path if path.exists() else None,
         store=sections["store"],
+        printing=sections["printing"],
         flags=sections["flags"],
+        central=sections["central"],
     )
     _validate(settings, where_of)
+    _validate_central(settings.central, where_of)
     return settings
 
 

@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from posassist.app import Backend
+from posassist.app import Backend, build_backend
 from posassist.config import load_settings
 from posassist.domain.clock import Clock
 from posassist.services.context import open_context
-from posassist.services.customers import CustomerService
-from posassist.services.interactions import InteractionService
 from posassist.storage.database import open_database
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
@@ -37,14 +35,7 @@ class MovableClock:
 def make_backend(data_dir: Path, clock: Clock) -> Backend:
     settings = load_settings(data_dir=data_dir, env={})
     db = open_database(data_dir)
-    ctx = open_context(db, settings, clock=clock)
-    return Backend(
-        settings=settings,
-        db=db,
-        ctx=ctx,
-        customers=CustomerService(ctx),
-        interactions=InteractionService(ctx),
-    )
+    return build_backend(settings, db, open_context(db, settings, clock=clock))
 
 
 @pytest.fixture

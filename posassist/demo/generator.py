@@ -263,10 +263,18 @@ class _Builder:
             start = today - timedelta(days=500)
             end = today
             mean_gap = 1.3
-        else:  # occasional
+        else:  # occasional: simulated the BG/NBD way (Poisson visits, dropout after each)
             start = today - timedelta(days=rng.randint(30, 700))
-            end = today
-            mean_gap = rng.uniform(25, 120)
+            rate = rng.gammavariate(0.8, 1 / 30)  # visits per day, varies by person
+            drop = rng.betavariate(0.9, 3.0)  # chance of never coming back after a visit
+            days = [start]
+            at = float(start.toordinal())
+            while rng.random() >= drop:
+                at += rng.expovariate(max(rate, 1e-4))
+                if at > today.toordinal():
+                    break
+                days.append(date.fromordinal(int(at)))
+            return sorted(set(days))
         days = []
         day = start
         while day <= end:

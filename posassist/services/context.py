@@ -12,12 +12,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from posassist.config import Settings
 from posassist.domain.clock import Clock, system_clock
 from posassist.domain.hlc import HybridClock
 from posassist.storage.database import Database
-from posassist.storage.orm import Branch, Register, Staff
+from posassist.storage.orm import Branch, Register, Staff, SyncState
 
 
 @dataclass
@@ -45,6 +46,54 @@ class StoreContext:
         return self.hlc.now().encode()
 
 
+# Branch ids are derived from the branch code, so two registers of one branch that were
+# set up separately still agree on the branch's id when they sync.
+_BRANCH_NAMESPACE = uuid.UUID("7d0f6a4e-3c1b-5b8e-9a54-0c2f1e6d8b31")
+_REGISTER_KEY = "register_id"
+
+
+def branch_id_for(code: str) -> uuid.UUID:
+    return uuid.uuid5(_BRANCH_NAMESPACE, f"branch:{code}")
+
+
+def _own_register(s: Session, settings: Settings, branch_id: uuid.UUID) -> Register:
+    """This store's register row, remembered by id.
+
+    Looking it up by name alone stops working once a sync brings other registers'
+    rows (every till may be called "Register 1"); mixing them up would make a register
+    skip its own changes as someone else's. ``[central] register_id`` wins when set.
+    """
+    remembered = s.get(SyncState, _REGISTER_KEY)
+    wanted = settings.central.register_id.strip()
+    register_id = uuid.UUID(wanted) if wanted else None
+    if register_id is None and remembered is not None:
+        register_id = uuid.UUID(remembered.value)
+    register = None
+    if register_id is not None:
+        register = s.get(Register, register_id)
+        if register is None:
+            register = Register(
+                id=register_id, branch_id=branch_id, name=settings.store.register_name
+            )
+            s.add(register)
+    else:
+        register = s.scalar(
+            select(Register).where(
+                Register.branch_id == branch_id, Register.name == settings.store.register_name
+            )
+        )
+        if register is None:
+            register = Register(
+                id=uuid.uuid4(), branch_id=branch_id, name=settings.store.register_name
+            )
+            s.add(register)
+    if remembered is None:
+        s.add(SyncState(key=_REGISTER_KEY, value=str(register.id)))
+    elif remembered.value != str(register.id):
+        remembered.value = str(register.id)
+    return register
+
+
 def open_context(db: Database, settings: Settings, clock: Clock = system_clock) -> StoreContext:
     """Find (or create, on a brand-new store) this register's branch, register and staff.
 
@@ -55,24 +104,23 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
         branch = None
         if settings.store.branch_code:
             branch = s.scalar(select(Branch).where(Branch.code == settings.store.branch_code))
+        if branch is None:  # no code set: the branch this register was set up in
+            remembered = s.get(SyncState, _REGISTER_KEY)
+            mine = s.get(Register, uuid.UUID(remembered.value)) if remembered else None
+            branch = s.get(Branch, mine.branch_id) if mine else None
         if branch is None:
             branch = s.scalar(select(Branch).order_by(Branch.code).limit(1))
         if branch is None:
+            code = settings.store.branch_code or "MAIN"
             branch = Branch(
-                code=settings.store.branch_code or "MAIN",
+                id=branch_id_for(code),
+                code=code,
                 name=settings.store.name,
                 timezone=settings.store.timezone,
             )
             s.add(branch)
             s.flush()
-        register = s.scalar(
-            select(Register).where(
-                Register.branch_id == branch.id, Register.name == settings.store.register_name
-            )
-        )
-        if register is None:
-            register = Register(branch_id=branch.id, name=settings.store.register_name)
-            s.add(register)
+        register = _own_register(s, settings, branch.id)
         staff = s.scalar(
             select(Staff)
             .where(Staff.branch_id == branch.id, Staff.active.is_(True))

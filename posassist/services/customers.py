@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from posassist.domain import identifiers as ids
-from posassist.domain.flags import greeting
+from posassist.domain.flags import Flag, Tier, greeting
 from posassist.domain.identifiers import IdentifierError, QueryKind
+from posassist.domain.lww import CUSTOMER_FIELDS, stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
+from posassist.services.standing import StandingService
 from posassist.storage import queries as q
 from posassist.storage.orm import Customer
 from posassist.storage.outbox import append_change
@@ -34,6 +37,7 @@ class CustomerHit:
     matched_by: str
     score: float
     last_visit: date | None
+    tier: Tier | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class CustomerCard:
     customer_since: date
     visits: VisitStats
     greeting: str
+    flag: Flag
+    flag_method_note: str
     notes: str
     preferences: str
     timeline: tuple[TimelineEntry, ...]
@@ -79,8 +85,9 @@ def _to_invalid(exc: IdentifierError) -> InvalidInputError:
 
 
 class CustomerService:
-    def __init__(self, ctx: StoreContext) -> None:
+    def __init__(self, ctx: StoreContext, standing: StandingService) -> None:
         self._ctx = ctx
+        self.standing = standing
         self.names = NameIndex(self._load_names)
 
     def _load_names(self) -> list[tuple[str, str]]:
@@ -99,11 +106,13 @@ class CustomerService:
             if parsed.kind is QueryKind.CARD:
                 scored += [(r, "card", 100.0) for r in q.hits_by_card(s, parsed.value)]
                 if not scored and not scanned:
-                    # A typed digit string may be a national phone number without
-                    # separators; try that before giving up.
+                    # Typed, not scanned: it may be a phone number without separators,
+                    # or a name with a digit in it ("Customer 42").
                     phone = ids.try_normalise_phone(parsed.raw, region)
                     if phone:
                         scored += [(r, "phone", 100.0) for r in q.hits_by_phone(s, phone, limit)]
+                    if not scored:
+                        scored += self._by_name(s, ids.name_key(parsed.raw), limit)
             elif parsed.kind is QueryKind.PHONE:
                 scored += [(r, "phone", 100.0) for r in q.hits_by_phone(s, parsed.value, limit)]
             elif parsed.kind is QueryKind.EMAIL:
@@ -113,9 +122,7 @@ class CustomerService:
                     (r, "last 4 digits", 90.0) for r in q.hits_by_last4(s, parsed.value, limit)
                 ]
             else:
-                matches = self.names.search(parsed.value, limit=limit)
-                by_id = q.hits_by_ids(s, [cid for cid, _ in matches])
-                scored += [(by_id[cid], "name", score) for cid, score in matches if cid in by_id]
+                scored += self._by_name(s, parsed.value, limit)
         hits = [
             CustomerHit(
                 id=r.id,
@@ -125,12 +132,18 @@ class CustomerService:
                 matched_by=how,
                 score=score,
                 last_visit=r.last_visit,
+                tier=self.standing.tier_of(r.id),
             )
             for r, how, score in scored
         ]
         # Best score first; among equals, the customer seen most recently is likelier.
         hits.sort(key=lambda h: (-h.score, -(h.last_visit.toordinal() if h.last_visit else 0)))
         return hits[:limit]
+
+    def _by_name(self, s: Session, key: str, limit: int) -> list[tuple[q.HitRow, str, float]]:
+        matches = self.names.search(key, limit=limit)
+        by_id = q.hits_by_ids(s, [cid for cid, _ in matches])
+        return [(by_id[cid], "name", score) for cid, score in matches if cid in by_id]
 
     # ------------------------------------------------------------------- card
     def card(self, customer_id: uuid.UUID) -> CustomerCard:
@@ -159,8 +172,10 @@ class CustomerService:
                 for r in rows
             )
             days = [r.local_day for r in rows]
+            brought = q.referrals_brought(s, customer_id)
             today = self._ctx.today()
-            visits = VisitStats.from_visit_days(days, today)
+            visits = VisitStats.from_visit_days(days, today, referrals_brought=brought)
+            flag = self.standing.flag(visits)
             return CustomerCard(
                 id=customer.id,
                 display_name=customer.display_name,
@@ -171,6 +186,8 @@ class CustomerService:
                 customer_since=min([customer.created_at.astimezone(self._ctx.tz).date(), *days]),
                 visits=visits,
                 greeting=greeting(visits, today),
+                flag=flag,
+                flag_method_note=self.standing.method_note(flag),
                 notes=customer.notes,
                 preferences=customer.preferences,
                 timeline=entries,
@@ -215,6 +232,8 @@ class CustomerService:
                     raise InvalidInputError(
                         "card", f"Card {card} already belongs to another customer."
                     )
+                stamp = self._ctx.stamp()
+                customer.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
                 s.add(customer)
                 append_change(
                     s,
@@ -222,7 +241,7 @@ class CustomerService:
                     entity_id=customer.id,
                     op="insert",
                     payload=_customer_payload(customer),
-                    hlc=self._ctx.stamp(),
+                    hlc=stamp,
                 )
         except IntegrityError as exc:  # a concurrent register took the card first
             raise InvalidInputError(
@@ -251,13 +270,15 @@ class CustomerService:
             if not changed:
                 return
             customer.updated_at = self._ctx.now()
+            stamp = self._ctx.stamp()
+            customer.field_clocks = stamp_fields(customer.field_clocks or {}, changed, stamp)
             append_change(
                 s,
                 entity="customer",
                 entity_id=customer.id,
                 op="update",
                 payload=changed,
-                hlc=self._ctx.stamp(),
+                hlc=stamp,
             )
 
 

@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from posassist.domain import identifiers as ids
 from posassist.domain.identifiers import IdentifierError
 from posassist.domain.visits import local_day
@@ -91,35 +93,63 @@ class InteractionService:
                 customer = s.get(Customer, customer_id)
                 if customer is None or customer.erased_at is not None:
                     raise InvalidInputError("customer", "That customer no longer exists.")
-            s.add(interaction)
-            append_change(
-                s,
-                entity="interaction",
-                entity_id=interaction.id,
-                op="insert",
-                payload={
-                    "id": interaction.id,
-                    "customer_id": customer_id,
-                    "branch_id": interaction.branch_id,
-                    "register_id": interaction.register_id,
-                    "staff_id": interaction.staff_id,
-                    "occurred_at": now,
-                    "local_day": interaction.local_day,
-                    "kind": kind,
-                    "basket_minor": basket_minor,
-                    "note": clean,
-                    "lines": [
-                        {
-                            "id": line.id,
-                            "position": line.position,
-                            "sku": line.sku,
-                            "description": line.description,
-                            "quantity": line.quantity,
-                            "unit_minor": line.unit_minor,
-                        }
-                        for line in interaction.lines
-                    ],
-                },
-                hlc=self._ctx.stamp(),
-            )
+            add_interaction(s, self._ctx, interaction)
         return interaction.id
+
+
+def new_interaction(
+    ctx: StoreContext, customer_id: uuid.UUID | None, kind: str, note: str = ""
+) -> Interaction:
+    """An interaction at this register, now; ``kind`` and ``note`` already checked."""
+    now = ctx.now()
+    return Interaction(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        branch_id=ctx.branch_id,
+        register_id=ctx.register_id,
+        staff_id=ctx.staff_id,
+        occurred_at=now,
+        local_day=local_day(now, ctx.tz),
+        kind=kind,
+        basket_minor=None,
+        note=note,
+    )
+
+
+def add_interaction(s: Session, ctx: StoreContext, interaction: Interaction) -> None:
+    """Add ``interaction`` (with its lines) and its outbox row to the caller's transaction.
+
+    Other use cases that count as a visit (a referral given or arriving) call this so the
+    interaction and their own rows commit together, with the same outbox payload shape.
+    """
+    s.add(interaction)
+    append_change(
+        s,
+        entity="interaction",
+        entity_id=interaction.id,
+        op="insert",
+        payload={
+            "id": interaction.id,
+            "customer_id": interaction.customer_id,
+            "branch_id": interaction.branch_id,
+            "register_id": interaction.register_id,
+            "staff_id": interaction.staff_id,
+            "occurred_at": interaction.occurred_at,
+            "local_day": interaction.local_day,
+            "kind": interaction.kind,
+            "basket_minor": interaction.basket_minor,
+            "note": interaction.note,
+            "lines": [
+                {
+                    "id": line.id,
+                    "position": line.position,
+                    "sku": line.sku,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_minor": line.unit_minor,
+                }
+                for line in interaction.lines
+            ],
+        },
+        hlc=ctx.stamp(),
+    )

@@ -27,7 +27,7 @@ LOCK_FILENAME = "posassist.lock"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 
 def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -43,6 +43,8 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
+    # Erasure must not leave a customer's old bytes in free pages (DESIGN.md).
+    cur.execute("PRAGMA secure_delete = ON")
     cur.close()
 
 
@@ -143,6 +145,21 @@ class Database:
         """A read-only session; rolled back at the end, whatever happened."""
         with self._reader() as session, session.begin():
             yield session
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the main file and truncate it.
+
+        After an erasure the old row versions still sit in WAL frames; with
+        ``secure_delete`` on, a truncating checkpoint leaves them nowhere on disk.
+        A reader holding an old snapshot can make it partial; the next one finishes.
+        """
+        raw = self.engine.raw_connection()  # outside any transaction, or it cannot finish
+        try:
+            cur = raw.cursor()
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        finally:
+            raw.close()
 
     def close(self) -> None:
         self.engine.dispose()

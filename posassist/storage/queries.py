@@ -15,7 +15,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.orm import Session
 
-from posassist.storage.orm import Branch, Customer, Interaction, PurchaseLine, Staff
+from posassist.storage.orm import Branch, Customer, Interaction, ModelFit, PurchaseLine, Staff
 
 _LIVE = Customer.erased_at.is_(None)
 
@@ -135,3 +135,84 @@ def all_name_keys(s: Session) -> list[tuple[str, str]]:
 
 def card_in_use(s: Session, card: str) -> Customer | None:
     return s.scalar(select(Customer).where(Customer.card_code == card))
+
+
+# date.toordinal() of Julian day number 0 (noon, 24 Nov 4714 BC): ordinal = jdn - offset
+JULIAN_DAY_OFFSET = 1721424.5
+
+
+def population_visit_days(s: Session, as_of: date) -> tuple[list[str], list[float]]:
+    """Every (customer id hex, visit day as Julian day number) pair up to ``as_of``.
+
+    Sorted by customer then day, distinct. This reads a million rows on a large store,
+    so it goes straight to the DB-API cursor on the (customer_id, local_day) covering
+    index: building SQLAlchemy rows for each would triple the nightly refit.
+    """
+    raw = s.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.execute(
+        "SELECT DISTINCT customer_id, julianday(local_day) FROM interaction "
+        "WHERE customer_id IS NOT NULL AND local_day <= ? ORDER BY customer_id, local_day",
+        (as_of.isoformat(),),
+    )
+    rows = cursor.fetchall()
+    cursor.close()
+    if not rows:
+        return [], []
+    ids, days = zip(*rows, strict=True)
+    return list(ids), list(days)
+
+
+def referral_counts(s: Session) -> dict[uuid.UUID, int]:
+    """How many customers each customer brought (the Ambassador signal)."""
+    rows = s.execute(
+        select(Customer.referred_by_id, func.count())
+        .where(Customer.referred_by_id.is_not(None), _LIVE)
+        .group_by(Customer.referred_by_id)
+    )
+    return {cid: int(n) for cid, n in rows if cid is not None}
+
+
+def referrals_brought(s: Session, customer_id: uuid.UUID) -> int:
+    return int(
+        s.scalar(select(func.count()).where(Customer.referred_by_id == customer_id, _LIVE)) or 0
+    )
+
+
+def names_of(s: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    out: dict[uuid.UUID, str] = {}
+    for chunk in range(0, len(ids), 900):
+        part = ids[chunk : chunk + 900]
+        for cid, name in s.execute(
+            select(Customer.id, Customer.display_name).where(Customer.id.in_(part), _LIVE)
+        ):
+            out[cid] = name
+    return out
+
+
+def spend_by_customer(s: Session, as_of: date) -> dict[str, int]:
+    """Total basket per customer up to ``as_of`` — only for the spend *baseline* of
+    ``posassist score``; the flags never read money."""
+    rows = s.execute(
+        text(
+            "SELECT customer_id, COALESCE(SUM(basket_minor), 0) FROM interaction "
+            "WHERE customer_id IS NOT NULL AND local_day <= :as_of GROUP BY customer_id"
+        ),
+        {"as_of": as_of.isoformat()},
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def customers_returning(s: Session, after: date, until: date) -> set[str]:
+    rows = s.execute(
+        text(
+            "SELECT DISTINCT customer_id FROM interaction WHERE customer_id IS NOT NULL "
+            "AND local_day > :after AND local_day <= :until"
+        ),
+        {"after": after.isoformat(), "until": until.isoformat()},
+    )
+    return {str(r[0]) for r in rows}
+
+
+def latest_model_fit(s: Session) -> ModelFit | None:
+    return s.scalar(select(ModelFit).order_by(ModelFit.id.desc()).limit(1))

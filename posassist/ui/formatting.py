@@ -16,6 +16,21 @@ KIND_LABELS = {
 }
 
 
+TIER_LABELS = {
+    "regular": "★ Regular",
+    "lapsing": "⚠ Lapsing regular",
+    "new": "✚ New",
+    "ambassador": "♥ Ambassador",
+    "none": "",
+}
+
+
+def tier_label(tier: object) -> str:
+    """Badge text for a tier (accepts the domain enum or its value)."""
+    value = getattr(tier, "value", tier)
+    return TIER_LABELS.get(str(value), "")
+
+
 def money(minor: int | None) -> str:
     if minor is None:
         return ""

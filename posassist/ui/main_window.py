@@ -80,6 +80,9 @@ class MainWindow(QMainWindow):
         self._shortcut("F7", lambda: self.log_interaction("question"))
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
+        manager = self.menuBar().addMenu("&Manager")
+        manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
+        manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
         self.resize(1440, 900)
         self.search.focus_box()
 
@@ -99,11 +102,47 @@ class MainWindow(QMainWindow):
         self.search.focus_box()
 
     def warm_up(self) -> None:
-        """Load the name index in the background so the first name search is instant."""
+        """Load the name index, and refit standing if stale, in the background."""
         self.worker.submit(
             self.services.customers.names.ensure_loaded,
             on_error=lambda exc: self.say(f"Name search unavailable: {exc}"),
         )
+        self.worker.submit(
+            self.services.customers.standing.refit_if_stale,
+            on_done=self._on_refit_done,
+            on_error=self._on_refit_failed,
+        )
+
+    def refit_standing(self) -> None:
+        self.say("Refitting the repeat-visitor model in the background…")
+        self.worker.submit(
+            self.services.customers.standing.refit,
+            on_done=self._on_refit_done,
+            on_error=self._on_refit_failed,
+        )
+
+    def _on_refit_done(self, fit: object) -> None:
+        if fit is not None:
+            self.say("Repeat-visitor flags are up to date.")
+            self.reload_card()
+
+    def _on_refit_failed(self, exc: BaseException) -> None:
+        self.say(f"Could not refit the repeat-visitor model: {exc}")
+
+    def show_regulars(self) -> None:
+        from posassist.ui.views.regulars import RegularsDialog
+
+        standing = self.services.customers.standing
+        fit = standing.fit
+        tz = self.card.timeline_model.tz
+        note = (
+            f"As of the last refit ({fit.fitted_at.astimezone(tz):%d %b %H:%M}, {fit.method})."
+            if fit
+            else "The repeat-visitor model has not been fitted yet; it runs in the background."
+        )
+        dialog = RegularsDialog(standing.regulars(), standing.export_regulars, note, self)
+        dialog.exec()
+        self.search.focus_box()
 
     # -- slots -------------------------------------------------------------------
     def _on_search_requested(self, text: str, scanned: bool) -> None:

@@ -36,7 +36,7 @@ l=\x22#6ea8fe\x22/>\x0a  \
 50\x22 width=\x2224\x22 h\
 eight=\x226\x22 fill=\x22\
 #333\x22/>\x0a</svg>\x0a\
-\x00\x00\x06\xdb\
+\x00\x00\x08\x91\
 /\
 * Register theme\
 : large type, hi\
@@ -136,18 +136,46 @@ ent; }\x0aQLabel#em\
 ptyHint { font-s\
 ize: 20px; color\
 : #444; }\x0aQLabel\
-#error { color: \
-#a00000; font-we\
-ight: bold; }\x0aQS\
-tatusBar { backg\
-round: #222; col\
-or: #fff; font-s\
-ize: 15px; }\x0aQSt\
-atusBar QLabel {\
- background: tra\
-nsparent; color:\
- #fff; padding: \
-0 10px; }\x0a\
+#badge { font-si\
+ze: 18px; font-w\
+eight: bold; pad\
+ding: 6px 12px; \
+border-radius: 1\
+4px;\x0a  backgroun\
+d: #444; color: \
+#fff; }\x0aQLabel#b\
+adge[tier=\x22regul\
+ar\x22] { backgroun\
+d: #0b6b2e; }\x0aQL\
+abel#badge[tier=\
+\x22lapsing\x22] { bac\
+kground: #b35900\
+; }\x0aQLabel#badge\
+[tier=\x22new\x22] { b\
+ackground: #0a58\
+ca; }\x0aQLabel#bad\
+ge[tier=\x22ambassa\
+dor\x22] { backgrou\
+nd: #7a1fa2; }\x0aQ\
+Label#reasons { \
+font-size: 16px;\
+ color: #222; }\x0a\
+QLabel#method { \
+font-size: 13px;\
+ color: #555; }\x0a\
+QLabel#error { c\
+olor: #a00000; f\
+ont-weight: bold\
+; }\x0aQStatusBar {\
+ background: #22\
+2; color: #fff; \
+font-size: 15px;\
+ }\x0aQStatusBar QL\
+abel { backgroun\
+d: transparent; \
+color: #fff; pad\
+ding: 0 10px; }\x0a\
+\
 "
 
 qt_resource_name = b"\
@@ -171,7 +199,7 @@ qt_resource_struct = b"\
 \x00\x00\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x02\
 \x00\x00\x00\x00\x00\x00\x00\x00\
 \x00\x00\x008\x00\x00\x00\x00\x00\x01\x00\x00\x01\xc4\
-\x00\x00\x01\xa2\x02 M8\
+\x00\x00\x01\xa2\x02-\xc6\x08\
 \x00\x00\x00\x18\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\
 \x00\x00\x01\xa2\x02 M<\
 "

@@ -44,7 +44,9 @@ class CustomerHitsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             details = [hit.phone_masked] if hit.phone_masked else []
             details.append(f"last visit {fmt.day(hit.last_visit)}")
-            return f"{hit.display_name}\n{'  ·  '.join(details)}"
+            badge = fmt.tier_label(hit.tier) if hit.tier else ""
+            name = f"{hit.display_name}   {badge}" if badge else hit.display_name
+            return f"{name}\n{'  ·  '.join(details)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"Matched by {hit.matched_by} ({hit.score:.0f}%)"
         if role == HitRole:
@@ -57,7 +59,7 @@ class TimelineModel(QAbstractTableModel):
 
     def __init__(self, tz: ZoneInfo) -> None:
         super().__init__()
-        self._tz = tz
+        self.tz = tz
         self._rows: list[TimelineEntry] = []
 
     def set_entries(self, entries: Sequence[TimelineEntry]) -> None:
@@ -92,7 +94,7 @@ class TimelineModel(QAbstractTableModel):
             if entry.note:
                 detail = f"{detail} — {entry.note}" if detail else entry.note
             values = (
-                fmt.when(entry.occurred_at, self._tz),
+                fmt.when(entry.occurred_at, self.tz),
                 fmt.kind_label(entry.kind),
                 entry.branch_name,
                 entry.staff_name,

@@ -49,6 +49,10 @@ class CustomerCardView(QWidget):
         self.name.setWordWrap(True)
         self.greeting = named(QLabel(), "greeting")
         self.contact = named(QLabel(), "contact")
+        self.badge = named(QLabel(), "badge")
+        self.reasons = named(QLabel(), "reasons")
+        self.reasons.setWordWrap(True)
+        self.method = named(QLabel(), "method")
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.tiles = {
@@ -84,8 +88,13 @@ class CustomerCardView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.name)
+        title = QHBoxLayout()
+        title.addWidget(self.name, 1)
+        title.addWidget(self.badge)
+        layout.addLayout(title)
         layout.addWidget(self.greeting)
+        layout.addWidget(self.reasons)
+        layout.addWidget(self.method)
         layout.addWidget(self.contact)
         layout.addLayout(tiles)
         layout.addWidget(self.notes)
@@ -100,6 +109,9 @@ class CustomerCardView(QWidget):
         if card is None:
             self.name.setText("No customer selected")
             self.greeting.setText("")
+            self.badge.hide()
+            self.reasons.setText("")
+            self.method.setText("")
             self.contact.setText("Find a customer on the left, or log a walk-in.")
             self.notes.setText("")
             for tile in self.tiles.values():
@@ -108,6 +120,14 @@ class CustomerCardView(QWidget):
             return
         self.name.setText(card.display_name)
         self.greeting.setText(card.greeting)
+        badges = [fmt.tier_label(t) for t in card.flag.badges]
+        self.badge.setText("  ".join(b for b in badges if b))
+        self.badge.setProperty("tier", card.flag.tier.value)
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
+        self.badge.setVisible(any(badges))
+        self.reasons.setText(card.flag.reasons)
+        self.method.setText(card.flag_method_note)
         contact = [p for p in (card.phone_masked, card.email_masked) if p]
         if card.card_code:
             contact.append(f"card {card.card_code}")

@@ -1,0 +1,63 @@
+"""Printing slips, for the window: the printer from the settings, preview, save as PDF.
+
+The Qt side lives in :mod:`posassist.printing.qt_print` and is imported on first use, so
+neither the CLI nor start-up pays for loading Qt's print stack.  :meth:`PrintService.print_pdf`
+may block on a driver for seconds: the window calls it through its worker, never on the
+GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posassist.config import PrintingSettings
+from posassist.printing.target import PrintTarget
+
+if TYPE_CHECKING:
+    from posassist.printing.qt_print import PageImage
+
+__all__ = ["PrintService", "PrintTarget"]
+
+
+class PrintService:
+    def __init__(self, settings: PrintingSettings) -> None:
+        self._settings = settings
+        self._override: PrintTarget | None = None
+
+    @property
+    def layout(self) -> str:
+        return self._settings.layout
+
+    def target(self) -> PrintTarget:
+        """Where Print sends slips: the configured printer unless tests or IT redirect it."""
+        if self._override is not None:
+            return self._override
+        return PrintTarget(printer_name=self._settings.printer)
+
+    def redirect(self, target: PrintTarget | None) -> None:
+        """Send slips to ``target`` instead (a PDF file in tests; None restores settings)."""
+        self._override = target
+
+    def printer_names(self) -> list[str]:
+        from posassist.printing import qt_print
+
+        return qt_print.available_printers()
+
+    def print_pdf(self, pdf: bytes, target: PrintTarget | None = None) -> str:
+        """Print and return where it went, in words; PrinterError if it could not."""
+        from posassist.printing import qt_print
+
+        chosen = target or self.target()
+        qt_print.print_pdf(pdf, chosen)
+        return chosen.describe()
+
+    def preview_pages(self, pdf: bytes, dpi: float = 110.0) -> list[PageImage]:
+        from posassist.printing import qt_print
+
+        return qt_print.render_pages(pdf, dpi)
+
+    def save_pdf(self, pdf: bytes, path: Path) -> None:
+        from posassist.printing import qt_print
+
+        qt_print.save_pdf(pdf, path)

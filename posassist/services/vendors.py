@@ -1,0 +1,494 @@
+"""The partner vendor directory: who we send customers to when we don't carry something.
+
+Managers keep it in the app or as a spreadsheet; both paths go through the same
+validation, so a vendor whose hours the finder cannot read is refused when it is typed or
+imported, not discovered when a customer is already standing at the counter.
+
+CSV import is all or nothing: every row is checked first, and the whole file is written in
+one transaction.  A file with one bad line changes nothing, and the message names the file
+and the line, so the manager can fix it and import again.
+
+The CSV header (documented in the README; order does not matter, only ``name`` is required)::
+
+    id,name,address,phone,website,hours,categories,keywords,notes,active
+
+``id`` is what ``posassist vendors`` and an export print: a row with an id updates that
+vendor (or adds it with that id), a row without one updates the vendor of the same name
+(case ignored) or adds a new one.  ``categories`` and ``keywords`` separate entries with
+``;``.  ``active`` is yes/no (blank = yes).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from posassist.domain import opening_hours
+from posassist.domain.spreadsheet import restore_cell
+from posassist.errors import InvalidInputError
+from posassist.services.context import StoreContext
+from posassist.services.csv_files import write_csv
+from posassist.storage.catalog import bump_catalog_version, join_list, split_list
+from posassist.storage.orm import Referral, Vendor
+from posassist.storage.outbox import append_change
+
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "address",
+    "phone",
+    "website",
+    "hours",
+    "categories",
+    "keywords",
+    "notes",
+    "active",
+)
+"""The vendor CSV header, in the order exports write it."""
+
+MAX_LENGTHS = {"name": 200, "address": 500, "phone": 40, "website": 300, "hours": 300}
+MAX_IMPORT_ROWS = 50_000
+_TRUE = frozenset({"", "1", "y", "yes", "true", "active", "on"})
+_FALSE = frozenset({"0", "n", "no", "false", "inactive", "off"})
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class VendorInput:
+    """What a manager types (or a CSV row holds) for one vendor."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    website: str = ""
+    hours: str = ""
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    notes: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRecord:
+    id: uuid.UUID
+    name: str
+    address: str
+    phone: str
+    website: str
+    hours: str
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+    notes: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    updated: int
+    path: Path
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.added} vendors added, {self.updated} updated."
+
+
+@dataclass
+class _Row:
+    line: int
+    id: uuid.UUID | None
+    data: VendorInput
+    columns: frozenset[str] = field(default_factory=frozenset)
+
+
+def _record(v: Vendor) -> VendorRecord:
+    return VendorRecord(
+        id=v.id,
+        name=v.name,
+        address=v.address,
+        phone=v.phone,
+        website=v.website,
+        hours=v.hours,
+        categories=split_list(v.categories),
+        keywords=split_list(v.keywords),
+        notes=v.notes,
+        active=v.active,
+    )
+
+
+def clean_vendor(data: VendorInput) -> VendorInput:
+    """Trim and check a vendor; raise InvalidInputError naming the field at fault."""
+    name = " ".join(data.name.split())
+    if not name:
+        raise InvalidInputError("name", "A vendor needs a name.")
+    values = {
+        "name": name,
+        "address": data.address.strip(),
+        "phone": " ".join(data.phone.split()),
+        "website": data.website.strip(),
+        "hours": " ".join(data.hours.split()),
+    }
+    for key, limit in MAX_LENGTHS.items():
+        if len(values[key]) > limit:
+            raise InvalidInputError(key, f"The {key} is too long (at most {limit} characters).")
+    website = values["website"]
+    if website:
+        if " " in website or "." not in website:
+            raise InvalidInputError("website", f"“{website[:60]}” is not a web address.")
+        if not _URL_SCHEME.match(website):
+            website = "https://" + website
+        elif not website.lower().startswith(("http://", "https://")):
+            raise InvalidInputError("website", "The website must start with http:// or https://.")
+    if values["hours"]:
+        # Raises OpeningHoursError (an InvalidInputError on field "hours") with the bad part.
+        opening_hours.parse(values["hours"])
+    return VendorInput(
+        name=name,
+        address=values["address"],
+        phone=values["phone"],
+        website=website,
+        hours=values["hours"],
+        categories=tuple(dict.fromkeys(c.strip() for c in data.categories if c.strip())),
+        keywords=tuple(dict.fromkeys(k.strip() for k in data.keywords if k.strip())),
+        notes=data.notes.strip(),
+        active=data.active,
+    )
+
+
+def _apply(
+    vendor: Vendor, data: VendorInput, only: frozenset[str] | None = None
+) -> dict[str, object]:
+    """Copy ``data`` onto ``vendor``; return the changed columns (for the outbox).
+
+    ``only`` limits the copy to the columns a CSV file actually has, so a file with just
+    names and phone numbers does not wipe the addresses and hours already on record.
+    """
+    new = {
+        "name": data.name,
+        "address": data.address,
+        "phone": data.phone,
+        "website": data.website,
+        "hours": data.hours,
+        "categories": join_list(list(data.categories)),
+        "keywords": join_list(list(data.keywords)),
+        "notes": data.notes,
+        "active": data.active,
+    }
+    changed: dict[str, object] = {}
+    for key, value in new.items():
+        if only is not None and key not in only:
+            continue
+        if getattr(vendor, key) != value:
+            setattr(vendor, key, value)
+            changed[key] = value
+    return changed
+
+
+def _payload(v: Vendor) -> dict[str, object]:
+    return {
+        "id": v.id,
+        "name": v.name,
+        "address": v.address,
+        "phone": v.phone,
+        "website": v.website,
+        "hours": v.hours,
+        "categories": v.categories,
+        "keywords": v.keywords,
+        "notes": v.notes,
+        "active": v.active,
+    }
+
+
+class VendorService:
+    """Directory use cases; each public method is one user action and one session."""
+
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Called after any committed change (the finder drops its index)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    # ------------------------------------------------------------------- reads
+    def list(self, *, include_inactive: bool = True) -> list[VendorRecord]:
+        with self._ctx.db.read() as s:
+            stmt = select(Vendor).order_by(func.lower(Vendor.name), Vendor.id)
+            if not include_inactive:
+                stmt = stmt.where(Vendor.active.is_(True))
+            return [_record(v) for v in s.scalars(stmt)]
+
+    def get(self, vendor_id: uuid.UUID) -> VendorRecord:
+        with self._ctx.db.read() as s:
+            vendor = s.get(Vendor, vendor_id)
+            if vendor is None:
+                raise InvalidInputError("vendor", "That vendor is not in the directory.")
+            return _record(vendor)
+
+    def resolve_id(self, text: str) -> uuid.UUID:
+        """A full vendor id, or an unambiguous start of one (at least 6 characters)."""
+        wanted = text.strip().lower().replace("-", "")
+        if len(wanted) < 6 or not re.fullmatch(r"[0-9a-f]+", wanted):
+            raise InvalidInputError(
+                "vendor",
+                f"No vendor with id {text.strip()!r}.",
+                hint="`posassist vendors` lists the ids.",
+            )
+        with self._ctx.db.read() as s:
+            ids = [v for v in s.scalars(select(Vendor.id)) if v.hex.startswith(wanted)]
+        if len(ids) != 1:
+            what = "No vendor" if not ids else f"{len(ids)} vendors"
+            raise InvalidInputError(
+                "vendor",
+                f"{what} with id {text.strip()!r}.",
+                hint="`posassist vendors` lists the ids.",
+            )
+        return ids[0]
+
+    # ------------------------------------------------------------------ writes
+    def create(self, data: VendorInput) -> uuid.UUID:
+        clean = clean_vendor(data)
+        vendor = Vendor(id=uuid.uuid4())
+        _apply(vendor, clean)
+        with self._ctx.db.write() as s:
+            s.add(vendor)
+            self._log(s, vendor, "insert", _payload(vendor))
+        self._changed()
+        return vendor.id
+
+    def update(self, vendor_id: uuid.UUID, data: VendorInput) -> None:
+        clean = clean_vendor(data)
+        with self._ctx.db.write() as s:
+            vendor = s.get(Vendor, vendor_id)
+            if vendor is None:
+                raise InvalidInputError("vendor", "That vendor is not in the directory.")
+            changed = _apply(vendor, clean)
+            if not changed:
+                return
+            self._log(s, vendor, "update", changed)
+        self._changed()
+
+    def set_active(self, vendor_id: uuid.UUID, active: bool) -> None:
+        """Deactivating keeps the vendor (and its referral history) but hides it from the
+        finder; it is the usual way to "remove" a partner."""
+        with self._ctx.db.write() as s:
+            vendor = s.get(Vendor, vendor_id)
+            if vendor is None:
+                raise InvalidInputError("vendor", "That vendor is not in the directory.")
+            if vendor.active == active:
+                return
+            vendor.active = active
+            self._log(s, vendor, "update", {"active": active})
+        self._changed()
+
+    def delete(self, vendor_id: uuid.UUID) -> None:
+        """Only a vendor nobody was ever referred to or from may go; else deactivate it."""
+        with self._ctx.db.write() as s:
+            vendor = s.get(Vendor, vendor_id)
+            if vendor is None:
+                raise InvalidInputError("vendor", "That vendor is not in the directory.")
+            used = s.scalar(
+                select(func.count()).select_from(Referral).where(Referral.vendor_id == vendor_id)
+            )
+            if used:
+                raise InvalidInputError(
+                    "vendor",
+                    f"{vendor.name} has {used} referrals on record, so it cannot be deleted.",
+                    hint="Mark it inactive instead: it then no longer appears in the finder.",
+                )
+            s.delete(vendor)
+            append_change(
+                s,
+                entity="vendor",
+                entity_id=vendor_id,
+                op="delete",
+                payload={"id": vendor_id},
+                hlc=self._ctx.stamp(),
+            )
+            bump_catalog_version(s)
+        self._changed()
+
+    def _log(self, s: Session, vendor: Vendor, op: str, payload: dict[str, object]) -> None:
+        append_change(
+            s,
+            entity="vendor",
+            entity_id=vendor.id,
+            op=op,
+            payload={"id": vendor.id, **payload} if op == "update" else payload,
+            hlc=self._ctx.stamp(),
+        )
+        bump_catalog_version(s)
+
+    # -------------------------------------------------------------------- CSV
+    def import_csv(self, path: Path) -> ImportResult:
+        """Add or update vendors from ``path``; nothing is written unless every row is good."""
+        rows = read_vendor_csv(path)
+        added = updated = 0
+        with self._ctx.db.write() as s:
+            by_id = {v.id: v for v in s.scalars(select(Vendor))}
+            by_name: dict[str, list[Vendor]] = {}
+            for v in by_id.values():
+                by_name.setdefault(v.name.casefold(), []).append(v)
+            for row in rows:
+                vendor = by_id.get(row.id) if row.id is not None else None
+                if vendor is None and row.id is None:
+                    same = by_name.get(row.data.name.casefold(), [])
+                    if len(same) > 1:
+                        raise InvalidInputError(
+                            f"{path}:{row.line}",
+                            f"{path}, line {row.line}: {len(same)} vendors are called "
+                            f"“{row.data.name}”; give this row the id of the one to update.",
+                        )
+                    vendor = same[0] if same else None
+                if vendor is None:
+                    vendor = Vendor(id=row.id or uuid.uuid4())
+                    _apply(vendor, row.data)
+                    s.add(vendor)
+                    by_id[vendor.id] = vendor
+                    by_name.setdefault(vendor.name.casefold(), []).append(vendor)
+                    self._log(s, vendor, "insert", _payload(vendor))
+                    added += 1
+                else:
+                    changed = _apply(vendor, row.data, row.columns)
+                    if changed:
+                        self._log(s, vendor, "update", changed)
+                        updated += 1
+        if added or updated:
+            self._changed()
+        return ImportResult(added=added, updated=updated, path=path)
+
+    def export_csv(self, path: Path) -> int:
+        """Write every vendor (inactive ones too) to ``path``; returns the number written."""
+        vendors = self.list()
+        rows = [
+            [
+                str(v.id),
+                v.name,
+                v.address,
+                v.phone,
+                v.website,
+                v.hours,
+                "; ".join(v.categories),
+                "; ".join(v.keywords),
+                v.notes,
+                "yes" if v.active else "no",
+            ]
+            for v in vendors
+        ]
+        write_csv(path, CSV_COLUMNS, rows)
+        return len(rows)
+
+
+# ---------------------------------------------------------------------- CSV helpers
+
+
+def _bad(path: Path, line: int, message: str) -> InvalidInputError:
+    return InvalidInputError(f"{path}:{line}", f"{path}, line {line}: {message}")
+
+
+def _parse_bool(path: Path, line: int, text: str) -> bool:
+    value = text.strip().casefold()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _bad(path, line, f"active must be yes or no, not “{text.strip()[:20]}”.")
+
+
+def read_vendor_csv(path: Path) -> list[_Row]:
+    """Parse and validate a whole vendor CSV, or raise on the first bad line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError("file", f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _bad(path, line, "the file is not UTF-8 text (save it as “CSV UTF-8”).") from exc
+    first_line = content.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise _bad(path, 1, "the file is empty; the first line must be the header.") from None
+    except csv.Error as exc:
+        raise _bad(path, 1, f"unreadable header ({exc}).") from exc
+    columns = [restore_cell(h).strip().casefold() for h in header]
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    if unknown:
+        raise _bad(
+            path,
+            1,
+            f"unknown column “{unknown[0]}”. Columns are: {', '.join(CSV_COLUMNS)}.",
+        )
+    if "name" not in columns:
+        raise _bad(path, 1, "the header has no “name” column.")
+    duplicates = {c for c in columns if columns.count(c) > 1}
+    if duplicates:
+        raise _bad(path, 1, f"the column “{sorted(duplicates)[0]}” appears twice.")
+
+    rows: list[_Row] = []
+    seen_ids: dict[uuid.UUID, int] = {}
+    line = reader.line_num + 1
+    while True:
+        start = line
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _bad(path, start, f"unreadable row ({exc}).") from exc
+        line = reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, e.g. at the end of a hand-edited file
+        if len(cells) != len(columns):
+            raise _bad(
+                path, start, f"expected {len(columns)} cells like the header, found {len(cells)}."
+            )
+        if len(rows) >= MAX_IMPORT_ROWS:
+            raise _bad(path, start, f"more than {MAX_IMPORT_ROWS:,} vendors in one file.")
+        values = {col: restore_cell(cell) for col, cell in zip(columns, cells, strict=True)}
+        vendor_id: uuid.UUID | None = None
+        if values.get("id", "").strip():
+            try:
+                vendor_id = uuid.UUID(values["id"].strip())
+            except ValueError:
+                raise _bad(
+                    path, start, f"“{values['id'].strip()[:40]}” is not a vendor id."
+                ) from None
+            if vendor_id in seen_ids:
+                raise _bad(path, start, f"the same id is already on line {seen_ids[vendor_id]}.")
+            seen_ids[vendor_id] = start
+        try:
+            data = clean_vendor(
+                VendorInput(
+                    name=values.get("name", ""),
+                    address=values.get("address", ""),
+                    phone=values.get("phone", ""),
+                    website=values.get("website", ""),
+                    hours=values.get("hours", ""),
+                    categories=split_list(values.get("categories", "")),
+                    keywords=split_list(values.get("keywords", "")),
+                    notes=values.get("notes", ""),
+                    active=_parse_bool(path, start, values.get("active", "")),
+                )
+            )
+        except InvalidInputError as exc:
+            if exc.field.startswith(str(path)):
+                raise
+            raise _bad(path, start, f"{exc.field}: {exc}") from exc
+        rows.append(_Row(line=start, id=vendor_id, data=data, columns=frozenset(columns)))
+    return rows

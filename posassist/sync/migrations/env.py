@@ -1,0 +1,34 @@
+"""Alembic environment of the central PostgreSQL schema (not the local SQLite store).
+
+Its own script location keeps the two chains apart: the local store's migrations run
+at every register's start-up, these only through ``posassist central init``.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from posassist.sync.schema import metadata
+
+config = context.config
+target_metadata = metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine")
+    if not isinstance(engine, Engine):
+        raise RuntimeError("central migrations run only through posassist.sync.migrate")
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            version_table="central_alembic_version",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

@@ -1,0 +1,188 @@
+"""The central PostgreSQL schema: the registers' shared facts plus the sync log.
+
+Defined here on its own (not derived from the local ORM) so the central database
+changes only through its own Alembic chain (``posassist/sync/migrations``): a local
+SQLite migration never silently changes what ``central init`` builds. A column a
+register sends that the central table lacks is dropped on arrival, so a newer
+register can talk to an older central schema.
+
+Sync tables:
+
+- ``change_log``: every accepted change, in commit order (``server_seq``); registers
+  pull from it with a cursor. Appends are serialised by an advisory lock.
+- ``applied_ops``: every op id ever applied, so a resent op is recognised and applied
+  once, however often the connection broke.
+- ``central_info``: this central database's identity; a register that finds a new id
+  (the database was rebuilt) starts pulling from the beginning again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
+
+from posassist.storage.base import NAMING_CONVENTION
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+TS = TIMESTAMP(timezone=True)
+ID = UUID(as_uuid=True)
+
+central_info = Table(
+    "central_info",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+branch = Table(
+    "branch",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("code", String(60), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("phone", Text, nullable=False, server_default=""),
+    Column("timezone", Text, nullable=False, server_default="UTC"),
+)
+
+register = Table(
+    "register",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("branch_id", ID, ForeignKey("branch.id"), nullable=False),
+    Column("name", Text, nullable=False),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("branch_id", ID, ForeignKey("branch.id")),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False, server_default="cashier"),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("phone_e164", String(20)),
+    Column("phone_last4", String(4)),
+    Column("email", Text),
+    Column("card_code", String(20), unique=True),
+    Column("consent_contact", Boolean, nullable=False, server_default=text("false")),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("preferences", Text, nullable=False, server_default=""),
+    Column("referred_by_id", ID, ForeignKey("customer.id")),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("erased_at", TS),
+    Column("field_clocks", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Index("ix_customer_phone_e164", "phone_e164"),
+)
+
+interaction = Table(
+    "interaction",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("customer_id", ID, ForeignKey("customer.id")),
+    Column("branch_id", ID, ForeignKey("branch.id"), nullable=False),
+    Column("register_id", ID, ForeignKey("register.id")),
+    Column("staff_id", ID, ForeignKey("staff.id")),
+    Column("occurred_at", TS, nullable=False),
+    Column("local_day", Date, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("basket_minor", BigInteger),
+    Column("note", Text, nullable=False, server_default=""),
+    CheckConstraint(
+        "kind IN ('purchase','service','question','referral_given','hold',"
+        "'feedback','referral_arrived')",
+        name="kind",
+    ),
+    Index("ix_interaction_customer_time", "customer_id", "occurred_at"),
+)
+
+purchase_line = Table(
+    "purchase_line",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("interaction_id", ID, ForeignKey("interaction.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("sku", String(64)),
+    Column("description", Text, nullable=False),
+    Column("quantity", Integer, nullable=False, server_default="1"),
+    Column("unit_minor", BigInteger),
+)
+
+referral = Table(
+    "referral",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("direction", String(3), nullable=False),
+    # Vendors are a per-chain directory not synced yet: no foreign key on purpose.
+    Column("vendor_id", ID),
+    Column("branch_id", ID, ForeignKey("branch.id")),
+    Column("item_asked", Text, nullable=False, server_default=""),
+    Column("code", String(20), unique=True),
+    Column("customer_id", ID, ForeignKey("customer.id")),
+    Column("created_at", TS, nullable=False),
+    CheckConstraint("direction IN ('out','in')", name="direction"),
+)
+
+unmet_demand = Table(
+    "unmet_demand",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("item_asked", Text, nullable=False),
+    Column("item_key", Text, nullable=False, index=True),
+    Column("branch_id", ID, ForeignKey("branch.id")),
+    Column("customer_id", ID, ForeignKey("customer.id")),
+    Column("created_at", TS, nullable=False),
+)
+
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("server_seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("op_id", ID, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("op", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("hlc", Text, nullable=False),
+    Column("origin", ID, nullable=False),
+    Column("committed_at", TS, nullable=False, server_default=text("now()")),
+    Index("ix_change_log_entity", "entity", "entity_id"),
+)
+
+applied_ops = Table(
+    "applied_ops",
+    metadata,
+    Column("op_id", ID, primary_key=True),
+    Column("origin", ID, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("applied_at", TS, nullable=False, server_default=text("now()")),
+)
+
+# Facts: immutable rows, inserted once with ON CONFLICT (id) DO NOTHING.
+FACT_TABLES = {"interaction": interaction, "referral": referral, "unmet_demand": unmet_demand}
+# Reference rows each register announces about itself (upserted).
+REF_TABLES = {"branch": branch, "register": register, "staff": staff}

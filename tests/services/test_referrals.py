@@ -1,0 +1,208 @@
+"""Referral slips out, referrals in, the goodwill ledger and the unmet-demand report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pypdf
+import pytest
+from sqlalchemy import event, func, select
+
+from posassist.app import Backend
+from posassist.domain import referral_codes
+from posassist.errors import InvalidInputError
+from posassist.services.customers import NewCustomer
+from posassist.storage.orm import Interaction, Outbox, Referral, UnmetDemand
+from tests.conftest import NOW, MovableClock
+from tests.small_store import SmallStore, fill
+
+
+@pytest.fixture
+def store(backend: Backend) -> SmallStore:
+    return fill(backend)
+
+
+def pdf_text(pdf: bytes) -> str:
+    return str(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+
+
+def test_slip_records_referral_demand_and_interaction_in_one_transaction(
+    backend: Backend, store: SmallStore
+) -> None:
+    cid = backend.customers.create(
+        NewCustomer("Maria Secret", phone="(212) 555-0199", consent_contact=True)
+    )
+    commits: list[object] = []
+    event.listen(backend.db.engine, "commit", commits.append)
+    try:
+        slip = backend.referrals.issue_slip(
+            "bluetooth speaker", vendor_id=store.sound_hut, customer_id=cid
+        )
+    finally:
+        event.remove(backend.db.engine, "commit", commits.append)
+    assert len(commits) == 1  # referral, demand, interaction and outbox rows together
+    assert referral_codes.is_valid(slip.code)
+    with backend.db.read() as s:
+        referral = s.get(Referral, slip.referral_id)
+        assert referral is not None
+        assert (referral.direction, referral.vendor_id, referral.customer_id) == (
+            "out",
+            store.sound_hut,
+            cid,
+        )
+        assert referral.code == slip.code
+        assert s.scalar(select(func.count()).select_from(UnmetDemand)) == 1
+        kinds = s.scalars(select(Interaction.kind).where(Interaction.customer_id == cid)).all()
+        assert kinds == ["referral_given"]
+        entities = sorted(s.scalars(select(Outbox.entity).where(Outbox.entity != "vendor")))
+    assert entities == ["customer", "interaction", "referral", "unmet_demand"]
+    text = pdf_text(slip.pdf)
+    assert "Sound Hut Audio" in text
+    assert slip.code in text
+    assert "Maria" not in text and "0199" not in text  # never customer data on the slip
+    assert slip.slip.qr_url is not None and "openstreetmap" in slip.slip.qr_url
+
+
+def test_slip_to_another_branch_and_layouts(backend: Backend, store: SmallStore) -> None:
+    slip = backend.referrals.issue_slip(
+        "wireless headphones", branch_id=store.riverside, layout="a6", log_demand=False
+    )
+    text = pdf_text(slip.pdf)
+    assert "OUR OTHER BRANCH" in text and "Riverside" in text
+    page = pypdf.PdfReader(io.BytesIO(slip.pdf)).pages[0]
+    assert round(float(page.mediabox.width)) == 298  # A6 width in points
+    with backend.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(UnmetDemand)) == 0
+    with pytest.raises(InvalidInputError, match="Unknown slip layout"):
+        backend.referrals.issue_slip("x", vendor_id=store.sound_hut, layout="A4")
+    with backend.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Referral)) == 1  # A4 recorded nothing
+
+
+def test_store_header_from_settings_else_branch(backend: Backend, store: SmallStore) -> None:
+    slip = backend.referrals.issue_slip("comics", vendor_id=store.book_nook)
+    assert slip.slip.store_name == backend.ctx.branch_name
+    assert slip.slip.qr_url is None  # no address, no website: no QR code
+
+
+def test_referral_in_by_code_and_by_vendor(
+    backend: Backend, store: SmallStore, clock: MovableClock
+) -> None:
+    cid = backend.customers.create(NewCustomer("New Face"))
+    partner_code = referral_codes.new_code()
+    arrived = backend.referrals.record_arrival(
+        customer_id=cid, vendor_id=store.book_nook, code=partner_code.lower().replace("-", " ")
+    )
+    assert arrived.source_name == "Book Nook"
+    assert arrived.code == partner_code
+    with pytest.raises(InvalidInputError, match="already counted"):
+        backend.referrals.record_arrival(vendor_id=store.book_nook, code=partner_code)
+    # Our own slip, handed back: credited to the vendor it was issued for.
+    ours = backend.referrals.issue_slip("speakers", vendor_id=store.sound_hut)
+    back = backend.referrals.record_arrival(customer_id=cid, code=ours.code)
+    assert back.vendor_id == store.sound_hut
+    # By name only (the customer says who sent them).
+    backend.referrals.record_arrival(customer_id=cid, vendor_id=store.sound_hut)
+    card = backend.customers.card(cid)
+    assert [e.kind for e in card.timeline] == ["referral_arrived"] * 3
+    assert "Referred by Book Nook" in card.timeline[-1].note
+    assert backend.referrals.partners()[0].name == "Sound Hut Audio"  # most recent first
+
+
+def test_bad_codes_are_rejected_and_nothing_is_written(
+    backend: Backend, store: SmallStore
+) -> None:
+    good = referral_codes.new_code()
+    typo = good[:-1] + ("0" if good[-1] != "0" else "1")
+    with pytest.raises(referral_codes.ReferralCodeError, match="not a valid referral code"):
+        backend.referrals.record_arrival(vendor_id=store.book_nook, code=typo)
+    with pytest.raises(InvalidInputError, match="not one of our slips"):
+        backend.referrals.record_arrival(code=good)  # a partner's code needs the partner
+    with pytest.raises(InvalidInputError, match="Type the code"):
+        backend.referrals.record_arrival()
+    with backend.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_goodwill_ledger_counts_period_and_last_activity(
+    backend: Backend, store: SmallStore, clock: MovableClock
+) -> None:
+    clock.at = NOW - timedelta(days=40)
+    backend.referrals.issue_slip("old ask", vendor_id=store.sound_hut)
+    clock.at = NOW - timedelta(days=3)
+    for _ in range(3):
+        backend.referrals.issue_slip("speakers", vendor_id=store.sound_hut)
+    backend.referrals.issue_slip("comics", vendor_id=store.book_nook)
+    clock.at = NOW - timedelta(days=1)
+    backend.referrals.record_arrival(vendor_id=store.sound_hut)
+    backend.referrals.record_arrival(vendor_id=store.closed_shop)
+    clock.at = NOW
+    today = backend.ctx.today()
+    ledger = backend.referrals.goodwill_ledger(today - timedelta(days=29), today)
+    rows = {r.vendor_name: r for r in ledger}
+    assert (rows["Sound Hut Audio"].sent, rows["Sound Hut Audio"].received) == (3, 1)
+    assert rows["Sound Hut Audio"].ratio == pytest.approx(1 / 3)
+    assert rows["Night Owl Records"].ratio is None  # received 1, sent none
+    assert (rows["Book Nook"].sent, rows["Book Nook"].received) == (1, 0)
+    assert rows["Sound Hut Audio"].last_activity == NOW - timedelta(days=1)
+    assert ledger[0].vendor_name == "Sound Hut Audio"  # busiest first
+    everything = backend.referrals.goodwill_ledger(today - timedelta(days=365), today)
+    assert {r.vendor_name: r.sent for r in everything}["Sound Hut Audio"] == 4
+    with pytest.raises(InvalidInputError):
+        backend.referrals.goodwill_ledger(today, today - timedelta(days=1))
+
+
+def test_unmet_demand_report_counts_and_trend(
+    backend: Backend, store: SmallStore, clock: MovableClock
+) -> None:
+    def ask(days_ago: int, item: str, n: int = 1) -> None:
+        clock.at = NOW - timedelta(days=days_ago)
+        for _ in range(n):
+            backend.finder.log_unmet_demand(item)
+
+    ask(45, "vinyl records", 2)
+    ask(5, "Vinyl Records", 3)
+    ask(2, "vinyl records!", 1)
+    ask(40, "kites", 3)
+    ask(35, "cassettes", 2)
+    ask(1, "cassettes", 2)
+    ask(3, "sewing machine", 1)
+    clock.at = NOW
+    report = {r.item_key: r for r in backend.referrals.unmet_demand(days=30)}
+    assert (report["vinyl records"].count, report["vinyl records"].previous) == (4, 2)
+    assert report["vinyl records"].trend == "up 100%"
+    assert report["vinyl records"].item == "Vinyl Records"  # the commonest wording
+    assert report["kites"].trend == "gone"
+    assert report["cassettes"].trend == "steady"
+    assert report["sewing machine"].trend == "new"
+    ordered = [r.item_key for r in backend.referrals.unmet_demand(days=30)]
+    assert ordered[0] == "vinyl records"
+
+
+def test_csv_exports_neutralise_formulas(
+    backend: Backend, store: SmallStore, tmp_path: Path
+) -> None:
+    for evil in ("=cmd|'/c calc'!A1", "+SUM(A1)", "-2+3", "@import", "\tTAB", "\rCR"):
+        backend.finder.log_unmet_demand(evil)
+    backend.referrals.issue_slip("x", vendor_id=store.sound_hut, log_demand=False)
+    demand_csv = tmp_path / "demand.csv"
+    backend.referrals.export_demand_csv(backend.referrals.unmet_demand(), demand_csv)
+    cells = [
+        row[0]
+        for row in csv.reader(io.StringIO(demand_csv.read_text(encoding="utf-8-sig")))
+    ][1:]
+    assert cells, "the report is empty"
+    for cell in cells:
+        assert cell[0] not in "=+-@\t\r", cell
+        assert cell.startswith("'")
+    ledger_csv = tmp_path / "ledger.csv"
+    rows = backend.referrals.goodwill_ledger(date(2026, 1, 1), date(2026, 12, 31))
+    backend.referrals.export_ledger_csv(rows, ledger_csv)
+    lines = list(csv.reader(io.StringIO(ledger_csv.read_text(encoding="utf-8-sig"))))
+    assert lines[0] == ["vendor", "sent", "received", "ratio", "last activity"]
+    assert lines[1][:4] == ["Sound Hut Audio", "1", "0", "0.0"]
+    with pytest.raises(InvalidInputError, match="Cannot write"):
+        backend.referrals.export_ledger_csv(rows, tmp_path / "missing" / "x.csv")
