@@ -13,11 +13,11 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
 from posassist.config import Settings, load_settings
-from posassist.demo import DemoSpec, demo_data_dir, ensure_demo_store
 from posassist.errors import KnownError
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
@@ -65,17 +65,17 @@ def open_backend(
     *,
     demo: bool = False,
     config_file: Path | None = None,
-    demo_spec: DemoSpec | None = None,
 ) -> Backend:
     settings = load_settings(data_dir=data_dir, config_file=config_file)
     if demo and data_dir is None:
-        settings = _with_data_dir(settings, demo_data_dir(settings.data_dir))
+        settings = _with_data_dir(settings, settings.data_dir / "demo")
     db = open_database(settings.data_dir)
     try:
         if demo:
-            from datetime import date
+            # The generator is only needed for the demo: keep it off the normal start-up.
+            from posassist.demo import DemoSpec, ensure_demo_store
 
-            ensure_demo_store(db, demo_spec or DemoSpec(), date.today())
+            ensure_demo_store(db, DemoSpec(), date.today())
         ctx = open_context(db, settings)
         return build_backend(settings, db, ctx)
     except BaseException:

@@ -58,6 +58,8 @@ def _time(fn: Callable[[], object], repeat: int) -> list[float]:
 
 def _row(name: str, samples: list[float], target: str = "") -> Row:
     ordered = sorted(samples)
+    if not ordered:
+        return Row(name, float("nan"), float("nan"), 0, target)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return Row(name, statistics.median(ordered), p95, len(ordered), target)
 
@@ -96,6 +98,9 @@ def run_bench(args: argparse.Namespace) -> int:
         if built:
             print(f"built {built} in {build_s:.1f} s", file=sys.stderr)
         rows = _measure(backend, args.repeat)
+        from posassist.bench_standing import standing_rows
+
+        rows += standing_rows(backend, _row, args.repeat)
     finally:
         backend.close()
     rows.append(_startup(data_dir))

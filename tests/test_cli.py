@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,3 +49,41 @@ def test_bad_settings_name_the_file_and_line(tmp_path: Path) -> None:
     assert f"{config}:3" in done.stderr
     assert "timezone" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_import_and_score_cdnow_with_evaluation(tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data" / "cdnow_sample_transactions.csv"
+    done = _run("import", "transactions", str(data), "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "2,357 new customers" in done.stdout
+    done = _run(
+        "score",
+        "--data-dir",
+        str(tmp_path),
+        "--as-of",
+        "1997-09-30",
+        "--evaluate-until",
+        "1998-06-30",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["method"] == "model"
+    assert round(report["params"]["r"], 3) == 0.243
+    assert round(report["params"]["log_likelihood"], 1) == -9582.4
+    evaluation = report["evaluation"]
+    assert evaluation["customers"] == 2357
+    # Regulars came back far more often than customers at large.
+    assert evaluation["regulars_returned"] > 2 * evaluation["all_returned"]
+
+
+def test_bad_import_file_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer,date\n1,2026-01-01\n2,31/31/2026\n", encoding="utf-8")
+    done = _run("import", "transactions", str(bad), "--data-dir", str(tmp_path / "store"))
+    assert done.returncode == 2
+    assert f"{bad}:3" in done.stderr
+    assert "Traceback" not in done.stderr
+    score = _run("score", "--as-of", "nonsense", "--data-dir", str(tmp_path / "store"))
+    assert score.returncode == 2
+    assert "not a date" in score.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -21,9 +20,4 @@ def ensure_demo_store(db: Database, spec: DemoSpec, today: date) -> DemoCounts |
         return build_demo_store(s.connection(), spec, today)
 
 
-def demo_data_dir(base: Path) -> Path:
-    """The demo store lives in its own folder, never mixed with a real store."""
-    return base / "demo"
-
-
-__all__ = ["DemoCounts", "DemoSpec", "demo_data_dir", "ensure_demo_store"]
+__all__ = ["DemoCounts", "DemoSpec", "ensure_demo_store"]

@@ -40,7 +40,7 @@ from typing import Any, Final, Generic, NamedTuple, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
+from scipy import special
 
 __all__ = [
     "BgNbdParams",
@@ -410,6 +410,9 @@ def fit_bgnbd(
     # fit 25x slower (4 ms -> 107 ms) whenever another process was using the second core -
     # exactly the situation of a background refit next to the register's UI.
     with np.errstate(all="ignore"):
+        # Imported here: scipy.optimize costs ~0.3 s at start-up and only refits need it.
+        from scipy import optimize
+
         result = optimize.minimize(
             _boxed,
             _start(data),

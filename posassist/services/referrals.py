@@ -46,6 +46,21 @@ LEDGER_CSV_COLUMNS = ("vendor", "sent", "received", "ratio", "last activity")
 DEMAND_CSV_COLUMNS = ("item", "asked", "asked in previous period", "trend", "last asked")
 
 
+DRAFT_CODE = "PREVIEW"
+"""Printed in the code box of a preview: seven letters, so it never parses as a code."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    header: tuple[str, str, str | None]
+    kind: TargetKind
+    name: str
+    address: str
+    phone: str
+    hours: str
+    qr: str
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedSlip:
     """A recorded referral out and its slip, ready to print, preview or save."""
@@ -167,43 +182,11 @@ class ReferralService:
         ``log_demand=False`` when the cashier already logged this ask as unmet demand
         (one key in the finder), so one ask is counted once.
         """
-        if (vendor_id is None) == (branch_id is None):
-            raise InvalidInputError("target", "Choose one partner vendor or one branch.")
         clean = clean_item(item)
-        layout_name = layout or self._ctx.settings.printing.layout
-        # reportlab loads in ~0.2 s: only when the first slip is made, not at start-up.
-        from posassist.printing.layouts import get_layout
-        from posassist.printing.slip_pdf import SlipData, build_slip_pdf
-
-        get_layout(layout_name)  # a bad layout is refused before anything is recorded
-        today = self._ctx.today()
+        layout_name = self._checked_layout(layout)  # refused before anything is recorded
         with self._ctx.db.write() as s:
             self._check_customer(s, customer_id)
-            here = s.get(Branch, self._ctx.branch_id)
-            assert here is not None
-            name, address, phone = store_header(self._ctx.settings.store, here)
-            if vendor_id is not None:
-                vendor = s.get(Vendor, vendor_id)
-                if vendor is None:
-                    raise InvalidInputError("vendor", "That vendor is not in the directory.")
-                if not vendor.active:
-                    raise InvalidInputError(
-                        "vendor", f"{vendor.name} is marked inactive in the vendor directory."
-                    )
-                target_kind: TargetKind = "vendor"
-                target_name, target_address = vendor.name, vendor.address
-                target_phone, target_hours = vendor.phone, vendor.hours
-                qr = map_link(vendor.address) if vendor.address.strip() else vendor.website
-            else:
-                branch = s.get(Branch, branch_id)
-                if branch is None:
-                    raise InvalidInputError("branch", "That branch is not known here.")
-                if branch.id == self._ctx.branch_id:
-                    raise InvalidInputError("branch", "That is this branch.")
-                target_kind = "branch"
-                target_name, target_address = branch.name, branch.address
-                target_phone, target_hours = branch.phone, ""
-                qr = map_link(branch.address) if branch.address.strip() else ""
+            target = self._target(s, vendor_id, branch_id)
             code = self._fresh_code(s)
             referral = Referral(
                 id=uuid.uuid4(),
@@ -220,39 +203,99 @@ class ReferralService:
             if log_demand:
                 add_unmet_demand(s, self._ctx, clean, customer_id)
             if customer_id is not None:
-                note = f"Sent to {target_name} for {clean} (slip {code})"
+                note = f"Sent to {target.name} for {clean} (slip {code})"
                 add_interaction(
                     s, self._ctx, new_interaction(self._ctx, customer_id, "referral_given", note)
                 )
-        slip = SlipData(
-            store_name=name,
-            store_address=address,
-            store_phone=phone,
-            logo_png=self._logo(),
-            item_asked=clean,
-            target_kind=target_kind,
-            target_name=target_name,
-            target_address=target_address or None,
-            target_phone=target_phone or None,
-            target_hours=target_hours or None,
-            qr_url=qr or None,
-            referral_code=code,
-            issued_on=today,
-        )
+        slip = self._slip_data(target, clean, code)
         return IssuedSlip(
             referral_id=referral.id,
             code=code,
             slip=slip,
             layout=layout_name,
-            pdf=build_slip_pdf(slip, layout_name),
-            target_name=target_name,
+            pdf=self.slip_pdf(slip, layout_name),
+            target_name=target.name,
         )
+
+    def draft_slip(
+        self,
+        item: str,
+        *,
+        vendor_id: uuid.UUID | None = None,
+        branch_id: uuid.UUID | None = None,
+        layout: str | None = None,
+    ) -> bytes:
+        """The slip as it will print, for a preview; nothing is recorded.
+
+        The code box shows :data:`DRAFT_CODE`: a real code exists only once the referral
+        is recorded, so a preview can never be handed out as a countable slip.
+        """
+        clean = clean_item(item)
+        layout_name = self._checked_layout(layout)
+        with self._ctx.db.read() as s:
+            target = self._target(s, vendor_id, branch_id)
+        return self.slip_pdf(self._slip_data(target, clean, DRAFT_CODE), layout_name)
 
     def slip_pdf(self, slip: SlipData, layout: str) -> bytes:
         """The same slip on another paper size (a reprint on a sheet printer)."""
+        # reportlab loads in ~0.2 s: only when the first slip is made, not at start-up.
         from posassist.printing.slip_pdf import build_slip_pdf
 
         return build_slip_pdf(slip, layout)
+
+    def _checked_layout(self, layout: str | None) -> str:
+        from posassist.printing.layouts import get_layout
+
+        return get_layout(layout or self._ctx.settings.printing.layout).name
+
+    def _target(
+        self, s: Session, vendor_id: uuid.UUID | None, branch_id: uuid.UUID | None
+    ) -> _Target:
+        """Where the slip sends the customer, and this store's own header."""
+        if (vendor_id is None) == (branch_id is None):
+            raise InvalidInputError("target", "Choose one partner vendor or one branch.")
+        here = s.get(Branch, self._ctx.branch_id)
+        assert here is not None
+        header = store_header(self._ctx.settings.store, here)
+        if vendor_id is not None:
+            vendor = s.get(Vendor, vendor_id)
+            if vendor is None:
+                raise InvalidInputError("vendor", "That vendor is not in the directory.")
+            if not vendor.active:
+                raise InvalidInputError(
+                    "vendor", f"{vendor.name} is marked inactive in the vendor directory."
+                )
+            qr = map_link(vendor.address) if vendor.address.strip() else vendor.website
+            return _Target(
+                header, "vendor", vendor.name, vendor.address, vendor.phone, vendor.hours, qr
+            )
+        branch = s.get(Branch, branch_id)
+        if branch is None:
+            raise InvalidInputError("branch", "That branch is not known here.")
+        if branch.id == self._ctx.branch_id:
+            raise InvalidInputError("branch", "That is this branch.")
+        qr = map_link(branch.address) if branch.address.strip() else ""
+        return _Target(header, "branch", branch.name, branch.address, branch.phone, "", qr)
+
+    def _slip_data(self, target: _Target, item: str, code: str) -> SlipData:
+        from posassist.printing.slip_pdf import SlipData
+
+        name, address, phone = target.header
+        return SlipData(
+            store_name=name,
+            store_address=address,
+            store_phone=phone,
+            logo_png=self._logo(),
+            item_asked=item,
+            target_kind=target.kind,
+            target_name=target.name,
+            target_address=target.address or None,
+            target_phone=target.phone or None,
+            target_hours=target.hours or None,
+            qr_url=target.qr or None,
+            referral_code=code,
+            issued_on=self._ctx.today(),
+        )
 
     def _logo(self) -> bytes | None:
         path = self._ctx.settings.store.logo.strip()

@@ -184,9 +184,7 @@ class PgTestServer:
 
     def stop(self, mode: str = "fast") -> None:
         """``mode="immediate"`` is a crash: no checkpoint, clients cut off mid-transaction."""
-        self._run(
-            self.binaries.tool("pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "stop"
-        )
+        self._run(self.binaries.tool("pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "stop")
 
     def is_running(self) -> bool:
         return (self.datadir / "postmaster.pid").exists()

@@ -70,9 +70,14 @@ def test_unmet_demand_is_logged_with_outbox_and_optional_customer(
     backend.finder.log_unmet_demand("  Vinyl   RECORDS! ")
     backend.finder.log_unmet_demand("vinyl records", customer_id=cid)
     with backend.db.read() as s:
-        rows = s.execute(select(UnmetDemand.item_asked, UnmetDemand.item_key, UnmetDemand.customer_id)).all()
+        rows = s.execute(
+            select(UnmetDemand.item_asked, UnmetDemand.item_key, UnmetDemand.customer_id)
+        ).all()
         entities = s.scalars(select(Outbox.entity).where(Outbox.entity == "unmet_demand")).all()
-    assert rows == [("Vinyl RECORDS!", "vinyl records", None), ("vinyl records", "vinyl records", cid)]
+    assert rows == [
+        ("Vinyl RECORDS!", "vinyl records", None),
+        ("vinyl records", "vinyl records", cid),
+    ]
     assert len(entities) == 2
     with pytest.raises(InvalidInputError, match="Type what the customer asked for"):
         backend.finder.log_unmet_demand("   ")

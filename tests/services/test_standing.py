@@ -23,7 +23,9 @@ from tests.conftest import NOW, MovableClock, make_backend
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Backend, dict[str, uuid.UUID]]]:
+def store(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Backend, dict[str, uuid.UUID]]]:
     clock = MovableClock(NOW)
     backend = make_backend(tmp_path_factory.mktemp("standing"), clock)
     ensure_demo_store(backend.db, DemoSpec(customers=400, products=60, vendors=4), NOW.date())
@@ -50,7 +52,9 @@ def _flags(backend: Backend) -> dict[str, tuple[str, str, str]]:
     return {cid: (f.tier.value, f.reasons, f.method) for cid, f in population.flags.items()}
 
 
-def test_the_model_is_used_on_a_store_with_history(store: tuple[Backend, dict[str, uuid.UUID]]) -> None:
+def test_the_model_is_used_on_a_store_with_history(
+    store: tuple[Backend, dict[str, uuid.UUID]],
+) -> None:
     backend, _ = store
     fit = backend.standing.fit
     assert fit is not None
@@ -105,8 +109,9 @@ def test_flags_and_reasons_ignore_basket_amounts(
                 new = None
             else:
                 new = rng.randint(0, 10_000_000)
-            s.execute(text("UPDATE interaction SET basket_minor = :b WHERE id = :i"),
-                      {"b": new, "i": iid})
+            s.execute(
+                text("UPDATE interaction SET basket_minor = :b WHERE id = :i"), {"b": new, "i": iid}
+            )
     try:
         backend.standing.refit(store=False)
         assert _flags(backend) == before
@@ -114,8 +119,10 @@ def test_flags_and_reasons_ignore_basket_amounts(
     finally:
         with backend.db.write() as s:
             for iid, basket in original:
-                s.execute(text("UPDATE interaction SET basket_minor = :b WHERE id = :i"),
-                          {"b": basket, "i": iid})
+                s.execute(
+                    text("UPDATE interaction SET basket_minor = :b WHERE id = :i"),
+                    {"b": basket, "i": iid},
+                )
 
 
 def test_fit_is_cached_and_refit_only_when_a_day_old(tmp_path: Path, clock: MovableClock) -> None:
@@ -139,7 +146,9 @@ def test_fit_is_cached_and_refit_only_when_a_day_old(tmp_path: Path, clock: Mova
         backend.close()
 
 
-def test_regulars_export_is_csv_safe(store: tuple[Backend, dict[str, uuid.UUID]], tmp_path: Path) -> None:
+def test_regulars_export_is_csv_safe(
+    store: tuple[Backend, dict[str, uuid.UUID]], tmp_path: Path
+) -> None:
     backend, _ = store
     rows = backend.standing.regulars()
     assert rows

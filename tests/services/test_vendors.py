@@ -134,7 +134,9 @@ def test_unknown_column_and_non_utf8_are_refused(backend: Backend, tmp_path: Pat
 
 def test_semicolon_separated_excel_file(backend: Backend, tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes("\ufeffname;hours;keywords\nBike Shed;Mo-Sa 10:00-18:00;bikes, repair\n".encode())
+    path.write_bytes(
+        "\ufeffname;hours;keywords\nBike Shed;Mo-Sa 10:00-18:00;bikes, repair\n".encode()
+    )
     backend.vendors.import_csv(path)
     (vendor,) = backend.vendors.list()
     assert vendor.keywords == ("bikes", "repair")

@@ -1,0 +1,120 @@
+"""Creating and migrating the central schema: ``posassist central init``.
+
+Alembic with its own script location (``posassist.sync:migrations``) and its own
+version table, so the chain is separate from the registers' SQLite chain. SQLAlchemy
+is used here only because Alembic needs it; the engine pings a pooled connection
+before use (``pool_pre_ping``), so a server restart between steps is noticed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from posassist.errors import SyncError
+from posassist.sync.central import CentralTarget, explain
+
+SCRIPT_LOCATION = "posassist.sync:migrations"
+VERSION_TABLE = "central_alembic_version"
+# Tables of posassist's central schema; anything else found means "not an empty DB".
+_OURS = {
+    VERSION_TABLE,
+    "central_info",
+    "branch",
+    "register",
+    "staff",
+    "customer",
+    "interaction",
+    "purchase_line",
+    "referral",
+    "unmet_demand",
+    "change_log",
+    "applied_ops",
+}
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def central_head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def central_engine(target: CentralTarget) -> Engine:
+    info = target.conninfo()
+    return create_engine(
+        "postgresql+psycopg://",
+        creator=lambda: psycopg.connect(**info),
+        pool_pre_ping=True,
+        pool_size=1,
+        max_overflow=0,
+    )
+
+
+@dataclass(frozen=True)
+class InitResult:
+    before: str | None
+    after: str
+    central_id: str
+
+
+def init_central(target: CentralTarget) -> InitResult:
+    """Create (on an empty database) or upgrade the central schema; idempotent."""
+    engine = central_engine(target)
+    try:
+        with engine.connect() as conn:
+            tables = {
+                str(r[0])
+                for r in conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+                )
+            }
+            before = None
+            if VERSION_TABLE in tables:
+                before = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+            foreign = sorted(tables - _OURS)
+            if before is None and foreign:
+                raise SyncError(
+                    f"The database {target.describe()} is not empty (it has tables such as "
+                    f"{', '.join(foreign[:3])}).",
+                    hint="Create a new, empty database for posassist and point [central] "
+                    "database at it.",
+                )
+            script = ScriptDirectory.from_config(alembic_config())
+            known = {r.revision for r in script.walk_revisions()}
+            if before is not None and before not in known:
+                raise SyncError(
+                    f"The central database was set up by a newer posassist (schema {before}).",
+                    hint="Update posassist on this computer first.",
+                )
+        command.upgrade(alembic_config(engine), "head")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO central_info (key, value) VALUES ('central_id', :v) "
+                    "ON CONFLICT (key) DO NOTHING"
+                ),
+                {"v": str(uuid.uuid4())},
+            )
+            cid = conn.execute(
+                text("SELECT value FROM central_info WHERE key = 'central_id'")
+            ).scalar_one()
+        return InitResult(before, central_head(), str(cid))
+    except DBAPIError as exc:
+        raise explain(exc.orig or exc, target) from exc
+    finally:
+        engine.dispose()

@@ -1,0 +1,144 @@
+"""The register's side of the outbox: what to send next, and recording what happened.
+
+Rows are appended by the services (``storage/outbox.py``) in the same transaction as
+the change. Here they are read in ``seq`` order, marked ``acked`` only once the
+server answered, marked ``dead`` with the server's reason when it refused them, and
+otherwise left ``pending`` (with the attempt counted) to be resent as they are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from posassist.storage.database import Database
+from posassist.storage.orm import Outbox, SyncProblem, SyncState
+from posassist.sync.protocol import Op
+
+# SQLite has a limit on bound parameters; stay well under it.
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An op the central database refused, for a manager to look at."""
+
+    seq: int
+    op_id: uuid.UUID
+    entity: str
+    entity_id: str
+    op: str
+    created_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    pending: int
+    dead: int
+    problems: int
+
+
+def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def pending_batch(db: Database, limit: int) -> list[Op]:
+    with db.read() as s:
+        rows = s.execute(
+            select(
+                Outbox.seq,
+                Outbox.op_id,
+                Outbox.entity,
+                Outbox.entity_id,
+                Outbox.op,
+                Outbox.payload,
+                Outbox.hlc,
+            )
+            .where(Outbox.state == "pending")
+            .order_by(Outbox.seq)
+            .limit(limit)
+        ).all()
+    return [Op(*row) for row in rows]
+
+
+def counts(s: Session) -> QueueCounts:
+    by_state = dict(
+        s.execute(
+            select(Outbox.state, func.count())
+            .where(Outbox.state.in_(("pending", "dead")))
+            .group_by(Outbox.state)
+        ).all()
+    )
+    problems = s.scalar(select(func.count()).select_from(SyncProblem)) or 0
+    return QueueCounts(
+        int(by_state.get("pending", 0)), int(by_state.get("dead", 0)), int(problems)
+    )
+
+
+def dead_letters(s: Session, limit: int = 200) -> list[DeadLetter]:
+    rows = s.execute(
+        select(
+            Outbox.seq,
+            Outbox.op_id,
+            Outbox.entity,
+            Outbox.entity_id,
+            Outbox.op,
+            Outbox.created_at,
+            Outbox.last_error,
+        )
+        .where(Outbox.state == "dead")
+        .order_by(Outbox.seq)
+        .limit(limit)
+    ).all()
+    return [DeadLetter(*row[:6], reason=row[6] or "") for row in rows]
+
+
+def note_failure(db: Database, seqs: Sequence[int], error: str) -> None:
+    """Count an attempt whose outcome is unknown; the rows stay pending, unchanged."""
+    with db.write() as s:
+        for part in chunks(seqs):
+            s.execute(
+                update(Outbox)
+                .where(Outbox.seq.in_(part), Outbox.state == "pending")
+                .values(attempts=Outbox.attempts + 1, last_error=error[:500])
+            )
+
+
+def mark(s: Session, seqs: Sequence[int], state: str, error: str | None = None) -> None:
+    for part in chunks(seqs):
+        s.execute(
+            update(Outbox)
+            .where(Outbox.seq.in_(part))
+            .values(state=state, attempts=Outbox.attempts + 1, last_error=error)
+        )
+
+
+def retry_dead(db: Database, seqs: Sequence[int] | None = None) -> int:
+    """Put refused ops back in the queue (after a manager fixed the cause centrally)."""
+    with db.write() as s:
+        stmt = update(Outbox).where(Outbox.state == "dead")
+        if seqs is not None:
+            stmt = stmt.where(Outbox.seq.in_(list(seqs)))
+        result = s.execute(stmt.values(state="pending", last_error=None))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def get_state(s: Session, key: str) -> str | None:
+    row = s.get(SyncState, key)
+    return None if row is None else row.value
+
+
+def set_state(s: Session, key: str, value: str) -> None:
+    row = s.get(SyncState, key)
+    if row is None:
+        s.add(SyncState(key=key, value=value))
+    else:
+        row.value = value

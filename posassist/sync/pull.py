@@ -1,0 +1,289 @@
+"""Pull: bring other registers' changes from the central change log into this store.
+
+One batch is applied and the cursor advanced in the same local transaction, so a
+crash leaves either both or neither. Applying writes the tables directly and never
+the outbox (a pulled change is not this register's news to tell). This register's
+own ops are skipped: they are already here. A row that cannot be applied (it points
+at something this register never received) is recorded in ``sync_problem`` instead
+of stopping every later row behind it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session
+
+from posassist.domain.hlc import HybridClock, Timestamp
+from posassist.domain.lww import CUSTOMER_FIELDS
+from posassist.storage.base import utcnow
+from posassist.storage.database import Database
+from posassist.storage.orm import (
+    Branch,
+    Customer,
+    Interaction,
+    Outbox,
+    PurchaseLine,
+    Referral,
+    Register,
+    Staff,
+    SyncProblem,
+    UnmetDemand,
+)
+from posassist.sync import central
+from posassist.sync.central import CentralLink
+from posassist.sync.outbox import get_state, set_state
+from posassist.sync.protocol import (
+    PERSONAL_FIELDS,
+    Change,
+    CustomerState,
+    RejectedError,
+    as_date,
+    as_datetime,
+    as_uuid,
+    jsonable,
+    merge_customer,
+    scrub_insert_payload,
+)
+
+CURSOR_KEY = "pull_cursor"
+
+_FACT_TABLES: dict[str, Table] = {
+    "interaction": Interaction.__table__,  # type: ignore[dict-item]
+    "referral": Referral.__table__,  # type: ignore[dict-item]
+    "unmet_demand": UnmetDemand.__table__,  # type: ignore[dict-item]
+}
+_REF_TABLES: dict[str, Table] = {
+    "branch": Branch.__table__,  # type: ignore[dict-item]
+    "register": Register.__table__,  # type: ignore[dict-item]
+    "staff": Staff.__table__,  # type: ignore[dict-item]
+}
+_LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
+
+
+@dataclass
+class PullResult:
+    fetched: int = 0
+    applied: int = 0
+    skipped_own: int = 0
+    problems: int = 0
+    customers_changed: bool = False
+    erased: bool = False
+    more: bool = False
+    newest_stamp: str = ""
+    changed_customers: set[uuid.UUID] = field(default_factory=set)
+
+
+def read_cursor(db: Database) -> int:
+    with db.read() as s:
+        return int(get_state(s, CURSOR_KEY) or 0)
+
+
+def pull_once(
+    db: Database,
+    link: CentralLink,
+    register_id: uuid.UUID,
+    hlc: HybridClock,
+    *,
+    limit: int = 1000,
+) -> PullResult:
+    """Fetch and apply one batch of changes after the cursor. Raises SyncError on link trouble."""
+    cursor = read_cursor(db)
+    with link.use() as conn:
+        changes = central.fetch_changes(conn, cursor, limit)
+    result = PullResult(fetched=len(changes), more=len(changes) == limit)
+    if not changes:
+        return result
+    apply_changes(db, changes, register_id, result)
+    if result.newest_stamp:
+        hlc.observe(Timestamp.decode(result.newest_stamp))
+    if result.erased:
+        db.checkpoint()
+    return result
+
+
+def apply_changes(
+    db: Database, changes: Sequence[Change], register_id: uuid.UUID, result: PullResult
+) -> None:
+    with db.write() as s:
+        # Re-read under the write lock: another sync of this store may have got here first.
+        current = int(get_state(s, CURSOR_KEY) or 0)
+        todo = [c for c in changes if c.server_seq > current]
+        if not todo:
+            return
+        try:
+            with s.begin_nested():
+                for change in todo:
+                    _apply_one(s, change, register_id, result)
+        except (IntegrityError, StatementError, RejectedError):
+            # One row cannot be applied: replay the batch row by row, keeping the rest.
+            result.applied = result.skipped_own = 0
+            result.customers_changed = result.erased = False
+            result.changed_customers.clear()
+            for change in todo:
+                try:
+                    with s.begin_nested():
+                        _apply_one(s, change, register_id, result)
+                except (IntegrityError, StatementError, RejectedError) as exc:
+                    _record_problem(s, change, exc)
+                    result.problems += 1
+        set_state(s, CURSOR_KEY, str(todo[-1].server_seq))
+
+
+def _record_problem(s: Session, change: Change, exc: BaseException) -> None:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:500]
+    s.merge(
+        SyncProblem(
+            server_seq=change.server_seq,
+            op_id=change.op_id,
+            entity=change.entity,
+            entity_id=change.entity_id,
+            reason=reason,
+            payload=jsonable(change.payload),
+            at=utcnow(),
+        )
+    )
+
+
+def _apply_one(s: Session, change: Change, register_id: uuid.UUID, result: PullResult) -> None:
+    if change.origin == register_id:
+        result.skipped_own += 1
+        return
+    if change.entity == "customer":
+        _apply_customer(s, change, result)
+    elif change.entity in _FACT_TABLES:
+        _apply_fact(s, change)
+    elif change.entity in _REF_TABLES:
+        _apply_ref(s, change)
+    else:
+        raise RejectedError(f"unknown kind of change {change.entity!r}")
+    result.applied += 1
+    if change.hlc > result.newest_stamp:
+        result.newest_stamp = change.hlc
+
+
+# -- customers -----------------------------------------------------------------------
+def _state_of(c: Customer) -> CustomerState:
+    fields = {f: getattr(c, f) for f in CUSTOMER_FIELDS}
+    if fields["referred_by_id"] is not None:
+        fields["referred_by_id"] = str(fields["referred_by_id"])
+    return CustomerState(c.id, fields, dict(c.field_clocks or {}), c.created_at, c.erased_at)
+
+
+def _apply_customer(s: Session, change: Change, result: PullResult) -> None:
+    cid = as_uuid(change.entity_id, "customer id")
+    row = s.get(Customer, cid)
+    merge = merge_customer(
+        _state_of(row) if row is not None else None,
+        change.op,
+        change.entity_id,
+        change.payload,
+        change.hlc,
+        now=utcnow(),
+        card_taken=lambda _card, _cid: False,  # the server already decided; see below
+    )
+    if merge.outcome != "applied" or merge.state is None:
+        return
+    state = merge.state
+    card = state.fields.get("card_code")
+    if card and (row is None or row.card_code != card):
+        # The central log says this customer holds the card. A customer here holding it
+        # can only be one not yet pushed; the server will refuse its claim too.
+        s.execute(
+            update(Customer)
+            .where(Customer.card_code == card, Customer.id != cid)
+            .values(card_code=None)
+        )
+    values: dict[str, Any] = {**state.fields, **state.derived()}
+    if values["referred_by_id"] is not None:
+        values["referred_by_id"] = uuid.UUID(str(values["referred_by_id"]))
+    if row is None:
+        row = Customer(id=cid, created_at=state.created_at, updated_at=utcnow(), **values)
+        row.field_clocks = state.clocks
+        row.erased_at = state.erased_at
+        s.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.field_clocks = state.clocks
+        row.erased_at = state.erased_at
+        row.updated_at = utcnow()
+    s.flush()
+    result.customers_changed = True
+    result.changed_customers.add(cid)
+    if change.op == "erase":
+        scrub_outbox(s, cid)
+        result.erased = True
+
+
+def scrub_outbox(s: Session, customer_id: uuid.UUID) -> None:
+    """Remove an erased customer's personal data from this register's outbox rows.
+
+    Acked rows are history nobody needs; pending ones still go out (other rows point
+    at the customer) but carry nothing personal.
+    """
+    rows = s.scalars(
+        select(Outbox).where(Outbox.entity == "customer", Outbox.entity_id == str(customer_id))
+    ).all()
+    for row in rows:
+        if row.op == "insert":
+            row.payload = scrub_insert_payload(row.payload)
+        elif row.op == "update":
+            row.payload = {k: v for k, v in row.payload.items() if k not in PERSONAL_FIELDS}
+
+
+# -- facts and reference rows --------------------------------------------------------
+def _convert(table: Table, name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    type_name = type(table.c[name].type).__name__
+    if type_name == "Uuid":
+        return as_uuid(value, name)
+    if type_name == "UTCDateTime":
+        return as_datetime(value, name)
+    if type_name == "Date":
+        return as_date(value, name)
+    return value
+
+
+def _row(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: _convert(table, k, v) for k, v in payload.items() if k in table.c}
+
+
+def _apply_fact(s: Session, change: Change) -> None:
+    table = _FACT_TABLES[change.entity]
+    row = _row(table, change.payload)
+    row["id"] = as_uuid(change.entity_id, "id")
+    s.execute(sqlite_insert(table).values(row).on_conflict_do_nothing(index_elements=["id"]))
+    if change.entity == "interaction":
+        for line in change.payload.get("lines", []):
+            values = _row(_LINES, line)
+            values["interaction_id"] = row["id"]
+            s.execute(
+                sqlite_insert(_LINES).values(values).on_conflict_do_nothing(index_elements=["id"])
+            )
+
+
+def _apply_ref(s: Session, change: Change) -> None:
+    table = _REF_TABLES[change.entity]
+    row = _row(table, change.payload)
+    row["id"] = as_uuid(change.entity_id, "id")
+    if change.entity == "branch":
+        code = str(row.get("code") or "")
+        taken = s.scalar(select(Branch.id).where(Branch.code == code))
+        row["code"] = central.branch_code_for(code, row["id"], taken)
+    updates = {k: v for k, v in row.items() if k != "id"}
+    stmt = sqlite_insert(table).values(row)
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=["id"], set_=updates)
+        if updates
+        else stmt.on_conflict_do_nothing(index_elements=["id"])
+    )
+    s.execute(stmt)
+

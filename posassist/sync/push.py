@@ -1,0 +1,170 @@
+"""Push: send the oldest pending outbox rows, then record the server's answer.
+
+Nothing is marked sent before the server has answered. If the connection breaks at
+any point (before the server committed or after), the rows stay ``pending`` and the
+next attempt sends the same op ids; the server recognises the ones it already
+applied. When the server answers, in one local transaction, each row becomes
+``acked`` or ``dead`` (with the server's reason), and customer fields this register
+wrote take the server's merged value, so a write that lost centrally (to a later
+edit elsewhere, or because its clock was clamped) is not kept here as the winner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from posassist.domain import identifiers as ids
+from posassist.domain.lww import CUSTOMER_FIELDS
+from posassist.errors import SyncError
+from posassist.storage.database import Database
+from posassist.storage.orm import Branch, Customer, Register, Staff
+from posassist.sync import central
+from posassist.sync.central import CentralLink, Fault
+from posassist.sync.outbox import mark, note_failure, pending_batch
+from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS, Op, PushReply, jsonable, ref_op_id
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    acked: int = 0
+    dead: int = 0
+    customers_changed: set[uuid.UUID] = field(default_factory=set)
+
+
+def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
+    """This register, its branch and the branch's staff, announced with every push.
+
+    Interactions point at them, so the central database (and every other register)
+    must have them first; content-derived op ids make the announcement free after the
+    first time.
+    """
+    register = s.get(Register, register_id)
+    if register is None:
+        return []
+    branch = s.get(Branch, register.branch_id)
+    rows: list[tuple[str, dict[str, object]]] = []
+    if branch is not None:
+        rows.append(
+            (
+                "branch",
+                {
+                    "id": branch.id,
+                    "code": branch.code,
+                    "name": branch.name,
+                    "address": branch.address,
+                    "phone": branch.phone,
+                    "timezone": branch.timezone,
+                },
+            )
+        )
+    rows.append(("register", {"id": register.id, "branch_id": register.branch_id, "name": register.name}))
+    for staff in s.scalars(select(Staff).where(Staff.branch_id == register.branch_id)):
+        rows.append(
+            (
+                "staff",
+                {
+                    "id": staff.id,
+                    "branch_id": staff.branch_id,
+                    "name": staff.name,
+                    "role": staff.role,
+                    "active": staff.active,
+                },
+            )
+        )
+    ops = []
+    for entity, payload in rows:
+        data = jsonable(payload)
+        ops.append(Op(0, ref_op_id(entity, data), entity, str(data["id"]), "upsert", data, stamp))
+    return ops
+
+
+def push_once(
+    db: Database,
+    link: CentralLink,
+    register_id: uuid.UUID,
+    stamp: str,
+    *,
+    batch_size: int = 500,
+    max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
+    fault: Fault | None = None,
+) -> PushResult | None:
+    """Send one batch; None when nothing is pending. Raises SyncError if the link failed."""
+    ops = pending_batch(db, batch_size)
+    if not ops:
+        return None
+    with db.read() as s:
+        refs = collect_refs(s, register_id, stamp)
+    try:
+        with link.use() as conn:
+            reply = central.apply_push(
+                conn, register_id, refs, ops, max_ahead_ms=max_ahead_ms, fault=fault
+            )
+    except SyncError as exc:
+        note_failure(db, [op.seq for op in ops], exc.message)
+        raise
+    return settle(db, ops, reply)
+
+
+def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
+    """Record the server's answer for ``ops`` in one local transaction."""
+    result = PushResult(sent=len(ops))
+    acked: list[int] = []
+    dead: dict[str, list[int]] = {}
+    for op in ops:
+        outcome = reply.results.get(op.op_id)
+        if outcome is None:  # the server did not mention it: unknown, send again
+            continue
+        if outcome.outcome == "rejected":
+            dead.setdefault(outcome.reason or "refused", []).append(op.seq)
+        else:
+            acked.append(op.seq)
+    with db.write() as s:
+        mark(s, acked, "acked")
+        for reason, seqs in dead.items():
+            mark(s, seqs, "dead", reason[:2000])
+        for op in ops:
+            outcome = reply.results.get(op.op_id)
+            if op.entity == "customer" and outcome is not None and outcome.outcome != "rejected":
+                if _adopt_server_fields(s, op, reply):
+                    result.customers_changed.add(uuid.UUID(op.entity_id))
+    result.acked = len(acked)
+    result.dead = sum(len(v) for v in dead.values())
+    return result
+
+
+def _adopt_server_fields(s: Session, op: Op, reply: PushReply) -> bool:
+    """Fields this op wrote, and nobody here wrote since, take the server's value and clock."""
+    view = reply.customers.get(str(uuid.UUID(op.entity_id)))
+    customer = s.get(Customer, uuid.UUID(op.entity_id))
+    if view is None or customer is None or customer.erased_at is not None:
+        return False
+    if op.op == "insert":
+        written: Sequence[str] = CUSTOMER_FIELDS
+    elif op.op == "update":
+        written = [f for f in op.payload if f in CUSTOMER_FIELDS]
+    else:
+        return False
+    clocks = dict(customer.field_clocks or {})
+    changed = False
+    for name in written:
+        if clocks.get(name) != op.hlc or name not in view.clocks:
+            continue
+        value = view.fields.get(name)
+        if name == "referred_by_id" and value is not None:
+            value = uuid.UUID(str(value))
+        if getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed = True
+        clocks[name] = view.clocks[name]
+    if clocks != customer.field_clocks:
+        customer.field_clocks = clocks
+    if changed:
+        customer.name_key = ids.name_key(customer.display_name)
+        customer.phone_last4 = ids.phone_last4(customer.phone_e164)
+    return changed

@@ -1,0 +1,70 @@
+"""The managers' Regulars view and the standing badge on the card, offscreen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from posassist.app import Backend
+from posassist.demo import DemoSpec, ensure_demo_store
+from posassist.domain.flags import Tier
+from posassist.services.customers import NewCustomer
+from posassist.ui.views.card import CustomerCardView
+from posassist.ui.views.regulars import RegularsDialog
+from tests.conftest import NOW, MovableClock
+
+
+def _store(backend: Backend, clock: MovableClock) -> object:
+    ensure_demo_store(backend.db, DemoSpec(customers=300, products=30, vendors=3), NOW.date())
+    cid = backend.customers.create(NewCustomer("Rita Regular"))
+    for week in range(20, 0, -1):
+        clock.at = NOW - timedelta(days=7 * week)
+        backend.interactions.log(cid, "question")
+    clock.at = NOW
+    backend.standing.refit()
+    return cid
+
+
+def test_regulars_dialog_filters_sorts_and_exports(
+    qtbot: QtBot, qtmodeltester: object, backend: Backend, clock: MovableClock, tmp_path: Path
+) -> None:
+    _store(backend, clock)
+    rows = backend.standing.regulars()
+    dialog = RegularsDialog(rows, backend.standing.export_regulars, "note")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
+    total = dialog.proxy.rowCount()
+    assert total == len(rows) > 0
+    dialog.tier.setCurrentIndex(dialog.tier.findData("lapsing"))
+    lapsing = dialog.visible_rows()
+    assert lapsing
+    assert all(r.flag.tier is Tier.LAPSING for r in lapsing)
+    dialog.tier.setCurrentIndex(0)
+    qtbot.keyClicks(dialog.search, "rita")
+    assert [r.name for r in dialog.visible_rows()] == ["Rita Regular"]
+    dialog.search.clear()
+    dialog.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    visits = [r.visits_total for r in dialog.visible_rows()]
+    assert visits == sorted(visits, reverse=True)
+    out = tmp_path / "r.csv"
+    assert dialog.export_to(out) == total
+    assert out.read_text(encoding="utf-8").count("\n") == total + 1
+
+
+def test_card_shows_badge_reasons_and_method(
+    qtbot: QtBot, backend: Backend, clock: MovableClock
+) -> None:
+    cid = _store(backend, clock)
+    view = CustomerCardView(backend.ctx.tz)
+    qtbot.addWidget(view)
+    view.show_card(backend.customers.card(cid))  # type: ignore[arg-type]
+    assert not view.badge.isHidden()
+    assert "Regular" in view.badge.text()
+    assert "usually every 7 days" in view.reasons.text()
+    assert "model" in view.method.text().lower()
+    view.show_card(None)
+    assert view.badge.isHidden()
