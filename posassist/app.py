@@ -156,6 +156,7 @@ def run_gui(
         return 2
 
     from posassist.ui.main_window import MainWindow, Services
+    from posassist.ui.views.finder import ReferralDesk
     from posassist.ui.workers import Worker
 
     worker = Worker()
@@ -166,6 +167,9 @@ def run_gui(
             interactions=backend.interactions,
             store_label=backend.ctx.branch_name,
             staff_label=staff,
+            desk=ReferralDesk(
+                backend.finder, backend.referrals, backend.vendors, backend.printing
+            ),
         ),
         worker,
         backend.ctx.tz,

@@ -166,6 +166,10 @@ class ReferralService:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
 
+    def today(self) -> date:
+        """The store's local date: reports' default periods end today."""
+        return self._ctx.today()
+
     # ------------------------------------------------------------- referral out
     def issue_slip(
         self,

@@ -143,7 +143,6 @@ def _transient(exc: BaseException) -> bool:
         exc,
         psycopg.OperationalError
         | psycopg.InterfaceError
-        | pgerrors.TransactionRollbackError
         | pgerrors.InvalidPassword
         | pgerrors.InvalidAuthorizationSpecification
         | pgerrors.UndefinedTable

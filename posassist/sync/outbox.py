@@ -78,9 +78,7 @@ def counts(s: Session) -> QueueCounts:
         ).all()
     )
     problems = s.scalar(select(func.count()).select_from(SyncProblem)) or 0
-    return QueueCounts(
-        int(by_state.get("pending", 0)), int(by_state.get("dead", 0)), int(problems)
-    )
+    return QueueCounts(int(by_state.get("pending", 0)), int(by_state.get("dead", 0)), int(problems))
 
 
 def dead_letters(s: Session, limit: int = 200) -> list[DeadLetter]:

@@ -247,8 +247,7 @@ def merge_customer(
             fields["card_code"] = None
         created = as_datetime(payload.get("created_at", now.isoformat()), "created_at")
         new = CustomerState(cid, fields, dict.fromkeys(CUSTOMER_FIELDS, stamp), created)
-        won = {"id": str(cid), "created_at": created.isoformat(), **fields}
-        return Merge("applied", new, won)
+        return Merge("applied", new, {"id": str(cid), "created_at": created.isoformat(), **fields})
     if op not in ("insert", "update"):
         raise RejectedError(f"unknown customer operation {op!r}")
     if state is None:

@@ -286,4 +286,3 @@ def _apply_ref(s: Session, change: Change) -> None:
         else stmt.on_conflict_do_nothing(index_elements=["id"])
     )
     s.execute(stmt)
-

@@ -63,7 +63,9 @@ def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
                 },
             )
         )
-    rows.append(("register", {"id": register.id, "branch_id": register.branch_id, "name": register.name}))
+    rows.append(
+        ("register", {"id": register.id, "branch_id": register.branch_id, "name": register.name})
+    )
     for staff in s.scalars(select(Staff).where(Staff.branch_id == register.branch_id)):
         rows.append(
             (
@@ -130,9 +132,9 @@ def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
             mark(s, seqs, "dead", reason[:2000])
         for op in ops:
             outcome = reply.results.get(op.op_id)
-            if op.entity == "customer" and outcome is not None and outcome.outcome != "rejected":
-                if _adopt_server_fields(s, op, reply):
-                    result.customers_changed.add(uuid.UUID(op.entity_id))
+            accepted = outcome is not None and outcome.outcome != "rejected"
+            if op.entity == "customer" and accepted and _adopt_server_fields(s, op, reply):
+                result.customers_changed.add(uuid.UUID(op.entity_id))
     result.acked = len(acked)
     result.dead = sum(len(v) for v in dead.values())
     return result

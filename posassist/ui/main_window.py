@@ -25,6 +25,13 @@ from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
 from posassist.ui.views.card import CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
+from posassist.ui.views.finder import (
+    ArrivalDialog,
+    CustomerRef,
+    FinderDialog,
+    ReferralDesk,
+    arrival_message,
+)
 from posassist.ui.views.search import SearchPanel
 from posassist.ui.workers import Worker
 
@@ -39,6 +46,7 @@ class Services:
     interactions: InteractionService
     store_label: str
     staff_label: str
+    desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
 
 
 class MainWindow(QMainWindow):
@@ -46,6 +54,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services
         self.worker = worker
+        self.finder: FinderDialog | None = None
         self.setWindowTitle(f"posassist — {services.store_label}")
         self.search = SearchPanel()
         self.card = CustomerCardView(tz)  # type: ignore[arg-type]
@@ -83,6 +92,7 @@ class MainWindow(QMainWindow):
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
         manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
+        self._add_referral_menu()
         self.resize(1440, 900)
         self.search.focus_box()
 
@@ -112,6 +122,11 @@ class MainWindow(QMainWindow):
             on_done=self._on_refit_done,
             on_error=self._on_refit_failed,
         )
+        if self.services.desk is not None:  # F4 answers at once instead of indexing first
+            self.worker.submit(
+                self.services.desk.finder.warm_up,
+                on_error=lambda exc: self.say(f"Find elsewhere unavailable: {exc}"),
+            )
 
     def refit_standing(self) -> None:
         self.say("Refitting the repeat-visitor model in the background…")
@@ -142,6 +157,65 @@ class MainWindow(QMainWindow):
         )
         dialog = RegularsDialog(standing.regulars(), standing.export_regulars, note, self)
         dialog.exec()
+        self.search.focus_box()
+
+    # -- find elsewhere, referrals, partners (issue 4) ---------------------------
+    def _add_referral_menu(self) -> None:
+        menu = self.menuBar().addMenu("Re&ferrals")
+        menu.addAction("&Find elsewhere…", QKeySequence("F4"), self.open_finder)
+        menu.addAction("&Referral came in…", QKeySequence("F12"), self.referral_came_in)
+        menu.addSeparator()
+        menu.addAction("&Partner vendors…", QKeySequence("Ctrl+D"), self.show_vendors)
+        menu.addAction("&Goodwill and unmet demand…", QKeySequence("Ctrl+G"), self.show_reports)
+        self.card.referral_button.clicked.connect(self.referral_came_in)
+        if self.services.desk is None:
+            menu.setEnabled(False)
+
+    def _customer_ref(self) -> CustomerRef | None:
+        card = self.card.card
+        return CustomerRef(card.id, card.display_name) if card is not None else None
+
+    def open_finder(self) -> None:
+        """F4: non-modal, so the cashier can glance at the card; Esc closes it."""
+        desk = self.services.desk
+        if desk is None:
+            return
+        if self.finder is not None and self.finder.isVisible():
+            self.finder.focus_box()
+            return
+        self.finder = FinderDialog(
+            desk, self.worker, self.card.timeline_model.tz, self._customer_ref(), self
+        )
+        self.finder.recorded.connect(self.reload_card)
+        self.finder.finished.connect(lambda _r: self.search.focus_box())
+        self.finder.show()
+        self.finder.focus_box()
+
+    def referral_came_in(self) -> None:
+        desk = self.services.desk
+        if desk is None:
+            return
+        customer = self._customer_ref()
+        dialog = ArrivalDialog(desk.referrals, customer, self)
+        if dialog.exec() and dialog.arrived is not None:
+            self.reload_card()
+            self.say(arrival_message(dialog.arrived, customer))
+        self.search.focus_box()
+
+    def show_vendors(self) -> None:
+        if self.services.desk is None:
+            return
+        from posassist.ui.views.vendors import VendorsDialog
+
+        VendorsDialog(self.services.desk.vendors, self).exec()
+        self.search.focus_box()
+
+    def show_reports(self) -> None:
+        if self.services.desk is None:
+            return
+        from posassist.ui.views.reports import ReportsDialog
+
+        ReportsDialog(self.services.desk.referrals, self.card.timeline_model.tz, self).exec()
         self.search.focus_box()
 
     # -- slots -------------------------------------------------------------------

@@ -71,7 +71,9 @@ def finder_entries(result: FinderResult, tz: ZoneInfo, now: datetime) -> list[Fi
     for m in result.out_of_stock_here:
         p = m.product
         rows.append(
-            FinderEntry("not_here", f"{p.name}\nout of stock here (usually {p.location or 'ours'})", m)
+            FinderEntry(
+                "not_here", f"{p.name}\nout of stock here (usually {p.location or 'ours'})", m
+            )
         )
     if not result.here and not result.out_of_stock_here:
         rows.append(FinderEntry("none", "Not carried here"))
@@ -284,7 +286,11 @@ class LedgerModel(_Table):
         r = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            last = r.last_activity.astimezone(self._tz).strftime("%d %b %Y") if r.last_activity else "—"
+            last = (
+                r.last_activity.astimezone(self._tz).strftime("%d %b %Y")
+                if r.last_activity
+                else "—"
+            )
             ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
             values = (r.vendor_name, str(r.sent), str(r.received), ratio, last)
             return values[col] if 0 <= col < len(values) else None

@@ -77,6 +77,8 @@ class CustomerCardView(QWidget):
             buttons.addWidget(button)
         self.notes_button = QPushButton("F9  Notes")
         buttons.addWidget(self.notes_button)
+        self.referral_button = QPushButton("F12  Sent by a partner")
+        buttons.addWidget(self.referral_button)
         self.timeline_model = TimelineModel(tz)
         self.timeline = QTableView()
         self.timeline.setModel(self.timeline_model)
@@ -104,7 +106,7 @@ class CustomerCardView(QWidget):
 
     def show_card(self, card: CustomerCard | None) -> None:
         self.card = card
-        for button in [*self.action_buttons.values(), self.notes_button]:
+        for button in [*self.action_buttons.values(), self.notes_button, self.referral_button]:
             button.setEnabled(card is not None)
         if card is None:
             self.name.setText("No customer selected")

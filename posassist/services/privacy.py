@@ -1,0 +1,70 @@
+"""Erasing a customer's personal data on request, here and (through sync) everywhere.
+
+Erasure is a tombstone, not a delete: the customer's visits stay (they are the
+store's history and carry no personal data), but the name, contact details, card
+and notes are wiped and can never come back, not even from a register that was
+offline and still holds an older edit (see ``domain/lww.py``). The outbox rows that
+carried those details are scrubbed too, and with ``secure_delete`` on and a
+truncating WAL checkpoint the old bytes do not linger in the store file.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from posassist.domain.lww import CUSTOMER_FIELDS, ERASED_VALUES, stamp_fields
+from posassist.errors import InvalidInputError
+from posassist.services.context import StoreContext
+from posassist.services.name_index import NameIndex
+from posassist.storage.orm import AuditLog, Customer
+from posassist.storage.outbox import append_change
+from posassist.sync.pull import scrub_outbox
+
+
+class PrivacyService:
+    def __init__(self, ctx: StoreContext, names: NameIndex | None = None) -> None:
+        self._ctx = ctx
+        self._names = names
+
+    def erase_customer(self, customer_id: uuid.UUID) -> bool:
+        """Erase one customer's personal fields; False if they were already erased."""
+        now = self._ctx.now()
+        with self._ctx.db.write() as s:
+            customer = s.get(Customer, customer_id)
+            if customer is None:
+                raise InvalidInputError("customer", "That customer does not exist.")
+            if customer.erased_at is not None:
+                return False
+            stamp = self._ctx.stamp()
+            for name, value in ERASED_VALUES.items():
+                setattr(customer, name, value)
+            customer.name_key = ""
+            customer.phone_last4 = None
+            customer.erased_at = now
+            customer.updated_at = now
+            customer.field_clocks = stamp_fields(
+                customer.field_clocks or {}, CUSTOMER_FIELDS, stamp
+            )
+            scrub_outbox(s, customer_id)
+            append_change(
+                s,
+                entity="customer",
+                entity_id=customer_id,
+                op="erase",
+                payload={"erased_at": now},
+                hlc=stamp,
+            )
+            s.add(
+                AuditLog(
+                    at=now,
+                    staff_id=self._ctx.staff_id,
+                    action="erase",
+                    entity="customer",
+                    entity_id=str(customer_id),
+                    detail="personal data erased on request",
+                )
+            )
+        self._ctx.db.checkpoint()
+        if self._names is not None:
+            self._names.remove(customer_id)
+        return True

@@ -1,0 +1,320 @@
+"""The sync engine (one cycle: push everything, pull everything) and its retry loop.
+
+Qt-free on purpose: tests drive :meth:`SyncEngine.sync_once` synchronously, the CLI
+runs one cycle, and the window runs :class:`SyncLoop` on its own thread and only sees
+:class:`SyncStatus` values. While the central database is unreachable the loop backs
+off (exponentially, with jitter so a chain's registers do not all retry in the same
+second after an outage) and keeps retrying by itself: it does not wait for the
+cashier to write something new.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from posassist.domain.clock import Clock, system_clock
+from posassist.domain.hlc import HybridClock, Timestamp
+from posassist.errors import SyncError
+from posassist.storage.database import Database
+from posassist.storage.orm import Outbox
+from posassist.sync import central
+from posassist.sync.central import CentralLink, Fault
+from posassist.sync.outbox import QueueCounts, counts, get_state, set_state
+from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
+from posassist.sync.pull import CURSOR_KEY, pull_once
+from posassist.sync.push import push_once
+
+log = logging.getLogger(__name__)
+
+LAST_SYNCED_KEY = "last_synced_at"
+CENTRAL_ID_KEY = "central_id"
+HLC_HIGH_KEY = "hlc_high"
+
+
+@dataclass
+class CycleReport:
+    pushed: int = 0
+    acked: int = 0
+    dead: int = 0
+    pulled: int = 0
+    problems: int = 0
+    customers_changed: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalStatus:
+    """What this register knows without the network."""
+
+    queue: QueueCounts
+    last_synced: datetime | None
+    cursor: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    state: Literal["connecting", "online", "offline"]
+    pending: int
+    dead: int
+    problems: int
+    last_synced: datetime | None
+    offline_since: datetime | None = None
+    error: str | None = None
+
+
+class SyncEngine:
+    """Push and pull for one register's store against one central database."""
+
+    def __init__(
+        self,
+        db: Database,
+        link: CentralLink,
+        register_id: uuid.UUID,
+        hlc: HybridClock,
+        *,
+        batch_size: int = 500,
+        pull_limit: int = 1000,
+        max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
+        clock: Clock = system_clock,
+        on_customers_changed: Callable[[set[uuid.UUID]], None] | None = None,
+        fault: Fault | None = None,
+    ) -> None:
+        self.db = db
+        self.link = link
+        self.register_id = register_id
+        self.hlc = hlc
+        self.batch_size = batch_size
+        self.pull_limit = pull_limit
+        self.max_ahead_ms = max_ahead_ms
+        self.clock = clock
+        self.on_customers_changed = on_customers_changed
+        self.fault = fault
+        self._prime_clock()
+
+    def _prime_clock(self) -> None:
+        """After a restart, never stamp below what this register already wrote or saw."""
+        with self.db.read() as s:
+            high = max(
+                get_state(s, HLC_HIGH_KEY) or "",
+                s.scalar(select(func.max(Outbox.hlc))) or "",
+            )
+        if high:
+            self.hlc.observe(Timestamp.decode(high))
+
+    # -- one cycle ---------------------------------------------------------------
+    def sync_once(self) -> CycleReport:
+        """Push until the queue is empty, then pull until caught up. SyncError if offline."""
+        report = CycleReport()
+        self._check_central()
+        while True:
+            pushed = push_once(
+                self.db,
+                self.link,
+                self.register_id,
+                self.hlc.now().encode(),
+                batch_size=self.batch_size,
+                max_ahead_ms=self.max_ahead_ms,
+                fault=self.fault,
+            )
+            if pushed is None:
+                break
+            report.pushed += pushed.sent
+            report.acked += pushed.acked
+            report.dead += pushed.dead
+            report.customers_changed |= pushed.customers_changed
+            if pushed.acked + pushed.dead == 0:
+                raise SyncError("The central database did not answer for any of the changes.")
+        newest = ""
+        while True:
+            pulled = pull_once(
+                self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
+            )
+            report.pulled += pulled.applied
+            report.problems += pulled.problems
+            report.customers_changed |= pulled.changed_customers
+            newest = max(newest, pulled.newest_stamp)
+            if not pulled.more:
+                break
+        with self.db.write() as s:
+            set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
+            if newest:
+                set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
+        if report.customers_changed and self.on_customers_changed is not None:
+            self.on_customers_changed(report.customers_changed)
+        return report
+
+    def _check_central(self) -> None:
+        """Same schema as ours, and the same central database as last time?"""
+        from posassist.sync.migrate import central_head
+
+        with self.link.use() as conn:
+            revision = central.schema_revision(conn)
+            identity = central.central_id(conn) if revision is not None else ""
+        if revision is None:
+            raise SyncError(
+                "The central database has no posassist tables.",
+                hint="Run `posassist central init` once.",
+            )
+        if revision != central_head():
+            raise SyncError(
+                f"The central database has schema {revision}; this posassist needs "
+                f"{central_head()}.",
+                hint="Run `posassist central init` with the newer posassist, or update "
+                "posassist here.",
+            )
+        with self.db.write() as s:
+            known = get_state(s, CENTRAL_ID_KEY)
+            if known != identity:
+                if known is not None:
+                    log.warning("central database changed (%s → %s): pulling all", known, identity)
+                set_state(s, CENTRAL_ID_KEY, identity)
+                set_state(s, CURSOR_KEY, "0")
+
+    def local_status(self) -> LocalStatus:
+        with self.db.read() as s:
+            queue = counts(s)
+            last = get_state(s, LAST_SYNCED_KEY)
+            cursor = int(get_state(s, CURSOR_KEY) or 0)
+        return LocalStatus(queue, datetime.fromisoformat(last) if last else None, cursor)
+
+    def close(self) -> None:
+        self.link.close()
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with jitter: base·2ⁿ capped, then a random 50–100 % of it."""
+
+    base: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        top = min(self.cap, self.base * 2.0 ** max(0, failures - 1))
+        return float(top * rng.uniform(0.5, 1.0))
+
+
+class SyncLoop:
+    """Run cycles until stopped; report every change of status through ``on_status``.
+
+    ``on_status`` is called on the loop's thread. Local changes are noticed within
+    ``tick`` seconds: online they are pushed at once, offline only counted (the
+    backoff decides when to try the network again).
+    """
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        *,
+        on_status: Callable[[SyncStatus], None],
+        poll_seconds: float = 5.0,
+        backoff: Backoff | None = None,
+        tick: float = 1.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.engine = engine
+        self.on_status = on_status
+        self.poll_seconds = poll_seconds
+        self.backoff = backoff or Backoff()
+        self.tick = tick
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._failures = 0
+        self._offline_since: datetime | None = None
+        self._online: bool | None = None
+        self._error: str | None = None
+        self._last: SyncStatus | None = None
+
+    def stop(self) -> None:
+        """From any thread: finish the current call quickly and leave ``run``."""
+        self._stopped.set()
+        self._wake.set()
+        self.engine.link.abort()
+
+    def poke(self) -> None:
+        """Sync now (a manager pressed "sync now")."""
+        self._failures = 0
+        self._wake.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def status(self) -> SyncStatus:
+        local = self.engine.local_status()
+        state: Literal["connecting", "online", "offline"] = (
+            "connecting" if self._online is None else "online" if self._online else "offline"
+        )
+        return SyncStatus(
+            state=state,
+            pending=local.queue.pending,
+            dead=local.queue.dead,
+            problems=local.queue.problems,
+            last_synced=local.last_synced,
+            offline_since=self._offline_since,
+            error=self._error,
+        )
+
+    def _publish(self) -> SyncStatus:
+        status = self.status()
+        if status != self._last:
+            self._last = status
+            self.on_status(status)
+        return status
+
+    def run_cycle(self) -> float:
+        """One attempt; returns how long to wait before the next."""
+        try:
+            self.engine.sync_once()
+        except SyncError as exc:
+            self._failures += 1
+            if self._online is not False:
+                self._offline_since = self.engine.clock()
+            self._online = False
+            self._error = str(exc)
+            log.info("sync failed (%d in a row): %s", self._failures, exc)
+            self._publish()
+            return self.backoff.delay(self._failures, self._rng)
+        except Exception as exc:  # a bug must not kill the loop: logged with its traceback
+            self._failures += 1
+            self._online = False
+            if self._offline_since is None:
+                self._offline_since = self.engine.clock()
+            self._error = f"internal error: {exc}"
+            log.exception("sync cycle failed with a bug")
+            self._publish()
+            return self.backoff.delay(self._failures, self._rng)
+        self._failures = 0
+        self._online = True
+        self._offline_since = None
+        self._error = None
+        self._publish()
+        return self.poll_seconds
+
+    def run(self) -> None:
+        self._publish()
+        while not self._stopped.is_set():
+            delay = self.run_cycle()
+            deadline = time.monotonic() + delay
+            while not self._stopped.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if self._wake.wait(min(self.tick, remaining)):
+                    self._wake.clear()
+                    break
+                status = self._publish()
+                if self._online and status.pending > 0:
+                    break  # online and the cashier wrote something: push it now
+        self.engine.close()

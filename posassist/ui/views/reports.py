@@ -1,0 +1,181 @@
+"""Managers' reports: the goodwill ledger per partner, and what customers asked for that
+we don't carry.  Both export to spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posassist.errors import KnownError
+from posassist.services.referrals import ReferralService
+from posassist.ui.models.referrals import DemandModel, LedgerModel
+from posassist.ui.theme import named
+from posassist.ui.views.files import choose_save_path
+
+LEDGER_DAYS = 90
+
+
+def _table(model: object) -> QTableView:
+    table = QTableView()
+    table.setModel(model)  # type: ignore[arg-type]
+    table.setAlternatingRowColors(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+class ReportsDialog(QDialog):
+    def __init__(
+        self, referrals: ReferralService, tz: ZoneInfo, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.referrals = referrals
+        self.choose_save_path = choose_save_path
+        self.setWindowTitle("Goodwill and unmet demand")
+        self.resize(1100, 720)
+        today = referrals.today()
+        # -- goodwill ledger
+        self.start = QDateEdit(_qdate(today - timedelta(days=LEDGER_DAYS - 1)))
+        self.end = QDateEdit(_qdate(today))
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd MMM yyyy")
+            edit.dateChanged.connect(self.refresh_ledger)
+        self.ledger_model = LedgerModel(tz)
+        self.ledger = _table(self.ledger_model)
+        ledger_export = QPushButton("Export CSV…")
+        ledger_export.clicked.connect(self.export_ledger)
+        period = QHBoxLayout()
+        period.addWidget(QLabel("From"))
+        period.addWidget(self.start)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.end)
+        period.addStretch(1)
+        period.addWidget(ledger_export)
+        ledger_tab = QWidget()
+        ledger_layout = QVBoxLayout(ledger_tab)
+        ledger_layout.addLayout(period)
+        ledger_layout.addWidget(
+            named(
+                QLabel("Referrals we sent each partner, and customers they sent us back."),
+                "method",
+            )
+        )
+        ledger_layout.addWidget(self.ledger, 1)
+        # -- unmet demand
+        self.days = QSpinBox()
+        self.days.setRange(1, 365)
+        self.days.setValue(30)
+        self.days.setSuffix(" days")
+        self.days.valueChanged.connect(self.refresh_demand)
+        self.demand_model = DemandModel(tz)
+        self.demand = _table(self.demand_model)
+        demand_export = QPushButton("Export CSV…")
+        demand_export.clicked.connect(self.export_demand)
+        window = QHBoxLayout()
+        window.addWidget(QLabel("Asked in the last"))
+        window.addWidget(self.days)
+        window.addWidget(QLabel("compared with the period before"))
+        window.addStretch(1)
+        window.addWidget(demand_export)
+        demand_tab = QWidget()
+        demand_layout = QVBoxLayout(demand_tab)
+        demand_layout.addLayout(window)
+        demand_layout.addWidget(self.demand, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(ledger_tab, "Goodwill ledger")
+        self.tabs.addTab(demand_tab, "Unmet demand")
+        self.message = named(QLabel(), "greeting")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        close = QPushButton("Esc  Close")
+        close.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self.refresh_ledger()
+        self.refresh_demand()
+
+    def say(self, text: str, *, problem: bool = False) -> None:
+        self.message.setObjectName("error" if problem else "greeting")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def refresh_ledger(self) -> None:
+        try:
+            rows = self.referrals.goodwill_ledger(
+                _pydate(self.start.date()), _pydate(self.end.date())
+            )
+        except KnownError as exc:
+            self.say(str(exc), problem=True)
+            return
+        self.say("")
+        self.ledger_model.set_rows(rows)
+
+    def refresh_demand(self) -> None:
+        try:
+            rows = self.referrals.unmet_demand(self.days.value())
+        except KnownError as exc:
+            self.say(str(exc), problem=True)
+            return
+        self.demand_model.set_rows(rows)
+
+    def export_ledger(self) -> None:
+        path = self.choose_save_path(
+            self, "Export the goodwill ledger", "goodwill-ledger.csv", "CSV files (*.csv)"
+        )
+        if path is None:
+            return
+        try:
+            self.referrals.export_ledger_csv(self.ledger_model.rows(), path)
+        except KnownError as exc:
+            self.say(str(exc), problem=True)
+            return
+        self.say(f"Ledger written to {path}.")
+
+    def export_demand(self) -> None:
+        path = self.choose_save_path(
+            self, "Export unmet demand", "unmet-demand.csv", "CSV files (*.csv)"
+        )
+        if path is None:
+            return
+        try:
+            self.referrals.export_demand_csv(self.demand_model.rows(), path)
+        except KnownError as exc:
+            self.say(str(exc), problem=True)
+            return
+        self.say(f"Unmet demand written to {path}.")
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())

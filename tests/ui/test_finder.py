@@ -1,0 +1,349 @@
+"""F4 "Find elsewhere", slips, referrals in, the vendor directory and the reports, driven
+offscreen the way a cashier and a manager would."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from posassist.app import Backend
+from posassist.printing.target import PrintTarget
+from posassist.services.customers import NewCustomer
+from posassist.storage.orm import Interaction, Referral, UnmetDemand
+from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.models.referrals import (
+    DemandModel,
+    FinderResultsModel,
+    LedgerModel,
+    PartnerChoicesModel,
+    VendorTableModel,
+    finder_entries,
+)
+from posassist.ui.views.finder import FinderDialog, ReferralDesk
+from posassist.ui.views.reports import ReportsDialog
+from posassist.ui.views.vendors import VendorsDialog
+from posassist.ui.workers import Worker
+from tests.small_store import SmallStore, fill
+
+
+@pytest.fixture
+def store(backend: Backend) -> SmallStore:
+    return fill(backend)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, backend: Backend, store: SmallStore) -> Iterator[MainWindow]:
+    backend.customers.create(NewCustomer("Maria Garcia", card_code="PA00000042"))
+    desk = ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing)
+    w = MainWindow(
+        Services(backend.customers, backend.interactions, "Test Store", "Test staff", desk=desk),
+        Worker(),
+        backend.ctx.tz,
+    )
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    if w.finder is not None:
+        w.finder.close()
+    w.worker.wait_idle()
+
+
+def _when_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> None:
+    """Act on the next modal dialog once it is open (exec() blocks the test otherwise)."""
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog) and dialog.isVisible():
+            act(dialog)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def open_maria(qtbot: QtBot, window: MainWindow) -> uuid.UUID:
+    qtbot.keyClicks(window.search.box, "maria garcia")
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    assert window.card.card is not None
+    return window.card.card.id
+
+
+def open_finder(qtbot: QtBot, window: MainWindow) -> FinderDialog:
+    qtbot.keyClick(window, Qt.Key.Key_F4)
+    finder = window.finder
+    assert finder is not None
+    qtbot.waitExposed(finder)
+    return finder
+
+
+def count(backend: Backend, model: type[object]) -> int:
+    with backend.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_type_item_vendor_appears_print_to_pdf_and_everything_is_recorded(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore, tmp_path: Path
+) -> None:
+    """The flow of issue 4: type → the vendor appears → print → referral and demand recorded."""
+    cid = open_maria(qtbot, window)
+    printed = tmp_path / "printed-slip.pdf"
+    backend.printing.redirect(PrintTarget(pdf_file=printed))
+    finder = open_finder(qtbot, window)
+    assert finder.focusWidget() is finder.box
+    qtbot.keyClicks(finder.box, "turntabels")  # typo
+    qtbot.waitUntil(lambda: "Sound Hut Audio" in _texts(finder))
+    qtbot.keyClick(finder.box, Qt.Key.Key_Return)  # 1: jump to the best place
+    entry = finder.selected_entry()
+    assert entry is not None
+    assert entry.text.startswith("Sound Hut Audio")
+    assert "OPEN NOW" in entry.text
+    with qtbot.waitSignal(finder.print_finished, timeout=20_000) as printed_signal:
+        qtbot.keyClick(finder.results, Qt.Key.Key_Return)  # 2: print
+    assert printed_signal.args == [True]
+    assert "printed on PDF file" in finder.message.text()
+    assert finder.focusWidget() is finder.box
+
+    reader = pypdf.PdfReader(printed)
+    assert len(reader.pages) == 1
+    doc = pdfium.PdfDocument(printed)
+    try:
+        pixels = doc[0].render(scale=1, grayscale=True).to_numpy()
+    finally:
+        doc.close()
+    assert (pixels < 128).mean() > 0.02  # real ink on the page
+
+    with backend.db.read() as s:
+        referral = s.scalar(select(Referral))
+        assert referral is not None
+        assert (referral.direction, referral.vendor_id, referral.customer_id) == (
+            "out",
+            store.sound_hut,
+            cid,
+        )
+        assert referral.item_asked == "turntabels"
+        demand = s.scalar(select(UnmetDemand))
+        assert demand is not None
+        assert demand.customer_id == cid
+    assert referral.code is not None
+    assert referral.code in finder.message.text()
+    # The card, behind the finder, already shows the referral.
+    assert window.card.timeline_model.data(window.card.timeline_model.index(0, 1)) == (
+        "Referred elsewhere"
+    )
+    # The same ask and place again reprints the same slip: one referral, not two.
+    with qtbot.waitSignal(finder.print_finished, timeout=20_000):
+        qtbot.keyClick(finder, Qt.Key.Key_F10)
+    assert count(backend, Referral) == 1
+    qtbot.keyClick(finder, Qt.Key.Key_Escape)
+    assert not finder.isVisible()
+    assert window.focusWidget() is window.search.box
+
+
+def _texts(finder: FinderDialog) -> str:
+    model = finder.model
+    return "\n".join(model.entry(row).text for row in range(model.rowCount()))
+
+
+def test_f11_logs_unmet_demand_once_even_without_a_slip(
+    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+) -> None:
+    finder = open_finder(qtbot, window)
+    qtbot.keyClicks(finder.box, "sewing machine")
+    qtbot.keyClick(finder, Qt.Key.Key_F11)  # one key
+    assert count(backend, UnmetDemand) == 1
+    assert "sewing machine" in finder.message.text()
+    assert finder.focusWidget() is finder.box
+    # Printing a slip for the same ask afterwards does not count it twice.
+    qtbot.keyClicks(finder.box, "turntables")
+    finder.search_now()
+    backend.printing.redirect(PrintTarget(pdf_file=tmp_path / "x.pdf"))
+    qtbot.keyClick(finder, Qt.Key.Key_F11)
+    with qtbot.waitSignal(finder.print_finished, timeout=20_000):
+        qtbot.keyClick(finder, Qt.Key.Key_F10)
+    assert count(backend, UnmetDemand) == 2  # "sewing machine" and "turntables", once each
+    assert count(backend, Referral) == 1
+
+
+def test_missing_printer_is_said_plainly_and_the_referral_is_kept(
+    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+) -> None:
+    backend.printing.redirect(PrintTarget(printer_name="Thermal 80 (unplugged)"))
+    finder = open_finder(qtbot, window)
+    qtbot.keyClicks(finder.box, "wireless headphones")
+    qtbot.keyClick(finder.box, Qt.Key.Key_Return)
+    entry = finder.selected_entry()
+    assert entry is not None
+    assert entry.tier == "branch"  # another branch of ours comes before partners
+    with qtbot.waitSignal(finder.print_finished, timeout=20_000) as signal:
+        qtbot.keyClick(finder.results, Qt.Key.Key_Return)
+    assert signal.args == [False]
+    text = finder.message.text()
+    assert "Thermal 80 (unplugged)" in text
+    assert "The referral is recorded" in text
+    assert finder.message.objectName() == "error"
+    assert count(backend, Referral) == 1
+    # Save as PDF gives the customer the very same slip.
+    saved = tmp_path / "saved.pdf"
+    finder.choose_save_path = lambda *_a: saved
+    qtbot.keyClick(finder, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert saved.read_bytes().startswith(b"%PDF")
+    with backend.db.read() as s:
+        code = s.scalar(select(Referral.code))
+    assert code is not None
+    assert code in str(pypdf.PdfReader(saved).pages[0].extract_text())
+    assert count(backend, Referral) == 1
+
+
+def test_referral_in_from_finder_selection_and_from_card_in_two_keys(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore
+) -> None:
+    cid = open_maria(qtbot, window)
+    finder = open_finder(qtbot, window)
+    qtbot.keyClicks(finder.box, "comics")
+    qtbot.keyClick(finder.box, Qt.Key.Key_Return)
+    qtbot.keyClick(finder.results, Qt.Key.Key_F12)  # the highlighted partner sent them
+    assert "Referral from Book Nook logged for Maria Garcia" in finder.message.text()
+    qtbot.keyClick(finder, Qt.Key.Key_Escape)
+
+    def press_enter(dialog: QDialog) -> None:
+        box = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    _when_dialog(qtbot, press_enter)
+    qtbot.keyClick(window, Qt.Key.Key_F12)  # 1 (Enter in the dialog is 2)
+    with backend.db.read() as s:
+        rows = s.execute(
+            select(Referral.direction, Referral.vendor_id).order_by(Referral.created_at)
+        ).all()
+        kinds = s.scalars(select(Interaction.kind).where(Interaction.customer_id == cid)).all()
+    # The most recently involved partner is at the top of the list.
+    assert rows == [("in", store.book_nook), ("in", store.book_nook)]
+    assert kinds == ["referral_arrived", "referral_arrived"]
+    assert window.card.timeline_model.rowCount() == 2
+    assert window.focusWidget() is window.search.box
+
+
+def test_referral_in_by_code_of_our_slip(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore
+) -> None:
+    slip = backend.referrals.issue_slip("speakers", vendor_id=store.sound_hut)
+    seen: list[str] = []
+
+    def type_code(dialog: QDialog) -> None:
+        box = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClicks(box, slip.code.lower().replace("-", " ")[:-1] + "u")  # a typo first
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+        seen.append(dialog.findChild(object, "error").text())  # type: ignore[union-attr]
+        box.setText(slip.code.lower())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    _when_dialog(qtbot, type_code)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    assert "never contain the letter U" in seen[0]
+    with backend.db.read() as s:
+        arrived = s.scalar(select(Referral).where(Referral.direction == "in"))
+    assert arrived is not None
+    assert arrived.vendor_id == store.sound_hut
+
+
+def test_vendor_directory_add_with_bad_hours_then_import_and_export(
+    qtbot: QtBot, backend: Backend, store: SmallStore, tmp_path: Path
+) -> None:
+    dialog = VendorsDialog(backend.vendors)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.model.rowCount() == 3
+    errors: list[str] = []
+
+    def fill_in(editor: QDialog) -> None:
+        fields = editor.fields  # type: ignore[attr-defined]
+        fields["name"].setText("Kite Corner")
+        fields["hours"].setText("weekdays 9-5")
+        qtbot.keyClick(fields["hours"], Qt.Key.Key_Return)
+        errors.append(editor.findChild(object, "error").text())  # type: ignore[union-attr]
+        assert editor.focusWidget() is fields["hours"]
+        fields["hours"].setText("Mo-Fr 09:00-17:00")
+        fields["keywords"].setText("kites; yo-yos")
+        qtbot.keyClick(fields["hours"], Qt.Key.Key_Return)
+
+    _when_dialog(qtbot, fill_in)
+    dialog.add()
+    assert "is not a day or day range" in errors[0]
+    assert dialog.model.rowCount() == 4
+    assert "Partner added" in dialog.message.text()
+    assert [m.vendor.name for m in backend.finder.find("yo-yos").vendors] == ["Kite Corner"]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,hours\nGood,24/7\nBad,sometimes\n", encoding="utf-8")
+    dialog.choose_open_path = lambda *_a: bad
+    dialog.import_csv()
+    assert f"{bad}, line 3" in dialog.message.text()
+    assert "Nothing was imported" in dialog.message.text()
+    assert dialog.model.rowCount() == 4
+
+    out = tmp_path / "partners.csv"
+    dialog.choose_save_path = lambda *_a: out
+    dialog.export_csv()
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.reader(fh))) == 5
+    dialog.filter.setText("kite")
+    assert dialog.proxy.rowCount() == 1
+    dialog.table.selectRow(0)
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Delete)
+    assert backend.finder.find("yo-yos").vendors == ()
+
+
+def test_reports_show_ledger_and_demand_and_export(
+    qtbot: QtBot, backend: Backend, store: SmallStore, tmp_path: Path
+) -> None:
+    backend.referrals.issue_slip("=speakers", vendor_id=store.sound_hut)
+    backend.referrals.record_arrival(vendor_id=store.sound_hut)
+    dialog = ReportsDialog(backend.referrals, backend.ctx.tz)
+    qtbot.addWidget(dialog)
+    assert dialog.ledger_model.rowCount() == 1
+    assert dialog.ledger_model.data(dialog.ledger_model.index(0, 3)) == "1.00"
+    assert dialog.demand_model.rowCount() == 1
+    assert dialog.demand_model.data(dialog.demand_model.index(0, 3)) == "new"
+    out = tmp_path / "demand.csv"
+    dialog.choose_save_path = lambda *_a: out
+    dialog.export_demand()
+    assert "'=speakers" in out.read_text(encoding="utf-8-sig")
+    ledger = tmp_path / "ledger.csv"
+    dialog.choose_save_path = lambda *_a: ledger
+    dialog.export_ledger()
+    assert "Sound Hut Audio,1,1,1.0" in ledger.read_text(encoding="utf-8-sig")
+
+
+def test_models_pass_qt_model_tester(
+    qtmodeltester: object, backend: Backend, store: SmallStore
+) -> None:
+    finder = FinderResultsModel()
+    result = backend.finder.find("wireless headphones")
+    finder.set_entries(finder_entries(result, backend.ctx.tz, backend.finder.local_now()))
+    assert finder.first_printable_row() is not None
+    qtmodeltester.check(finder)  # type: ignore[attr-defined]
+    vendors = VendorTableModel()
+    vendors.set_vendors(backend.vendors.list())
+    qtmodeltester.check(vendors)  # type: ignore[attr-defined]
+    partners = PartnerChoicesModel()
+    partners.set_choices(backend.referrals.partners())
+    qtmodeltester.check(partners)  # type: ignore[attr-defined]
+    backend.referrals.issue_slip("speakers", vendor_id=store.sound_hut)
+    today = backend.referrals.today()
+    ledger = LedgerModel(backend.ctx.tz)
+    ledger.set_rows(backend.referrals.goodwill_ledger(today, today, include_idle=True))
+    qtmodeltester.check(ledger)  # type: ignore[attr-defined]
+    demand = DemandModel(backend.ctx.tz)
+    demand.set_rows(backend.referrals.unmet_demand())
+    qtmodeltester.check(demand)  # type: ignore[attr-defined]
