@@ -11,11 +11,13 @@ import logging
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
 from posassist.errors import KnownError
@@ -24,10 +26,14 @@ from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
 from posassist.services.interactions import InteractionService
 from posassist.services.printers import PrintService
+from posassist.services.privacy import PrivacyService
 from posassist.services.referrals import ReferralService
 from posassist.services.standing import StandingService
 from posassist.services.vendors import VendorService
 from posassist.storage.database import Database, open_database
+
+if TYPE_CHECKING:
+    from posassist.services.sync import SyncService
 
 log = logging.getLogger(__name__)
 CRASH_LOG = "crash.log"
@@ -48,6 +54,9 @@ class Backend:
     finder: FinderService = field(init=False)
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
+    privacy: PrivacyService = field(init=False)
+    # Central sync, only when [central] host is set (None: standalone register).
+    sync: SyncService | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.vendors = VendorService(self.ctx)
@@ -55,8 +64,16 @@ class Backend:
         self.vendors.on_change(self.finder.invalidate)  # an edit shows in the next search
         self.referrals = ReferralService(self.ctx)
         self.printing = PrintService(self.settings.printing)
+        self.privacy = PrivacyService(self.ctx, self.customers.names)
+        if self.settings.central.enabled:
+            from posassist.secrets import open_secret_store
+            from posassist.services.sync import SyncService
+
+            self.sync = SyncService(self.ctx, open_secret_store(), names=self.customers.names)
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.link.close()
         self.db.close()
 
 
@@ -179,17 +196,36 @@ def run_gui(
     app.processEvents()  # the window is painted and accepts keys from here on
     shown_at = time.time()
     window.warm_up()
+    sync_ui = None
+    if backend.sync is not None:  # central mode: sync on its own thread, status in the bar
+        from posassist.ui.sync_status import SyncStatusController
+
+        def refresh_card(ids: set[uuid.UUID]) -> None:  # a sync changed the card on screen
+            if window.card.card is not None and window.card.card.id in ids:
+                window.reload_card()
+
+        sync_ui = SyncStatusController(
+            backend.sync,
+            window.connection_label,
+            backend.ctx.tz,
+            on_customers_changed=refresh_card,
+        )
+        sync_ui.start()
     elapsed = time.perf_counter() - started
     log.info("window shown after %.2f s", elapsed)
     if smoke_test:
         QTimer.singleShot(0, app.quit)
         app.exec()
         worker.wait_idle()
+        if sync_ui is not None:
+            sync_ui.stop()
         print(f"posassist smoke test ok: {backend.settings.data_dir}")
         print(f"window-shown-epoch={shown_at:.6f}")
         backend.close()
         return 0
     code = app.exec()
     worker.wait_idle()
+    if sync_ui is not None:
+        sync_ui.stop()
     backend.close()
     return int(code)

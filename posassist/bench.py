@@ -86,7 +86,11 @@ def bench_store_dir(args: argparse.Namespace) -> Path:
 
 def run_bench(args: argparse.Namespace) -> int:
     from posassist.app import open_backend
+    from posassist.bench_sync import sync_rows
 
+    if getattr(args, "sync_only", False):
+        _print(sync_rows(_row), args.json, Path("(throwaway PostgreSQL and stores)"))
+        return 0
     data_dir = bench_store_dir(args)
     spec = DemoSpec.bench() if args.customers == 100_000 else DemoSpec(customers=args.customers)
     print(f"bench store: {data_dir}", file=sys.stderr)
@@ -101,9 +105,13 @@ def run_bench(args: argparse.Namespace) -> int:
         from posassist.bench_standing import standing_rows
 
         rows += standing_rows(backend, _row, args.repeat)
+        from posassist.bench_referrals import referral_rows
+
+        rows += referral_rows(backend, _row, args.repeat)
     finally:
         backend.close()
     rows.append(_startup(data_dir))
+    rows += sync_rows(_row)  # central sync against a throwaway local PostgreSQL
     _print(rows, args.json, data_dir)
     return 0
 

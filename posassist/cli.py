@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from posassist.admin import ADMIN_COMMANDS, add_admin_parsers
 from posassist.errors import KnownError
+from posassist.referral_cli import REFERRAL_COMMANDS, add_referral_parsers
 
-COMMANDS = ("run", "bench", "import", "score")
+COMMANDS = ("run", "bench", "import", "score", *ADMIN_COMMANDS, *REFERRAL_COMMANDS)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON after the table")
     bench.add_argument("--customers", type=int, default=100_000, help="size of the synthetic store")
     bench.add_argument("--repeat", type=int, default=200, help="timed repetitions per row")
+    bench.add_argument(
+        "--sync-only", action="store_true", help="only the central sync rows (local PostgreSQL)"
+    )
     imp = sub.add_parser("import", help="import data from a file")
     imp_sub = imp.add_subparsers(dest="what", required=True)
     tx = imp_sub.add_parser(
@@ -51,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--evaluate-until", type=_iso_date, help="check who came back after --as-of until this day"
     )
     score.add_argument("--json", action="store_true", help="print JSON")
+    add_admin_parsers(sub, _common)
+    add_referral_parsers(sub, _common)
     return parser
 
 
@@ -72,6 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from posassist.commands import run_import, run_score
 
             return run_import(args) if args.command == "import" else run_score(args)
+        if args.command in REFERRAL_COMMANDS:
+            from posassist.referral_cli import run_referral_command
+
+            return run_referral_command(args)
+        if args.command in ADMIN_COMMANDS:
+            from posassist.admin import run_admin
+
+            return run_admin(args)
         if args.command == "bench":
             from posassist.bench import run_bench
 

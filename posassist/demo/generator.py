@@ -200,14 +200,15 @@ class _Builder:
 
     def vendors(self) -> None:
         kinds = (
-            ("Records", "Music", "vinyl records turntable"),
-            ("Books", "Books", "books comics novels"),
-            ("Games", "Games", "board games puzzles"),
-            ("Hi-Fi", "Audio", "speakers headphones amplifier repair"),
-            ("Paper Co.", "Stationery", "pens paper ink art supplies"),
-            ("Hardware", "Tools", "tools batteries cables repair"),
-            ("Pharmacy", "Health", "medicine first aid"),
-            ("Tailor", "Clothing", "alterations repair buttons"),
+            # Keywords are "; "-separated, as the vendor directory stores them.
+            ("Records", "Music", "vinyl records; turntables"),
+            ("Books", "Books", "books; comics; novels"),
+            ("Games", "Games", "board games; puzzles"),
+            ("Hi-Fi", "Audio", "speakers; headphones; amplifiers; repair"),
+            ("Paper Co.", "Stationery", "pens; paper; ink; art supplies"),
+            ("Hardware", "Tools", "tools; batteries; cables; repair"),
+            ("Pharmacy", "Health", "medicine; first aid"),
+            ("Tailor", "Clothing", "alterations; repair; buttons"),
         )
         rows = []
         for i in range(self.spec.vendors):

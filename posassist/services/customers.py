@@ -38,6 +38,7 @@ class CustomerHit:
     score: float
     last_visit: date | None
     tier: Tier | None = None
+    standing_reasons: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,7 @@ class CustomerService:
                 ]
             else:
                 scored += self._by_name(s, parsed.value, limit)
+        flags = [self.standing.flag_as_of_refit(r.id) for r, _how, _score in scored]
         hits = [
             CustomerHit(
                 id=r.id,
@@ -132,9 +134,10 @@ class CustomerService:
                 matched_by=how,
                 score=score,
                 last_visit=r.last_visit,
-                tier=self.standing.tier_of(r.id),
+                tier=flag.tier if flag else None,
+                standing_reasons=flag.reasons if flag else "",
             )
-            for r, how, score in scored
+            for (r, how, score), flag in zip(scored, flags, strict=True)
         ]
         # Best score first; among equals, the customer seen most recently is likelier.
         hits.sort(key=lambda h: (-h.score, -(h.last_visit.toordinal() if h.last_visit else 0)))

@@ -17,8 +17,7 @@ from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
 from posassist.storage.orm import AuditLog, Customer
-from posassist.storage.outbox import append_change
-from posassist.sync.pull import scrub_outbox
+from posassist.storage.outbox import append_change, scrub_outbox
 
 
 class PrivacyService:

@@ -88,6 +88,7 @@ class PartnerChoice:
 
     vendor_id: uuid.UUID
     name: str
+    address: str
     last_activity: datetime | None
 
 
@@ -170,6 +171,15 @@ class ReferralService:
         """The store's local date: reports' default periods end today."""
         return self._ctx.today()
 
+    def branch_id_for_code(self, code: str) -> uuid.UUID:
+        """Our branch with this code (B01…), for sending a customer there by command line."""
+        with self._ctx.db.read() as s:
+            found = s.scalar(select(Branch.id).where(Branch.code == code.strip()))
+            codes = ", ".join(s.scalars(select(Branch.code).order_by(Branch.code)))
+        if found is None:
+            raise InvalidInputError("branch", f"No branch with code {code!r}. Branches: {codes}.")
+        return found
+
     # ------------------------------------------------------------- referral out
     def issue_slip(
         self,
@@ -234,11 +244,22 @@ class ReferralService:
         The code box shows :data:`DRAFT_CODE`: a real code exists only once the referral
         is recorded, so a preview can never be handed out as a countable slip.
         """
-        clean = clean_item(item)
         layout_name = self._checked_layout(layout)
+        data = self.draft_data(item, vendor_id=vendor_id, branch_id=branch_id)
+        return self.slip_pdf(data, layout_name)
+
+    def draft_data(
+        self,
+        item: str,
+        *,
+        vendor_id: uuid.UUID | None = None,
+        branch_id: uuid.UUID | None = None,
+    ) -> SlipData:
+        """What a slip for this ask and place would say (with :data:`DRAFT_CODE`)."""
+        clean = clean_item(item)
         with self._ctx.db.read() as s:
             target = self._target(s, vendor_id, branch_id)
-        return self.slip_pdf(self._slip_data(target, clean, DRAFT_CODE), layout_name)
+        return self._slip_data(target, clean, DRAFT_CODE)
 
     def slip_pdf(self, slip: SlipData, layout: str) -> bytes:
         """The same slip on another paper size (a reprint on a sheet printer)."""
@@ -323,14 +344,16 @@ class ReferralService:
                 .subquery()
             )
             rows = s.execute(
-                select(Vendor.id, Vendor.name, last.c.last)
+                select(Vendor.id, Vendor.name, Vendor.address, last.c.last)
                 .outerjoin(last, last.c.vendor_id == Vendor.id)
                 .where(Vendor.active.is_(True))
             ).all()
         # SQLite returns the max() of a UTCDateTime as text; read it back as aware UTC.
         choices = [
-            PartnerChoice(vid, name, _as_utc(last_at) if last_at is not None else None)
-            for vid, name, last_at in rows
+            PartnerChoice(
+                vid, name, " ".join(address.split()), _as_utc(last_at) if last_at else None
+            )
+            for vid, name, address, last_at in rows
         ]
         choices.sort(
             key=lambda c: (c.last_activity is None, -(_ts(c.last_activity)), c.name.casefold())

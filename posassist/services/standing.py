@@ -138,12 +138,13 @@ class StandingService:
             return "Simple visit rules (the repeat-visitor model has not been fitted yet)"
         return "Simple visit rules (too little history for the repeat-visitor model)"
 
-    def tier_of(self, customer_id: uuid.UUID) -> Tier | None:
-        """The tier as of the last refit, for badges in search results (no query)."""
+    def flag_as_of_refit(self, customer_id: uuid.UUID) -> Flag | None:
+        """The flag as of the last refit, for badges in search results (no query)."""
         population = self._population
-        if population is None:
-            return None
-        flag = population.flags.get(customer_id.hex)
+        return None if population is None else population.flags.get(customer_id.hex)
+
+    def tier_of(self, customer_id: uuid.UUID) -> Tier | None:
+        flag = self.flag_as_of_refit(customer_id)
         return flag.tier if flag else None
 
     # ----------------------------------------------------------------- refits

@@ -9,10 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from sqlalchemy import select
+
 from posassist.errors import SyncError
 from posassist.secrets import SecretStore, SessionSecretStore, central_password_key
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
+from posassist.storage.orm import Customer
 from posassist.sync import outbox
 from posassist.sync.central import CentralLink, CentralTarget, Fault
 from posassist.sync.engine import (
@@ -24,6 +27,8 @@ from posassist.sync.engine import (
     SyncStatus,
 )
 from posassist.sync.outbox import DeadLetter
+
+INCREMENTAL_NAME_UPDATES = 2000
 
 
 class SyncService:
@@ -46,6 +51,7 @@ class SyncService:
         self.central = ctx.settings.central
         self.secrets = secrets
         self._names = names
+        self._listeners: list[Callable[[set[uuid.UUID]], None]] = []
         self.link = CentralLink(self.target, op_timeout=op_timeout)
         self.engine = SyncEngine(
             ctx.db,
@@ -113,7 +119,40 @@ class SyncService:
             tick=tick,
         )
 
-    def _on_customers_changed(self, _ids: set[uuid.UUID]) -> None:
-        # Names came from elsewhere (or changed): the fuzzy index reloads on next search.
-        if self._names is not None:
+    def on_customers_changed(self, listener: Callable[[set[uuid.UUID]], None]) -> None:
+        """Call ``listener`` (on the sync thread) with the customers whose card a sync changed."""
+        self._listeners.append(listener)
+
+    def _on_customers_changed(self, report: CycleReport) -> None:
+        if report.customers_changed:
+            self._update_names(report.customers_changed)
+        touched = report.customers_changed | report.customers_touched
+        for listener in self._listeners:
+            listener(touched)
+
+    def _update_names(self, ids: set[uuid.UUID]) -> None:
+        """Names came from elsewhere (or changed): the fuzzy name index must see them.
+
+        Runs on the sync thread. A few changes are folded into the loaded index here, so
+        the cashier's next search does not reload 100,000 names on the GUI thread; a
+        flood (a new register's first sync) just invalidates it.
+        """
+        if self._names is None:
+            return
+        if len(ids) > INCREMENTAL_NAME_UPDATES:
             self._names.invalidate()
+            return
+        with self._ctx.db.read() as s:
+            rows = s.execute(
+                select(Customer.id, Customer.name_key, Customer.erased_at).where(
+                    Customer.id.in_(ids)
+                )
+            ).all()
+        for cid, key, erased_at in rows:
+            if erased_at is None:
+                self._names.upsert(cid, key)
+            else:
+                self._names.remove(cid)
+
+
+__all__ = ["CycleReport", "DeadLetter", "LocalStatus", "SyncLoop", "SyncService", "SyncStatus"]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from posassist.storage.orm import Branch, BranchStock, Product, SyncState, Vendor
+from posassist.storage.orm import Product, SyncState, Vendor
 
 CATALOG_VERSION_KEY = "catalog_version"
 
@@ -67,18 +67,32 @@ def products(s: Session) -> list[ProductRow]:
 
 
 def branch_stock(s: Session) -> list[StockRow]:
-    """Stock of every branch, this one included (the caller splits "here" from the rest)."""
+    """Stock of every branch, this one included (the caller splits "here" from the rest).
+
+    Raw SQL: a chain has tens of thousands of stock rows, and converting each through the
+    ORM's UUID and UTC column types took ~0.2 s of the finder's index build.
+    """
     rows = s.execute(
-        select(
-            BranchStock.branch_id,
-            Branch.name,
-            Branch.phone,
-            BranchStock.sku,
-            BranchStock.on_hand,
-            BranchStock.as_of,
-        ).join(Branch, Branch.id == BranchStock.branch_id)
+        text(
+            "SELECT b.id, b.name, b.phone, st.sku, st.on_hand, st.as_of"
+            " FROM branch_stock AS st JOIN branch AS b ON b.id = st.branch_id"
+        )
     )
-    return [StockRow(*row) for row in rows]
+    ids: dict[str, uuid.UUID] = {}
+    out: list[StockRow] = []
+    for branch_hex, name, phone, sku, on_hand, as_of in rows:
+        branch_id = ids.get(branch_hex)
+        if branch_id is None:
+            branch_id = ids[branch_hex] = uuid.UUID(str(branch_hex))
+        out.append(StockRow(branch_id, name, phone or "", sku, int(on_hand), _utc(as_of)))
+    return out
+
+
+def _utc(value: object) -> datetime:
+    """A naive-UTC SQLite timestamp (how UTCDateTime stores it) as an aware datetime."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
 def vendors(s: Session, *, include_inactive: bool = True) -> list[Vendor]:

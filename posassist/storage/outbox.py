@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from posassist.domain.lww import ERASED_VALUES
 from posassist.storage.orm import Outbox
 
 
@@ -50,6 +51,22 @@ def append_change(
     )
     session.add(row)
     return row
+
+
+def scrub_outbox(session: Session, customer_id: uuid.UUID) -> None:
+    """Remove an erased customer's personal data from this register's outbox rows.
+
+    Acked rows are history nobody needs; pending ones still go out (other rows point
+    at the customer) but carry nothing personal.
+    """
+    rows = session.scalars(
+        select(Outbox).where(Outbox.entity == "customer", Outbox.entity_id == str(customer_id))
+    ).all()
+    for row in rows:
+        if row.op == "insert":
+            row.payload = {**row.payload, **ERASED_VALUES}
+        elif row.op == "update":
+            row.payload = {k: v for k, v in row.payload.items() if k not in ERASED_VALUES}
 
 
 def pending_count(session: Session) -> int:

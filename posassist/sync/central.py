@@ -41,11 +41,13 @@ from posassist.sync import schema
 from posassist.sync.protocol import (
     FACT_ENTITIES,
     MAX_CLOCK_AHEAD_MS,
+    MUTABLE_ENTITIES,
     REF_ENTITIES,
     Change,
     CustomerState,
     Op,
     OpResult,
+    Outcome,
     PushReply,
     RejectedError,
     as_date,
@@ -108,7 +110,13 @@ class CentralTarget:
             "keepalives_interval": 5,
             "keepalives_count": 3,
             "application_name": "posassist",
-            "options": f"-c statement_timeout={self.statement_timeout_ms} -c timezone=UTC",
+            # A register whose link dies mid-push must not hold the change-log lock (and so
+            # every other register's push) until the server's TCP keepalive gives up.
+            "options": (
+                f"-c statement_timeout={self.statement_timeout_ms} "
+                f"-c idle_in_transaction_session_timeout={self.statement_timeout_ms // 2} "
+                "-c timezone=UTC"
+            ),
         }
         if self.password:
             info["password"] = self.password
@@ -273,9 +281,8 @@ def central_id(conn: psycopg.Connection[Any]) -> str:
 
 
 def schema_revision(conn: psycopg.Connection[Any]) -> str | None:
-    try:
-        with conn.transaction():
-            row = conn.execute("SELECT version_num FROM central_alembic_version").fetchone()
+    try:  # autocommit: a failed SELECT leaves no aborted transaction behind
+        row = conn.execute("SELECT version_num FROM central_alembic_version").fetchone()
     except pgerrors.UndefinedTable:
         return None
     return None if row is None else str(row[0])
@@ -389,6 +396,7 @@ def _push_tx(
     customer_ids = sorted({str(as_uuid(o.entity_id, "id")) for o in ops if o.entity == "customer"})
     for cid, state in _load_customers(conn, customer_ids, lock=False).items():
         reply.customers[str(cid)] = state.view()
+    reply.rows = _shared_rows(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
     if fault is not None:
         fault("before_commit")
     return reply
@@ -440,6 +448,7 @@ def _apply_ops(
         if state.fields.get("card_code") and state.erased_at is None:
             cards[state.fields["card_code"]] = state.id
     branch_codes = _branch_codes(conn, [o for o in ops if o.entity == "branch"])
+    shared = _load_shared(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
 
     def card_taken(card: str, cid: uuid.UUID) -> bool:
         owner = cards.get(card)
@@ -468,6 +477,11 @@ def _apply_ops(
                         batch.erased.append(str(cid))
                     batch.log_rows.append(_log_row(op, merge.won, stamp, origin, cid))
                 reply.results[op.op_id] = OpResult(merge.outcome, merge.reason, stamp)
+            elif op.entity in MUTABLE_ENTITIES:
+                outcome, reason = _shared_statement(op, stamp, now, shared, batch)
+                if outcome == "applied":
+                    batch.log_rows.append(_log_row(op, op.payload, stamp, origin, None))
+                reply.results[op.op_id] = OpResult(outcome, reason, stamp)
             elif op.entity in FACT_ENTITIES:
                 _fact_statements(op, batch)
                 batch.log_rows.append(_log_row(op, op.payload, stamp, origin, None))
@@ -495,16 +509,11 @@ def _apply_ops(
                 "ON CONFLICT DO NOTHING",
                 [list(col) for col in zip(*batch.accepted, strict=True)],
             )
-        for sql, params in [*refs_first, *customer_writes, *batch.facts]:
-            cur.execute(sql, params)
-        if batch.erased:
-            cur.execute(
-                "UPDATE change_log SET payload = CASE WHEN op = 'insert' "
-                "THEN payload || %s::jsonb ELSE '{}'::jsonb END "
-                "WHERE entity = 'customer' AND entity_id = ANY(%s::text[]) "
-                "AND op IN ('insert', 'update')",
-                (Jsonb(ERASED_VALUES), batch.erased),
-            )
+        # Facts point only at reference rows, customers and (lines) interactions, all
+        # written before them: so they can go table by table, many rows per call.
+        facts = sorted(batch.facts, key=lambda st: _FACT_ORDER.get(st[0].split()[2], 99))
+        for sql, rows in _runs([*refs_first, *customer_writes, *facts]):
+            cur.executemany(sql, rows)
     if fault is not None:
         fault("applied")
     if batch.log_rows:
@@ -514,6 +523,34 @@ def _apply_ops(
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 batch.log_rows,
             )
+    if batch.erased:  # after the log: an insert erased in this same batch is scrubbed too
+        conn.execute(
+            "UPDATE change_log SET payload = CASE WHEN op = 'insert' "
+            "THEN payload || %s::jsonb ELSE '{}'::jsonb END "
+            "WHERE entity = 'customer' AND entity_id = ANY(%s::text[]) "
+            "AND op IN ('insert', 'update')",
+            (Jsonb(ERASED_VALUES), batch.erased),
+        )
+
+
+_FACT_ORDER = {"interaction": 0, "referral": 1, "unmet_demand": 2, "purchase_line": 3}
+
+
+def _runs(
+    statements: Sequence[tuple[str, Sequence[Any]]],
+) -> Iterator[tuple[str, list[Sequence[Any]]]]:
+    """Consecutive statements with the same SQL, as one executemany each (order kept)."""
+    sql: str | None = None
+    rows: list[Sequence[Any]] = []
+    for this_sql, params in statements:
+        if this_sql != sql and rows:
+            assert sql is not None
+            yield sql, rows
+            rows = []
+        sql = this_sql
+        rows.append(params)
+    if rows and sql is not None:
+        yield sql, rows
 
 
 def _log_row(
@@ -567,15 +604,97 @@ def _insert_sql(table: Any, cols: Sequence[str], conflict: str = "DO NOTHING") -
 
 
 def _fact_statements(op: Op, batch: _Batch) -> None:
+    """Queue the op's inserts; all or nothing (a bad line rejects its whole interaction)."""
     table = schema.FACT_TABLES[op.entity]
     row = {k: _convert(table, k, v) for k, v in op.payload.items() if k in table.c}
-    batch.facts.append((_insert_sql(table, list(row)), list(row.values())))
+    statements = [(_insert_sql(table, list(row)), list(row.values()))]
     if op.entity == "interaction":
         lines_table = schema.purchase_line
         for line in op.payload.get("lines", []):
             values = {k: _convert(lines_table, k, v) for k, v in line.items() if k in lines_table.c}
             values["interaction_id"] = as_uuid(op.entity_id, "interaction id")
-            batch.facts.append((_insert_sql(lines_table, list(values)), list(values.values())))
+            statements.append((_insert_sql(lines_table, list(values)), list(values.values())))
+    batch.facts.extend(statements)
+
+
+def _load_shared(
+    conn: psycopg.Connection[Any], ops: Sequence[Op]
+) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
+    """Row clock and tombstone of the shared rows (vendors) a batch touches, locked."""
+    out: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+    for entity in MUTABLE_ENTITIES:
+        ids = sorted({str(as_uuid(o.entity_id, "id")) for o in ops if o.entity == entity})
+        if not ids:
+            continue
+        rows = conn.execute(
+            f"SELECT id, row_hlc, deleted_at IS NOT NULL FROM {entity} "
+            "WHERE id = ANY(%s::uuid[]) FOR UPDATE",
+            (ids,),
+        ).fetchall()
+        for rid, row_hlc, deleted in rows:
+            out[(entity, rid)] = {"row_hlc": row_hlc, "deleted": deleted}
+    return out
+
+
+def _shared_rows(
+    conn: psycopg.Connection[Any], ops: Sequence[Op]
+) -> dict[str, dict[str, Any] | None]:
+    out: dict[str, dict[str, Any] | None] = {}
+    for entity in MUTABLE_ENTITIES:
+        ids = sorted({str(as_uuid(o.entity_id, "id")) for o in ops if o.entity == entity})
+        if not ids:
+            continue
+        out.update(dict.fromkeys(ids))
+        cur = conn.execute(f"SELECT * FROM {entity} WHERE id = ANY(%s::uuid[])", (ids,))
+        names = [d.name for d in cur.description or ()]
+        for row in cur.fetchall():
+            values = dict(zip(names, row, strict=True))
+            out[str(values["id"])] = {
+                k: (str(v) if isinstance(v, uuid.UUID) else v)
+                for k, v in values.items()
+                if k not in ("row_hlc",)
+            }
+    return out
+
+
+def _shared_statement(
+    op: Op,
+    stamp: str,
+    now: datetime,
+    shared: dict[tuple[str, uuid.UUID], dict[str, Any]],
+    batch: _Batch,
+) -> tuple[Outcome, str]:
+    """Last writer wins per row; a deletion is a tombstone nothing later undoes."""
+    table = schema.MUTABLE_TABLES[op.entity]
+    rid = as_uuid(op.entity_id, f"{op.entity} id")
+    skip = ("id", "row_hlc", "deleted_at")
+    row = {
+        k: _convert(table, k, v) for k, v in op.payload.items() if k in table.c and k not in skip
+    }
+    current = shared.get((op.entity, rid))
+    if op.op == "insert" and current is None:
+        if not row.get("name"):
+            raise RejectedError(f"a {op.entity} needs a name")
+        values = {"id": rid, **row, "row_hlc": stamp}
+        batch.facts.append((_insert_sql(table, list(values)), list(values.values())))
+        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False}
+        return "applied", ""
+    if current is None:
+        return "ignored", f"this {op.entity} is not known centrally"
+    if current["deleted"]:
+        return "ignored", f"the {op.entity} was deleted"
+    if stamp <= current["row_hlc"]:
+        return "ignored", "older than what is already here"
+    if op.op == "delete":
+        sets: dict[str, Any] = {"deleted_at": now}
+        current["deleted"] = True
+    else:
+        sets = row
+    sets["row_hlc"] = stamp
+    current["row_hlc"] = stamp
+    sql = f"UPDATE {table.name} SET {', '.join(f'{c} = %s' for c in sets)} WHERE id = %s"
+    batch.facts.append((sql, [*sets.values(), rid]))
+    return "applied", ""
 
 
 def _branch_codes(conn: psycopg.Connection[Any], ops: Sequence[Op]) -> dict[str, uuid.UUID]:

@@ -48,7 +48,8 @@ class CycleReport:
     dead: int = 0
     pulled: int = 0
     problems: int = 0
-    customers_changed: set[uuid.UUID] = field(default_factory=set)
+    customers_changed: set[uuid.UUID] = field(default_factory=set)  # fields changed
+    customers_touched: set[uuid.UUID] = field(default_factory=set)  # new visits etc.
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class SyncEngine:
         pull_limit: int = 1000,
         max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
         clock: Clock = system_clock,
-        on_customers_changed: Callable[[set[uuid.UUID]], None] | None = None,
+        on_customers_changed: Callable[[CycleReport], None] | None = None,
         fault: Fault | None = None,
     ) -> None:
         self.db = db
@@ -143,6 +144,7 @@ class SyncEngine:
             report.pulled += pulled.applied
             report.problems += pulled.problems
             report.customers_changed |= pulled.changed_customers
+            report.customers_touched |= pulled.touched_customers
             newest = max(newest, pulled.newest_stamp)
             if not pulled.more:
                 break
@@ -150,8 +152,9 @@ class SyncEngine:
             set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
             if newest:
                 set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
-        if report.customers_changed and self.on_customers_changed is not None:
-            self.on_customers_changed(report.customers_changed)
+        touched = report.customers_changed | report.customers_touched
+        if touched and self.on_customers_changed is not None:
+            self.on_customers_changed(report)
         return report
 
     def _check_central(self) -> None:
@@ -173,6 +176,9 @@ class SyncEngine:
                 hint="Run `posassist central init` with the newer posassist, or update "
                 "posassist here.",
             )
+        with self.db.read() as s:
+            if get_state(s, CENTRAL_ID_KEY) == identity:
+                return
         with self.db.write() as s:
             known = get_state(s, CENTRAL_ID_KEY)
             if known != identity:

@@ -35,6 +35,7 @@ _OURS = {
     "purchase_line",
     "referral",
     "unmet_demand",
+    "vendor",
     "change_log",
     "applied_ops",
 }

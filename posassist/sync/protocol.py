@@ -7,8 +7,9 @@ the same clamp decides what a clock "too far ahead" is.
 An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Facts
 (interactions with their lines, referrals, unmet demand) are inserted once; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-reference rows (branch, register, staff) are ``upsert`` and describe the register
-that sends them.
+shared directory rows (vendors) are ``insert`` / ``update`` / ``delete``, last writer
+wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
+are ``upsert`` and describe the register that sends them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ MAX_CLOCK_AHEAD_MS = 60_000
 
 FACT_ENTITIES = ("interaction", "referral", "unmet_demand")
 REF_ENTITIES = ("branch", "register", "staff")
+MUTABLE_ENTITIES = ("vendor",)
+MUTABLE_OPS = ("insert", "update", "delete")
 CUSTOMER_OPS = ("insert", "update", "erase")
 
 # Fields of an insert payload that are personal data (scrubbed everywhere on erasure).
@@ -79,6 +82,8 @@ class CustomerView:
 class PushReply:
     results: dict[uuid.UUID, OpResult] = field(default_factory=dict)
     customers: dict[str, CustomerView] = field(default_factory=dict)
+    # Shared rows (vendors) a push touched, as the server now has them; None = unknown.
+    rows: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,9 +259,7 @@ def merge_customer(
         raise RejectedError("update of a customer this side has never seen")
     if state.erased_at is not None:
         return Merge("ignored", state, {}, "customer was erased")
-    incoming = {
-        f: check_customer_value(f, v) for f, v in payload.items() if f not in ("id", "created_at")
-    }
+    incoming = {f: check_customer_value(f, v) for f, v in payload.items() if f not in _NOT_WRITTEN}
     won: dict[str, Any] = {}
     fields = dict(state.fields)
     clocks = dict(state.clocks)
@@ -272,6 +275,12 @@ def merge_customer(
         return Merge("ignored", state, {}, "older than what is already here")
     return Merge("applied", CustomerState(cid, fields, clocks, state.created_at), won)
 
+
+# Keys a payload may carry that are not field writes: identity, derived columns and
+# bookkeeping (an importer sends whole rows). Anything else unknown is refused.
+_NOT_WRITTEN = frozenset(
+    ("id", "created_at", "updated_at", "name_key", "phone_last4", "field_clocks", "erased_at")
+)
 
 _DEFAULTS: dict[str, Any] = {
     "display_name": None,
@@ -318,6 +327,10 @@ def check_op(op: Op) -> None:
         as_uuid(op.entity_id, "customer id")
     elif op.entity in FACT_ENTITIES:
         check_fact(op)
+    elif op.entity in MUTABLE_ENTITIES:
+        if op.op not in MUTABLE_OPS:
+            raise RejectedError(f"unknown {op.entity} operation {op.op!r}")
+        as_uuid(op.entity_id, f"{op.entity} id")
     elif op.entity in REF_ENTITIES:
         if op.op != "upsert":
             raise RejectedError(f"{op.entity} rows are only announced (upsert), not {op.op!r}")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.domain.lww import CUSTOMER_FIELDS
 from posassist.storage.base import utcnow
+from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.database import Database
 from posassist.storage.orm import (
     Branch,
@@ -35,12 +36,13 @@ from posassist.storage.orm import (
     Staff,
     SyncProblem,
     UnmetDemand,
+    Vendor,
 )
+from posassist.storage.outbox import scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
-    PERSONAL_FIELDS,
     Change,
     CustomerState,
     RejectedError,
@@ -49,7 +51,6 @@ from posassist.sync.protocol import (
     as_uuid,
     jsonable,
     merge_customer,
-    scrub_insert_payload,
 )
 
 CURSOR_KEY = "pull_cursor"
@@ -65,6 +66,11 @@ _REF_TABLES: dict[str, Table] = {
     "staff": Staff.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
+_SHARED_TABLES: dict[str, Table] = {"vendor": Vendor.__table__}  # type: ignore[dict-item]
+_INSERT_IGNORE = {
+    name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
+    for name, table in [*_FACT_TABLES.items(), ("purchase_line", _LINES)]
+}
 
 
 @dataclass
@@ -78,6 +84,8 @@ class PullResult:
     more: bool = False
     newest_stamp: str = ""
     changed_customers: set[uuid.UUID] = field(default_factory=set)
+    # Customers whose card shows something new (a visit, a referral) without a field change.
+    touched_customers: set[uuid.UUID] = field(default_factory=set)
 
 
 def read_cursor(db: Database) -> int:
@@ -119,17 +127,22 @@ def apply_changes(
             return
         try:
             with s.begin_nested():
+                facts = _FactBuffer()
                 for change in todo:
-                    _apply_one(s, change, register_id, result)
+                    _apply_one(s, change, register_id, result, facts)
+                facts.flush(s)
         except (IntegrityError, StatementError, RejectedError):
             # One row cannot be applied: replay the batch row by row, keeping the rest.
             result.applied = result.skipped_own = 0
             result.customers_changed = result.erased = False
             result.changed_customers.clear()
+            result.touched_customers.clear()
             for change in todo:
                 try:
                     with s.begin_nested():
-                        _apply_one(s, change, register_id, result)
+                        facts = _FactBuffer()
+                        _apply_one(s, change, register_id, result, facts)
+                        facts.flush(s)
                 except (IntegrityError, StatementError, RejectedError) as exc:
                     _record_problem(s, change, exc)
                     result.problems += 1
@@ -151,18 +164,56 @@ def _record_problem(s: Session, change: Change, exc: BaseException) -> None:
     )
 
 
-def _apply_one(s: Session, change: Change, register_id: uuid.UUID, result: PullResult) -> None:
+class _FactBuffer:
+    """Fact rows waiting to be inserted many at a time (the bulk of any pull).
+
+    Flushed before any customer or reference row is applied and at the end, so every
+    row a fact points at is already there; within the buffer, interactions go before
+    their lines.
+    """
+
+    ORDER = ("interaction", "referral", "unmet_demand", "purchase_line")
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.ORDER}
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.rows[table].append(row)
+
+    def flush(self, s: Session) -> None:
+        for name in self.ORDER:
+            rows = self.rows[name]
+            if not rows:
+                continue
+            by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                by_shape.setdefault(tuple(sorted(row)), []).append(row)
+            for shape_rows in by_shape.values():
+                s.execute(_INSERT_IGNORE[name], shape_rows)
+            rows.clear()
+
+
+def _apply_one(
+    s: Session, change: Change, register_id: uuid.UUID, result: PullResult, facts: _FactBuffer
+) -> None:
     if change.origin == register_id:
         result.skipped_own += 1
         return
-    if change.entity == "customer":
-        _apply_customer(s, change, result)
-    elif change.entity in _FACT_TABLES:
-        _apply_fact(s, change)
-    elif change.entity in _REF_TABLES:
-        _apply_ref(s, change)
+    if change.entity in _FACT_TABLES:
+        _apply_fact(change, facts)
+        customer_id = change.payload.get("customer_id")
+        if customer_id:
+            result.touched_customers.add(as_uuid(customer_id, "customer_id"))
     else:
-        raise RejectedError(f"unknown kind of change {change.entity!r}")
+        facts.flush(s)
+        if change.entity == "customer":
+            _apply_customer(s, change, result)
+        elif change.entity in _SHARED_TABLES:
+            _apply_shared(s, change)
+        elif change.entity in _REF_TABLES:
+            _apply_ref(s, change)
+        else:
+            raise RejectedError(f"unknown kind of change {change.entity!r}")
     result.applied += 1
     if change.hlc > result.newest_stamp:
         result.newest_stamp = change.hlc
@@ -222,22 +273,6 @@ def _apply_customer(s: Session, change: Change, result: PullResult) -> None:
         result.erased = True
 
 
-def scrub_outbox(s: Session, customer_id: uuid.UUID) -> None:
-    """Remove an erased customer's personal data from this register's outbox rows.
-
-    Acked rows are history nobody needs; pending ones still go out (other rows point
-    at the customer) but carry nothing personal.
-    """
-    rows = s.scalars(
-        select(Outbox).where(Outbox.entity == "customer", Outbox.entity_id == str(customer_id))
-    ).all()
-    for row in rows:
-        if row.op == "insert":
-            row.payload = scrub_insert_payload(row.payload)
-        elif row.op == "update":
-            row.payload = {k: v for k, v in row.payload.items() if k not in PERSONAL_FIELDS}
-
-
 # -- facts and reference rows --------------------------------------------------------
 def _convert(table: Table, name: str, value: Any) -> Any:
     if value is None:
@@ -256,18 +291,16 @@ def _row(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
     return {k: _convert(table, k, v) for k, v in payload.items() if k in table.c}
 
 
-def _apply_fact(s: Session, change: Change) -> None:
+def _apply_fact(change: Change, facts: _FactBuffer) -> None:
     table = _FACT_TABLES[change.entity]
     row = _row(table, change.payload)
     row["id"] = as_uuid(change.entity_id, "id")
-    s.execute(sqlite_insert(table).values(row).on_conflict_do_nothing(index_elements=["id"]))
+    facts.add(change.entity, row)
     if change.entity == "interaction":
         for line in change.payload.get("lines", []):
             values = _row(_LINES, line)
             values["interaction_id"] = row["id"]
-            s.execute(
-                sqlite_insert(_LINES).values(values).on_conflict_do_nothing(index_elements=["id"])
-            )
+            facts.add("purchase_line", values)
 
 
 def _apply_ref(s: Session, change: Change) -> None:
@@ -286,3 +319,80 @@ def _apply_ref(s: Session, change: Change) -> None:
         else stmt.on_conflict_do_nothing(index_elements=["id"])
     )
     s.execute(stmt)
+
+
+# -- shared rows (the vendor directory) -------------------------------------------------
+def has_pending(s: Session, entity: str, entity_id: str) -> bool:
+    """Does this register still have an unsent edit of that row?"""
+    return (
+        s.scalar(
+            select(Outbox.seq)
+            .where(
+                Outbox.entity == entity,
+                Outbox.entity_id == str(uuid.UUID(entity_id)),
+                Outbox.state == "pending",
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
+    """Delete, or only deactivate if referrals here still point at it."""
+    table = _SHARED_TABLES[entity]
+    used = s.scalar(select(Referral.id).where(Referral.vendor_id == rid).limit(1))
+    if used is not None:
+        s.execute(update(table).where(table.c.id == rid).values(active=False))
+    else:
+        s.execute(table.delete().where(table.c.id == rid))
+
+
+def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any]) -> None:
+    table = _SHARED_TABLES[entity]
+    row = {k: v for k, v in _row(table, values).items() if k != "id"}
+    stmt = sqlite_insert(table).values(id=rid, **row)
+    s.execute(
+        stmt.on_conflict_do_update(index_elements=["id"], set_=row)
+        if row
+        else stmt.on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
+def _apply_shared(s: Session, change: Change) -> None:
+    """A vendor edit from elsewhere; an unsent edit here waits for the server's verdict.
+
+    The push's answer then sets the row to what the server decided (see ``push.py``),
+    so skipping here loses nothing.
+    """
+    if has_pending(s, change.entity, change.entity_id):
+        return
+    table = _SHARED_TABLES[change.entity]
+    rid = as_uuid(change.entity_id, f"{change.entity} id")
+    if change.op == "delete":
+        _delete_shared(s, change.entity, rid)
+    elif change.op == "insert":
+        _upsert_shared(s, change.entity, rid, change.payload)
+    else:
+        exists = s.scalar(select(table.c.id).where(table.c.id == rid))
+        if exists is None:
+            raise RejectedError(f"an edit of a {change.entity} never received here")
+        row = {k: v for k, v in _row(table, change.payload).items() if k != "id"}
+        if row:
+            s.execute(update(table).where(table.c.id == rid).values(**row))
+    bump_catalog_version(s)
+
+
+def adopt_shared_row(
+    s: Session, entity: str, entity_id: str, server: dict[str, Any] | None
+) -> bool:
+    """After a push: the row becomes what the server decided, unless edited here since."""
+    if server is None or has_pending(s, entity, entity_id):
+        return False
+    rid = as_uuid(entity_id, f"{entity} id")
+    if server.get("deleted_at") is not None:
+        _delete_shared(s, entity, rid)
+    else:
+        _upsert_shared(s, entity, rid, {k: v for k, v in server.items() if k != "deleted_at"})
+    bump_catalog_version(s)
+    return True

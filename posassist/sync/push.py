@@ -26,7 +26,15 @@ from posassist.storage.orm import Branch, Customer, Register, Staff
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import mark, note_failure, pending_batch
-from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS, Op, PushReply, jsonable, ref_op_id
+from posassist.sync.protocol import (
+    MAX_CLOCK_AHEAD_MS,
+    MUTABLE_ENTITIES,
+    Op,
+    PushReply,
+    jsonable,
+    ref_op_id,
+)
+from posassist.sync.pull import adopt_shared_row
 
 
 @dataclass
@@ -130,20 +138,29 @@ def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
         mark(s, acked, "acked")
         for reason, seqs in dead.items():
             mark(s, seqs, "dead", reason[:2000])
+        customer_ids = {uuid.UUID(op.entity_id) for op in ops if op.entity == "customer"}
+        loaded = {  # one query instead of one per op
+            c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_(customer_ids)))
+        }
+        shared: set[tuple[str, str]] = set()
         for op in ops:
             outcome = reply.results.get(op.op_id)
             accepted = outcome is not None and outcome.outcome != "rejected"
-            if op.entity == "customer" and accepted and _adopt_server_fields(s, op, reply):
+            if op.entity == "customer" and accepted and _adopt_server_fields(loaded, op, reply):
                 result.customers_changed.add(uuid.UUID(op.entity_id))
+            if op.entity in MUTABLE_ENTITIES and accepted:
+                shared.add((op.entity, str(uuid.UUID(op.entity_id))))
+        for entity, entity_id in sorted(shared):
+            adopt_shared_row(s, entity, entity_id, reply.rows.get(entity_id))
     result.acked = len(acked)
     result.dead = sum(len(v) for v in dead.values())
     return result
 
 
-def _adopt_server_fields(s: Session, op: Op, reply: PushReply) -> bool:
+def _adopt_server_fields(loaded: dict[uuid.UUID, Customer], op: Op, reply: PushReply) -> bool:
     """Fields this op wrote, and nobody here wrote since, take the server's value and clock."""
     view = reply.customers.get(str(uuid.UUID(op.entity_id)))
-    customer = s.get(Customer, uuid.UUID(op.entity_id))
+    customer = loaded.get(uuid.UUID(op.entity_id))
     if view is None or customer is None or customer.erased_at is not None:
         return False
     if op.op == "insert":
@@ -154,8 +171,10 @@ def _adopt_server_fields(s: Session, op: Op, reply: PushReply) -> bool:
         return False
     clocks = dict(customer.field_clocks or {})
     changed = False
+    # A row inserted without clocks (an importer's bulk insert) counts as written by it.
+    mine = (op.hlc, None) if op.op == "insert" else (op.hlc,)
     for name in written:
-        if clocks.get(name) != op.hlc or name not in view.clocks:
+        if clocks.get(name) not in mine or name not in view.clocks:
             continue
         value = view.fields.get(name)
         if name == "referred_by_id" and value is not None:

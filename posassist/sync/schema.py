@@ -157,6 +157,25 @@ unmet_demand = Table(
     Column("created_at", TS, nullable=False),
 )
 
+# The partner directory: edited by managers on any register, last writer wins per row
+# (``row_hlc``); a deletion is a tombstone so a late edit cannot bring the row back.
+vendor = Table(
+    "vendor",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("phone", Text, nullable=False, server_default=""),
+    Column("website", Text, nullable=False, server_default=""),
+    Column("hours", Text, nullable=False, server_default=""),
+    Column("categories", Text, nullable=False, server_default=""),
+    Column("keywords", Text, nullable=False, server_default=""),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("row_hlc", Text, nullable=False),
+    Column("deleted_at", TS),
+)
+
 change_log = Table(
     "change_log",
     metadata,
@@ -186,3 +205,5 @@ applied_ops = Table(
 FACT_TABLES = {"interaction": interaction, "referral": referral, "unmet_demand": unmet_demand}
 # Reference rows each register announces about itself (upserted).
 REF_TABLES = {"branch": branch, "register": register, "staff": staff}
+# Shared rows any register may edit: insert / update / delete, last writer wins per row.
+MUTABLE_TABLES = {"vendor": vendor}

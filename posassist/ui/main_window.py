@@ -187,9 +187,13 @@ class MainWindow(QMainWindow):
             desk, self.worker, self.card.timeline_model.tz, self._customer_ref(), self
         )
         self.finder.recorded.connect(self.reload_card)
-        self.finder.finished.connect(lambda _r: self.search.focus_box())
+        self.finder.finished.connect(self._on_finder_finished)
         self.finder.show()
         self.finder.focus_box()
+
+    def _on_finder_finished(self, _result: int) -> None:
+        self.activateWindow()  # not every window manager hands the keyboard back
+        self.search.focus_box()
 
     def referral_came_in(self) -> None:
         desk = self.services.desk

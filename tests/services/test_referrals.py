@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import date, timedelta
 from pathlib import Path
 
 import pypdf
 import pytest
+from PIL import Image
 from sqlalchemy import event, func, select
 
 from posassist.app import Backend
 from posassist.domain import referral_codes
 from posassist.errors import InvalidInputError
 from posassist.services.customers import NewCustomer
+from posassist.services.referrals import ReferralService
 from posassist.storage.orm import Interaction, Outbox, Referral, UnmetDemand
 from tests.conftest import NOW, MovableClock
 from tests.small_store import SmallStore, fill
@@ -211,3 +214,26 @@ def test_csv_exports_neutralise_formulas(
     assert lines[1][:4] == ["Sound Hut Audio", "1", "0", "0.0"]
     with pytest.raises(InvalidInputError, match="Cannot write"):
         backend.referrals.export_ledger_csv(rows, tmp_path / "missing" / "x.csv")
+
+
+def test_header_and_logo_from_settings(backend: Backend, store: SmallStore, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), "black").save(logo)
+    settings = dataclasses.replace(
+        backend.settings,
+        store=dataclasses.replace(
+            backend.settings.store,
+            name="Bluebell Hardware",
+            address="14 Harbour Road",
+            phone="+44 23 9200 0000",
+            logo=str(logo),
+        ),
+    )
+    service = ReferralService(dataclasses.replace(backend.ctx, settings=settings))
+    slip = service.issue_slip("kettle", vendor_id=store.sound_hut, layout="58mm")
+    assert slip.slip.logo_png == logo.read_bytes()
+    text = "".join(pdf_text(slip.pdf).split())
+    assert "BluebellHardware" in text
+    assert "14HarbourRoad" in text
+    reader = pypdf.PdfReader(io.BytesIO(slip.pdf))
+    assert reader.pages[0].images  # the logo is on the slip

@@ -221,3 +221,49 @@ def assert_converged(central: Central, regs: list[Reg]) -> None:
             missing = expected[table] - got[table]
             extra = got[table] - expected[table]
             assert (missing, extra) == (set(), set()), (reg.name, table)
+
+
+def queue_visits(reg: Reg, customers: int, visits_each: int) -> list[uuid.UUID]:
+    """Write many customers and visits at once, exactly as the services would.
+
+    One transaction instead of thousands keeps the tests fast; the rows and their
+    outbox payloads are built by the same code paths as a cashier's actions.
+    """
+    from posassist.domain import identifiers as ids
+    from posassist.domain.lww import CUSTOMER_FIELDS
+    from posassist.services.customers import _customer_payload
+    from posassist.services.interactions import add_interaction, new_interaction
+    from posassist.storage.outbox import append_change
+
+    ctx = reg.backend.ctx
+    made = []
+    with reg.db.write() as s:
+        for i in range(customers):
+            now = ctx.now()
+            name = f"Queued Customer {reg.name} {i}"
+            c = Customer(
+                id=uuid.uuid4(),
+                display_name=name,
+                name_key=ids.name_key(name),
+                consent_contact=False,
+                notes="",
+                preferences="",
+                created_at=now,
+                updated_at=now,
+            )
+            stamp = ctx.stamp()
+            c.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
+            s.add(c)
+            append_change(
+                s,
+                entity="customer",
+                entity_id=c.id,
+                op="insert",
+                payload=_customer_payload(c),
+                hlc=stamp,
+            )
+            s.flush()
+            for _ in range(visits_each):
+                add_interaction(s, ctx, new_interaction(ctx, c.id, "service", "queued"))
+            made.append(c.id)
+    return made

@@ -103,8 +103,14 @@ class TcpProxy:
 
 
 def _reset(s: socket.socket) -> None:
-    """Close with SO_LINGER 0: the peer gets a RST, like a broken connection."""
+    """Close with SO_LINGER 0: the peer gets a RST, like a broken connection.
+
+    ``shutdown(SHUT_RD)`` first wakes the other pump thread blocked in ``recv`` on this
+    socket; until it lets go, the kernel would not really close it.
+    """
     with contextlib.suppress(OSError):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        s.shutdown(socket.SHUT_RD)
     with contextlib.suppress(OSError):
         s.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -270,3 +271,104 @@ def psycopg_connect(central: Central, dbname: str):  # type: ignore[no-untyped-d
     import psycopg
 
     return psycopg.connect(**central.server.conninfo(dbname), autocommit=True)
+
+
+def test_central_migrations_build_exactly_the_central_schema(central: Central) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from posassist.sync.central import schema_revision
+    from posassist.sync.migrate import central_engine, central_head
+    from posassist.sync.schema import metadata
+
+    engine = central_engine(central.target())
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "version_table": "central_alembic_version"}
+            )
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+    with central.connect() as conn:
+        assert schema_revision(conn) == central_head()
+
+
+def test_a_customer_erased_before_the_first_push_never_reaches_the_server(
+    registers: MakeReg, central: Central
+) -> None:
+    a, b = registers("Register A"), registers("Register B")
+    ann = _customer(a, "Ann Fleeting", email="ann@example.com", consent_contact=True)
+    a.backend.interactions.log(ann, "question")
+    a.backend.customers.update_notes(ann, "wants the red scarf", "")
+    a.privacy.erase_customer(ann)
+    converge([a, b])
+    assert_converged(central, [a, b])
+    logged = central.query("SELECT payload::text FROM change_log")
+    assert logged
+    for (payload,) in logged:
+        assert not any(s in payload for s in ("Fleeting", "example.com", "scarf")), payload
+
+
+def _vendors(reg: Reg) -> set[tuple[object, ...]]:
+    from posassist.storage.orm import Vendor
+
+    with reg.db.read() as s:
+        rows = s.execute(select(Vendor.id, Vendor.name, Vendor.phone, Vendor.hours, Vendor.active))
+        return {tuple(r) for r in rows}
+
+
+def test_vendor_directory_referrals_and_unmet_demand_reach_every_register(
+    registers: MakeReg, central: Central
+) -> None:
+    from posassist.services.vendors import VendorInput
+
+    a, b = registers("Register A"), registers("Register B")
+    ann = _customer(a, "Ann Archer")
+    kites = a.backend.vendors.create(
+        VendorInput("Kite Corner", phone="555-0100", keywords=("kites",))
+    )
+    a.backend.referrals.issue_slip("a red kite", vendor_id=kites, customer_id=ann)
+    converge([a, b])
+    assert _vendors(a) == _vendors(b)
+    assert b.backend.vendors.get(kites).name == "Kite Corner"
+    for table in ("referral", "unmet_demand"):
+        (n,) = central.query(f"SELECT count(*) FROM {table}")[0]
+        assert n == 1
+    assert {e.kind for e in b.backend.customers.card(ann).timeline} == {"referral_given"}
+    # Two managers edit the same vendor offline; one version wins everywhere.
+    b.backend.vendors.update(
+        kites, VendorInput("Kite Corner", phone="555-0199", keywords=("kites",))
+    )
+    a.backend.vendors.update(
+        kites, VendorInput("Kite Corner", hours="Mo-Fr 09:00-17:00", keywords=("kites",))
+    )
+    converge([a, b])
+    assert _vendors(a) == _vendors(b)
+    a.backend.vendors.set_active(kites, False)
+    converge([a, b])
+    assert _vendors(a) == _vendors(b)
+    assert not b.backend.vendors.get(kites).active
+    assert a.sync.status().queue.dead == b.sync.status().queue.dead == 0
+    assert_converged(central, [a, b])
+    assert_exactly_once(central, [a, b])
+
+
+def test_the_same_file_imported_on_two_registers_counts_once(
+    tmp_path: Path, registers: MakeReg, central: Central
+) -> None:
+    from posassist.services.importing import ImportService
+
+    csv = tmp_path / "till_export.csv"
+    csv.write_text(
+        "customer_id,date,amount\n7,2026-10-01,12.50\n7,2026-10-09,3.00\n8,2026-10-02,40\n",
+        encoding="utf-8",
+    )
+    a, b = registers("Register A"), registers("Register B")
+    for reg in (a, b):
+        ImportService(reg.backend.ctx, reg.backend.customers).transactions(csv)
+    converge([a, b])
+    assert a.sync.status().queue.dead == b.sync.status().queue.dead == 0
+    assert_converged(central, [a, b])
+    assert_exactly_once(central, [a, b])
+    assert len(central_state(central)["interaction"]) == 3

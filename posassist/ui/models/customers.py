@@ -48,7 +48,8 @@ class CustomerHitsModel(QAbstractListModel):
             name = f"{hit.display_name}   {badge}" if badge else hit.display_name
             return f"{name}\n{'  ·  '.join(details)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Matched by {hit.matched_by} ({hit.score:.0f}%)"
+            matched = f"Matched by {hit.matched_by} ({hit.score:.0f}%)"
+            return f"{hit.standing_reasons}\n{matched}" if hit.standing_reasons else matched
         if role == HitRole:
             return hit
         return None

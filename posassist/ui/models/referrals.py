@@ -66,7 +66,7 @@ def finder_entries(result: FinderResult, tz: ZoneInfo, now: datetime) -> list[Fi
     for m in result.here:
         p = m.product
         where = p.location or "on the shelf"
-        stock = f"{p.on_hand_here} in stock" if p.on_hand_here is not None else "in stock"
+        stock = f"{p.on_hand_here} in stock" if p.on_hand_here is not None else "stock not counted"
         rows.append(FinderEntry("here", f"{p.name}\n{where}  ·  {stock}", m))
     for m in result.out_of_stock_here:
         p = m.product
@@ -255,7 +255,8 @@ class PartnerChoicesModel(QAbstractListModel):
             return None
         choice = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return choice.name
+            # Partners may share a name (two "Chen's Hi-Fi"): the address tells them apart.
+            return f"{choice.name}  ·  {choice.address}" if choice.address else choice.name
         if role == EntryRole:
             return choice
         return None

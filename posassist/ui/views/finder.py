@@ -54,6 +54,8 @@ from posassist.ui.views.files import choose_save_path
 from posassist.ui.workers import Worker
 
 SEARCH_DELAY_MS = 120
+FINDER_LIMIT = 6
+"""Answers per tier: enough to choose from, few enough that partners stay in view."""
 
 
 @dataclass
@@ -284,7 +286,7 @@ class FinderDialog(QDialog):
             self.show_hint("Type what the customer asked for. Typos are fine.")
             return
         try:
-            result = self.desk.finder.find(text)
+            result = self.desk.finder.find(text, limit=FINDER_LIMIT)
         except KnownError as exc:
             self.say(str(exc), problem=True)
             return

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -121,6 +121,7 @@ class VendorsDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -159,11 +160,26 @@ class VendorsDialog(QDialog):
         layout.addWidget(help_text)
         layout.addLayout(buttons)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.installEventFilter(self)
         self.table.activated.connect(lambda _i: self.edit())
         QShortcut(QKeySequence("Ins"), self).activated.connect(self.add)
         QShortcut(QKeySequence("Del"), self).activated.connect(self.toggle_active)
         self.reload()
         self.filter.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """↓ from the filter goes into the list; Enter there edits the first match."""
+        if watched is self.filter and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self.proxy.rowCount():
+                    if not self.table.selectionModel().selectedRows():
+                        self.table.selectRow(0)
+                    self.table.setFocus()
+                    if event.key() != Qt.Key.Key_Down:
+                        self.edit()
+                return True
+        return super().eventFilter(watched, event)
 
     def say(self, text: str, *, problem: bool = False) -> None:
         self.message.setObjectName("error" if problem else "greeting")
@@ -196,7 +212,9 @@ class VendorsDialog(QDialog):
     def add(self) -> None:
         created: list[uuid.UUID] = []
         dialog = VendorEditDialog(lambda v: created.append(self.vendors.create(v)), None, self)
-        if dialog.exec() and created:
+        accepted = dialog.exec()
+        self.activateWindow()  # keys (Ins, Del) belong to this window again
+        if accepted and created:
             self.reload(select=created[0])
             self.say("Partner added.")
 
@@ -206,7 +224,9 @@ class VendorsDialog(QDialog):
             self.say("Choose a partner first (↓).", problem=True)
             return
         dialog = VendorEditDialog(lambda v: self.vendors.update(vendor.id, v), vendor, self)
-        if dialog.exec():
+        accepted = dialog.exec()
+        self.activateWindow()
+        if accepted:
             self.reload(select=vendor.id)
             self.say("Partner saved.")
 

@@ -2,7 +2,7 @@
 
 Revision ID: c0001
 Revises:
-Create Date: 2026-11-22 07:41:06.972138
+Create Date: 2026-11-22 08:01:43.343173
 """
 
 from collections.abc import Sequence
@@ -98,6 +98,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("card_code", name=op.f("uq_customer_card_code")),
     )
     op.create_index("ix_customer_phone_e164", "customer", ["phone_e164"], unique=False)
+    op.create_table(
+        "vendor",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("address", sa.Text(), server_default="", nullable=False),
+        sa.Column("phone", sa.Text(), server_default="", nullable=False),
+        sa.Column("website", sa.Text(), server_default="", nullable=False),
+        sa.Column("hours", sa.Text(), server_default="", nullable=False),
+        sa.Column("categories", sa.Text(), server_default="", nullable=False),
+        sa.Column("keywords", sa.Text(), server_default="", nullable=False),
+        sa.Column("notes", sa.Text(), server_default="", nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("row_hlc", sa.Text(), nullable=False),
+        sa.Column("deleted_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_vendor")),
+    )
     op.create_table(
         "referral",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -224,6 +240,7 @@ def downgrade() -> None:
     op.drop_table("staff")
     op.drop_table("register")
     op.drop_table("referral")
+    op.drop_table("vendor")
     op.drop_index("ix_customer_phone_e164", table_name="customer")
     op.drop_table("customer")
     op.drop_index("ix_change_log_entity", table_name="change_log")
