@@ -184,9 +184,7 @@ def run_gui(
             interactions=backend.interactions,
             store_label=backend.ctx.branch_name,
             staff_label=staff,
-            desk=ReferralDesk(
-                backend.finder, backend.referrals, backend.vendors, backend.printing
-            ),
+            desk=ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing),
         ),
         worker,
         backend.ctx.tz,

@@ -90,74 +90,102 @@ class FinderService:
         self._stale = True
 
     def warm_up(self) -> None:
-        """Build the index now; called from a worker at start-up so F4 answers at once."""
-        self._current_index()
+        """(Re)build the index; run from the worker, at start-up and after changes.
+
+        The build reads the store and indexes it without holding the lock, and swaps the
+        new index in at the end, so a search on the GUI thread never waits for a rebuild:
+        it answers from the previous index meanwhile.
+        """
+        index, signature = self._build()
+        with self._lock:
+            self._index = index
+            self._signature = signature
+            self._stale = False
+
+    def needs_rebuild(self) -> bool:
+        """Whether the directory changed since the index was built (a cheap query)."""
+        if self._stale or self._index is None:
+            return True
+        with self._ctx.db.read() as s:
+            return catalog.catalog_signature(s) != self._signature
 
     def _current_index(self) -> FinderIndex:
         with self._lock:
-            with self._ctx.db.read() as s:
-                signature = catalog.catalog_signature(s)
-                if self._index is not None and not self._stale and signature == self._signature:
-                    return self._index
-                products = catalog.products(s)
-                stock = catalog.branch_stock(s)
-                vendors = catalog.vendors(s, include_inactive=False)
-                vendor_candidates = [
-                    VendorCandidate(
-                        vendor_id=str(v.id),
-                        name=v.name,
-                        address=v.address or None,
-                        phone=v.phone or None,
-                        website=v.website or None,
-                        hours=v.hours or None,
-                        categories=catalog.split_list(v.categories),
-                        keywords=catalog.split_list(v.keywords),
-                        active=v.active,
-                    )
-                    for v in vendors
-                ]
-            here = self._ctx.branch_id
-            here_stock = {row.sku: row.on_hand for row in stock if row.branch_id == here}
-            product_candidates = [
-                ProductCandidate(
-                    sku=p.sku,
-                    name=p.name,
-                    category=p.category,
-                    keywords=catalog.split_list(p.keywords),
-                    carried=p.carried,
-                    on_hand_here=here_stock.get(p.sku),
-                    location=p.location or None,
+            index = self._index
+        if index is None:  # first use before the start-up warm-up finished
+            self.warm_up()
+            with self._lock:
+                index = self._index
+        assert index is not None
+        return index
+
+    def _build(self) -> tuple[FinderIndex, tuple[object, ...]]:
+        with self._ctx.db.read() as s:
+            signature = catalog.catalog_signature(s)
+            products = catalog.products(s)
+            stock = catalog.branch_stock(s)
+            vendors = catalog.vendors(s, include_inactive=False)
+            vendor_candidates = [
+                VendorCandidate(
+                    vendor_id=str(v.id),
+                    name=v.name,
+                    address=v.address or None,
+                    phone=v.phone or None,
+                    website=v.website or None,
+                    hours=v.hours or None,
+                    categories=catalog.split_list(v.categories),
+                    keywords=catalog.split_list(v.keywords),
+                    active=v.active,
                 )
-                for p in products
+                for v in vendors
             ]
-            names = {p.sku: p.name for p in products}
-            stock_candidates = [
-                BranchStockCandidate(
-                    branch_id=str(row.branch_id),
-                    branch_name=row.branch_name,
-                    phone=row.branch_phone or None,
-                    sku=row.sku,
-                    product_name=names.get(row.sku, row.sku),
-                    on_hand=row.on_hand,
-                    as_of=row.as_of,
-                )
-                for row in stock
-                if row.branch_id != here
-            ]
-            self._index = FinderIndex(
-                product_candidates, stock_candidates, vendor_candidates, here_branch_id=str(here)
+        here = self._ctx.branch_id
+        here_stock = {row.sku: row.on_hand for row in stock if row.branch_id == here}
+        product_candidates = [
+            ProductCandidate(
+                sku=p.sku,
+                name=p.name,
+                category=p.category,
+                keywords=catalog.split_list(p.keywords),
+                carried=p.carried,
+                on_hand_here=here_stock.get(p.sku),
+                location=p.location or None,
             )
-            self._signature = signature
-            self._stale = False
-            return self._index
+            for p in products
+        ]
+        names = {p.sku: p.name for p in products}
+        stock_candidates = [
+            BranchStockCandidate(
+                branch_id=str(row.branch_id),
+                branch_name=row.branch_name,
+                phone=row.branch_phone or None,
+                sku=row.sku,
+                product_name=names.get(row.sku, row.sku),
+                on_hand=row.on_hand,
+                as_of=row.as_of,
+            )
+            for row in stock
+            if row.branch_id != here
+        ]
+        index = FinderIndex(
+            product_candidates, stock_candidates, vendor_candidates, here_branch_id=str(here)
+        )
+        return index, signature
 
     # ----------------------------------------------------------------- query
     def local_now(self) -> datetime:
         """The store's wall-clock time, which vendors' opening hours are read in."""
         return self._ctx.now().astimezone(self._ctx.tz)
 
-    def find(self, text: str, *, limit: int = 10) -> FinderResult:
-        """Answers in tiers, best first: here, our other branches, partner vendors."""
+    def find(self, text: str, *, limit: int = 10, allow_stale: bool = False) -> FinderResult:
+        """Answers in tiers, best first: here, our other branches, partner vendors.
+
+        ``allow_stale`` is for the GUI thread: answer from the index as it is and let the
+        caller schedule :meth:`warm_up` on the worker when :meth:`needs_rebuild` says so.
+        Everyone else gets answers from an up-to-date index.
+        """
+        if not allow_stale and self.needs_rebuild():
+            self.warm_up()
         index = self._current_index()
         return index.find(text, self.local_now(), limit=limit)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
 import pypdfium2 as pdfium
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -33,6 +33,7 @@ from posassist.ui.views.finder import FinderDialog, ReferralDesk
 from posassist.ui.views.reports import ReportsDialog
 from posassist.ui.views.vendors import VendorsDialog
 from posassist.ui.workers import Worker
+from tests.qt_helpers import when_dialog
 from tests.small_store import SmallStore, fill
 
 
@@ -57,19 +58,6 @@ def window(qtbot: QtBot, backend: Backend, store: SmallStore) -> Iterator[MainWi
     if w.finder is not None:
         w.finder.close()
     w.worker.wait_idle()
-
-
-def _when_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> None:
-    """Act on the next modal dialog once it is open (exec() blocks the test otherwise)."""
-
-    def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, QDialog) and dialog.isVisible():
-            act(dialog)
-        else:
-            QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
 
 
 def open_maria(qtbot: QtBot, window: MainWindow) -> uuid.UUID:
@@ -221,7 +209,7 @@ def test_referral_in_from_finder_selection_and_from_card_in_two_keys(
         box = dialog.findChildren(QLineEdit)[0]
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
-    _when_dialog(qtbot, press_enter)
+    when_dialog(press_enter)
     qtbot.keyClick(window, Qt.Key.Key_F12)  # 1 (Enter in the dialog is 2)
     with backend.db.read() as s:
         rows = s.execute(
@@ -249,7 +237,7 @@ def test_referral_in_by_code_of_our_slip(
         box.setText(slip.code.lower())
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
-    _when_dialog(qtbot, type_code)
+    when_dialog(type_code)
     qtbot.keyClick(window, Qt.Key.Key_F12)
     assert "never contain the letter U" in seen[0]
     with backend.db.read() as s:
@@ -279,7 +267,7 @@ def test_vendor_directory_add_with_bad_hours_then_import_and_export(
         fields["keywords"].setText("kites; yo-yos")
         qtbot.keyClick(fields["hours"], Qt.Key.Key_Return)
 
-    _when_dialog(qtbot, fill_in)
+    when_dialog(fill_in)
     dialog.add()
     assert "is not a day or day range" in errors[0]
     assert dialog.model.rowCount() == 4
@@ -351,3 +339,22 @@ def test_models_pass_qt_model_tester(
     demand = DemandModel(backend.ctx.tz)
     demand.set_rows(backend.referrals.unmet_demand())
     qtmodeltester.check(demand)  # type: ignore[attr-defined]
+
+
+def test_finder_never_rebuilds_on_the_gui_thread(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore
+) -> None:
+    """After a directory change the finder answers at once, then refreshes from the worker."""
+    from posassist.services.vendors import VendorInput
+
+    backend.finder.warm_up()
+    finder = open_finder(qtbot, window)
+    backend.vendors.create(
+        VendorInput("Kite & Sail Loft", categories=("Kites",), keywords=("kite", "kites"))
+    )
+    assert backend.finder.needs_rebuild()
+    qtbot.keyClicks(finder.box, "kites")
+    finder.search_now()  # answers from the previous index: no rebuild on this thread
+    assert "Kite & Sail Loft" not in _texts(finder)
+    qtbot.waitUntil(lambda: "Kite & Sail Loft" in _texts(finder), timeout=10_000)
+    assert not backend.finder.needs_rebuild()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from posassist.app import Backend
@@ -14,6 +14,7 @@ from posassist.services.customers import NewCustomer
 from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.models.customers import CustomerHitsModel, TimelineModel
 from posassist.ui.workers import Worker
+from tests.qt_helpers import when_dialog
 
 
 @pytest.fixture
@@ -36,19 +37,6 @@ def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
     w.worker.wait_idle()
 
 
-def _when_dialog(qtbot: QtBot, act: Callable[[QDialog], None]) -> None:
-    """Act on the next modal dialog once it is open (exec() blocks the test otherwise)."""
-
-    def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, QDialog) and dialog.isVisible():
-            act(dialog)
-        else:
-            QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
-
-
 def test_search_open_log_help_and_timeline_updates(qtbot: QtBot, window: MainWindow) -> None:
     assert window.connection_label.text() == "Standalone"
     assert window.focusWidget() is window.search.box
@@ -65,7 +53,7 @@ def test_search_open_log_help_and_timeline_updates(qtbot: QtBot, window: MainWin
         qtbot.keyClicks(note, "Helped find a birthday card")
         qtbot.keyClick(note, Qt.Key.Key_Return)
 
-    _when_dialog(qtbot, log_help)
+    when_dialog(log_help)
     qtbot.keyClick(window, Qt.Key.Key_F6)  # keystroke 1 of 2 (Enter in the dialog is 2)
     assert window.card.timeline_model.rowCount() == 1
     index = window.card.timeline_model.index(0, 1)
@@ -101,7 +89,7 @@ def test_purchase_with_bad_amount_keeps_dialog_open(qtbot: QtBot, window: MainWi
         basket.setText("12.50")
         qtbot.keyClick(basket, Qt.Key.Key_Return)
 
-    _when_dialog(qtbot, bad_then_good)
+    when_dialog(bad_then_good)
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert seen
     assert "not an amount" in seen[0]
@@ -117,7 +105,7 @@ def test_new_customer_from_search_box(qtbot: QtBot, window: MainWindow) -> None:
         assert name.text() == "Nobody Yet"
         qtbot.keyClick(name, Qt.Key.Key_Return)  # the dialog's default button: OK
 
-    _when_dialog(qtbot, fill)
+    when_dialog(fill)
     qtbot.keyClick(window, Qt.Key.Key_F3)
     assert window.card.name.text() == "Nobody Yet"
 

@@ -164,6 +164,7 @@ class FinderDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(keys)
 
+        self._rebuilding = False
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._delay.timeout.connect(self.search_now)
         self.box.textEdited.connect(self._on_box_edited)
@@ -286,10 +287,19 @@ class FinderDialog(QDialog):
             self.show_hint("Type what the customer asked for. Typos are fine.")
             return
         try:
-            result = self.desk.finder.find(text, limit=FINDER_LIMIT)
+            result = self.desk.finder.find(text, limit=FINDER_LIMIT, allow_stale=True)
+            stale = self.desk.finder.needs_rebuild()
         except KnownError as exc:
             self.say(str(exc), problem=True)
             return
+        if stale and not self._rebuilding:
+            # The directory changed: rebuild on the worker, then answer again.
+            self._rebuilding = True
+            self.worker.submit(
+                self.desk.finder.warm_up,
+                on_done=self._on_rebuild_done,
+                on_error=self._on_rebuild_failed,
+            )
         self.model.set_entries(finder_entries(result, self.tz, self.desk.finder.local_now()))
         if result.can_supply_here:
             self.show_hint("We have it here (green). Otherwise ↓ picks another place.")
@@ -297,6 +307,15 @@ class FinderDialog(QDialog):
             self.show_hint("Enter picks the best place, Enter again prints the slip.")
         else:
             self.show_hint(f"Nobody we know has “{text.strip()[:40]}”. F11 notes the ask.")
+
+    def _on_rebuild_done(self, _result: object) -> None:
+        self._rebuilding = False
+        if self.box.text().strip():
+            self.search_now()
+
+    def _on_rebuild_failed(self, exc: BaseException) -> None:
+        self._rebuilding = False
+        self.say(f"Could not refresh the finder: {exc}", problem=True)
 
     # --------------------------------------------------------- unmet demand
     def log_unmet_demand(self) -> None:
