@@ -149,9 +149,14 @@ class StandingService:
 
     # ----------------------------------------------------------------- refits
     def refit_if_stale(self) -> Fit | None:
-        """Run from the background worker at start-up."""
-        if self.needs_refit() or self._population is None:
-            return self.refit()
+        """Run from the background worker at start-up and hourly.
+
+        A fresh cached fit is reused for the parameters, but the per-customer badges
+        still have to be computed once per process; only a stale fit is stored anew.
+        """
+        stale = self.needs_refit()
+        if stale or self._population is None:
+            return self.refit(store=stale)
         return None
 
     def refit(self, as_of: date | None = None, *, store: bool = True) -> Fit:

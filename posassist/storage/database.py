@@ -17,7 +17,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from posassist.errors import StoreError
@@ -202,9 +202,14 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
         if migrate and not at_head:
             try:
                 upgrade_to_head(engine)
-            except OperationalError as exc:
+            except (SQLAlchemyError, RuntimeError) as exc:
+                # The migration runs in one transaction, so the file is as it was.
                 engine.dispose()
-                raise StoreError(f"Cannot update the store {path}: {exc.orig}.") from exc
+                detail = getattr(exc, "orig", None) or exc
+                raise StoreError(
+                    f"Cannot update the store {path} to this version of posassist ({detail}).",
+                    hint="It has not been changed. Run `posassist doctor` and keep a backup.",
+                ) from exc
         return db
     except BaseException:
         if instance_lock is not None:

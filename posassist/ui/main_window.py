@@ -11,7 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -36,6 +36,7 @@ from posassist.ui.views.search import SearchPanel
 from posassist.ui.workers import Worker
 
 log = logging.getLogger(__name__)
+REFIT_CHECK_MS = 60 * 60 * 1000  # hourly check; refits only when the fit is a day old
 
 
 @dataclass
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         self._shortcut("F7", lambda: self.log_interaction("question"))
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
+        self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
+        self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
+        self._refit_timer.start()
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
         manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
@@ -127,6 +131,14 @@ class MainWindow(QMainWindow):
                 self.services.desk.finder.warm_up,
                 on_error=lambda exc: self.say(f"Find elsewhere unavailable: {exc}"),
             )
+
+    def _on_refit_timer_timeout(self) -> None:
+        """A register left running overnight refits once the cached fit is a day old."""
+        self.worker.submit(
+            self.services.customers.standing.refit_if_stale,
+            on_done=self._on_refit_done,
+            on_error=self._on_refit_failed,
+        )
 
     def refit_standing(self) -> None:
         self.say("Refitting the repeat-visitor model in the background…")

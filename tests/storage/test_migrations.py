@@ -29,3 +29,54 @@ def test_empty_file_migrates_to_head_with_no_difference_from_models(tmp_path: Pa
 def test_start_up_shortcut_knows_the_real_head() -> None:
     # open_database skips importing Alembic when a store is at SCHEMA_HEAD.
     assert head_revision() == SCHEMA_HEAD
+
+
+def test_a_store_with_data_upgrades_from_the_first_schema(tmp_path: Path) -> None:
+    """Batch migrations rebuild tables that others point at; data and keys must survive."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from posassist.storage.database import open_database
+    from posassist.storage.migrate import alembic_config
+
+    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
+    command.upgrade(alembic_config(engine), "0001")
+    ids = {"b": "b1" * 16, "c": "c1" * 16, "i": "d1" * 16, "t": "2026-01-01 10:00:00.000000"}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO branch (id, code, name, address, phone, timezone) "
+                "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
+            ),
+            ids,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
+                "preferences, created_at, updated_at) "
+                "VALUES (:c, 'Ann', 'ann', 0, 'likes jazz', '', :t, :t)"
+            ),
+            ids,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
+                "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', 'service', '')"
+            ),
+            ids,
+        )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            conn = s.connection()
+            assert (
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                == SCHEMA_HEAD
+            )
+            assert conn.exec_driver_sql("SELECT notes FROM customer").scalar() == "likes jazz"
+            assert conn.exec_driver_sql("SELECT count(*) FROM interaction").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

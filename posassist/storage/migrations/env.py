@@ -20,15 +20,32 @@ def run_migrations_online() -> None:
     if not isinstance(engine, Engine):
         raise RuntimeError("posassist migrations run only through posassist.storage.migrate")
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        if sqlite:
+            # Batch mode rebuilds a table by copy-and-drop, which foreign keys would
+            # refuse while other tables point at it. The pragma only takes effect outside
+            # a transaction, so it is set on the raw connection before SQLAlchemy begins;
+            # integrity is checked (and the pragma restored) after the migration.
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 run_migrations_online()
