@@ -11,20 +11,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from posassist.domain.finder import BranchMatch, FinderResult, ProductMatch, VendorMatch
 from posassist.services.referrals import DemandRow, LedgerRow, PartnerChoice
 from posassist.services.vendors import VendorRecord
+from posassist.ui.models.base import Index, RowsListModel, RowsTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 EntryRole = Qt.ItemDataRole.UserRole + 1
 _GREEN = QColor("#0b6b2e")
 _RED = QColor("#a00000")
@@ -166,67 +160,24 @@ class FinderResultsModel(QAbstractListModel):
         return None
 
 
-class _Table(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._count()
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def _count(self) -> int:
-        raise NotImplementedError
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def _valid(self, index: Index) -> bool:
-        return index.isValid() and 0 <= index.row() < self._count()
-
-
-class VendorTableModel(_Table):
+class VendorTableModel(RowsTableModel[VendorRecord]):
     HEADERS = ("Name", "Phone", "Address", "Hours", "Categories", "Keywords", "Active")
+    set_vendors = RowsTableModel.set_rows
+    vendor = RowsTableModel.row_at
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[VendorRecord] = []
+    def cell(self, v: VendorRecord, column: int, role: int) -> str:
+        values = (
+            v.name,
+            v.phone,
+            " ".join(v.address.split()),
+            v.hours,
+            "; ".join(v.categories),
+            "; ".join(v.keywords),
+            "yes" if v.active else "no",
+        )
+        return values[column]
 
-    def set_vendors(self, vendors: Sequence[VendorRecord]) -> None:
-        self.beginResetModel()
-        self._rows = list(vendors)
-        self.endResetModel()
-
-    def vendor(self, row: int) -> VendorRecord:
-        return self._rows[row]
-
-    def _count(self) -> int:
-        return len(self._rows)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self._valid(index):
-            return None
-        v = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (
-                v.name,
-                v.phone,
-                " ".join(v.address.split()),
-                v.hours,
-                "; ".join(v.categories),
-                "; ".join(v.keywords),
-                "yes" if v.active else "no",
-            )
-            col = index.column()
-            return values[col] if 0 <= col < len(values) else None
+    def extra(self, v: VendorRecord, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and not v.active:
             return QBrush(_GREY)
         if role == EntryRole:
@@ -234,26 +185,11 @@ class VendorTableModel(_Table):
         return None
 
 
-class PartnerChoicesModel(QAbstractListModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[PartnerChoice] = []
+class PartnerChoicesModel(RowsListModel[PartnerChoice]):
+    set_choices = RowsListModel.set_rows
+    choice = RowsListModel.row_at
 
-    def set_choices(self, choices: Sequence[PartnerChoice]) -> None:
-        self.beginResetModel()
-        self._rows = list(choices)
-        self.endResetModel()
-
-    def choice(self, row: int) -> PartnerChoice:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        choice = self._rows[index.row()]
+    def role_data(self, choice: PartnerChoice, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             # Partners may share a name (two "Chen's Hi-Fi"): the address tells them apart.
             return f"{choice.name}  ·  {choice.address}" if choice.address else choice.name
@@ -262,82 +198,55 @@ class PartnerChoicesModel(QAbstractListModel):
         return None
 
 
-class LedgerModel(_Table):
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class LedgerModel(RowsTableModel[LedgerRow]):
     HEADERS = ("Partner", "Sent", "Received", "Received per sent", "Last activity")
 
     def __init__(self, tz: ZoneInfo) -> None:
         super().__init__()
         self._tz = tz
-        self._rows: list[LedgerRow] = []
 
-    def set_rows(self, rows: Sequence[LedgerRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[LedgerRow]:
-        return list(self._rows)
-
-    def _count(self) -> int:
-        return len(self._rows)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self._valid(index):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            last = (
-                r.last_activity.astimezone(self._tz).strftime("%d %b %Y")
-                if r.last_activity
-                else "—"
+    def cell(self, r: LedgerRow, column: int, role: int) -> str:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                "Referrals they sent us for each one we sent them in this period."
+                if column == 3
+                else ""
             )
-            ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
-            values = (r.vendor_name, str(r.sent), str(r.received), ratio, last)
-            return values[col] if 0 <= col < len(values) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (1, 2, 3):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 3:
-            return "Referrals they sent us for each one we sent them in this period."
+        last = r.last_activity.astimezone(self._tz).strftime("%d %b %Y") if r.last_activity else "—"
+        ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
+        return (r.vendor_name, str(r.sent), str(r.received), ratio, last)[column]
+
+    def extra(self, r: LedgerRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2, 3):
+            return _RIGHT
         return None
 
 
-class DemandModel(_Table):
+class DemandModel(RowsTableModel[DemandRow]):
     HEADERS = ("Asked for", "Times", "Previous period", "Trend", "Last asked")
 
     def __init__(self, tz: ZoneInfo) -> None:
         super().__init__()
         self._tz = tz
-        self._rows: list[DemandRow] = []
 
-    def set_rows(self, rows: Sequence[DemandRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def cell(self, r: DemandRow, column: int, role: int) -> str:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return ""
+        return (
+            r.item,
+            str(r.count),
+            str(r.previous),
+            r.trend,
+            r.last_asked.astimezone(self._tz).strftime("%d %b %Y"),
+        )[column]
 
-    def rows(self) -> list[DemandRow]:
-        return list(self._rows)
-
-    def _count(self) -> int:
-        return len(self._rows)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self._valid(index):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            values = (
-                r.item,
-                str(r.count),
-                str(r.previous),
-                r.trend,
-                r.last_asked.astimezone(self._tz).strftime("%d %b %Y"),
-            )
-            return values[col] if 0 <= col < len(values) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (1, 2):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+    def extra(self, r: DemandRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
             if r.trend == "new" or r.trend.startswith("up"):
                 return QBrush(_GREEN)
             if r.trend == "gone" or r.trend.startswith("down"):

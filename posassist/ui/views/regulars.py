@@ -10,13 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,71 +29,39 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.standing import StandingRow
 from posassist.ui import formatting as fmt
+from posassist.ui.models.base import Index, RowsTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 SortRole = Qt.ItemDataRole.UserRole + 2
 
 
-class RegularsModel(QAbstractTableModel):
+class RegularsModel(RowsTableModel[StandingRow]):
     HEADERS = ("Customer", "Standing", "Visits", "Last 90 days", "Last visit", "Usually", "Why")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[StandingRow] = []
+    def cell(self, r: StandingRow, column: int, role: int) -> str:
+        values = (
+            r.name,
+            fmt.tier_label(r.flag.tier),
+            str(r.visits_total),
+            str(r.visits_90d),
+            fmt.day(r.last_visit),
+            fmt.interval(r.usual_interval_days),
+            r.flag.reasons,
+        )
+        return values[column]
 
-    def set_rows(self, rows: Sequence[StandingRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> StandingRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+    def extra(self, r: StandingRow, column: int, role: int) -> Any:
+        if role != SortRole:
             return None
-        r = self._rows[index.row()]
-        col = index.column()
-        if role == SortRole:
-            keys = (
-                r.name.casefold(),
-                r.flag.tier.value,
-                r.visits_total,
-                r.visits_90d,
-                r.last_visit.toordinal(),
-                r.usual_interval_days or 0.0,
-                r.flag.reasons,
-            )
-            return keys[col] if 0 <= col < len(keys) else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (
-                r.name,
-                fmt.tier_label(r.flag.tier),
-                str(r.visits_total),
-                str(r.visits_90d),
-                fmt.day(r.last_visit),
-                fmt.interval(r.usual_interval_days),
-                r.flag.reasons,
-            )
-            return values[col] if 0 <= col < len(values) else None
-        return None
+        keys = (
+            r.name.casefold(),
+            r.flag.tier.value,
+            r.visits_total,
+            r.visits_90d,
+            r.last_visit.toordinal(),
+            r.usual_interval_days or 0.0,
+            r.flag.reasons,
+        )
+        return keys[column]
 
 
 class RegularsFilter(QSortFilterProxyModel):
