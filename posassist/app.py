@@ -177,7 +177,8 @@ def run_gui(
     from posassist.ui.workers import Worker
 
     worker = Worker()
-    staff = "Demo staff" if demo else "Staff"
+    # Until staff sign in with a PIN, the register works as its branch's first account.
+    staff = backend.ctx.staff_name or "Staff"
     window = MainWindow(
         Services(
             customers=backend.customers,

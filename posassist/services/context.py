@@ -31,6 +31,7 @@ class StoreContext:
     branch_name: str
     tz: ZoneInfo
     clock: Clock = system_clock
+    staff_name: str = ""
     hlc: HybridClock = field(init=False)
 
     def __post_init__(self) -> None:
@@ -140,4 +141,5 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
             branch_name=branch.name,
             tz=ZoneInfo(branch.timezone),
             clock=clock,
+            staff_name=staff.name,
         )

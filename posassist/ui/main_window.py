@@ -83,6 +83,9 @@ class MainWindow(QMainWindow):
         for kind, button in self.card.action_buttons.items():
             button.clicked.connect(lambda _=False, k=kind: self.log_interaction(k))
         self.card.notes_button.clicked.connect(self.edit_notes)
+        self.search.new_button.clicked.connect(self.new_customer)
+        self.search.find_button.clicked.connect(self.open_finder)
+        self.search.find_button.setEnabled(services.desk is not None)
         self._shortcut("F2", self.focus_search)
         self._shortcut("F3", self.new_customer)
         self._shortcut("F5", lambda: self.log_interaction("purchase"))

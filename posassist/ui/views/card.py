@@ -69,16 +69,18 @@ class CustomerCardView(QWidget):
         for col, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, col)
         self.action_buttons: dict[str, QPushButton] = {}
-        buttons = QHBoxLayout()
         for key, label, kind in ACTIONS:
             button = QPushButton(f"{key}  {label}")
             button.setProperty("kind", kind)
             self.action_buttons[kind] = button
-            buttons.addWidget(button)
         self.notes_button = QPushButton("F9  Notes")
-        buttons.addWidget(self.notes_button)
         self.referral_button = QPushButton("F12  Sent by a partner")
-        buttons.addWidget(self.referral_button)
+        # Two rows of three, so the card fits a 1280-pixel register screen.
+        buttons = QGridLayout()
+        for i, button in enumerate(
+            [*self.action_buttons.values(), self.notes_button, self.referral_button]
+        ):
+            buttons.addWidget(button, i // 3, i % 3)
         self.timeline_model = TimelineModel(tz)
         self.timeline = QTableView()
         self.timeline.setModel(self.timeline_model)

@@ -7,7 +7,14 @@ import uuid
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from posassist.services.customers import CustomerHit
 from posassist.ui.models.customers import CustomerHitsModel
@@ -43,6 +50,11 @@ class SearchPanel(QWidget):
         layout.addWidget(self.box)
         layout.addWidget(self.hint)
         layout.addWidget(self.results, 1)
+        # The two things to do when the search finds nobody / the item is not stocked.
+        self.new_button = QPushButton("F3  New customer")
+        self.find_button = QPushButton("F4  Find elsewhere")
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.find_button)
         self._keys = KeystrokeTimer()
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._delay.timeout.connect(self._on_delay_timeout)
