@@ -119,6 +119,17 @@ def _with_data_dir(settings: Settings, data_dir: Path) -> Settings:
     return replace(settings, data_dir=data_dir)
 
 
+def write_crash_log(data_dir: Path, text: str) -> Path | None:
+    """Append a bug's traceback to the crash log; None if the log cannot be written."""
+    path = data_dir / CRASH_LOG
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{text}\n")
+    except OSError:
+        return None
+    return path
+
+
 def _install_crash_handler(data_dir: Path, show: Callable[[str], None]) -> None:
     """Bugs go to the crash log and a short message; KnownErrors are shown as they are."""
 
@@ -127,12 +138,7 @@ def _install_crash_handler(data_dir: Path, show: Callable[[str], None]) -> None:
             show(str(exc))
             return
         text = "".join(traceback.format_exception(kind, exc, tb))
-        path = data_dir / CRASH_LOG
-        try:
-            with path.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{text}\n")
-        except OSError:
-            path = Path("(crash log not writable)")
+        path = write_crash_log(data_dir, text) or "(crash log not writable)"
         log.error("unexpected error:\n%s", text)
         show(f"Something went wrong inside posassist. Details were saved to {path}.")
 
@@ -177,6 +183,11 @@ def run_gui(
     from posassist.ui.workers import Worker
 
     worker = Worker()
+
+    def report_bug(text: str) -> None:
+        write_crash_log(backend.settings.data_dir, text)
+
+    worker.bug_reporter = report_bug
     # Until staff sign in with a PIN, the register works as its branch's first account.
     staff = backend.ctx.staff_name or "Staff"
     window = MainWindow(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -99,6 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KnownError as exc:
         print(f"posassist: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `posassist vendors | head`: the reader left; that is not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ def run_score(args: argparse.Namespace) -> int:
             evaluation = standing.evaluate(as_of, args.evaluate_until)
         else:
             evaluation = None
-            standing.refit(as_of)
+            # A fit on past history is a what-if: it must not replace the live model.
+            standing.refit(as_of, store=as_of == backend.ctx.today())
         fit = standing.fit
         assert fit is not None
         counts = standing.tier_counts()

@@ -36,7 +36,7 @@ class StoreSettings:
     register_name: str = "Register 1"
     address: str = ""  # printed under the name on referral slips ("" = this branch's)
     phone: str = ""  # likewise
-    logo: str = ""  # path of a PNG printed at the top of referral slips; "" = none
+    logo: str = ""  # path of a PNG or JPEG printed at the top of referral slips; "" = none
 
 
 @dataclass(frozen=True)
@@ -132,12 +132,37 @@ def _validate(settings: Settings, where_of: Any) -> None:
     _validate_printing(settings, where_of)
 
 
+LOGO_FORMATS = ("PNG", "JPEG")
+LOGO_HINT = "Set [store] logo to the full path of a PNG or JPEG image, or remove the setting."
+
+
+def logo_problem(logo: str) -> str | None:
+    """Why the slip logo at ``logo`` cannot be printed, or None when it is a readable PNG
+    or JPEG image.  Read-only; shared by the settings check and ``posassist doctor``."""
+    path = Path(logo).expanduser()
+    if not path.is_file():
+        return "is not a file"
+    from PIL import Image  # a reportlab dependency; loaded only when a logo is set
+
+    try:
+        with Image.open(path) as image:
+            kind = image.format
+            image.verify()  # reads the whole file: a truncated PNG is refused here
+    except PermissionError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for a file it cannot decode
+        return "is not a PNG or JPEG image"
+    if kind not in LOGO_FORMATS:
+        return f"is a {kind} image, not a PNG or JPEG"
+    return None
+
+
 def _validate_printing(settings: Settings, where_of: Any) -> None:
     logo = settings.store.logo.strip()
-    if logo and not Path(logo).expanduser().is_file():
+    problem = logo_problem(logo) if logo else None
+    if problem is not None:
         raise ConfigError(
-            f"{where_of('store', 'logo')}: [store] logo {logo!r} is not a file.",
-            hint="Give the full path of a PNG image, or remove the setting.",
+            f"{where_of('store', 'logo')}: [store] logo {logo!r} {problem}.", hint=LOGO_HINT
         )
     layout = settings.printing.layout
     if layout != PrintingSettings.layout:  # the default needs no check (and no reportlab)

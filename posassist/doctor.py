@@ -68,6 +68,10 @@ def check_store(settings: Settings) -> list[Finding]:
         return [Finding("ok", f"No store file yet at {path} (a new one is made at start-up).")]
     try:
         revision = inspect_existing_file(path)
+        if revision != SCHEMA_HEAD:
+            from posassist.storage.migrate import check_revision_known
+
+            check_revision_known(revision, path)  # a newer posassist's store: refused
     except KnownError as exc:
         return [Finding("problem", exc.message, exc.hint or "")]
     findings: list[Finding] = []
@@ -236,9 +240,29 @@ def check_printer(settings: Settings) -> list[Finding]:
     ]
 
 
+def check_logo(settings: Settings) -> list[Finding]:
+    """The slip logo is read again here: the file may have changed since start-up."""
+    from posassist.config import LOGO_HINT, logo_problem
+
+    logo = settings.store.logo.strip()
+    if not logo:
+        return [Finding("ok", "No slip logo is set ([store] logo).")]
+    problem = logo_problem(logo)
+    if problem is None:
+        return [Finding("ok", f"Slip logo {logo!r} is a readable image.")]
+    return [
+        Finding(
+            "problem",
+            f"The slip logo {logo!r} {problem}: referral slips cannot be made.",
+            LOGO_HINT,
+        )
+    ]
+
+
 def run_checks(settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
-    for check in (check_data_dir, check_store, check_keyring, check_central, check_printer):
+    checks = (check_data_dir, check_store, check_keyring, check_central, check_printer, check_logo)
+    for check in checks:
         findings.extend(check(settings))
     return findings
 

@@ -1,8 +1,10 @@
 """``posassist vendors`` and ``posassist slip``: the partner directory and referral slips
 from a terminal, for store IT (bulk edits as CSV, a slip printed from a script).
 
-Problems a person can fix (unknown vendor id, bad layout, a folder that cannot be written)
-are KnownErrors: one line on stderr and exit code 2, with nothing recorded.
+Problems a person can fix (unknown vendor id, bad layout, a folder that cannot be written,
+an unreadable logo) are KnownErrors: one line on stderr and exit code 2, with nothing
+recorded.  ``posassist slip`` writes the PDF to a temporary file beside ``--output`` before
+it records the referral, and moves it into place after the commit.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -116,21 +119,66 @@ def _vendors(backend: Any, args: argparse.Namespace) -> int:
 
 
 def _slip(backend: Any, args: argparse.Namespace) -> int:
-    from posassist.services.csv_files import write_bytes_atomically
-
+    """The slip is written to a temporary file beside ``--output`` before the referral is
+    recorded, and renamed into place after the commit: a file that cannot be written
+    records nothing, and a recorded referral always has its slip."""
     vendor_id = backend.vendors.resolve_id(args.vendor) if args.vendor else None
     branch_id = backend.referrals.branch_id_for_code(args.branch) if args.branch else None
-    slip = backend.referrals.issue_slip(
-        args.item, vendor_id=vendor_id, branch_id=branch_id, layout=args.layout
-    )
+    staged = _StagedFile(args.output)
     try:
-        write_bytes_atomically(args.output, slip.pdf)
-    except InvalidInputError as exc:
-        raise InvalidInputError(
-            "output", f"{exc} The referral was recorded with code {slip.code}."
-        ) from exc
+        slip = backend.referrals.issue_slip(
+            args.item,
+            vendor_id=vendor_id,
+            branch_id=branch_id,
+            layout=args.layout,
+            before_record=staged.write,
+        )
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit(f"The referral was recorded with code {slip.code}.")
     print(
         f"Slip {slip.code} for {slip.target_name} ({slip.layout}) written to {args.output}; "
         "referral recorded."
     )
     return 0
+
+
+class _StagedFile:
+    """A temporary file in the output's folder that becomes the output on :meth:`commit`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp: Path | None = None
+
+    def write(self, data: bytes) -> None:
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        try:
+            if self.tmp is None:
+                fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+                os.close(fd)
+                self.tmp = Path(name)
+            with self.tmp.open("wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            self.discard()
+            raise InvalidInputError(
+                "output", f"Cannot write {self.path}: {exc.strerror or exc}. Nothing was recorded."
+            ) from exc
+
+    def commit(self, recorded: str) -> None:
+        assert self.tmp is not None, "issue_slip returned without staging the slip"
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise InvalidInputError(
+                "output", f"Cannot write {self.path}: {exc.strerror or exc}. {recorded}"
+            ) from exc
+
+    def discard(self) -> None:
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+            self.tmp = None

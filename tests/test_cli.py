@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,27 @@ def test_bad_import_file_names_the_line(tmp_path: Path) -> None:
     score = _run("score", "--as-of", "nonsense", "--data-dir", str(tmp_path / "store"))
     assert score.returncode == 2
     assert "not a date" in score.stderr
+
+
+def test_score_on_past_history_does_not_replace_the_live_model(tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data" / "cdnow_sample_transactions.csv"
+    assert _run("import", "transactions", str(data), "--data-dir", str(tmp_path)).returncode == 0
+    done = _run("score", "--data-dir", str(tmp_path), "--as-of", "1997-09-30")
+    assert done.returncode == 0, done.stderr
+    store = sqlite3.connect(tmp_path / STORE_FILENAME)
+    try:
+        assert store.execute("SELECT count(*) FROM model_fit").fetchone()[0] == 0
+    finally:
+        store.close()
+    bad = _run(
+        "score",
+        "--data-dir",
+        str(tmp_path),
+        "--as-of",
+        "1998-01-01",
+        "--evaluate-until",
+        "1997-01-01",
+    )
+    assert bad.returncode == 2
+    assert "must be after" in bad.stderr
+    assert "Traceback" not in bad.stderr

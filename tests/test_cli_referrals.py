@@ -69,8 +69,10 @@ def test_vendors_json_then_slip_by_id_prefix(
     [
         (("--vendor", "deadbeef00"), "No vendor with id 'deadbeef00'"),
         (("--vendor", "ID", "-o", "/nonexistent-dir/slip.pdf"), "Cannot write /nonexistent-dir"),
+        # /proc passes a permission check as root: only creating the file there tells.
+        (("--vendor", "ID", "-o", "/proc/s.pdf"), "Cannot write /proc/s.pdf"),
     ],
-    ids=["unknown-vendor", "unwritable-output"],
+    ids=["unknown-vendor", "missing-folder", "unwritable-output"],
 )
 def test_slip_errors_are_one_line_exit_2_and_record_nothing(
     store_dir: tuple[Path, SmallStore],
@@ -88,6 +90,7 @@ def test_slip_errors_are_one_line_exit_2_and_record_nothing(
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
+    assert "recorded with code" not in done.stderr
     assert _referrals(data_dir, clock) == (0, 0)
 
 
@@ -116,3 +119,62 @@ def test_bad_layout_and_bad_import_in_process(
     assert "3 vendors written" in capsys.readouterr().out  # Kite Corner was not half-imported
     assert out.read_text(encoding="utf-8-sig").startswith("id,name,address")
     assert _referrals(data_dir, clock) == (0, 0)
+
+
+def test_slip_that_cannot_be_built_records_nothing_and_leaves_no_file(
+    store_dir: tuple[Path, SmallStore],
+    tmp_path: Path,
+    clock: MovableClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A logo that went bad after the settings were read: refused at build, not after."""
+    data_dir, small = store_dir
+    config = tmp_path / "settings.toml"
+    config.write_text('[store]\nlogo = "/etc/passwd"\n', encoding="utf-8")
+    monkeypatch.setattr("posassist.config.logo_problem", lambda _logo: None)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    argv = ["slip", "--data-dir", str(data_dir), "--config", str(config), "--item", "x",
+            "--vendor", str(small.sound_hut), "-o", str(out_dir / "slip.pdf")]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "logo" in err
+    assert len(err.strip().splitlines()) == 1
+    assert list(out_dir.iterdir()) == []  # no slip, no temporary file
+    assert _referrals(data_dir, clock) == (0, 0)
+
+
+def test_slip_is_moved_into_place_only_after_the_commit(
+    store_dir: tuple[Path, SmallStore],
+    tmp_path: Path,
+    clock: MovableClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from posassist.services.referrals import ReferralService
+
+    data_dir, small = store_dir
+    out = tmp_path / "slip.pdf"
+    out.write_bytes(b"an older slip")
+    seen: list[tuple[list[str], bytes]] = []
+    record_out = ReferralService._record_out
+
+    def spy(self: ReferralService, *args: object) -> object:
+        # At the commit the slip is already in a temporary file beside the output.
+        seen.append((sorted(p.name for p in tmp_path.iterdir()), out.read_bytes()))
+        return record_out(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ReferralService, "_record_out", spy)
+    argv = ["slip", "--data-dir", str(data_dir), "--item", "kettle", "--vendor",
+            str(small.sound_hut), "-o", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert "referral recorded" in capsys.readouterr().out
+    ((names, content),) = seen
+    assert content == b"an older slip"
+    assert any(n.startswith(".slip.pdf.") and n.endswith(".tmp") for n in names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        n for n in names if not n.endswith(".tmp")
+    )
+    assert "kettle" in pypdf.PdfReader(out).pages[0].extract_text()
+    assert _referrals(data_dir, clock) == (1, 1)

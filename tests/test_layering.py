@@ -40,20 +40,44 @@ FORBIDDEN = {
     "printing": ("posassist.ui", "posassist.services", "posassist.storage", "posassist.sync"),
     "importers": ("PySide6", "posassist.ui", "posassist.services", "posassist.sync"),
     "services": ("posassist.ui", "PySide6"),
-    "ui": ("posassist.storage", "posassist.sync", "sqlalchemy", "psycopg"),
+    "ui": (
+        "posassist.storage",
+        "posassist.sync",
+        "posassist.importers",
+        "posassist.printing",
+        "posassist.config",
+        "sqlalchemy",
+        "psycopg",
+    ),
 }
 # printing/qt_print.py alone may import Qt; services reach Qt only through it.
 ALLOWED_QT = {"printing/qt_print.py"}
 
 
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    """Absolute module names imported by a file, including relative and package-level forms.
+
+    ``from posassist import storage`` counts as ``posassist.storage``; ``from ..storage
+    import x`` is resolved against the file's own package.
+    """
+    return _imports_of(path.read_text(encoding="utf-8"), path.relative_to(PACKAGE))
+
+
+def _imports_of(source: str, rel: Path) -> set[str]:
+    tree = ast.parse(source, filename=str(rel))
+    package = ["posassist", *rel.parent.parts]
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -83,3 +107,11 @@ def test_layer_imports(layer: str, path: Path) -> None:
 def test_the_rule_is_checked_on_real_files() -> None:
     layers = {layer for layer, _ in _files()}
     assert {"domain", "storage", "services", "ui"} <= layers
+
+
+def test_relative_and_package_imports_are_seen() -> None:
+    """The checker itself: the forms a forbidden import could hide behind."""
+    source = "from posassist import storage\nfrom ...sync import engine\n"
+    found = _imports_of(source, Path("ui/views/probe.py"))
+    assert "posassist.storage" in found
+    assert "posassist.sync.engine" in found

@@ -65,7 +65,10 @@ def normalise_phone(text: str, default_region: str) -> str:
         number = phonenumbers.parse(raw, default_region.upper())
     except phonenumbers.NumberParseException as exc:
         raise IdentifierError("phone", f"“{raw[:40]}” is not a phone number ({exc}).") from exc
-    if not phonenumbers.is_possible_number(number):
+    # IS_POSSIBLE_LOCAL_ONLY ("555-0100" without its area code) is not enough: stored
+    # as E.164 it would be a wrong number that the customer's full number never finds.
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise IdentifierError(
             "phone",
             f"“{raw[:40]}” does not look like a complete phone number for region "
@@ -140,8 +143,9 @@ def name_key(name: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    cleaned = re.sub(r"[^\w\s]", "", stripped.casefold())
-    return " ".join(cleaned.split())
+    cleaned = " ".join(re.sub(r"[^\w\s]", "", stripped.casefold()).split())
+    # A name made only of symbols or emoji ("🎸🎸") keeps them, or it could never be found.
+    return cleaned or " ".join(stripped.casefold().split())
 
 
 def clean_display_name(name: str) -> str:

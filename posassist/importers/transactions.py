@@ -5,6 +5,12 @@ bring years of till data into a new store. The header is matched case-insensitiv
 against documented synonyms; other columns are ignored. The import is all or nothing:
 the first bad row stops it with the file and line named, and nothing is written.
 
+Amounts are read by :func:`posassist.domain.money.parse_amount` (decimal point or comma,
+grouped thousands, a currency sign). Dates are read in ONE format per file, chosen so that
+it reads every row: "03/04/2024" never means 3 April on one line and March on the next.
+A file whose day-month dates read both ways (every day 12 or less) is refused rather than
+guessed, and so are dates after the store's tomorrow.
+
 Customers are keyed by the file's customer id through a UUIDv5, and each row's
 interaction id is derived from its content, so importing the same file twice adds
 nothing the second time.
@@ -13,12 +19,12 @@ nothing the second time.
 from __future__ import annotations
 
 import csv
+import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +32,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from posassist.domain.identifiers import name_key
+from posassist.domain.money import parse_amount
 from posassist.errors import InvalidInputError
 from posassist.storage.base import utcnow
 from posassist.storage.orm import Customer, Interaction
@@ -54,6 +61,20 @@ class _Row:
     amount_minor: int | None
 
 
+@dataclass(frozen=True)
+class _RawRow:
+    line: int
+    customer: str
+    day_text: str
+    amount_minor: int | None
+
+
+class _LineError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
     folded = [h.strip().lower().replace(" ", "_") for h in header]
     for name in names:
@@ -62,40 +83,151 @@ def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _parse_day(text: str) -> date:
-    value = text.strip()
-    for parser in (date.fromisoformat, lambda v: datetime.fromisoformat(v).date()):
-        try:
-            return parser(value)
-        except ValueError:
-            continue
-    for fmt in ("%Y%m%d", "%d/%m/%Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"“{value[:30]}” is not a date (use YYYY-MM-DD)")
+# Day-month dates, with '/', '.' or '-' between the parts and an optional time after.
+_DAY_MONTH = re.compile(
+    r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
 
 
-def _parse_amount(text: str) -> int | None:
-    value = text.strip().replace(",", "")
-    if not value:
-        return None
+def _iso(value: str) -> date:
+    """YYYY-MM-DD, an ISO date-time (the date as written), or YYYYMMDD."""
     try:
-        amount = Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError(f"“{value[:20]}” is not an amount") from exc
-    if amount < 0 or not amount.is_finite():
-        raise ValueError(f"“{value[:20]}” is not an amount of zero or more")
-    return int((amount * 100).to_integral_value())
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    if value[:4].isdigit() and value[4:5] == "-":
+        return datetime.fromisoformat(value).date()
+    if len(value) == 8 and value.isdigit():
+        return datetime.strptime(value, "%Y%m%d").date()
+    raise ValueError(value)
 
 
-def read_rows(path: Path) -> Iterator[_Row]:
-    """Parse and validate the file; raises InvalidInputError naming file and line."""
+def _day_first(value: str) -> date:
+    m = _DAY_MONTH.fullmatch(value)
+    if m is None:
+        raise ValueError(value)
+    return date(int(m[4]), int(m[3]), int(m[1]))
+
+
+def _month_first(value: str) -> date:
+    m = _DAY_MONTH.fullmatch(value)
+    if m is None:
+        raise ValueError(value)
+    return date(int(m[4]), int(m[1]), int(m[3]))
+
+
+@dataclass(frozen=True)
+class _DayFormat:
+    label: str
+    parse: Callable[[str], date]
+
+
+ISO = _DayFormat("YYYY-MM-DD", _iso)
+DAY_FIRST = _DayFormat("DD/MM/YYYY", _day_first)
+MONTH_FIRST = _DayFormat("MM/DD/YYYY", _month_first)
+DAY_FORMATS = (ISO, DAY_FIRST, MONTH_FIRST)
+
+
+def _parses(fmt: _DayFormat, text: str) -> bool:
+    try:
+        fmt.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_day(text: str) -> None:
+    """A row-level check: the text is a date in at least one of the accepted formats."""
+    if not any(_parses(fmt, text) for fmt in DAY_FORMATS):
+        raise ValueError(f"“{text[:30]}” is not a date (use YYYY-MM-DD)")
+
+
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def _spoken(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def choose_day_format(rows: list[tuple[int, str]]) -> _DayFormat:
+    """The one date format that reads every ``(line, text)``; raises _LineError otherwise.
+
+    Formats are chosen per file, never per row: "03/04/2024" means the same in every row.
+    When only day-month dates appear and every one of them could be read either way
+    (all days 12 or less), the file is refused rather than guessed, naming the first line
+    whose two readings differ.
+    """
+    first_failure: dict[str, int] = {}
+    for fmt in DAY_FORMATS:
+        for i, (_, text) in enumerate(rows):
+            if not _parses(fmt, text):
+                first_failure[fmt.label] = i
+                break
+    fitting = [fmt for fmt in DAY_FORMATS if fmt.label not in first_failure]
+    if fitting == [DAY_FIRST, MONTH_FIRST]:
+        for line, text in rows:
+            a, b = DAY_FIRST.parse(text), MONTH_FIRST.parse(text)
+            if a != b:
+                raise _LineError(
+                    line,
+                    f"dates like “{text[:30]}” could be {_spoken(a)} or {_spoken(b)}, and no "
+                    f"date in the file settles which; write them as YYYY-MM-DD",
+                )
+        return DAY_FIRST  # every day equals its month: both readings agree
+    if fitting:
+        return fitting[0]
+    # Every row is a date in some format, but no one format reads them all: name the row
+    # that breaks the longest run, and a row above it that shows the format of the run.
+    longest = max(first_failure.values())
+    runs = [fmt for fmt in DAY_FORMATS if first_failure[fmt.label] == longest]
+    line, text = rows[longest]
+    others = [fmt for fmt in DAY_FORMATS if fmt not in runs]
+    shown_line, shown = next(
+        ((n, t) for n, t in rows[:longest] if not any(_parses(o, t) for o in others)),
+        rows[0],
+    )
+    labels = " or ".join(fmt.label for fmt in runs)
+    raise _LineError(
+        line,
+        f"“{text[:30]}” is not written like the dates above it ({labels}, as “{shown[:30]}” "
+        f"on line {shown_line}); write every date the same way, best as YYYY-MM-DD",
+    )
+
+
+def read_rows(path: Path, *, today: date) -> list[_Row]:
+    """Parse and validate the whole file; raises InvalidInputError naming file and line.
+
+    Rows are checked in order (columns, customer id, date, amount); then one date format
+    is chosen for the whole file (see :func:`choose_day_format`) and dates after
+    ``today`` + 1 day are refused.
+    """
+    raw = _read_raw_rows(path)
+    try:
+        fmt = choose_day_format([(r.line, r.day_text) for r in raw])
+        latest = today + timedelta(days=1)
+        rows: list[_Row] = []
+        for r in raw:
+            day = fmt.parse(r.day_text)
+            if day > latest:
+                raise _LineError(
+                    r.line,
+                    f"“{r.day_text[:30]}” is in the future (the store's date is "
+                    f"{today.isoformat()})",
+                )
+            rows.append(_Row(r.line, r.customer, day, r.amount_minor))
+    except _LineError as exc:
+        raise InvalidInputError(f"{path}:{exc.line}", f"{path}:{exc.line}: {exc}.") from exc
+    return rows
+
+
+def _read_raw_rows(path: Path) -> list[_RawRow]:
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise InvalidInputError(str(path), f"Cannot open {path}: {exc.strerror}.") from exc
+    rows: list[_RawRow] = []
     with fh:
         try:
             sample = fh.read(4096)
@@ -128,16 +260,19 @@ def read_rows(path: Path) -> Iterator[_Row]:
                 if not cells or all(not c.strip() for c in cells):
                     continue
                 try:
-                    if max(cust, day, amount or 0) >= len(cells):
-                        raise ValueError(f"expected {len(header)} columns, found {len(cells)}")
+                    _check_columns(cells, header, dialect.delimiter, (cust, day, amount))
                     customer = cells[cust].strip()
                     if not customer:
                         raise ValueError("the customer id is empty")
-                    yield _Row(
-                        line,
-                        customer,
-                        _parse_day(cells[day]),
-                        _parse_amount(cells[amount]) if amount is not None else None,
+                    day_text = cells[day].strip()
+                    _check_day(day_text)
+                    rows.append(
+                        _RawRow(
+                            line,
+                            customer,
+                            day_text,
+                            parse_amount(cells[amount]) if amount is not None else None,
+                        )
                     )
                 except ValueError as exc:
                     raise InvalidInputError(f"{path}:{line}", f"{path}:{line}: {exc}.") from exc
@@ -145,6 +280,21 @@ def read_rows(path: Path) -> Iterator[_Row]:
             raise InvalidInputError(str(path), f"{path} is not UTF-8 text.") from exc
         except csv.Error as exc:
             raise InvalidInputError(str(path), f"{path}: {exc}.") from exc
+    return rows
+
+
+def _check_columns(
+    cells: list[str], header: list[str], delimiter: str, used: tuple[int | None, ...]
+) -> None:
+    """Too few cells, or extra cells with text in them (an unquoted "12,50" in a comma file
+    splits in two: reading "12" and dropping "50" would be silently wrong)."""
+    extra = cells[len(header) :]
+    if max(i or 0 for i in used) < len(cells) and not any(c.strip() for c in extra):
+        return
+    hint = ""
+    if extra and delimiter == ",":
+        hint = " (an amount with a decimal comma must be in quotes, or use ; between columns)"
+    raise ValueError(f"expected {len(header)} columns, found {len(cells)}{hint}")
 
 
 def import_transactions(
@@ -154,9 +304,13 @@ def import_transactions(
     branch_id: uuid.UUID,
     tz: ZoneInfo,
     stamp: Callable[[], str],
+    today: date,
 ) -> ImportResult:
-    """Validate the whole file first, then write customers and purchases in one go."""
-    rows = list(read_rows(path))
+    """Validate the whole file first, then write customers and purchases in one go.
+
+    ``today`` is the store's date: rows dated after the next day are refused.
+    """
+    rows = read_rows(path, today=today)
     source = name_key(path.stem) or "import"
     customer_ids = {uuid.uuid5(NAMESPACE, f"customer:{r.customer}") for r in rows}
     existing_customers = _existing(session, Customer.id, customer_ids)

@@ -136,7 +136,8 @@ class UnknownLayoutError(InvalidInputError, ValueError):
         super().__init__(
             "layout",
             f"Unknown slip layout {name!r}. Valid layouts: {valid}.",
-            hint="Choose the paper your slip printer uses in Settings.",
+            hint="Set [printing] layout in the settings file (settings.toml) to the paper "
+            "your slip printer uses.",
         )
         self.name = name
 

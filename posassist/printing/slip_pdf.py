@@ -16,8 +16,11 @@ sheet that is somehow too short for the content is scaled down to stay one page.
 
 Text uses DejaVu Sans, embedded (subset) from the package via ``importlib.resources``, so
 names in Latin, Greek, Cyrillic, Armenian, Georgian... print the same on every register
-without relying on printer fonts.  DejaVu has no CJK glyphs and reportlab does no
-right-to-left shaping, so Chinese/Japanese/Korean or Arabic names will not print correctly.
+without relying on printer fonts.  DejaVu has no CJK glyphs: runs of characters it lacks
+that WenQuanYi Micro Hei has (Chinese, Japanese kana, Korean Hangul, full-width forms) are
+set in that font instead, loaded only when a slip first needs it (parsing it takes ~0.1 s).
+reportlab does no shaping or right-to-left ordering, so Arabic or Hebrew print as unjoined
+letters left to right, and emoji (in neither font) print as empty boxes; neither fails.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from posassist.printing.layouts import Layout, get_layout
 
 __all__ = [
     "FONT_BOLD",
+    "FONT_FALLBACK",
     "FONT_REGULAR",
     "SlipData",
     "TargetKind",
@@ -59,6 +63,10 @@ __all__ = [
 FONT_REGULAR: Final = "PosassistDejaVuSans"
 FONT_BOLD: Final = "PosassistDejaVuSans-Bold"
 _FONT_FILES: Final = {FONT_REGULAR: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
+FONT_FALLBACK: Final = "PosassistWenQuanYiMicroHei-Fallback"
+_FALLBACK_FILE: Final = "wqy-microhei.ttc"  # face 0: the proportional one (1 is mono)
+_LAST_BMP: Final = 0xFFFF
+_REPLACEMENT: Final = "\ufffd"
 
 TargetKind = Literal["vendor", "branch"]
 _TARGET_LABELS: Final[dict[str, str]] = {"vendor": "PARTNER STORE", "branch": "OUR OTHER BRANCH"}
@@ -120,6 +128,54 @@ def register_fonts() -> tuple[str, str]:
             boldItalic=FONT_BOLD,
         )  # fmt: skip
     return FONT_REGULAR, FONT_BOLD
+
+
+@functools.cache
+def _main_coverage() -> frozenset[int]:
+    """Code points both DejaVu faces have: text in them never needs the fallback."""
+    register_fonts()
+    regular = pdfmetrics.getFont(FONT_REGULAR).face.charToGlyph
+    bold = pdfmetrics.getFont(FONT_BOLD).face.charToGlyph
+    return frozenset(regular.keys() & bold.keys())
+
+
+@functools.cache
+def _fallback_coverage() -> frozenset[int]:
+    """Register the CJK fallback font (first use only) and return the code points it has.
+
+    It has no bold face: bold text it sets (the item asked) prints in its regular weight.
+    """
+    with _font_lock:
+        data = resources.files("posassist.printing").joinpath("fonts", _FALLBACK_FILE)
+        font = TTFont(FONT_FALLBACK, io.BytesIO(data.read_bytes()), subfontIndex=0)
+        pdfmetrics.registerFont(font)
+        pdfmetrics.registerFontFamily(
+            FONT_FALLBACK, normal=FONT_FALLBACK, bold=FONT_FALLBACK, italic=FONT_FALLBACK,
+            boldItalic=FONT_FALLBACK,
+        )  # fmt: skip
+    return frozenset(font.face.charToGlyph)
+
+
+def _with_fallback(text: str) -> str:
+    """Escape ``text`` for reportlab's mini-markup, wrapping each run of characters that
+    DejaVu lacks but the fallback has in ``<font name=...>``.
+
+    A character in neither font stays in DejaVu and prints as its empty box.  Characters
+    beyond the Basic Multilingual Plane (emoji, rare ideographs) print as U+FFFD: reportlab
+    writes their text mapping (ToUnicode) malformed, which PDF readers complain about.
+    """
+    main = _main_coverage()
+    if all(ord(ch) in main for ch in text):  # nearly every slip: no fallback parsed at all
+        return escape(text)
+    text = "".join(ch if ord(ch) <= _LAST_BMP else _REPLACEMENT for ch in text)
+    fallback = _fallback_coverage()
+    parts: list[str] = []
+    for use_fallback, run in itertools.groupby(
+        text, key=lambda ch: ord(ch) not in main and ord(ch) in fallback
+    ):
+        chunk = escape("".join(run))
+        parts.append(f'<font name="{FONT_FALLBACK}">{chunk}</font>' if use_fallback else chunk)
+    return "".join(parts)
 
 
 # --- flowables ---------------------------------------------------------------------------------
@@ -261,8 +317,9 @@ def _logo(png: bytes, max_width: float, max_height: float) -> Image:
         image = Image(io.BytesIO(png))
     except (OSError, ValueError) as exc:  # PIL's "cannot identify image file" is an OSError
         raise ConfigError(
-            "The store logo could not be read.",
-            hint="Choose a PNG file for the logo in Settings, or remove it.",
+            "The store logo is not a PNG or JPEG image that can be read.",
+            hint="Set [store] logo in the settings file (settings.toml) to the full path of a "
+            "PNG or JPEG image, or remove the setting.",
         ) from exc
     scale = min(max_width / image.imageWidth, max_height / image.imageHeight)
     image.drawWidth = image.imageWidth * scale
@@ -311,8 +368,9 @@ def _styles(layout: Layout) -> _Styles:
 
 
 def _text(text: str) -> str:
-    """Escape for reportlab's mini-markup and keep the person's line breaks."""
-    return "<br/>".join(escape(line.strip()) for line in text.strip().splitlines())
+    """Escape for reportlab's mini-markup (with the CJK fallback font where needed) and keep
+    the person's line breaks."""
+    return "<br/>".join(_with_fallback(line.strip()) for line in text.strip().splitlines())
 
 
 def _flowables(data: SlipData, layout: Layout) -> list[Flowable]:

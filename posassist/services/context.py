@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from posassist.config import Settings
 from posassist.domain.clock import Clock, system_clock
 from posassist.domain.hlc import HybridClock
+from posassist.errors import ConfigError
 from posassist.storage.database import Database
 from posassist.storage.orm import Branch, Register, Staff, SyncState
 
@@ -105,6 +106,14 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
         branch = None
         if settings.store.branch_code:
             branch = s.scalar(select(Branch).where(Branch.code == settings.store.branch_code))
+            known = sorted(s.scalars(select(Branch.code)))
+            if branch is None and known:
+                # A typo must not put this register's sales on another branch.
+                where = settings.config_file or "the settings"
+                raise ConfigError(
+                    f"{where}: [store] branch_code {settings.store.branch_code!r} is not a "
+                    f"branch of this store (known: {', '.join(known[:12])})."
+                )
         if branch is None:  # no code set: the branch this register was set up in
             remembered = s.get(SyncState, _REGISTER_KEY)
             mine = s.get(Register, uuid.UUID(remembered.value)) if remembered else None

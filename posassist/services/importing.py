@@ -18,7 +18,12 @@ class ImportService:
         """Import a transaction CSV (see importers/transactions.py for the header)."""
         with self._ctx.db.write() as s:
             result = import_transactions(
-                s, path, branch_id=self._ctx.branch_id, tz=self._ctx.tz, stamp=self._ctx.stamp
+                s,
+                path,
+                branch_id=self._ctx.branch_id,
+                tz=self._ctx.tz,
+                stamp=self._ctx.stamp,
+                today=self._ctx.today(),
             )
         self._customers.names.invalidate()
         return result

@@ -1,10 +1,12 @@
 """Referrals: sending a customer elsewhere with a slip, customers sent to us, and the
 goodwill ledger that shows whether the partnership is mutual.
 
-Record first, then print.  :meth:`ReferralService.issue_slip` commits the referral, the
-unmet-demand row and the customer's ``referral_given`` interaction (with their outbox rows)
-in one transaction *before* any PDF or printer is involved, so a jammed printer never loses
-the record; the slip can be printed again or saved as a PDF from the same bytes.
+Build, record, then print.  :meth:`ReferralService.issue_slip` builds the slip's PDF (its
+code chosen first), and only then commits the referral, the unmet-demand row and the
+customer's ``referral_given`` interaction (with their outbox rows) in one transaction, all
+*before* any printer is involved: a slip that cannot be built records nothing, and a jammed
+printer never loses the record; the slip can be printed again or saved as a PDF from the
+same bytes.
 
 The slip carries the store, the place and the code, never the customer: it may end up on a
 partner's counter or in a bin.  :class:`~posassist.printing.slip_pdf.SlipData` has no field
@@ -16,6 +18,7 @@ from __future__ import annotations
 import collections
 import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -159,7 +162,8 @@ def _read_logo(path: str) -> bytes:
     except OSError as exc:
         raise ConfigError(
             f"The store logo {path} cannot be read ({exc.strerror or exc}).",
-            hint="Fix [store] logo in the settings, or remove it.",
+            hint="Set [store] logo in the settings file (settings.toml) to the full path of a "
+            "PNG or JPEG image, or remove the setting.",
         ) from exc
 
 
@@ -190,18 +194,65 @@ class ReferralService:
         customer_id: uuid.UUID | None = None,
         layout: str | None = None,
         log_demand: bool = True,
+        before_record: Callable[[bytes], None] | None = None,
     ) -> IssuedSlip:
-        """Record a referral out (one transaction), then build its slip PDF.
+        """Build the slip PDF, then record the referral out (one transaction).
+
+        The code is chosen and the PDF built *before* anything is written: a slip that
+        cannot be made (an unreadable logo) records nothing, so a retry does not count the
+        ask twice.  The write re-checks the customer, the place and the code; if the place
+        changed meanwhile (or, practically never, the code was taken), the slip is rebuilt.
+        Nothing is returned unless the commit succeeded.
 
         ``log_demand=False`` when the cashier already logged this ask as unmet demand
-        (one key in the finder), so one ask is counted once.
+        (one key in the finder), so one ask is counted once.  ``before_record`` is given
+        the PDF once built and before anything is written (``posassist slip`` stores it in
+        a temporary file there); if it raises, nothing is recorded.  It may be called again
+        with a rebuilt slip.
         """
         clean = clean_item(item)
         layout_name = self._checked_layout(layout)  # refused before anything is recorded
+        for _ in range(_CODE_ATTEMPTS):
+            with self._ctx.db.read() as s:
+                self._check_customer(s, customer_id)
+                target = self._target(s, vendor_id, branch_id)
+                code = self._fresh_code(s)
+            slip = self._slip_data(target, clean, code)
+            pdf = self.slip_pdf(slip, layout_name)  # a ConfigError here records nothing
+            if before_record is not None:
+                before_record(pdf)
+            referral = self._record_out(
+                clean, target, code, vendor_id, branch_id, customer_id, log_demand
+            )
+            if referral is not None:
+                return IssuedSlip(
+                    referral_id=referral.id,
+                    code=code,
+                    slip=slip,
+                    layout=layout_name,
+                    pdf=pdf,
+                    target_name=target.name,
+                )
+        raise RuntimeError("the slip's place kept changing while it was being recorded")
+
+    def _record_out(
+        self,
+        clean: str,
+        target: _Target,
+        code: str,
+        vendor_id: uuid.UUID | None,
+        branch_id: uuid.UUID | None,
+        customer_id: uuid.UUID | None,
+        log_demand: bool,
+    ) -> Referral | None:
+        """Commit the referral, its unmet demand and the customer's interaction; None (and
+        nothing written) when the built slip no longer matches the store."""
         with self._ctx.db.write() as s:
             self._check_customer(s, customer_id)
-            target = self._target(s, vendor_id, branch_id)
-            code = self._fresh_code(s)
+            if self._target(s, vendor_id, branch_id) != target:
+                return None  # renamed or moved since the slip was built: build it again
+            if s.scalar(select(Referral.id).where(Referral.code == code)) is not None:
+                return None
             referral = Referral(
                 id=uuid.uuid4(),
                 direction="out",
@@ -221,15 +272,7 @@ class ReferralService:
                 add_interaction(
                     s, self._ctx, new_interaction(self._ctx, customer_id, "referral_given", note)
                 )
-        slip = self._slip_data(target, clean, code)
-        return IssuedSlip(
-            referral_id=referral.id,
-            code=code,
-            slip=slip,
-            layout=layout_name,
-            pdf=self.slip_pdf(slip, layout_name),
-            target_name=target.name,
-        )
+        return referral
 
     def draft_slip(
         self,

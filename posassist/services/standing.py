@@ -34,7 +34,7 @@ from posassist.domain.flags import (
 )
 from posassist.domain.spreadsheet import neutralise_cell
 from posassist.domain.visits import PopulationStats, VisitStats, population_stats
-from posassist.errors import KnownError
+from posassist.errors import InvalidInputError, KnownError
 from posassist.services.context import StoreContext
 from posassist.storage import queries as q
 from posassist.storage.orm import ModelFit
@@ -209,6 +209,15 @@ class StandingService:
                 counts[Tier.AMBASSADOR] += 1
         return dict(counts)
 
+    def regulars_ready(self) -> list[StandingRow]:
+        """The Regulars list, refitting first if no refit ran in this process yet.
+
+        Slow on a large store: run it on the worker.
+        """
+        if self._population is None:
+            self.refit_if_stale()
+        return self.regulars()
+
     def regulars(self, tiers: tuple[Tier, ...] = (Tier.REGULAR, Tier.LAPSING)) -> list[StandingRow]:
         """Regulars and lapsing regulars, for managers planning who to welcome back."""
         population = self._population
@@ -289,7 +298,10 @@ class StandingService:
         would otherwise use.
         """
         if until <= as_of:
-            raise ValueError("--evaluate-until must be after --as-of")
+            raise InvalidInputError(
+                "evaluate_until",
+                f"The evaluation end ({until}) must be after the fit date ({as_of}).",
+            )
         self.refit(as_of, store=False)
         population = self._population
         assert population is not None

@@ -10,9 +10,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from posassist.storage.orm import Branch, Customer, Interaction, ModelFit, PurchaseLine, Staff
@@ -45,52 +45,60 @@ class LineRow(NamedTuple):
     quantity: int
 
 
-_HitSelect = Select[uuid.UUID, str, str | None, str | None, date]
+# Lookups are the hottest path of the app (every customer at the till): plain SQL,
+# written once, skips building and cache-keying a statement per keystroke, which was
+# most of the time of an exact lookup. Column order matches HitRow.
+_HIT_SQL = (
+    "SELECT c.id, c.display_name, c.phone_e164, c.card_code, "
+    "(SELECT max(i.local_day) FROM interaction i WHERE i.customer_id = c.id) "
+    "FROM customer c WHERE c.erased_at IS NULL AND {where} LIMIT :limit"
+)
+_HIT_BY = {
+    column: text(_HIT_SQL.format(where=f"c.{column} = :value"))
+    for column in ("phone_e164", "phone_last4", "card_code", "email")
+}
+_HIT_BY_IDS = text(_HIT_SQL.format(where="c.id IN :ids")).bindparams(
+    bindparam("ids", expanding=True)
+)
 
 
-def _hits(where: ColumnElement[bool], limit: int) -> _HitSelect:
-    last_visit = (
-        select(func.max(Interaction.local_day))
-        .where(Interaction.customer_id == Customer.id)
-        .scalar_subquery()
+def _hit_row(row: Any) -> HitRow:
+    cid, name, phone, card, last = row
+    return HitRow(
+        uuid.UUID(hex=str(cid)),
+        str(name),
+        phone,
+        card,
+        date.fromisoformat(last) if last else None,
     )
-    return (
-        select(
-            Customer.id,
-            Customer.display_name,
-            Customer.phone_e164,
-            Customer.card_code,
-            last_visit.label("last_visit"),
-        )
-        .where(where, _LIVE)
-        .limit(limit)
-    )
 
 
-def _run_hits(s: Session, stmt: _HitSelect) -> list[HitRow]:
-    return [HitRow(*row) for row in s.execute(stmt)]
+def _hits_where(s: Session, column: str, value: str, limit: int) -> list[HitRow]:
+    rows = s.execute(_HIT_BY[column], {"value": value, "limit": limit})
+    return [_hit_row(row) for row in rows]
 
 
 def hits_by_phone(s: Session, e164: str, limit: int) -> list[HitRow]:
-    return _run_hits(s, _hits(Customer.phone_e164 == e164, limit))
+    return _hits_where(s, "phone_e164", e164, limit)
 
 
 def hits_by_last4(s: Session, last4: str, limit: int) -> list[HitRow]:
-    return _run_hits(s, _hits(Customer.phone_last4 == last4, limit))
+    return _hits_where(s, "phone_last4", last4, limit)
 
 
 def hits_by_card(s: Session, card: str) -> list[HitRow]:
-    return _run_hits(s, _hits(Customer.card_code == card, 1))
+    return _hits_where(s, "card_code", card, 1)
 
 
 def hits_by_email(s: Session, email: str, limit: int) -> list[HitRow]:
-    return _run_hits(s, _hits(Customer.email == email, limit))
+    return _hits_where(s, "email", email, limit)
 
 
 def hits_by_ids(s: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, HitRow]:
     if not ids:
         return {}
-    return {row.id: row for row in _run_hits(s, _hits(Customer.id.in_(ids), len(ids)))}
+    rows = s.execute(_HIT_BY_IDS, {"ids": [cid.hex for cid in ids], "limit": len(ids)})
+    return {hit.id: hit for hit in map(_hit_row, rows)}
 
 
 def timeline(s: Session, customer_id: uuid.UUID) -> list[TimelineRow]:

@@ -46,15 +46,12 @@ def day(d: date | None) -> str:
 
 
 def interval(days: float | None) -> str:
+    """In days, as the greeting and the reasons say it, so the card never says it twice
+    two different ways ("every 44 days" beside "every 6 weeks")."""
     if days is None:
         return "—"
-    if days < 1.5:
-        return "daily"
-    if days < 14:
-        return f"every {round(days)} days"
-    if days < 60:
-        return f"every {round(days / 7)} weeks"
-    return f"every {round(days / 30)} months"
+    n = max(1, round(days))
+    return "every day" if n == 1 else f"every {n} days"
 
 
 def kind_label(kind: str) -> str:

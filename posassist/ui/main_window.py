@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.store_label = QLabel(f"{services.store_label}  ·  {services.staff_label}")
         self.message_label = QLabel()
         bar = self.statusBar()
+        bar.setSizeGripEnabled(False)  # a register window is maximised, not dragged
         bar.addWidget(self.message_label, 1)
         bar.addPermanentWidget(self.store_label)
         bar.addPermanentWidget(self.connection_label)
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
         self._shortcut("F7", lambda: self.log_interaction("question"))
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
+        self.regulars_dialog: QDialog | None = None
         self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
         self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
         self._refit_timer.start()
@@ -160,18 +163,30 @@ class MainWindow(QMainWindow):
         self.say(f"Could not refit the repeat-visitor model: {exc}")
 
     def show_regulars(self) -> None:
+        """Ctrl+R: the list is computed on the worker; the dialog fills when it arrives."""
         from posassist.ui.views.regulars import RegularsDialog
 
         standing = self.services.customers.standing
-        fit = standing.fit
         tz = self.card.timeline_model.tz
-        note = (
-            f"As of the last refit ({fit.fitted_at.astimezone(tz):%d %b %H:%M}, {fit.method})."
-            if fit
-            else "The repeat-visitor model has not been fitted yet; it runs in the background."
+        dialog = RegularsDialog(standing.export_regulars, self)
+
+        def done(rows: object) -> None:
+            fit = standing.fit
+            note = (
+                f"As of the last refit ({fit.fitted_at.astimezone(tz):%d %b %H:%M}, {fit.method})."
+                if fit
+                else "The repeat-visitor model has not been fitted yet."
+            )
+            dialog.show_rows(rows, note)  # type: ignore[arg-type]
+
+        self.worker.submit(
+            standing.regulars_ready,
+            on_done=done,
+            on_error=lambda exc: dialog.show_failure(f"Could not prepare the list: {exc}"),
         )
-        dialog = RegularsDialog(standing.regulars(), standing.export_regulars, note, self)
+        self.regulars_dialog = dialog
         dialog.exec()
+        self.regulars_dialog = None
         self.search.focus_box()
 
     # -- find elsewhere, referrals, partners (issue 4) ---------------------------
@@ -191,11 +206,15 @@ class MainWindow(QMainWindow):
         return CustomerRef(card.id, card.display_name) if card is not None else None
 
     def open_finder(self) -> None:
-        """F4: non-modal, so the cashier can glance at the card; Esc closes it."""
+        """F4: non-modal, so the cashier can glance at the card; Esc closes it.
+
+        F4 again while it is open brings it forward for the customer now on the card.
+        """
         desk = self.services.desk
         if desk is None:
             return
         if self.finder is not None and self.finder.isVisible():
+            self.finder.set_customer(self._customer_ref())
             self.finder.focus_box()
             return
         self.finder = FinderDialog(

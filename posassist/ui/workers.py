@@ -36,7 +36,9 @@ class _Job(QRunnable):
         except KnownError as exc:
             self._relay.failed.emit(exc)
         except Exception as exc:  # noqa: BLE001 — a bug: logged with its traceback, reported
-            log.error("background job failed:\n%s", traceback.format_exc())
+            text = traceback.format_exc()
+            log.error("background job failed:\n%s", text)
+            exc.add_note(text)  # the GUI side hands it to the crash log
             self._relay.failed.emit(exc)
         else:
             self._relay.finished.emit(result)
@@ -49,6 +51,8 @@ class Worker(QObject):
         super().__init__(parent)
         self._pool = QThreadPool.globalInstance()
         self._relays: set[_Relay] = set()
+        # Set by the app: where bugs in background jobs are written (the crash log).
+        self.bug_reporter: Callable[[str], None] | None = None
 
     def submit(
         self,
@@ -68,6 +72,8 @@ class Worker(QObject):
         def failed(exc: BaseException) -> None:
             self._relays.discard(relay)
             relay.deleteLater()
+            if not isinstance(exc, KnownError) and self.bug_reporter is not None:
+                self.bug_reporter("\n".join(getattr(exc, "__notes__", [])) or repr(exc))
             if on_error is not None:
                 on_error(exc)
 

@@ -81,3 +81,12 @@ def test_masks_hide_most_of_a_contact() -> None:
     assert ids.mask_phone("+12125550123") == "•••• 0123"
     assert ids.mask_email("jane@example.com") == "j•••@example.com"
     assert ids.phone_last4("+12125550123") == "0123"
+
+
+def test_local_only_number_is_refused_not_stored_wrong() -> None:
+    with pytest.raises(IdentifierError, match="area code"):
+        ids.normalise_phone("555-0100", "US")
+
+
+def test_emoji_only_name_is_still_searchable() -> None:
+    assert ids.name_key("🎸🎸") == "🎸🎸"

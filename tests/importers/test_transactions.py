@@ -62,6 +62,17 @@ def test_reimport_adds_nothing(backend: Backend, tmp_path: Path) -> None:
         ("customer_id,date,amount\n1,2026-01-01,ten\n", ":2", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,-4\n", ":2", "zero or more"),
         ("customer_id,date\n,2026-01-01\n", ":2", "customer id is empty"),
+        ("customer_id,date,amount\n1,2026-01-01,1\n2,2026-01-01,NaN\n", ":3", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,nan\n", ":2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,Infinity\n", ":2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,1e30\n", ":2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,1e9\n", ":2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,1000000000\n", ":2", "largest amount"),
+        ("customer_id,date,amount\n1,2026-01-01,12.345\n", ":2", "unclear"),
+        ("customer_id,date,amount\n1,2026-01-01,12.3456\n", ":2", "two decimals"),
+        ("customer_id;date;amount\n1;2026-01-01;1,234\n", ":2", "unclear"),
+        ("customer_id,date,amount\n1,2026-01-01,12,50\n", ":2", "decimal comma must be in quotes"),
+        ("customer_id,date\n1,2026-01-01\n2,2026-01-01,extra\n", ":3", "expected 2 columns"),
         ("", ":1", "empty"),
     ],
 )
@@ -107,3 +118,128 @@ def test_cdnow_through_import_and_store_matches_published_fit(
     assert f"{p.b:.4g}" == "2.426"
     assert p.log_likelihood == pytest.approx(-9582.4, abs=0.05)
     assert fit.method == "model"
+
+
+def _days(backend: Backend) -> list[date]:
+    with backend.db.read() as s:
+        return sorted(s.scalars(select(Interaction.local_day)))
+
+
+def _amounts(backend: Backend) -> list[int | None]:
+    with backend.db.read() as s:
+        return sorted(s.scalars(select(Interaction.basket_minor)), key=lambda m: m or 0)
+
+
+def test_decimal_comma_in_a_semicolon_file(backend: Backend, tmp_path: Path) -> None:
+    path = tmp_path / "kasse.csv"
+    path.write_text(
+        "customer_id;date;amount\n"
+        "1;05.01.2026;12,50\n"
+        "2;06.01.2026;1.234,56\n"
+        "3;07.01.2026;3,00 €\n"
+        "4;28.01.2026;1 234,5\n"
+        "5;09.01.2026;7\n"
+        "6;10.01.2026;\n",
+        encoding="utf-8",
+    )
+    result = _importer(backend).transactions(path)
+    assert result.interactions_new == 6
+    assert _amounts(backend) == [None, 300, 700, 1250, 123450, 123456]
+
+
+def test_quoted_decimal_comma_in_a_comma_file(backend: Backend, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('customer_id,date,amount\n1,2026-01-05,"12,50"\n', encoding="utf-8")
+    _importer(backend).transactions(path)
+    assert _amounts(backend) == [1250]
+
+
+def test_one_date_format_per_file(backend: Backend, tmp_path: Path) -> None:
+    """03/04 reads as 4 March here because 04/26 further down shows month-first dates."""
+    path = tmp_path / "us.csv"
+    path.write_text("id,date\n1,03/04/2024\n1,04/26/2024\n", encoding="utf-8")
+    _importer(backend).transactions(path)
+    assert _days(backend) == [date(2024, 3, 4), date(2024, 4, 26)]
+
+
+def test_consistent_day_first_file(backend: Backend, tmp_path: Path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_text(
+        "id;date\n1;03/04/2024\n2;01/02/2024\n3;26.04.2024\n4;05-06-2024 10:15\n5;12/12/2024\n",
+        encoding="utf-8",
+    )
+    result = _importer(backend).transactions(path)
+    assert result.interactions_new == 5
+    assert _days(backend) == [
+        date(2024, 2, 1),
+        date(2024, 4, 3),
+        date(2024, 4, 26),
+        date(2024, 6, 5),
+        date(2024, 12, 12),
+    ]
+
+
+def test_iso_forms_mix_freely(backend: Backend, tmp_path: Path) -> None:
+    path = tmp_path / "iso.csv"
+    path.write_text(
+        "id,timestamp\n1,2024-04-03\n1,2024-04-04T10:15:00\n1,20240405\n", encoding="utf-8"
+    )
+    _importer(backend).transactions(path)
+    assert _days(backend) == [date(2024, 4, 3), date(2024, 4, 4), date(2024, 4, 5)]
+
+
+def test_dates_equal_both_ways_are_not_ambiguous(backend: Backend, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,date\n1,01/01/2024\n1,02/02/2024\n", encoding="utf-8")
+    _importer(backend).transactions(path)
+    assert _days(backend) == [date(2024, 1, 1), date(2024, 2, 2)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "words"),
+    [
+        (
+            ["01/01/2024", "03/04/2024", "05/06/2024"],
+            ":3",
+            "dates like “03/04/2024” could be 3 April or 4 March, and no date in the file "
+            "settles which; write them as YYYY-MM-DD",
+        ),
+        (
+            ["03/04/2024", "26/04/2024", "04/26/2024"],
+            ":4",
+            "“04/26/2024” is not written like the dates above it (DD/MM/YYYY, "
+            "as “26/04/2024” on line 3)",
+        ),
+        (
+            ["2024-01-01", "2024-01-02", "26/04/2024"],
+            ":4",
+            "“26/04/2024” is not written like the dates above it (YYYY-MM-DD",
+        ),
+        (["2026-11-21", "2026-11-22"], ":3", "“2026-11-22” is in the future"),
+        (["21/11/2026", "22/11/2026"], ":3", "the store's date is 2026-11-20"),
+        (["2024-01-01", "32/01/2024"], ":3", "not a date"),
+        (["2024-01-01", "03/04/24"], ":3", "not a date"),
+    ],
+)
+def test_bad_dates_name_the_line_and_write_nothing(
+    backend: Backend, tmp_path: Path, rows: list[str], where: str, words: str
+) -> None:
+    path = tmp_path / "dates.csv"
+    path.write_text(
+        "id,date\n" + "".join(f"{i},{d}\n" for i, d in enumerate(rows)), encoding="utf-8"
+    )
+    with pytest.raises(InvalidInputError) as err:
+        _importer(backend).transactions(path)
+    assert str(err.value).startswith(f"{path}{where}: ")
+    assert words in str(err.value)
+    assert err.value.field == f"{path}{where}"
+    assert _count(backend, Customer) == 0
+    assert _count(backend, Interaction) == 0
+    assert _count(backend, Outbox) == 0
+
+
+def test_tomorrow_is_accepted(backend: Backend, tmp_path: Path) -> None:
+    """The store's date is 2026-11-20 (tests/conftest.py); a till a few hours ahead is fine."""
+    path = tmp_path / "t.csv"
+    path.write_text("id,date\n1,2026-11-21\n", encoding="utf-8")
+    assert _importer(backend).transactions(path).interactions_new == 1

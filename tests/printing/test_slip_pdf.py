@@ -398,3 +398,99 @@ def test_bench_slip_pdf_returns_samples() -> None:
     samples = bench_slip_pdf(runs=3)
     assert len(samples) == 3
     assert all(s > 0 for s in samples)
+
+
+# --- scripts beyond DejaVu: the CJK fallback font ---------------------------------------------
+
+
+def font_names(pdf: bytes) -> list[str]:
+    page: Any = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    return [str(ref.get_object()["/BaseFont"]) for ref in page["/Resources"]["/Font"].values()]
+
+
+def glyph_ink(page: pdfium.PdfPage, pixels: np.ndarray, char: str) -> np.ndarray:
+    """The rendered pixels inside the box pdfium gives for the first ``char`` on the page."""
+    textpage = page.get_textpage()
+    index = textpage.get_text_range().index(char)
+    left, bottom, right, top = textpage.get_charbox(index)
+    height = page.get_size()[1]
+    rows = slice(int((height - top) * PT_TO_PX), int((height - bottom) * PT_TO_PX) + 1)
+    cols = slice(int(left * PT_TO_PX), int(right * PT_TO_PX) + 1)
+    box = pixels[rows, cols] < DARK
+    assert box.size > 50, char  # a real box, not a zero-width one
+    return box
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_cjk_item_prints_in_the_fallback_font(
+    layout: str, rendered: list[pdfium.PdfDocument]
+) -> None:
+    pdf = build_slip_pdf(make_slip(item_asked="漢字 turntable"), layout)
+    flat = squashed(text_of(pdf))
+    assert squashed("We don't carry 漢字 turntable, but here's where:") in flat
+    assert any("WenQuanYi" in name for name in font_names(pdf))
+    pixels, page = render(pdf, rendered)
+    kan, ji = glyph_ink(page, pixels, "漢"), glyph_ink(page, pixels, "字")
+    assert kan.mean() > 0.15  # strokes, not an empty box's outline
+    assert ji.mean() > 0.1
+    # Missing glyphs would all draw the same box; two real ideographs differ.
+    rows, cols = min(kan.shape[0], ji.shape[0]), min(kan.shape[1], ji.shape[1])
+    assert (kan[:rows, :cols] != ji[:rows, :cols]).mean() > 0.1
+
+
+def test_japanese_korean_and_full_width_names_extract_back() -> None:
+    slip = make_slip(
+        store_name="ＣＯＲＮＥＲ ＆ ＣＯ．",
+        target_name="東京レコード 한국 음반",
+        target_address="東京都渋谷区 1-2-3\n서울특별시 중구 세종대로 110",
+        target_hours="月-金 09:00-18:00",
+    )
+    pdf = build_slip_pdf(slip, "58mm")
+    flat = squashed(text_of(pdf))
+    for expected in (
+        "ＣＯＲＮＥＲ ＆ ＣＯ．",
+        "東京レコード 한국 음반",
+        "東京都渋谷区 1-2-3",
+        "서울특별시 중구 세종대로 110",
+        "月-金 09:00-18:00",
+        "Show this code at 東京レコード 한국 음반",
+    ):
+        assert squashed(expected) in flat, expected
+
+
+def test_latin_slips_do_not_embed_the_fallback_font() -> None:
+    assert all("DejaVu" in name for name in font_names(build_slip_pdf(make_slip(), "80mm")))
+
+
+def test_rtl_and_emoji_do_not_crash(
+    rendered: list[pdfium.PdfDocument], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not shaped (reportlab cannot), but printed without failing and without a PDF that
+    readers complain about."""
+    slip = make_slip(
+        store_name="متجر الزاوية 🛒",
+        store_address="רחוב הרצל 5, תל אביב\n👋 🇬🇧 𠀀",
+        item_asked="سماعة 🎧 & <تجربة>",
+        target_name="Sound Hut 🎵",
+        target_hours="Mo-Fr 09:00-18:00 ☕",
+        come_back_line="Merci ! 🙂",
+    )
+    for layout in LAYOUT_NAMES:
+        pdf = build_slip_pdf(slip, layout)
+        pixels, _page = render(pdf, rendered)
+        assert (pixels < DARK).mean() > 0.01
+        text = text_of(pdf)
+        assert "Sound Hut" in text
+        assert "\ufffd" in text  # emoji beyond the BMP print as the replacement character
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+def test_messages_name_the_setting_in_the_settings_file() -> None:
+    with pytest.raises(ConfigError) as logo:
+        build_slip_pdf(make_slip(logo_png=b"root:x:0:0"), "80mm")
+    with pytest.raises(UnknownLayoutError) as layout:
+        get_layout("A4")
+    for error, setting in ((logo.value, "[store] logo"), (layout.value, "[printing] layout")):
+        assert setting in str(error)
+        assert "settings file" in str(error)
+        assert "in Settings" not in str(error)  # there is no settings window

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -140,3 +142,22 @@ def test_card_shows_contact_masked(backend: Backend, people: dict[str, object]) 
     assert card.email_masked == "j•••@example.com"
     assert card.visits.visit_days_total == 0
     assert card.greeting == "Welcome — first visit"
+
+
+def test_mistyped_branch_code_is_a_clear_error(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from posassist.config import load_settings
+    from posassist.errors import ConfigError
+    from posassist.services.context import open_context
+    from posassist.storage.database import open_database
+
+    db = open_database(tmp_path / "s")
+    try:
+        settings = load_settings(data_dir=tmp_path / "s", env={})
+        open_context(db, replace(settings, store=replace(settings.store, branch_code="B01")))
+        typo = replace(settings, store=replace(settings.store, branch_code="B0l"))
+        with pytest.raises(ConfigError, match=r"B0l.*known: B01"):
+            open_context(db, typo)
+    finally:
+        db.close()

@@ -5,17 +5,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pypdf
 import pytest
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, event, func, select
 
 from posassist.app import Backend
 from posassist.domain import referral_codes
-from posassist.errors import InvalidInputError
+from posassist.errors import ConfigError, InvalidInputError
 from posassist.services.customers import NewCustomer
 from posassist.services.referrals import ReferralService
 from posassist.storage.orm import Interaction, Outbox, Referral, UnmetDemand
@@ -40,8 +41,9 @@ def test_slip_records_referral_demand_and_interaction_in_one_transaction(
     )
     commits: list[object] = []
 
-    def on_commit(conn: object) -> None:
-        commits.append(conn)
+    def on_commit(conn: Connection) -> None:
+        if conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE":  # writes only
+            commits.append(conn)
 
     event.listen(backend.db.engine, "commit", on_commit)
     try:
@@ -237,3 +239,126 @@ def test_header_and_logo_from_settings(backend: Backend, store: SmallStore, tmp_
     assert "14HarbourRoad" in text
     reader = pypdf.PdfReader(io.BytesIO(slip.pdf))
     assert reader.pages[0].images  # the logo is on the slip
+
+
+def _written(backend: Backend) -> tuple[int, int, int, int]:
+    """Referrals, unmet demand, interactions and their outbox rows: what a slip records."""
+    with backend.db.read() as s:
+        return (
+            int(s.scalar(select(func.count()).select_from(Referral)) or 0),
+            int(s.scalar(select(func.count()).select_from(UnmetDemand)) or 0),
+            int(s.scalar(select(func.count()).select_from(Interaction)) or 0),
+            int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Outbox)
+                    .where(Outbox.entity.in_(("referral", "unmet_demand", "interaction")))
+                )
+                or 0
+            ),
+        )
+
+
+def _with_logo(backend: Backend, logo: str) -> ReferralService:
+    """The service as it would run with ``[store] logo`` changed after start-up."""
+    store_settings = dataclasses.replace(backend.settings.store, logo=logo)
+    settings = dataclasses.replace(backend.settings, store=store_settings)
+    return ReferralService(dataclasses.replace(backend.ctx, settings=settings))
+
+
+@pytest.mark.parametrize("logo", ["/etc/passwd", "/no/such/logo.png"], ids=["not-png", "missing"])
+def test_a_slip_that_cannot_be_built_records_nothing_and_retries_do_not_either(
+    backend: Backend, store: SmallStore, logo: str
+) -> None:
+    cid = backend.customers.create(NewCustomer("Retry Customer"))
+    service = _with_logo(backend, logo)
+    for _ in range(3):  # the cashier presses F10 again and again
+        with pytest.raises(ConfigError, match="logo"):
+            service.issue_slip("turntable", vendor_id=store.sound_hut, customer_id=cid)
+    assert _written(backend) == (0, 0, 0, 0)
+    assert backend.customers.card(cid).timeline == ()
+    # With the logo fixed, the next press records exactly one referral.
+    slip = _with_logo(backend, "").issue_slip(
+        "turntable", vendor_id=store.sound_hut, customer_id=cid
+    )
+    assert _written(backend) == (1, 1, 1, 3)
+    assert slip.code in pdf_text(slip.pdf)
+
+
+def test_the_pdf_is_built_before_the_write_transaction_with_the_recorded_code(
+    backend: Backend, store: SmallStore
+) -> None:
+    seen: list[tuple[bytes, tuple[int, int, int, int]]] = []
+    slip = backend.referrals.issue_slip(
+        "turntable",
+        vendor_id=store.sound_hut,
+        before_record=lambda pdf: seen.append((pdf, _written(backend))),
+    )
+    assert len(seen) == 1
+    pdf, counts_then = seen[0]
+    assert counts_then == (0, 0, 0, 0)  # built, not yet recorded
+    assert pdf == slip.pdf
+    with backend.db.read() as s:
+        assert s.scalar(select(Referral.code)) == slip.code
+    assert slip.code in pdf_text(pdf)
+
+
+def test_nothing_is_recorded_when_before_record_fails(backend: Backend, store: SmallStore) -> None:
+    def refuse(_pdf: bytes) -> None:
+        raise InvalidInputError("output", "Cannot write /proc/s.pdf.")
+
+    with pytest.raises(InvalidInputError, match="Cannot write"):
+        backend.referrals.issue_slip("turntable", vendor_id=store.sound_hut, before_record=refuse)
+    assert _written(backend) == (0, 0, 0, 0)
+
+
+def test_a_failed_commit_returns_no_slip_and_keeps_nothing(
+    backend: Backend, store: SmallStore
+) -> None:
+    cid = backend.customers.create(NewCustomer("Commit Fails"))
+
+    def fail_writes(conn: Connection) -> None:
+        if conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+            raise sqlite3.OperationalError("disk I/O error")
+
+    event.listen(backend.db.engine, "commit", fail_writes)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+            backend.referrals.issue_slip("turntable", vendor_id=store.sound_hut, customer_id=cid)
+    finally:
+        event.remove(backend.db.engine, "commit", fail_writes)
+    assert _written(backend) == (0, 0, 0, 0)
+
+
+def test_a_place_renamed_while_the_slip_was_built_is_rebuilt(
+    backend: Backend, store: SmallStore
+) -> None:
+    """The slip never names a place differently from what was recorded for it."""
+    from posassist.services.vendors import VendorInput
+
+    renamed: list[bytes] = []
+
+    def rename_once(pdf: bytes) -> None:
+        if not renamed:
+            renamed.append(pdf)
+            current = next(v for v in backend.vendors.list() if v.id == store.sound_hut)
+            backend.vendors.update(
+                store.sound_hut,
+                VendorInput(
+                    "Sound Hut Hi-Fi",
+                    address=current.address,
+                    phone=current.phone,
+                    website=current.website,
+                    hours=current.hours,
+                    categories=current.categories,
+                    keywords=current.keywords,
+                ),
+            )
+
+    slip = backend.referrals.issue_slip(
+        "turntable", vendor_id=store.sound_hut, before_record=rename_once
+    )
+    assert "Sound Hut Audio" in pdf_text(renamed[0])
+    assert slip.target_name == "Sound Hut Hi-Fi"
+    assert "Sound Hut Hi-Fi" in pdf_text(slip.pdf)
+    assert _written(backend)[0] == 1

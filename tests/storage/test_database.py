@@ -95,3 +95,16 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="Cannot create the data folder"):
         open_database(blocker / "sub")
+
+
+def test_another_programs_sqlite_file_is_refused_and_unchanged(tmp_path: Path) -> None:
+    store = tmp_path / STORE_FILENAME
+    other = sqlite3.connect(store)
+    other.execute("CREATE TABLE foo (x)")
+    other.execute("INSERT INTO foo VALUES (1)")
+    other.commit()
+    other.close()
+    before = _digest(store)
+    with pytest.raises(StoreError, match="another program"):
+        open_database(tmp_path)
+    assert _digest(store) == before

@@ -96,3 +96,21 @@ def test_sync_commands_refuse_a_standalone_register(
     )
     assert code == 2
     assert "standalone" in out
+
+
+def test_doctor_calls_a_newer_schema_store_a_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from posassist.storage.database import open_database
+
+    store = tmp_path / "store"
+    open_database(store).close()
+    conn = sqlite3.connect(store / "posassist.sqlite3")
+    conn.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    conn.commit()
+    conn.close()
+    code, out = _run(capsys, "doctor", "--data-dir", str(store))
+    assert code == 1
+    assert "newer version of posassist" in out

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from posassist.app import Backend
 from posassist.printing.target import PrintTarget
@@ -246,6 +246,41 @@ def test_referral_in_by_code_of_our_slip(
     assert arrived.vendor_id == store.sound_hut
 
 
+def test_a_code_without_digits_is_still_a_code(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore
+) -> None:
+    """About one slip code in twenty has no digit; it must not be read as a partner name."""
+    import random
+
+    from posassist.domain import referral_codes
+
+    rng = random.Random(0)
+    code = next(
+        c
+        for c in iter(lambda: referral_codes.new_code(rng), None)
+        if not any(ch.isdigit() for ch in c)
+    )
+    slip = backend.referrals.issue_slip("speakers", vendor_id=store.sound_hut)
+    with backend.db.write() as s:
+        s.execute(
+            text("UPDATE referral SET code = :new WHERE code = :old"),
+            {"new": code, "old": slip.code},
+        )
+
+    def type_code(dialog: QDialog) -> None:
+        box = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClicks(box, code.replace("-", "").lower())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    notes = when_dialog(type_code)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    assert notes == []
+    with backend.db.read() as s:
+        arrived = s.scalar(select(Referral).where(Referral.direction == "in"))
+    assert arrived is not None
+    assert arrived.vendor_id == store.sound_hut
+
+
 def test_vendor_directory_add_with_bad_hours_then_import_and_export(
     qtbot: QtBot, backend: Backend, store: SmallStore, tmp_path: Path
 ) -> None:
@@ -358,3 +393,142 @@ def test_finder_never_rebuilds_on_the_gui_thread(
     assert "Kite & Sail Loft" not in _texts(finder)
     qtbot.waitUntil(lambda: "Kite & Sail Loft" in _texts(finder), timeout=10_000)
     assert not backend.finder.needs_rebuild()
+
+
+def open_customer(qtbot: QtBot, window: MainWindow, name: str) -> uuid.UUID:
+    """Back in the register window, search for ``name`` and open the best match."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.search.box.clear()
+    qtbot.keyClicks(window.search.box, name)
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    card = window.card.card
+    assert card is not None
+    assert card.display_name == name.title()
+    return card.id
+
+
+def print_now(qtbot: QtBot, finder: FinderDialog) -> None:
+    with qtbot.waitSignal(finder.print_finished, timeout=20_000) as signal:
+        qtbot.keyClick(finder, Qt.Key.Key_F10)
+    assert signal.args == [True]
+
+
+def test_f4_again_retargets_the_open_finder_to_the_customer_now_on_the_card(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore, tmp_path: Path
+) -> None:
+    """The finder stays open beside the window; F4 after opening B serves B, not A."""
+    ben = backend.customers.create(NewCustomer("Ben Okafor"))
+    maria = open_maria(qtbot, window)
+    backend.printing.redirect(PrintTarget(pdf_file=tmp_path / "printed.pdf"))
+    finder = open_finder(qtbot, window)
+    assert "For Maria Garcia" in finder.for_label.text()
+    qtbot.keyClicks(finder.box, "turntables")
+    finder.search_now()
+    print_now(qtbot, finder)  # Maria's slip
+
+    assert open_customer(qtbot, window, "ben okafor") == ben
+    assert open_finder(qtbot, window) is finder  # the same window, brought forward …
+    assert "For Ben Okafor" in finder.for_label.text()  # … for Ben
+    assert "Maria" not in finder.for_label.text()
+    assert finder.box.text() == "turntables"
+    assert finder.focusWidget() is finder.box
+    print_now(qtbot, finder)  # the same ask and place, but Ben's: a new slip
+
+    with backend.db.read() as s:
+        rows = s.execute(
+            select(Referral.customer_id, Referral.code).order_by(Referral.created_at)
+        ).all()
+        demand = s.scalars(select(UnmetDemand.customer_id).order_by(UnmetDemand.created_at))
+        demand_for = list(demand)
+        given = s.execute(
+            select(Interaction.customer_id, Interaction.note).where(
+                Interaction.kind == "referral_given"
+            )
+        ).all()
+    assert [r.customer_id for r in rows] == [maria, ben]
+    maria_code, ben_code = (r.code for r in rows)
+    assert maria_code != ben_code
+    assert demand_for == [maria, ben]  # each customer's ask counted once
+    assert {cid: note.split("(slip ")[1].rstrip(")") for cid, note in given} == {
+        maria: maria_code,
+        ben: ben_code,
+    }
+    assert ben_code is not None
+    assert ben_code in finder.message.text()
+    saved = tmp_path / "saved.pdf"
+    finder.choose_save_path = lambda *_a: saved
+    qtbot.keyClick(finder, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert ben_code in str(pypdf.PdfReader(saved).pages[0].extract_text())  # Ben's own slip
+    # Ben's slip again is a reprint of Ben's slip.
+    print_now(qtbot, finder)
+    assert count(backend, Referral) == 2
+    # With no card open, F4 says so: asks are not put on Ben's card.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.card.show_card(None)
+    qtbot.keyClick(window, Qt.Key.Key_F4)
+    qtbot.waitUntil(finder.isActiveWindow)
+    assert "No customer open" in finder.for_label.text()
+
+
+def test_set_customer_changes_the_reprint_and_demand_keys(
+    qtbot: QtBot, backend: Backend, store: SmallStore, tmp_path: Path
+) -> None:
+    from posassist.ui.views.finder import CustomerRef
+
+    a = CustomerRef(backend.customers.create(NewCustomer("Ada Lovelace")), "Ada Lovelace")
+    b = CustomerRef(backend.customers.create(NewCustomer("Bo Diddley")), "Bo Diddley")
+    desk = ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing)
+    worker = Worker()
+    finder = FinderDialog(desk, worker, backend.ctx.tz, a, text="turntables")
+    qtbot.addWidget(finder)
+    saved = tmp_path / "slip.pdf"
+    finder.choose_save_path = lambda *_a: saved
+    try:
+        finder.log_unmet_demand()  # F11 for Ada
+        finder.save_pdf()
+        qtbot.waitUntil(lambda: saved.exists())
+        finder.set_customer(b)
+        assert finder.for_label.text().startswith("For Bo Diddley")
+        assert finder.message.text() == ""  # Ada's "saved" line is not shown to Bo's cashier
+        saved.unlink()
+        finder.save_pdf()
+        qtbot.waitUntil(lambda: saved.exists())
+    finally:
+        worker.wait_idle()
+    with backend.db.read() as s:
+        assert list(s.scalars(select(Referral.customer_id).order_by(Referral.created_at))) == [
+            a.id,
+            b.id,
+        ]
+        assert sorted(map(str, s.scalars(select(UnmetDemand.customer_id)))) == sorted(
+            [str(a.id), str(b.id)]
+        )  # Ada's F11 and Bo's slip: one each
+
+
+def test_slip_that_cannot_be_built_says_nothing_was_recorded_and_it_is_true(
+    qtbot: QtBot, backend: Backend, store: SmallStore
+) -> None:
+    import dataclasses
+
+    from posassist.services.referrals import ReferralService
+
+    settings = dataclasses.replace(
+        backend.settings, store=dataclasses.replace(backend.settings.store, logo="/etc/passwd")
+    )
+    referrals = ReferralService(dataclasses.replace(backend.ctx, settings=settings))
+    desk = ReferralDesk(backend.finder, referrals, backend.vendors, backend.printing)
+    worker = Worker()
+    finder = FinderDialog(desk, worker, backend.ctx.tz, None, text="turntables")
+    qtbot.addWidget(finder)
+    try:
+        for attempt in range(2):  # F10, and F10 again
+            finder.print_slip()
+            qtbot.waitUntil(lambda: "Nothing was recorded" in finder.message.text())
+            assert "[store] logo" in finder.message.text()
+            assert "in Settings" not in finder.message.text()
+            assert (count(backend, Referral), count(backend, UnmetDemand)) == (0, 0), attempt
+            finder.say("")
+    finally:
+        worker.wait_idle()

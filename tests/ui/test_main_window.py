@@ -120,3 +120,42 @@ def test_models_pass_qt_model_tester(qtmodeltester: object, backend: Backend) ->
     backend.interactions.log(cid, "question", note="hours?")
     timeline.set_entries(backend.customers.card(cid).timeline)
     qtmodeltester.check(timeline)  # type: ignore[attr-defined]
+
+
+def test_next_scan_after_opening_replaces_the_search(qtbot: QtBot, window: MainWindow) -> None:
+    """After Enter opens a customer, a scan for the next one must not be appended."""
+    qtbot.keyClicks(window.search.box, "mario gardner")
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    assert window.card.name.text() == "Mario Gardner"
+    qtbot.keyClicks(window.search.box, "PA00000042")  # the scanner types into the same box
+    assert window.search.box.text() == "PA00000042"
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    assert window.card.name.text() == "Maria Garcia"
+
+
+def test_purchase_amount_with_decimal_comma_and_nan(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    """'nan' is refused next to the field (no crash dialog); '12,50' is 12.50, not 1,250.00."""
+    qtbot.keyClicks(window.search.box, "(212) 555-0199")
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
+    seen: list[str] = []
+
+    def nan_then_comma(dialog: QDialog) -> None:
+        basket = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClicks(basket, "nan")
+        qtbot.keyClick(basket, Qt.Key.Key_Return)
+        error = dialog.findChild(object, "error")
+        seen.append(error.text())  # type: ignore[union-attr]
+        assert dialog.isVisible()
+        assert dialog.focusWidget() is basket
+        basket.setText("12,50")
+        qtbot.keyClick(basket, Qt.Key.Key_Return)
+
+    when_dialog(nan_then_comma)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert seen
+    assert "“nan” is not an amount" in seen[0]
+    cid = backend.customers.search("(212) 555-0199")[0].id
+    assert [e.basket_minor for e in backend.customers.card(cid).timeline] == [1250]
+    assert window.card.timeline_model.data(window.card.timeline_model.index(0, 4)) == "12.50"

@@ -6,15 +6,20 @@ from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from posassist.app import Backend
 from posassist.demo import DemoSpec, ensure_demo_store
 from posassist.domain.flags import Tier
 from posassist.services.customers import NewCustomer
+from posassist.services.standing import StandingService
+from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.views.card import CustomerCardView
 from posassist.ui.views.regulars import RegularsDialog
+from posassist.ui.workers import Worker
 from tests.conftest import NOW, MovableClock
+from tests.qt_helpers import when_dialog
 
 
 def _store(backend: Backend, clock: MovableClock) -> object:
@@ -33,11 +38,12 @@ def test_regulars_dialog_filters_sorts_and_exports(
 ) -> None:
     _store(backend, clock)
     rows = backend.standing.regulars()
-    dialog = RegularsDialog(rows, backend.standing.export_regulars, "note")
+    dialog = RegularsDialog(backend.standing.export_regulars)
     qtbot.addWidget(dialog)
     dialog.show()
+    dialog.show_rows(rows, "note")
     qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
-    total = dialog.proxy.rowCount()
+    total = dialog.model.rowCount()
     assert total == len(rows) > 0
     dialog.tier.setCurrentIndex(dialog.tier.findData("lapsing"))
     lapsing = dialog.visible_rows()
@@ -47,12 +53,44 @@ def test_regulars_dialog_filters_sorts_and_exports(
     qtbot.keyClicks(dialog.search, "rita")
     assert [r.name for r in dialog.visible_rows()] == ["Rita Regular"]
     dialog.search.clear()
-    dialog.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    dialog.sort_by(2, Qt.SortOrder.DescendingOrder)
     visits = [r.visits_total for r in dialog.visible_rows()]
     assert visits == sorted(visits, reverse=True)
+    dialog.sort_by(0, Qt.SortOrder.AscendingOrder)
+    names = [r.name.casefold() for r in dialog.visible_rows()]
+    assert names == sorted(names)
     out = tmp_path / "r.csv"
     assert dialog.export_to(out) == total
     assert out.read_text(encoding="utf-8").count("\n") == total + 1
+
+
+def test_ctrl_r_fills_the_list_from_the_worker(
+    qtbot: QtBot, backend: Backend, clock: MovableClock
+) -> None:
+    """The window never computes the list itself; the dialog fills when the worker answers."""
+    _store(backend, clock)
+    fresh = StandingService(backend.ctx)  # a new process: cached fit, no badges computed yet
+    backend.customers.standing = fresh
+    window = MainWindow(
+        Services(backend.customers, backend.interactions, "Test", "Staff"),
+        Worker(),
+        backend.ctx.tz,
+    )
+    qtbot.addWidget(window)
+    seen: list[int] = []
+
+    def look(dialog: QDialog) -> None:
+        assert isinstance(dialog, RegularsDialog)
+        qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=20_000)
+        seen.append(dialog.model.rowCount())
+        assert "As of the last refit" in dialog.note.text()
+        dialog.accept()
+
+    when_dialog(look)
+    window.show_regulars()
+    assert seen
+    assert seen[0] > 0
+    window.worker.wait_idle()
 
 
 def test_card_shows_badge_reasons_and_method(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -46,6 +47,8 @@ class CustomerCardView(QWidget):
         super().__init__(parent)
         self.card: CustomerCard | None = None
         self.name = named(QLabel(), "customerName")
+        # Names in right-to-left scripts would otherwise align right, under the badge.
+        self.name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.name.setWordWrap(True)
         self.greeting = named(QLabel(), "greeting")
         self.contact = named(QLabel(), "contact")

@@ -7,7 +7,6 @@ field it names, keeping everything typed so nothing is lost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posassist.domain.money import AmountError, parse_amount
 from posassist.errors import InvalidInputError
 from posassist.services.interactions import LineItem
 from posassist.ui.formatting import kind_label
@@ -111,17 +111,15 @@ class NewCustomerDialog(_FormDialog):
 
 
 def parse_money(text: str) -> int | None:
-    """'12.5' → 1250 minor units; '' → None. Raises InvalidInputError for anything else."""
-    cleaned = text.strip().replace(",", "")
-    if not cleaned:
-        return None
+    """'12.50' or '12,50' → 1250 minor units; '' → None (see domain/money.py for the rules).
+
+    Raises InvalidInputError naming the basket field for anything else, so the dialog shows
+    the reason next to the field instead of crashing.
+    """
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise InvalidInputError("basket", f"“{text.strip()[:20]}” is not an amount.") from exc
-    if value < 0 or value != value.quantize(Decimal("0.01")):
-        raise InvalidInputError("basket", "Enter the amount with at most two decimals, e.g. 12.50.")
-    return int(value * 100)
+        return parse_amount(text)
+    except AmountError as exc:
+        raise InvalidInputError("basket", f"{exc}.") from exc
 
 
 class InteractionDialog(_FormDialog):

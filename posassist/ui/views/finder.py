@@ -15,6 +15,7 @@ back by signal and focus always returns to the box, ready for the next ask.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,6 +80,12 @@ class CustomerRef:
     name: str
 
 
+SlipKey = tuple[str, str, uuid.UUID | None]
+"""(item key, place id, customer id): a slip is handed out again only for all three."""
+DemandKey = tuple[str, uuid.UUID | None]
+"""(item key, customer id): one customer's ask is counted once as unmet demand."""
+
+
 def _key_button(text: str) -> QPushButton:
     button = QPushButton(text)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys, not Tab stops: focus stays in the box
@@ -109,17 +116,12 @@ class FinderDialog(QDialog):
         self.setWindowTitle("Find elsewhere")
         self.resize(1100, 820)
         self._last_slip: IssuedSlip | None = None
-        self._last_key: tuple[str, str] | None = None
-        self._demand_logged: set[str] = set()
+        self._last_key: SlipKey | None = None
+        self._demand_logged: set[DemandKey] = set()
         self._busy = False
 
         title = named(QLabel("We don't carry it? Find where."), "customerName")
-        who = (
-            f"For {customer.name}: asks and slips go on their card."
-            if customer
-            else "No customer open: asks are counted without a name."
-        )
-        self.for_label = named(QLabel(who), "contact")
+        self.for_label = named(QLabel(_for_line(customer)), "contact")
         self.box = named(QLineEdit(text), "search")
         self.box.setPlaceholderText("What did the customer ask for?")
         self.box.setClearButtonEnabled(True)
@@ -234,6 +236,16 @@ class FinderDialog(QDialog):
         self.print_slip()
 
     # --------------------------------------------------------------- helpers
+    def set_customer(self, customer: CustomerRef | None) -> None:
+        """The finder now serves ``customer`` (F4 after opening another card): asks, slips
+        and referrals in go on their card, and a slip printed for the previous customer
+        is never handed out again as theirs."""
+        if customer == self.customer:
+            return
+        self.customer = customer
+        self.for_label.setText(_for_line(customer))
+        self.say("")
+
     def focus_box(self, select_all: bool = True) -> None:
         self.activateWindow()
         self.box.setFocus()
@@ -277,6 +289,9 @@ class FinderDialog(QDialog):
 
     def _customer_id(self) -> uuid.UUID | None:
         return self.customer.id if self.customer else None
+
+    def _demand_key(self, text: str) -> DemandKey:
+        return item_key(text), self._customer_id()
 
     # ---------------------------------------------------------------- search
     def search_now(self) -> None:
@@ -326,14 +341,18 @@ class FinderDialog(QDialog):
             self.say(str(exc), problem=True)
             self.focus_box()
             return
-        self._demand_logged.add(item_key(text))
+        self._demand_logged.add(self._demand_key(text))
         self.say(f"Noted: a customer asked for “{' '.join(text.split())[:60]}”.")
         self.recorded.emit()
         self.focus_box()
 
     # ------------------------------------------------------------ slips out
-    def _ask(self) -> tuple[FinderEntry, str, tuple[str, str]] | None:
-        """The chosen place and the ask, or None after telling the cashier what is missing."""
+    def _ask(self) -> tuple[FinderEntry, str, SlipKey] | None:
+        """The chosen place and the ask, or None after telling the cashier what is missing.
+
+        The key says when a slip already made can be handed out again: the same ask, the
+        same place and the same customer (their card carries the referral).
+        """
         text = self.box.text()
         if not text.strip():
             self.say("Type what the customer asked for first.", problem=True)
@@ -354,7 +373,7 @@ class FinderDialog(QDialog):
             if isinstance(match, BranchMatch)
             else ""
         )
-        return entry, text, (item_key(text), target)
+        return entry, text, (item_key(text), target, self._customer_id())
 
     def _target_ids(self, entry: FinderEntry) -> tuple[uuid.UUID | None, uuid.UUID | None]:
         """(vendor id, branch id) of a printable answer; exactly one is set."""
@@ -377,7 +396,8 @@ class FinderDialog(QDialog):
             return
         vendor_id, branch_id = self._target_ids(entry)
         customer_id = self._customer_id()
-        log_demand = key[0] not in self._demand_logged
+        demand_key = self._demand_key(text)
+        log_demand = demand_key not in self._demand_logged
         referrals = self.desk.referrals
         self._busy = True
         self.say("Recording the referral…")
@@ -394,7 +414,7 @@ class FinderDialog(QDialog):
         def done(slip: IssuedSlip) -> None:
             self._busy = False
             self._last_slip, self._last_key = slip, key
-            self._demand_logged.add(key[0])
+            self._demand_logged.add(demand_key)
             self.recorded.emit()
             self._after_issue(slip, then)
 
@@ -506,6 +526,12 @@ class FinderDialog(QDialog):
         self.focus_box()
 
 
+def _for_line(customer: CustomerRef | None) -> str:
+    if customer is None:
+        return "No customer open: asks are counted without a name."
+    return f"For {customer.name}: asks and slips go on their card."
+
+
 def arrival_message(arrived: ArrivedReferral, customer: CustomerRef | None) -> str:
     who = f" for {customer.name}" if customer else ""
     return f"Referral from {arrived.source_name} logged{who}. Thank them next time!"
@@ -608,10 +634,22 @@ class ArrivalDialog(QDialog):
                 return True
         return super().eventFilter(watched, event)
 
-    @staticmethod
-    def looks_like_code(text: str) -> bool:
+    def looks_like_code(self, text: str) -> bool:
+        """Eight symbols that read as a slip code rather than a partner's name.
+
+        A partner whose name contains the text wins (a shop may be called "Bookland").
+        Otherwise a code is recognised by a digit as typed, by the 4+4 grouping printed on
+        slips, or by a correct check symbol: about one code in twenty has no digit at all.
+        """
         symbols = referral_codes.normalise(text).replace("-", "")
-        return len(symbols) == referral_codes.CODE_LENGTH and any(ch.isdigit() for ch in symbols)
+        if len(symbols) != referral_codes.CODE_LENGTH:
+            return False
+        wanted = " ".join(text.casefold().split())
+        if any(wanted in choice.name.casefold() for choice in self._all):
+            return False
+        grouped = re.fullmatch(r"\s*\w{4}[\s-]\w{4}\s*", text) is not None
+        typed_digit = any(ch.isdigit() for ch in text)
+        return grouped or typed_digit or referral_codes.is_valid(symbols)
 
     def _on_box_edited(self, text: str) -> None:
         self._needs_vendor = False

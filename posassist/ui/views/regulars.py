@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,9 +29,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.standing import StandingRow
 from posassist.ui import formatting as fmt
-from posassist.ui.models.base import Index, RowsTableModel
-
-SortRole = Qt.ItemDataRole.UserRole + 2
+from posassist.ui.models.base import RowsTableModel
 
 
 class RegularsModel(RowsTableModel[StandingRow]):
@@ -49,9 +47,7 @@ class RegularsModel(RowsTableModel[StandingRow]):
         )
         return values[column]
 
-    def extra(self, r: StandingRow, column: int, role: int) -> Any:
-        if role != SortRole:
-            return None
+    def sort_key(self, r: StandingRow, column: int) -> Any:
         keys = (
             r.name.casefold(),
             r.flag.tier.value,
@@ -61,59 +57,43 @@ class RegularsModel(RowsTableModel[StandingRow]):
             r.usual_interval_days or 0.0,
             r.flag.reasons,
         )
-        return keys[column]
-
-
-class RegularsFilter(QSortFilterProxyModel):
-    """Filter by standing and by a piece of the name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tier: str = ""
-        self.text: str = ""
-        self.setSortRole(SortRole)
-
-    def set_filter(self, tier: str, text: str) -> None:
-        self.beginFilterChange()
-        self.tier = tier
-        self.text = text.casefold().strip()
-        self.endFilterChange()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, RegularsModel)
-        r = model.row_at(source_row)
-        if self.tier and r.flag.tier.value != self.tier:
-            return False
-        return not self.text or self.text in r.name.casefold()
+        return keys[column] if 0 <= column < len(keys) else 0
 
 
 class RegularsDialog(QDialog):
+    """Filled from the worker: on a large store the list has tens of thousands of rows.
+
+    Sorting and filtering are done on the Python rows by the model itself (a sort
+    proxy would call back into Python for every comparison: seconds on 30,000 rows).
+    """
+
     def __init__(
         self,
-        rows: Sequence[StandingRow],
         export: Callable[[Path, list[StandingRow]], int],
-        method_note: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Regulars and lapsing regulars")
         self.resize(1200, 720)
         self._export = export
+        self._all: list[StandingRow] = []
+        self._sort_column = 4
+        self._sort_order = Qt.SortOrder.DescendingOrder
         self.model = RegularsModel()
-        self.model.set_rows(rows)
-        self.proxy = RegularsFilter()
-        self.proxy.setSourceModel(self.model)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+        self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        for column, width in enumerate((220, 170, 70, 110, 130, 130)):
+            header.resizeSection(column, width)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicator(self._sort_column, self._sort_order)
+        header.sortIndicatorChanged.connect(self._on_header_sort_changed)
         self.tier = QComboBox()
         for label, value in (
             ("Everyone listed", ""),
@@ -124,8 +104,8 @@ class RegularsDialog(QDialog):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter by name")
         self.export_button = QPushButton("Export CSV…")
-        self.count = QLabel()
-        self.note = QLabel(method_note)
+        self.count = QLabel("Preparing the list…")
+        self.note = QLabel()
         controls = QHBoxLayout()
         controls.addWidget(self.tier)
         controls.addWidget(self.search, 1)
@@ -138,17 +118,40 @@ class RegularsDialog(QDialog):
         self.tier.currentIndexChanged.connect(self._on_filter_changed)
         self.search.textChanged.connect(self._on_filter_changed)
         self.export_button.clicked.connect(self._on_export_clicked)
+
+    def show_rows(self, rows: Sequence[StandingRow], note: str) -> None:
+        """Called with the worker's result."""
+        self._all = list(rows)
+        self.note.setText(note)
         self._on_filter_changed()
 
+    def show_failure(self, text: str) -> None:
+        self.count.setText(text)
+
     def visible_rows(self) -> list[StandingRow]:
-        return [
-            self.model.row_at(self.proxy.mapToSource(self.proxy.index(i, 0)).row())
-            for i in range(self.proxy.rowCount())
-        ]
+        return self.model.rows()
+
+    def sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        self.table.horizontalHeader().setSortIndicator(column, order)
+
+    def _on_header_sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        self._sort_column, self._sort_order = column, order
+        self._on_filter_changed()
 
     def _on_filter_changed(self, *_: object) -> None:
-        self.proxy.set_filter(str(self.tier.currentData() or ""), self.search.text())
-        self.count.setText(f"{self.proxy.rowCount():,} customers shown")
+        tier = str(self.tier.currentData() or "")
+        text = self.search.text().casefold().strip()
+        rows = [
+            r
+            for r in self._all
+            if (not tier or r.flag.tier.value == tier) and (not text or text in r.name.casefold())
+        ]
+        rows.sort(
+            key=lambda r: self.model.sort_key(r, self._sort_column),
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
+        self.model.set_rows(rows)
+        self.count.setText(f"{len(rows):,} customers shown")
 
     def export_to(self, path: Path) -> int:
         return self._export(path, self.visible_rows())

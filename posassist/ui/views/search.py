@@ -101,11 +101,15 @@ class SearchPanel(QWidget):
         self.search_requested.emit(text, scanned)
         if self.model.rowCount():
             self.open_requested.emit(self.model.hit(0).id)
+        # Select what was typed, so the next customer's scan or typing replaces it
+        # instead of being appended to this one's search.
+        self.box.selectAll()
 
     def _on_results_activated(self, index: object) -> None:
         row = self.results.currentIndex().row()
         if 0 <= row < self.model.rowCount():
             self.open_requested.emit(self.model.hit(row).id)
+            self.focus_box()
 
     # -- called by the window ----------------------------------------------------
     def show_hits(self, hits: list[CustomerHit], text: str) -> None:
