@@ -197,6 +197,7 @@ def run_gui(
             store_label=backend.ctx.branch_name,
             staff_label=staff,
             desk=ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing),
+            privacy=backend.privacy,
         ),
         worker,
         backend.ctx.tz,

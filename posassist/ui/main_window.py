@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
+from posassist.services.privacy import PrivacyService
 from posassist.ui.views.card import CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
 from posassist.ui.views.finder import (
@@ -49,6 +50,7 @@ class Services:
     store_label: str
     staff_label: str
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
+    privacy: PrivacyService | None = None  # erasure on the customer's request
 
 
 class MainWindow(QMainWindow):
@@ -102,6 +104,11 @@ class MainWindow(QMainWindow):
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
         manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
+        manager.addSeparator()
+        self.erase_action = manager.addAction(
+            "&Erase this customer's personal data…", self.erase_customer
+        )
+        self.erase_action.setEnabled(services.privacy is not None)
         self._add_referral_menu()
         self.resize(1440, 900)
         self.search.focus_box()
@@ -273,6 +280,38 @@ class MainWindow(QMainWindow):
             return
         self.card.show_card(card)
         self.say(f"Showing {card.display_name}.")
+
+    def erase_customer(self) -> None:
+        """On the customer's request: wipe their personal data here and, by sync, everywhere.
+
+        Their visits stay as anonymous facts (the store's history stays true); name, contact
+        details, card and notes are gone. Asked twice, because it cannot be undone.
+        """
+        card = self.card.card
+        privacy = self.services.privacy
+        if card is None or privacy is None:
+            self.say("Open the customer first.")
+            return
+        answer = QMessageBox.question(
+            self,
+            "Erase personal data",
+            f"Erase {card.display_name}'s name, contact details, card and notes on every "
+            "register? This cannot be undone. Their visits stay, without a name.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.search.focus_box()
+            return
+        try:
+            privacy.erase_customer(card.id)
+        except KnownError as exc:
+            self.show_known_error(exc)
+            return
+        self.card.show_card(None)
+        self.search.clear()
+        self.say("The customer's personal data was erased.")
+        self.search.focus_box()
 
     def reload_card(self) -> None:
         if self.card.card is not None:

@@ -159,3 +159,54 @@ def test_purchase_amount_with_decimal_comma_and_nan(
     cid = backend.customers.search("(212) 555-0199")[0].id
     assert [e.basket_minor for e in backend.customers.card(cid).timeline] == [1250]
     assert window.card.timeline_model.data(window.card.timeline_model.index(0, 4)) == "12.50"
+
+
+def test_erase_on_request_asks_first_then_forgets_the_customer(
+    qtbot: QtBot, backend: Backend
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from posassist.storage.orm import Customer
+
+    cid = backend.customers.create(
+        NewCustomer("Erin Erase", phone="(212) 555-0142", consent_contact=True)
+    )
+    backend.interactions.log(cid, "question")
+    w = MainWindow(
+        Services(
+            backend.customers,
+            backend.interactions,
+            "Test Store",
+            "Test staff",
+            privacy=backend.privacy,
+        ),
+        Worker(),
+        backend.ctx.tz,
+    )
+    qtbot.addWidget(w)
+    w.show()
+    w.open_customer(cid)
+
+    def answer(button: QMessageBox.StandardButton) -> None:
+        def press(dialog: object) -> None:
+            assert isinstance(dialog, QMessageBox)
+            assert "cannot be undone" in dialog.text()
+            dialog.button(button).click()
+
+        when_dialog(press)  # type: ignore[arg-type]
+
+    answer(QMessageBox.StandardButton.No)
+    w.erase_customer()
+    assert w.card.card is not None  # "No" keeps everything
+    answer(QMessageBox.StandardButton.Yes)
+    w.erase_customer()
+    assert w.card.card is None
+    assert backend.customers.search("erin erase") == []
+    assert backend.customers.search("(212) 555-0142") == []
+    with backend.db.read() as s:
+        row = s.get(Customer, cid)
+        assert row is not None
+        assert row.erased_at is not None
+        assert "Erin" not in row.display_name
+        assert row.phone_e164 is None
+    w.worker.wait_idle()
