@@ -17,7 +17,15 @@ from posassist.printing.target import PrintTarget
 if TYPE_CHECKING:
     from posassist.printing.qt_print import PageImage
 
-__all__ = ["PrintService", "PrintTarget"]
+__all__ = ["PrintService", "PrintTarget", "check_layout"]
+
+
+def check_layout(name: str) -> str:
+    """The layout's canonical name; UnknownLayoutError (an InvalidInputError) naming the
+    valid ones if there is none, so a command can refuse it before opening the store."""
+    from posassist.printing.layouts import get_layout
+
+    return get_layout(name).name
 
 
 class PrintService:

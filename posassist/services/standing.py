@@ -169,7 +169,7 @@ class StandingService:
         with self._ctx.db.read() as s:
             ids_raw, days_raw = q.population_visit_days(s, as_of)
             referrals = {k.hex: v for k, v in q.referral_counts(s).items()}
-        ids, group, day = _encode(ids_raw, days_raw)
+        ids, group, day = encode_population(ids_raw, days_raw)
         pop = population_stats(group, day, as_of)
         thresholds = self._ctx.settings.flags
         params: vm.BgNbdParams | None = None
@@ -326,7 +326,7 @@ class StandingService:
         )
 
 
-def _encode(ids_raw: list[str], days_raw: list[float]) -> tuple[list[str], Any, Any]:
+def encode_population(ids_raw: list[str], days_raw: list[float]) -> tuple[list[str], Any, Any]:
     """Customer hex ids to group numbers, Julian day numbers to date ordinals."""
     if not ids_raw:
         empty = np.zeros(0, dtype=np.int64)

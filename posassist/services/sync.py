@@ -2,16 +2,22 @@
 
 Built by the composition root only when ``[central] host`` is set. The window runs
 :meth:`SyncService.new_loop` on its own thread; the CLI calls :meth:`sync_once`.
+:func:`status_report` and :func:`init_central_schema` need no open store (and no
+service): the CLI calls them directly.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
-from posassist.errors import SyncError
+from posassist.config import CentralSettings
+from posassist.errors import KnownError, SyncError
 from posassist.secrets import SecretStore, SessionSecretStore, central_password_key
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
@@ -26,7 +32,7 @@ from posassist.sync.engine import (
     SyncLoop,
     SyncStatus,
 )
-from posassist.sync.outbox import DeadLetter
+from posassist.sync.outbox import DeadLetter, QueueCounts
 
 INCREMENTAL_NAME_UPDATES = 2000
 
@@ -155,4 +161,96 @@ class SyncService:
                 self._names.remove(cid)
 
 
-__all__ = ["CycleReport", "DeadLetter", "LocalStatus", "SyncLoop", "SyncService", "SyncStatus"]
+@dataclass(frozen=True, slots=True)
+class ReceivedProblem:
+    """A change from another register that could not be applied here."""
+
+    server_seq: int
+    entity: str
+    entity_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What ``posassist sync --status`` shows, read from the store without the network."""
+
+    register: str | None  # None until this register first synced
+    last_synced: datetime | None
+    queue: QueueCounts
+    cursor: str
+    refused: list[DeadLetter]  # the first 50
+    problems: list[ReceivedProblem]  # the first 20
+
+
+def status_report(data_dir: Path) -> StatusReport:
+    """Read-only and without the instance lock: works while the window is open.
+
+    A store this posassist has not migrated yet is refused rather than read half-way.
+    """
+    from posassist.storage.database import (
+        SCHEMA_HEAD,
+        STORE_FILENAME,
+        inspect_existing_file,
+        open_database,
+    )
+    from posassist.storage.orm import SyncProblem
+    from posassist.sync.engine import LAST_SYNCED_KEY
+    from posassist.sync.pull import CURSOR_KEY
+
+    path = data_dir / STORE_FILENAME
+    if inspect_existing_file(path) != SCHEMA_HEAD:
+        raise KnownError(
+            f"The store {path} has not been opened by this posassist yet.",
+            hint="Start posassist once (it updates the store), then ask again.",
+        )
+    db = open_database(data_dir, migrate=False, lock=False)
+    try:
+        with db.read() as s:
+            last = outbox.get_state(s, LAST_SYNCED_KEY)
+            problems = s.scalars(select(SyncProblem).order_by(SyncProblem.server_seq).limit(20))
+            return StatusReport(
+                register=outbox.get_state(s, "register_id"),
+                last_synced=datetime.fromisoformat(last) if last else None,
+                queue=outbox.counts(s),
+                cursor=outbox.get_state(s, CURSOR_KEY) or "0",
+                refused=outbox.dead_letters(s, 50),
+                problems=[
+                    ReceivedProblem(p.server_seq, p.entity, p.entity_id, p.reason) for p in problems
+                ],
+            )
+    finally:
+        db.close()
+
+
+@dataclass(frozen=True, slots=True)
+class CentralInit:
+    """What ``posassist central init`` did: ``before`` is None on an empty database."""
+
+    target: str
+    before: str | None
+    after: str
+
+
+def init_central_schema(central: CentralSettings, password: str | None) -> CentralInit:
+    """Create or upgrade the central schema; SyncError (in words) if that cannot be done."""
+    from posassist.sync.migrate import init_central
+
+    target = CentralTarget.from_settings(central, password)
+    result = init_central(target)
+    return CentralInit(target.describe(), result.before, result.after)
+
+
+__all__ = [
+    "CentralInit",
+    "CycleReport",
+    "DeadLetter",
+    "LocalStatus",
+    "ReceivedProblem",
+    "StatusReport",
+    "SyncLoop",
+    "SyncService",
+    "SyncStatus",
+    "init_central_schema",
+    "status_report",
+]

@@ -228,3 +228,39 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
         if instance_lock is not None:
             instance_lock.release()
         raise
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """A store file as ``posassist doctor`` reads it: SQLite's verdict and the outbox."""
+
+    integrity: list[str]  # the lines of ``PRAGMA integrity_check``: ["ok"] when healthy
+    pending: int  # changes waiting to be sent to the central database
+    dead: int  # changes the central database refused
+
+
+def check_store_file(path: Path) -> StoreCheck:
+    """Run SQLite's integrity check and count the outbox, strictly read-only.
+
+    Opened with ``mode=ro`` and no pragmas: unlike :func:`open_database` (whose switch to
+    WAL writes), this never changes the file, so it is safe on a damaged store and while
+    the window has it open. Raises :class:`StoreError` if SQLite cannot read it at all.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            result = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            queue = dict(
+                conn.execute(
+                    "SELECT state, count(*) FROM outbox WHERE state IN ('pending','dead') "
+                    "GROUP BY state"
+                ).fetchall()
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(
+            f"The store {path} cannot be read ({exc}).",
+            hint="Restore it from a backup; the file has not been changed.",
+        ) from exc
+    return StoreCheck(result, int(queue.get("pending", 0)), int(queue.get("dead", 0)))

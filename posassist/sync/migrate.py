@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from posassist.errors import SyncError
-from posassist.sync.central import CentralTarget, explain
+from posassist.sync.central import CentralTarget, central_id, explain, schema_revision
 
 SCRIPT_LOCATION = "posassist.sync:migrations"
 VERSION_TABLE = "central_alembic_version"
@@ -119,3 +119,23 @@ def init_central(target: CentralTarget) -> InitResult:
         raise explain(exc.orig or exc, target) from exc
     finally:
         engine.dispose()
+
+
+def central_revision(target: CentralTarget) -> str:
+    """Connect once and return the central schema's revision (``posassist doctor``).
+
+    Raises :class:`SyncError` in words store IT can act on: unreachable, refused, or a
+    database that posassist never set up.
+    """
+    try:
+        with psycopg.connect(**target.conninfo(), autocommit=True) as conn:
+            revision = schema_revision(conn)
+            if revision is None:
+                raise SyncError(
+                    f"The central database {target.describe()} has no posassist tables.",
+                    hint="Run `posassist central init` once.",
+                )
+            central_id(conn)
+    except psycopg.Error as exc:
+        raise explain(exc, target) from exc
+    return revision

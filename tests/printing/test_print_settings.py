@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from posassist.cli.doctor import run_doctor
 from posassist.config import load_settings
-from posassist.doctor import check_logo, run_doctor
 from posassist.errors import ConfigError
+from posassist.services.diagnostics import check_logo
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from posassist.app import Backend
-from posassist.demo import DemoSpec, ensure_demo_store
+from posassist.devtools.demo import DemoSpec, ensure_demo_store
 from posassist.domain.flags import Tier
 from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from posassist.devtools.pgserver import PgTestServer, find_pg_binaries, missing_reason
 from posassist.sync.central import CentralTarget
 from posassist.sync.migrate import init_central
-from posassist.sync.pgtestserver import PgTestServer, find_pg_binaries, missing_reason
 from tests.sync.helpers import TEMPLATE, Central, Reg, open_register
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from posassist.app import Backend, build_backend
 from posassist.config import load_settings
+from posassist.devtools.pgserver import PgTestServer
 from posassist.domain.clock import Clock
 from posassist.domain.hlc import HybridClock
 from posassist.secrets import SessionSecretStore
@@ -22,7 +23,6 @@ from posassist.services.sync import SyncService
 from posassist.storage.database import open_database
 from posassist.storage.orm import Customer, Interaction, Outbox, PurchaseLine
 from posassist.sync.central import CentralTarget, Fault
-from posassist.sync.pgtestserver import PgTestServer
 
 TEMPLATE = "central_template"
 

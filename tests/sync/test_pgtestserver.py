@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from posassist.sync.pgtestserver import PgTestServer, find_pg_binaries
+from posassist.devtools.pgserver import PgTestServer, find_pg_binaries
 
 
 def test_falls_back_to_the_pgserver_package_and_it_really_runs() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from posassist.cli import main
+from posassist.devtools.pgserver import PgTestServer, free_port
 from posassist.services.customers import NewCustomer
-from posassist.sync.pgtestserver import PgTestServer, free_port
 from tests.sync.helpers import Central, open_register
 
 

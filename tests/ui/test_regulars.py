@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from posassist.app import Backend
-from posassist.demo import DemoSpec, ensure_demo_store
+from posassist.devtools.demo import DemoSpec, ensure_demo_store
 from posassist.domain.flags import Tier
 from posassist.services.customers import NewCustomer
 from posassist.services.standing import StandingService

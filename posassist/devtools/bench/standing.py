@@ -1,6 +1,6 @@
 """Bench rows for the repeat-visitor model (issue: flags regardless of basket size).
 
-Kept apart from bench.py's lookup rows so each part of the product owns its numbers.
+Kept apart from the lookup rows so each part of the product owns its numbers.
 The comparison with the ``lifetimes`` package runs only where it is installed (the dev
 environment); elsewhere the row says so instead of pretending.
 """
@@ -10,24 +10,25 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from posassist.app import Backend
+from posassist.devtools.bench.report import Row, row
 from posassist.domain import value_model as vm
 from posassist.domain.visits import population_stats
-from posassist.services.standing import UNIT_DAYS, _encode
+from posassist.services.standing import UNIT_DAYS, encode_population
 from posassist.storage import queries as q
 
 
-def standing_rows(backend: Any, row: Callable[..., Any], repeat: int) -> list[Any]:
+def standing_rows(backend: Backend, repeat: int) -> list[Row]:
     """Fit time on the whole store, lifetimes side by side, and per-lookup scoring."""
     today = backend.ctx.today()
     t0 = time.perf_counter()
     with backend.db.read() as s:
         ids_raw, days_raw = q.population_visit_days(s, today)
-    ids, group, day = _encode(ids_raw, days_raw)
+    ids, group, day = encode_population(ids_raw, days_raw)
     pop = population_stats(group, day, today)
     load_ms = (time.perf_counter() - t0) * 1000
     x = (pop.total - 1).astype(np.float64)
@@ -49,7 +50,7 @@ def standing_rows(backend: Any, row: Callable[..., Any], repeat: int) -> list[An
             "median ≤ 1.5 s",
         ),
     ]
-    rows += _lifetimes_rows(row, x, t_x, big_t, params, statistics.median(fits))
+    rows += _lifetimes_rows(x, t_x, big_t, params, statistics.median(fits))
 
     fit = backend.standing.refit(today, store=False)
     stats = [pop.stats(i) for i in range(0, len(ids), max(1, len(ids) // repeat))][:repeat]
@@ -64,13 +65,12 @@ def standing_rows(backend: Any, row: Callable[..., Any], repeat: int) -> list[An
 
 
 def _lifetimes_rows(
-    row: Callable[..., Any],
     x: np.ndarray[Any, Any],
     t_x: np.ndarray[Any, Any],
     big_t: np.ndarray[Any, Any],
     ours: vm.BgNbdParams,
     ours_ms: float,
-) -> list[Any]:
+) -> list[Row]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from posassist.demo.generator import DemoCounts, DemoSpec, build_demo_store
+from posassist.devtools.demo.generator import DemoCounts, DemoSpec, build_demo_store
 from posassist.storage.database import Database
 from posassist.storage.orm import Customer
 

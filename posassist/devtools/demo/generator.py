@@ -56,6 +56,30 @@ ADJECTIVES = (
 STREETS = ("Main St", "Harbour Rd", "Elm Ave", "Market Sq", "Station Rd", "King St", "Mill Ln")
 AREA_CODES = ("212", "315", "347", "516", "518", "585", "607", "631", "646", "718", "845", "914")
 
+# How customers behave, with their share of the store ("daily" is one customer, the 8th).
+PATTERNS = (
+    ("weekly", 0.075),
+    ("big_once", 0.2),
+    ("lapsed", 0.06),
+    ("help_only", 0.05),
+    ("new", 0.05),
+    ("occasional", 0.565),
+)
+NOTES: dict[str, tuple[str, ...]] = {
+    "service": (
+        "Helped find a gift",
+        "Explained the return policy",
+        "Recommended a book",
+        "Checked stock at another branch",
+    ),
+    "question": (
+        "Asked about opening hours",
+        "Asked for directions",
+        "Asked if we repair turntables",
+    ),
+    "feedback": ("Loved the new layout", "Queue was long today"),
+}
+
 
 @dataclass(frozen=True)
 class DemoSpec:
@@ -82,10 +106,6 @@ class DemoCounts:
     products: int = 0
     vendors: int = 0
     branches: int = 0
-
-
-def _hex() -> str:
-    return uuid.uuid4().hex
 
 
 def _ts(dt: datetime) -> str:
@@ -290,15 +310,7 @@ class _Builder:
         catalog: list[tuple[str, str, int]],
     ) -> None:
         rng = self.rng
-        patterns = (
-            ("weekly", 0.075),
-            ("big_once", 0.2),
-            ("lapsed", 0.06),
-            ("help_only", 0.05),
-            ("new", 0.05),
-            ("occasional", 0.565),
-        )
-        names, weights = zip(*patterns, strict=True)
+        names, weights = zip(*PATTERNS, strict=True)
         branch_ids = [b[0] for b in branches]
         home_weights = [5] + [1] * (len(branch_ids) - 1)
         cust_rows: list[tuple[Any, ...]] = []
@@ -308,87 +320,18 @@ class _Builder:
         for n in range(self.spec.customers):
             cid = self._uuid()
             pattern = "daily" if n == 7 else rng.choices(names, weights)[0]
-            if n < len(SPECIAL_NAMES):
-                display = SPECIAL_NAMES[n]
-            else:
-                display = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-            phone = None
-            if rng.random() < 0.85:
-                phone = f"+1{rng.choice(AREA_CODES)}555{rng.randint(0, 9999):04d}"
-            email = None
-            if rng.random() < 0.4:
-                email = f"{name_key(display).replace(' ', '.') or 'customer'}{n}@example.com"
-            card = f"PA{n:08d}" if rng.random() < 0.6 else None
-            referred = ids[rng.randrange(len(ids))] if ids and rng.random() < 0.03 else None
-            days = self._visit_days(pattern)
+            row, days = self._customer_row(n, cid, pattern, ids)
             home = rng.choices(branch_ids, home_weights)[0]
-            first_at = datetime.combine(days[0], time(9), self.tz) if days else None
-            created = _ts(first_at or datetime.now(UTC))
-            cust_rows.append(
-                (
-                    cid,
-                    display,
-                    name_key(display),
-                    phone,
-                    phone[-4:] if phone else None,
-                    email,
-                    card,
-                    1 if (phone or email) else 0,
-                    "",
-                    "",
-                    referred,
-                    created,
-                    created,
-                    None,
-                )
-            )
+            cust_rows.append(row)
             ids.append(cid)
             for day in days:
                 branch = home if rng.random() < 0.9 else rng.choice(branch_ids)
                 at = datetime.combine(
                     day, time(rng.randint(9, 19), rng.randint(0, 59), rng.randint(0, 59)), self.tz
                 )
-                kinds = ["service" if pattern == "help_only" else "purchase"]
-                if pattern == "help_only" and rng.random() < 0.4:
-                    kinds = ["question"]
-                elif pattern != "help_only" and rng.random() < 0.12:
-                    kinds = [rng.choice(("service", "question"))]
-                if rng.random() < 0.05:
-                    kinds.append("feedback")
-                for k, kind in enumerate(kinds):
+                for k, kind in enumerate(self._kinds(pattern)):
                     iid = self._uuid()
-                    basket = None
-                    note = ""
-                    if kind == "purchase":
-                        n_lines = 1 if pattern in ("weekly", "daily") else rng.randint(1, 3)
-                        basket = 0
-                        for pos in range(n_lines):
-                            sku, pname, price = catalog[rng.randrange(len(catalog))]
-                            if pattern in ("weekly", "daily"):
-                                price = rng.choice((150, 250, 300, 450))
-                            elif pattern == "big_once":
-                                price = rng.randint(15_000, 90_000)
-                            basket += price
-                            line_rows.append((self._uuid(), iid, pos, sku, pname, 1, price))
-                    elif kind == "service":
-                        note = rng.choice(
-                            (
-                                "Helped find a gift",
-                                "Explained the return policy",
-                                "Recommended a book",
-                                "Checked stock at another branch",
-                            )
-                        )
-                    elif kind == "question":
-                        note = rng.choice(
-                            (
-                                "Asked about opening hours",
-                                "Asked for directions",
-                                "Asked if we repair turntables",
-                            )
-                        )
-                    else:
-                        note = rng.choice(("Loved the new layout", "Queue was long today"))
+                    basket, note = self._content(iid, kind, pattern, catalog, line_rows)
                     inter_rows.append(
                         (
                             iid,
@@ -406,6 +349,85 @@ class _Builder:
             if len(inter_rows) > 50_000:
                 self._flush(cust_rows, inter_rows, line_rows)
         self._flush(cust_rows, inter_rows, line_rows)
+
+    def _customer_row(
+        self, n: int, cid: str, pattern: str, earlier: list[str]
+    ) -> tuple[tuple[Any, ...], list[date]]:
+        """The ``n``-th customer's row and visit days; a few were referred by ``earlier`` ones."""
+        rng = self.rng
+        if n < len(SPECIAL_NAMES):
+            display = SPECIAL_NAMES[n]
+        else:
+            display = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        phone = None
+        if rng.random() < 0.85:
+            phone = f"+1{rng.choice(AREA_CODES)}555{rng.randint(0, 9999):04d}"
+        email = None
+        if rng.random() < 0.4:
+            email = f"{name_key(display).replace(' ', '.') or 'customer'}{n}@example.com"
+        card = f"PA{n:08d}" if rng.random() < 0.6 else None
+        referred = earlier[rng.randrange(len(earlier))] if earlier and rng.random() < 0.03 else None
+        days = self._visit_days(pattern)
+        first_at = datetime.combine(days[0], time(9), self.tz) if days else None
+        created = _ts(first_at or datetime.now(UTC))
+        row = (
+            cid,
+            display,
+            name_key(display),
+            phone,
+            phone[-4:] if phone else None,
+            email,
+            card,
+            1 if (phone or email) else 0,
+            "",
+            "",
+            referred,
+            created,
+            created,
+            None,
+        )
+        return row, days
+
+    def _kinds(self, pattern: str) -> list[str]:
+        """What happened on one visit: mostly a purchase (help for "help_only"), sometimes
+        feedback as well."""
+        rng = self.rng
+        kinds = ["service" if pattern == "help_only" else "purchase"]
+        if pattern == "help_only" and rng.random() < 0.4:
+            kinds = ["question"]
+        elif pattern != "help_only" and rng.random() < 0.12:
+            kinds = [rng.choice(("service", "question"))]
+        if rng.random() < 0.05:
+            kinds.append("feedback")
+        return kinds
+
+    def _content(
+        self,
+        iid: str,
+        kind: str,
+        pattern: str,
+        catalog: list[tuple[str, str, int]],
+        line_rows: list[tuple[Any, ...]],
+    ) -> tuple[int | None, str]:
+        """An interaction's basket (adding its purchase lines to ``line_rows``) and note.
+
+        Regulars buy one cheap thing, one-time big spenders one expensive basket: the
+        model must flag the first and not the second.
+        """
+        rng = self.rng
+        if kind == "purchase":
+            n_lines = 1 if pattern in ("weekly", "daily") else rng.randint(1, 3)
+            basket = 0
+            for pos in range(n_lines):
+                sku, pname, price = catalog[rng.randrange(len(catalog))]
+                if pattern in ("weekly", "daily"):
+                    price = rng.choice((150, 250, 300, 450))
+                elif pattern == "big_once":
+                    price = rng.randint(15_000, 90_000)
+                basket += price
+                line_rows.append((self._uuid(), iid, pos, sku, pname, 1, price))
+            return basket, ""
+        return None, rng.choice(NOTES[kind])
 
     def _flush(self, cust: list[Any], inter: list[Any], lines: list[Any]) -> None:
         self.many(

@@ -6,8 +6,8 @@ register does after an outage: the sync loop (with its real backoff) runs while 
 server is down and 10,000 ops queue up; the clock starts when the server is back and
 stops when the queue is empty, so it includes the wait for the next retry.
 
-The server comes from the same helper the tests use; without PostgreSQL binaries the
-rows are printed as unavailable, with the reason.
+The server comes from the same helper the tests use (:mod:`posassist.devtools.pgserver`);
+without PostgreSQL binaries the rows are printed as unavailable, with the reason.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from posassist.devtools.bench.report import Row, row
 
 ROUNDS = 3
 OPS_PER_ROUND = 5_000
@@ -30,17 +31,17 @@ PULL = "sync pull, ms per 1,000 ops (2,000 ops/s = 500 ms)"
 DRAIN = "sync: server back → queue empty, 10,000 ops (incl. retry wait)"
 
 
-def sync_rows(make_row: Callable[..., Any]) -> list[Any]:
-    from posassist.sync.pgtestserver import missing_reason, start_test_server
+def sync_rows() -> list[Row]:
+    from posassist.devtools.pgserver import missing_reason, start_test_server
 
     try:
         server = start_test_server()
     except RuntimeError as exc:
         reason = str(exc) if "PostgreSQL" in str(exc) else missing_reason()
-        return [make_row(f"{name} — unavailable: {reason}", []) for name in (PUSH, PULL, DRAIN)]
+        return [row(f"{name} — unavailable: {reason}", []) for name in (PUSH, PULL, DRAIN)]
     work = Path(tempfile.mkdtemp(prefix="posassist-bench-sync-"))
     try:
-        return _measure(server, work, make_row)
+        return _measure(server, work)
     finally:
         server.cleanup()
         shutil.rmtree(work, ignore_errors=True)
@@ -72,41 +73,21 @@ def _register(server: Any, dbname: str, data_dir: Path, name: str) -> Any:
 
 def _queue(backend: Any, ops: int) -> None:
     """``ops`` changes as the services write them: one new customer per 10, then visits."""
-    from posassist.domain import identifiers as ids
-    from posassist.domain.lww import CUSTOMER_FIELDS
-    from posassist.services.customers import _customer_payload
+    from posassist.services.customers import NewCustomer
     from posassist.services.interactions import add_interaction, new_interaction
-    from posassist.storage.orm import Customer
-    from posassist.storage.outbox import append_change
 
     ctx = backend.ctx
+    customers = [
+        backend.customers.create(NewCustomer(f"Bench Customer {uuid.uuid4().hex[:8]} {i}"))
+        for i in range(ops // 10)
+    ]
     with backend.db.write() as s:
-        for i in range(ops // 10):
-            now = ctx.now()
-            name = f"Bench Customer {uuid.uuid4().hex[:8]} {i}"
-            c = Customer(
-                id=uuid.uuid4(),
-                display_name=name,
-                name_key=ids.name_key(name),
-                consent_contact=False,
-                notes="",
-                preferences="",
-                created_at=now,
-                updated_at=now,
-            )
-            stamp = ctx.stamp()
-            c.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
-            s.add(c)
-            payload = _customer_payload(c)
-            append_change(
-                s, entity="customer", entity_id=c.id, op="insert", payload=payload, hlc=stamp
-            )
-            s.flush()
+        for cid in customers:
             for _ in range(9):
-                add_interaction(s, ctx, new_interaction(ctx, c.id, "purchase", "bench"))
+                add_interaction(s, ctx, new_interaction(ctx, cid, "purchase", "bench"))
 
 
-def _measure(server: Any, work: Path, make_row: Callable[..., Any]) -> list[Any]:
+def _measure(server: Any, work: Path) -> list[Row]:
     from posassist.sync.central import CentralTarget
     from posassist.sync.engine import SyncStatus
     from posassist.sync.migrate import init_central
@@ -150,7 +131,7 @@ def _measure(server: Any, work: Path, make_row: Callable[..., Any]) -> list[Any]
         a_backend.close()
         b_backend.close()
     return [
-        make_row(PUSH, push_ms, "median ≤ 500 ms"),
-        make_row(PULL, pull_ms, "median ≤ 500 ms"),
-        make_row(DRAIN, [drain_ms]),
+        row(PUSH, push_ms, "median ≤ 500 ms"),
+        row(PULL, pull_ms, "median ≤ 500 ms"),
+        row(DRAIN, [drain_ms]),
     ]

@@ -1,7 +1,7 @@
-"""Command-line use cases that store IT and managers run (no window).
+"""``posassist score``: refit the repeat-visitor model and report (or check it).
 
-Each opens the store like the app does, runs one service call and prints a result a
-person can read (or JSON for scripts).
+With ``--evaluate-until`` it fits on history up to ``--as-of`` and checks who came back
+afterwards: how well the model picks the customers who return.
 """
 
 from __future__ import annotations
@@ -10,28 +10,28 @@ import argparse
 import json
 from dataclasses import asdict
 from datetime import date
+from typing import TYPE_CHECKING
 
-from posassist.app import open_backend
+from posassist.cli.common import iso_date, opened_backend
 from posassist.domain.flags import Tier
-from posassist.services.importing import ImportService
+
+if TYPE_CHECKING:
+    from posassist.services.standing import Evaluation, Fit
+
+NAME = "score"
+HELP = "refit the repeat-visitor model and report"
 
 
-def run_import(args: argparse.Namespace) -> int:
-    backend = open_backend(args.data_dir, config_file=args.config)
-    try:
-        result = ImportService(backend.ctx, backend.customers).transactions(args.file)
-    finally:
-        backend.close()
-    print(
-        f"Imported {args.file}: {result.rows:,} rows, {result.customers_new:,} new customers, "
-        f"{result.interactions_new:,} new purchases, {result.duplicates_skipped:,} already there."
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=iso_date, help="fit on history up to this day")
+    parser.add_argument(
+        "--evaluate-until", type=iso_date, help="check who came back after --as-of until this day"
     )
-    return 0
+    parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def run_score(args: argparse.Namespace) -> int:
-    backend = open_backend(args.data_dir, config_file=args.config)
-    try:
+def run(args: argparse.Namespace) -> int:
+    with opened_backend(args) as backend:
         standing = backend.standing
         as_of: date = args.as_of or backend.ctx.today()
         if args.evaluate_until is not None:
@@ -43,8 +43,16 @@ def run_score(args: argparse.Namespace) -> int:
         fit = standing.fit
         assert fit is not None
         counts = standing.tier_counts()
-    finally:
-        backend.close()
+    if args.json:
+        print(json.dumps(_report(as_of, fit, counts, evaluation), indent=2))
+    else:
+        _print(as_of, fit, counts, evaluation)
+    return 0
+
+
+def _report(
+    as_of: date, fit: Fit, counts: dict[Tier, int], evaluation: Evaluation | None
+) -> dict[str, object]:
     p = fit.params
     report: dict[str, object] = {
         "as_of": as_of.isoformat(),
@@ -71,9 +79,11 @@ def run_score(args: argparse.Namespace) -> int:
             "as_of": evaluation.as_of.isoformat(),
             "until": evaluation.until.isoformat(),
         }
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
+    return report
+
+
+def _print(as_of: date, fit: Fit, counts: dict[Tier, int], evaluation: Evaluation | None) -> None:
+    p = fit.params
     print(f"Repeat-visitor model on history up to {as_of} ({fit.method}, {fit.seconds:.2f} s)")
     if p is not None:
         print(
@@ -88,4 +98,3 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"  Regulars ({e.regulars:,}):               {e.regulars_returned:6.1%}")
         print(f"  All customers ({e.customers:,}):         {e.all_returned:6.1%}")
         print(f"  Same number of top spenders:     {e.top_spenders_returned:6.1%}")
-    return 0

@@ -1,22 +1,24 @@
-"""``posassist doctor``: check a register PC and say, in plain words, what to do.
+"""Diagnostics: check a register PC and say, in plain words, what to do.
 
-Every check is independent and read-only (the store is opened read-only, without
-the instance lock, so it also works while the window is open). Each finding is "ok",
-"warning" (works, but someone should look) or "problem" (something does not work);
-the exit code is 1 when there is at least one problem, so a script can alert IT.
+``posassist doctor`` prints these findings; the window can show the same list. Every
+check is independent and read-only (the store is opened read-only, without the
+instance lock, so it also works while the window is open). Each finding is "ok",
+"warning" (works, but someone should look) or "problem" (something does not work).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
+import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from posassist.config import Settings
-from posassist.errors import KnownError
+from posassist.errors import KnownError, SecretStoreError, SyncError
+
+if TYPE_CHECKING:
+    from posassist.storage.database import StoreCheck
 
 Level = Literal["ok", "warning", "problem"]
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -61,7 +63,12 @@ def check_data_dir(settings: Settings) -> list[Finding]:
 
 
 def check_store(settings: Settings) -> list[Finding]:
-    from posassist.storage.database import SCHEMA_HEAD, STORE_FILENAME, inspect_existing_file
+    from posassist.storage.database import (
+        SCHEMA_HEAD,
+        STORE_FILENAME,
+        check_store_file,
+        inspect_existing_file,
+    )
 
     path = settings.data_dir / STORE_FILENAME
     if not path.exists():
@@ -72,29 +79,11 @@ def check_store(settings: Settings) -> list[Finding]:
             from posassist.storage.migrate import check_revision_known
 
             check_revision_known(revision, path)  # a newer posassist's store: refused
+        check = check_store_file(path)
     except KnownError as exc:
         return [Finding("problem", exc.message, exc.hint or "")]
     findings: list[Finding] = []
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            result = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
-            queue = dict(
-                conn.execute(
-                    "SELECT state, count(*) FROM outbox WHERE state IN ('pending','dead') "
-                    "GROUP BY state"
-                ).fetchall()
-            )
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return [
-            Finding(
-                "problem",
-                f"The store {path} cannot be read ({exc}).",
-                "Restore it from a backup; the file has not been changed.",
-            )
-        ]
+    result = check.integrity
     if result != ["ok"]:
         findings.append(
             Finding(
@@ -114,19 +103,22 @@ def check_store(settings: Settings) -> list[Finding]:
                 "posassist starts.",
             )
         )
-    dead = int(queue.get("dead", 0))
-    if dead:
+    return findings + _outbox_findings(settings, check)
+
+
+def _outbox_findings(settings: Settings, check: StoreCheck) -> list[Finding]:
+    findings: list[Finding] = []
+    if check.dead:
         findings.append(
             Finding(
                 "warning",
-                f"{dead} changes were refused by the central database.",
+                f"{check.dead} changes were refused by the central database.",
                 "See them with `posassist sync --status`; fix the cause centrally, then run "
                 "`posassist sync --retry-refused`.",
             )
         )
-    pending = int(queue.get("pending", 0))
-    if settings.central.enabled or pending:
-        findings.append(Finding("ok", f"{pending} changes waiting to be sent."))
+    if settings.central.enabled or check.pending:
+        findings.append(Finding("ok", f"{check.pending} changes waiting to be sent."))
     return findings
 
 
@@ -154,14 +146,9 @@ def check_keyring(settings: Settings) -> list[Finding]:
 def check_central(settings: Settings) -> list[Finding]:
     if not settings.central.enabled:
         return [Finding("ok", "Standalone register: no central database configured.")]
-    import time
-
-    import psycopg
-
-    from posassist.errors import SecretStoreError, SyncError
     from posassist.secrets import KeyringSecretStore, central_password_key
-    from posassist.sync.central import CentralTarget, central_id, explain, schema_revision
-    from posassist.sync.migrate import central_head
+    from posassist.sync.central import CentralTarget
+    from posassist.sync.migrate import central_head, central_revision
 
     password = None
     try:
@@ -171,19 +158,9 @@ def check_central(settings: Settings) -> list[Finding]:
     target = CentralTarget.from_settings(settings.central, password)
     t0 = time.perf_counter()
     try:
-        with psycopg.connect(**target.conninfo(), autocommit=True) as conn:
-            revision = schema_revision(conn)
-            if revision is None:
-                raise SyncError(
-                    f"The central database {target.describe()} has no posassist tables.",
-                    hint="Run `posassist central init` once.",
-                )
-            central_id(conn)
-    except psycopg.Error as exc:
-        err = explain(exc, target)
-        return [Finding("problem", err.message, err.hint or _NETWORK_TODO)]
+        revision = central_revision(target)
     except SyncError as exc:
-        return [Finding("problem", exc.message, exc.hint or "")]
+        return [Finding("problem", exc.message, exc.hint or _NETWORK_TODO)]
     ms = (time.perf_counter() - t0) * 1000
     if revision != central_head():
         return [
@@ -259,35 +236,20 @@ def check_logo(settings: Settings) -> list[Finding]:
     ]
 
 
+CHECKS = (check_data_dir, check_store, check_keyring, check_central, check_printer, check_logo)
+
+
 def run_checks(settings: Settings) -> list[Finding]:
+    """Every check, in the order a person fixes things: folder, store, keyring, network."""
     findings: list[Finding] = []
-    checks = (check_data_dir, check_store, check_keyring, check_central, check_printer, check_logo)
-    for check in checks:
+    for check in CHECKS:
         findings.extend(check(settings))
     return findings
 
 
-def run_doctor(data_dir: Path | None, config_file: Path | None) -> int:
-    from posassist.config import load_settings
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window is ever shown
-    try:
-        settings = load_settings(data_dir=data_dir, config_file=config_file)
-    except KnownError as exc:
-        print(f"PROBLEM  {exc.message}")
-        print(f"         → {exc.hint or 'Fix the settings file and run posassist doctor again.'}")
-        return 1
-    findings = run_checks(settings)
-    label = {"ok": "ok      ", "warning": "WARNING ", "problem": "PROBLEM "}
-    for f in findings:
-        print(f"{label[f.level]} {f.what}")
-        if f.todo and f.level != "ok":
-            print(f"         → {f.todo}")
+def summary(findings: list[Finding]) -> str:
     problems = sum(f.level == "problem" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
-    print(
-        "All checks passed."
-        if not problems and not warnings
-        else f"{problems} problem(s), {warnings} warning(s)."
-    )
-    return 1 if problems else 0
+    if not problems and not warnings:
+        return "All checks passed."
+    return f"{problems} problem(s), {warnings} warning(s)."

@@ -1,5 +1,4 @@
-"""``posassist vendors`` and ``posassist slip``: the partner directory and referral slips
-from a terminal, for store IT (bulk edits as CSV, a slip printed from a script).
+"""``posassist slip``: make (and record) a referral slip as a PDF, for a script or store IT.
 
 Problems a person can fix (unknown vendor id, bad layout, a folder that cannot be written,
 an unreadable logo) are KnownErrors: one line on stderr and exit code 2, with nothing
@@ -10,34 +9,23 @@ it records the referral, and moves it into place after the commit.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from posassist.cli.common import opened_backend
 from posassist.errors import InvalidInputError
 
-REFERRAL_COMMANDS = ("vendors", "slip")
+if TYPE_CHECKING:
+    from posassist.app import Backend
+
+NAME = "slip"
+HELP = "make (and record) a referral slip as a PDF file"
 _LAYOUTS = "80mm|58mm|a6|half-letter"
 
 
-def add_referral_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    vendors = sub.add_parser(
-        "vendors",
-        help="list the partner vendors with their ids; import or export them as CSV",
-        description="posassist vendors [--json] | vendors import FILE | vendors export FILE",
-    )
-    common(vendors)
-    vendors.add_argument(
-        "action", nargs="?", default="list", choices=("list", "import", "export"),
-        help="list (default), import FILE or export FILE",
-    )  # fmt: skip
-    vendors.add_argument("file", nargs="?", type=Path, help="the CSV file to import or export")
-    vendors.add_argument("--json", action="store_true", help="print the list as JSON")
-    slip = sub.add_parser("slip", help="make (and record) a referral slip as a PDF file")
-    common(slip)
+def add_arguments(slip: argparse.ArgumentParser) -> None:
     where = slip.add_mutually_exclusive_group(required=True)
     where.add_argument("--vendor", metavar="ID", help="partner vendor id (or its first 8 chars)")
     where.add_argument("--branch", metavar="CODE", help="send them to our branch with this code")
@@ -46,24 +34,14 @@ def add_referral_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], N
     slip.add_argument("-o", "--output", type=Path, required=True, help="the PDF file to write")
 
 
-def run_referral_command(args: argparse.Namespace) -> int:
-    if args.command == "slip" and args.layout is not None:
-        from posassist.printing.layouts import get_layout
+def run(args: argparse.Namespace) -> int:
+    if args.layout is not None:
+        from posassist.services.printers import check_layout
 
-        get_layout(args.layout)  # refused before the store is even opened
-    if args.command == "slip":
-        _check_writable(args.output)
-    if args.command == "vendors" and args.action != "list" and args.file is None:
-        raise InvalidInputError("file", f"posassist vendors {args.action} needs a FILE.")
-    from posassist.app import open_backend
-
-    backend = open_backend(args.data_dir, config_file=args.config)
-    try:
-        if args.command == "vendors":
-            return _vendors(backend, args)
+        check_layout(args.layout)  # refused before the store is even opened
+    _check_writable(args.output)
+    with opened_backend(args) as backend:
         return _slip(backend, args)
-    finally:
-        backend.close()
 
 
 def _check_writable(path: Path) -> None:
@@ -78,47 +56,7 @@ def _check_writable(path: Path) -> None:
         raise InvalidInputError("output", f"Cannot write {path}: permission denied.")
 
 
-def _vendors(backend: Any, args: argparse.Namespace) -> int:
-    if args.action == "import":
-        print(backend.vendors.import_csv(args.file))
-        return 0
-    if args.action == "export":
-        written = backend.vendors.export_csv(args.file)
-        print(f"{written} vendors written to {args.file}.")
-        return 0
-    vendors = backend.vendors.list()
-    if args.json:
-        rows = [
-            {
-                "id": str(v.id),
-                "name": v.name,
-                "address": v.address,
-                "phone": v.phone,
-                "website": v.website,
-                "hours": v.hours,
-                "categories": list(v.categories),
-                "keywords": list(v.keywords),
-                "notes": v.notes,
-                "active": v.active,
-            }
-            for v in vendors
-        ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
-    if not vendors:
-        print(
-            "No partner vendors yet. Add them in the app (Ctrl+D) or: posassist vendors import FILE"
-        )
-        return 0
-    width = min(40, max(len(v.name) for v in vendors))
-    print(f"{'id':<36}  {'name':<{width}}  {'active':<6}  phone")
-    for v in vendors:
-        name = v.name if len(v.name) <= width else v.name[: width - 1] + "…"
-        print(f"{v.id!s:<36}  {name:<{width}}  {'yes' if v.active else 'no':<6}  {v.phone}")
-    return 0
-
-
-def _slip(backend: Any, args: argparse.Namespace) -> int:
+def _slip(backend: Backend, args: argparse.Namespace) -> int:
     """The slip is written to a temporary file beside ``--output`` before the referral is
     recorded, and renamed into place after the commit: a file that cannot be written
     records nothing, and a recorded referral always has its slip."""

@@ -1,0 +1,102 @@
+"""The composition root's non-Qt half: settings → store → services.
+
+Everything is wired here, once, so no module below reaches for globals. The CLI, the
+window (:mod:`posassist.app.gui`) and the tests all get their services from
+:func:`open_backend` or :func:`build_backend`, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posassist.config import Settings, load_settings
+from posassist.services.context import StoreContext, open_context
+from posassist.services.customers import CustomerService
+from posassist.services.finder import FinderService
+from posassist.services.interactions import InteractionService
+from posassist.services.printers import PrintService
+from posassist.services.privacy import PrivacyService
+from posassist.services.referrals import ReferralService
+from posassist.services.standing import StandingService
+from posassist.services.vendors import VendorService
+from posassist.storage.database import Database, open_database
+
+if TYPE_CHECKING:
+    from posassist.services.sync import SyncService
+
+
+@dataclass
+class Backend:
+    """The non-Qt half of the app: what the CLI, the window and tests share."""
+
+    settings: Settings
+    db: Database
+    ctx: StoreContext
+    customers: CustomerService
+    interactions: InteractionService
+    standing: StandingService
+    # Finder, referrals and printing need only the context and settings: built here.
+    vendors: VendorService = field(init=False)
+    finder: FinderService = field(init=False)
+    referrals: ReferralService = field(init=False)
+    printing: PrintService = field(init=False)
+    privacy: PrivacyService = field(init=False)
+    # Central sync, only when [central] host is set (None: standalone register).
+    sync: SyncService | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.vendors = VendorService(self.ctx)
+        self.finder = FinderService(self.ctx)
+        self.vendors.on_change(self.finder.invalidate)  # an edit shows in the next search
+        self.referrals = ReferralService(self.ctx)
+        self.printing = PrintService(self.settings.printing)
+        self.privacy = PrivacyService(self.ctx, self.customers.names)
+        if self.settings.central.enabled:
+            from posassist.secrets import open_secret_store
+            from posassist.services.sync import SyncService
+
+            self.sync = SyncService(self.ctx, open_secret_store(), names=self.customers.names)
+
+    def close(self) -> None:
+        if self.sync is not None:
+            self.sync.link.close()
+        self.db.close()
+
+
+def open_backend(
+    data_dir: Path | None = None,
+    *,
+    demo: bool = False,
+    config_file: Path | None = None,
+) -> Backend:
+    settings = load_settings(data_dir=data_dir, config_file=config_file)
+    if demo and data_dir is None:
+        settings = replace(settings, data_dir=settings.data_dir / "demo")
+    db = open_database(settings.data_dir)
+    try:
+        if demo:
+            # The generator is only needed for the demo: keep it off the normal start-up.
+            from posassist.devtools.demo import DemoSpec, ensure_demo_store
+
+            ensure_demo_store(db, DemoSpec(), date.today())
+        ctx = open_context(db, settings)
+        return build_backend(settings, db, ctx)
+    except BaseException:
+        db.close()
+        raise
+
+
+def build_backend(settings: Settings, db: Database, ctx: StoreContext) -> Backend:
+    """Wire the services on an open store (shared by the app, the CLI and tests)."""
+    standing = StandingService(ctx)
+    return Backend(
+        settings=settings,
+        db=db,
+        ctx=ctx,
+        customers=CustomerService(ctx, standing),
+        interactions=InteractionService(ctx),
+        standing=standing,
+    )

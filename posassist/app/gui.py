@@ -1,0 +1,296 @@
+"""The composition root's window half: QApplication, crash log, signals, shutdown.
+
+Start-up errors the user can act on (corrupt store, second instance, bad settings) are
+shown in plain words; anything else is a bug and goes to the crash log with its
+traceback, once. A hard crash (a segfault in a driver, a deadlock killed by the OS
+watchdog) never reaches Python's exception handling, so ``faulthandler`` writes the
+stacks of every thread into the same log. SIGINT (Ctrl+C in the terminal that started
+it) and SIGTERM (logout, ``systemctl stop``, a kill from IT) close the window the normal
+way: background jobs finish, sync stops, the store is closed and its lock released.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import signal
+import socket
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any, TextIO
+
+from posassist.app.backend import Backend, open_backend
+from posassist.errors import KnownError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from posassist.ui.main_window import MainWindow
+    from posassist.ui.sync_status import SyncStatusController
+    from posassist.ui.workers import Worker
+
+log = logging.getLogger(__name__)
+CRASH_LOG = "crash.log"
+CLOSING_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+class CrashLog:
+    """``crash.log`` in the data folder: where bugs and hard crashes leave their trace.
+
+    A bug in a background job reaches the log twice over: the worker hands its traceback
+    to :meth:`write`, and the job's error handler may raise the exception again, which
+    ends in the excepthook. :meth:`seen` recognises the second one (the worker put the
+    traceback in the exception's notes), so one bug is one entry.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / CRASH_LOG
+        self._file: TextIO | None = None
+        self._written: set[str] = set()
+        self._faulthandler_was_enabled = faulthandler.is_enabled()
+
+    def _open(self) -> TextIO | None:
+        if self._file is None:
+            try:
+                self._file = self.path.open("a", encoding="utf-8")
+            except OSError:
+                return None
+        return self._file
+
+    def enable_faulthandler(self) -> None:
+        """Kept open for the whole run: after a segfault there is no opening files."""
+        fh = self._open()
+        if fh is not None:
+            faulthandler.enable(fh, all_threads=True)
+
+    def write(self, text: str) -> Path | None:
+        """Append a bug's traceback (once); None if the log cannot be written."""
+        key = text.strip()
+        if key in self._written:
+            return self.path
+        fh = self._open()
+        if fh is None:
+            return None
+        try:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{text}\n")
+            fh.flush()
+        except OSError:
+            return None
+        self._written.add(key)
+        return self.path
+
+    def report(self, text: str) -> None:
+        """The worker's bug reporter: written once, and a log that cannot be written is
+        no reason to lose the window."""
+        self.write(text)
+
+    def seen(self, exc: BaseException) -> bool:
+        """Whether ``exc`` was already written (by the worker, from its notes)."""
+        notes = "\n".join(getattr(exc, "__notes__", []))
+        return bool(notes.strip()) and notes.strip() in self._written
+
+    def close(self) -> None:
+        if faulthandler.is_enabled():
+            faulthandler.disable()
+        if self._faulthandler_was_enabled:
+            faulthandler.enable(sys.__stderr__ or sys.stderr)
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def install_crash_hook(
+    crash_log: CrashLog, show: Callable[[str], None]
+) -> Callable[[type[BaseException], BaseException, TracebackType | None], Any]:
+    """Bugs go to the crash log and a short message; KnownErrors are shown as they are.
+
+    Returns the previous hook, for :func:`run_gui` to put back when the window closes.
+    """
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(exc, KnownError):
+            show(str(exc))
+            return
+        if crash_log.seen(exc):
+            path: Path | str = crash_log.path
+        else:
+            text = "".join(traceback.format_exception(kind, exc, tb))
+            path = crash_log.write(text) or "(crash log not writable)"
+            log.error("unexpected error:\n%s", text)
+        show(f"Something went wrong inside posassist. Details were saved to {path}.")
+
+    previous = sys.excepthook
+    sys.excepthook = hook
+    return previous
+
+
+class QuitOnSignal:
+    """SIGINT and SIGTERM quit the event loop, so the normal shutdown path runs.
+
+    Python runs a signal handler only when the interpreter gets control, which it does not
+    while Qt waits in its C++ event loop. ``signal.set_wakeup_fd`` makes the C-level
+    handler write a byte to a socket that a ``QSocketNotifier`` watches: Qt wakes up, calls
+    into Python, and the handler runs. ``app.quit`` is queued with a zero timer so a signal
+    during start-up (before the loop runs) still ends the run as soon as it begins.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        self._app = app
+        self._reader, self._writer = socket.socketpair()
+        for sock in (self._reader, self._writer):
+            sock.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+        self._previous = {
+            sig: signal.signal(sig, self._handle)
+            for sig in (getattr(signal, name) for name in CLOSING_SIGNALS)
+        }
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        from PySide6.QtCore import QTimer
+
+        log.info("%s received: closing", signal.Signals(signum).name)
+        QTimer.singleShot(0, self._app.quit)
+
+    def _drain(self) -> None:
+        try:
+            while self._reader.recv(512):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass  # the bytes only woke the loop up; the handler already ran
+
+    def close(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._reader.close()
+        self._writer.close()
+
+
+def _application() -> QApplication:
+    from PySide6.QtWidgets import QApplication
+
+    from posassist.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("posassist")
+    app.setOrganizationName("posassist")
+    apply_theme(app)
+    return app
+
+
+def _cannot_start(exc: KnownError, smoke_test: bool) -> int:
+    if smoke_test:
+        print(f"posassist: {exc}", file=sys.stderr)
+    else:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "posassist cannot start", str(exc))
+    return 2
+
+
+def _warn(parent: object, text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    QMessageBox.warning(parent if isinstance(parent, QWidget) else None, "posassist", text)
+
+
+def _main_window(backend: Backend, worker: Worker) -> MainWindow:
+    from posassist.ui.main_window import MainWindow, Services
+    from posassist.ui.views.finder import ReferralDesk
+
+    # Until staff sign in with a PIN, the register works as its branch's first account.
+    staff = backend.ctx.staff_name or "Staff"
+    return MainWindow(
+        Services(
+            customers=backend.customers,
+            interactions=backend.interactions,
+            store_label=backend.ctx.branch_name,
+            staff_label=staff,
+            desk=ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing),
+            privacy=backend.privacy,
+        ),
+        worker,
+        backend.ctx.tz,
+    )
+
+
+def _start_sync(backend: Backend, window: MainWindow) -> SyncStatusController | None:
+    """Central mode: sync on its own thread, status in the bar; None when standalone."""
+    if backend.sync is None:
+        return None
+    from posassist.ui.sync_status import SyncStatusController
+
+    def refresh_card(ids: set[uuid.UUID]) -> None:  # a sync changed the card on screen
+        if window.card.card is not None and window.card.card.id in ids:
+            window.reload_card()
+
+    sync_ui = SyncStatusController(
+        backend.sync, window.connection_label, backend.ctx.tz, on_customers_changed=refresh_card
+    )
+    sync_ui.start()
+    return sync_ui
+
+
+def run_gui(
+    data_dir: Path | None,
+    *,
+    demo: bool,
+    smoke_test: bool,
+    config_file: Path | None = None,
+) -> int:
+    """Start the window; with ``smoke_test`` show it, let events run once, and exit 0."""
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
+
+    from posassist.ui.workers import Worker
+
+    app = _application()
+    signals = QuitOnSignal(app)
+    try:
+        try:
+            backend = open_backend(data_dir, demo=demo, config_file=config_file)
+        except KnownError as exc:
+            return _cannot_start(exc, smoke_test)
+        crash_log = CrashLog(backend.settings.data_dir)
+        crash_log.enable_faulthandler()
+        worker = Worker()
+        worker.bug_reporter = crash_log.report
+        sync_ui = None
+        previous_hook = sys.excepthook
+        try:
+            window = _main_window(backend, worker)
+            previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
+            window.show()
+            app.processEvents()  # the window is painted and accepts keys from here on
+            shown_at = time.time()
+            window.warm_up()
+            sync_ui = _start_sync(backend, window)
+            log.info("window shown after %.2f s", time.perf_counter() - started)
+            if smoke_test:
+                QTimer.singleShot(0, app.quit)
+            code = int(app.exec())
+        finally:
+            worker.wait_idle()
+            if sync_ui is not None:
+                sync_ui.stop()
+            backend.close()
+            sys.excepthook = previous_hook
+            crash_log.close()
+    finally:
+        signals.close()
+    if smoke_test:
+        print(f"posassist smoke test ok: {backend.settings.data_dir}")
+        print(f"window-shown-epoch={shown_at:.6f}")
+        return 0
+    return code

@@ -1,0 +1,119 @@
+"""Command line: ``posassist [global options] [command ...]``; no command opens the window.
+
+The commands are a registry: :data:`COMMANDS` lists one module per subcommand, and each
+module declares its ``NAME``, ``HELP`` (and optionally ``DESCRIPTION``), an
+``add_arguments(parser)`` and a ``run(args) -> int``. The parser is built from that
+table and dispatches with ``set_defaults(run=...)``, so adding a command is adding a
+module and a line here, and a mistyped one gets argparse's "invalid choice" with the
+list of commands.
+
+``--data-dir`` and ``--config`` go before or after the command; ``--demo`` and
+``--smoke-test`` (before ``run``, or with no command) open the window. The exit codes
+are listed in :mod:`posassist.cli.exit_codes`: a KnownError becomes a one-line message
+and exit code 2, Ctrl+C exit code 130; a bug keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from posassist.cli import (
+    bench,
+    central,
+    doctor,
+    import_,
+    run,
+    score,
+    slip,
+    sync,
+    vendors,
+)
+from posassist.cli.common import add_command, global_options
+from posassist.cli.exit_codes import CANCELLED, OK, USER_ERROR
+from posassist.errors import KnownError
+
+COMMANDS: tuple[ModuleType, ...] = (
+    run,
+    import_,
+    score,
+    bench,
+    central,
+    sync,
+    doctor,
+    vendors,
+    slip,
+)
+
+
+class _Version(argparse.Action):
+    """``--version``, read from the installed package's metadata only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("posassist")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "(not installed)"
+        print(f"posassist {number}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posassist",
+        description="A cashier's assistant beside the register.",
+        parents=[global_options(top_level=True)],
+        epilog="Exit codes: 0 ok, 1 a problem found (doctor), 2 a problem you can fix, "
+        "130 cancelled.",
+    )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
+    run.window_options(parser, top_level=True)
+    parser.set_defaults(run=run.run)  # no command: open the window
+    sub = parser.add_subparsers(dest="command", metavar="command", title="commands")
+    for command in COMMANDS:
+        description = getattr(command, "DESCRIPTION", None)
+        child = add_command(sub, command.NAME, help=command.HELP, description=description)
+        command.add_arguments(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.demo or args.smoke_test) and args.run is not run.run:
+        parser.error(
+            f"--demo and --smoke-test open the window; they do not go with {args.command!r}"
+        )
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args))
+    except KnownError as exc:
+        print(f"posassist: {exc}", file=sys.stderr)
+        return USER_ERROR
+    except KeyboardInterrupt:
+        print("posassist: cancelled", file=sys.stderr)
+        return CANCELLED
+    except BrokenPipeError:
+        # `posassist vendors | head`: the reader left; that is not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return OK
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

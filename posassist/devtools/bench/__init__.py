@@ -1,0 +1,88 @@
+"""``posassist bench``: measure what a cashier waits for, on a large synthetic store.
+
+Builds (once, then reuses) the 100,000-customer / ~1,000,000-interaction store and
+times, at the service layer, the lookups and the card load (:mod:`.lookups`), the
+repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referrals`),
+then the whole start-up to a usable window in a fresh process, and last central sync
+against a throwaway local PostgreSQL (:mod:`.sync`). Prints a table, or with
+``as_json`` one JSON document (:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import platformdirs
+
+from posassist.app import open_backend
+from posassist.devtools.bench.report import Row, print_report
+from posassist.devtools.demo import DemoSpec, ensure_demo_store
+from posassist.storage.database import open_database
+
+DEFAULT_CUSTOMERS = 100_000
+
+
+def bench_store_dir(data_dir: Path | None, customers: int) -> Path:
+    """``data_dir`` if given, else a store per size in the user's cache folder."""
+    if data_dir is not None:
+        return Path(data_dir)
+    cache = Path(platformdirs.user_cache_dir("posassist", appauthor=False))
+    return cache / f"bench-{customers}"
+
+
+def run_bench(
+    data_dir: Path | None,
+    *,
+    config_file: Path | None = None,
+    customers: int = DEFAULT_CUSTOMERS,
+    repeat: int = 200,
+    as_json: bool = False,
+    sync_only: bool = False,
+) -> int:
+    from posassist.devtools.bench.sync import sync_rows
+
+    if sync_only:
+        print_report(sync_rows(), as_json, "(throwaway PostgreSQL and stores)")
+        return 0
+    store = bench_store_dir(data_dir, customers)
+    build_bench_store(store, customers)
+    rows = _service_rows(store, config_file, repeat)
+    from posassist.devtools.bench.lookups import startup_row
+
+    rows.append(startup_row(store))
+    rows += sync_rows()  # central sync against a throwaway local PostgreSQL
+    print_report(rows, as_json, store)
+    return 0
+
+
+def build_bench_store(store: Path, customers: int) -> None:
+    """Build the store before the services open it: opening a store with no branch
+    creates this register's own branch, which would add a sixth, empty one."""
+    spec = DemoSpec.bench() if customers == DEFAULT_CUSTOMERS else DemoSpec(customers=customers)
+    print(f"bench store: {store}", file=sys.stderr)
+    t0 = time.perf_counter()
+    db = open_database(store)
+    try:
+        built = ensure_demo_store(db, spec, date.today())
+    finally:
+        db.close()
+    if built:
+        print(f"built {built} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+
+def _service_rows(store: Path, config_file: Path | None, repeat: int) -> list[Row]:
+    from posassist.devtools.bench.lookups import lookup_rows
+    from posassist.devtools.bench.referrals import referral_rows
+    from posassist.devtools.bench.standing import standing_rows
+
+    backend = open_backend(store, config_file=config_file)
+    try:
+        rows = lookup_rows(backend, repeat)
+        rows += standing_rows(backend, repeat)
+        rows += referral_rows(backend, repeat)
+    finally:
+        backend.close()
+    return rows

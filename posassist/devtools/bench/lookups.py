@@ -1,0 +1,96 @@
+"""Bench rows for what the cashier waits on most: a lookup, the card, the start-up."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from posassist.app import Backend
+from posassist.devtools.bench.report import Row, row, time_calls
+from posassist.devtools.typos import typo
+from posassist.storage.orm import Customer, Interaction
+
+
+def lookup_rows(backend: Backend, repeat: int) -> list[Row]:
+    rng = random.Random(7)
+    with backend.db.read() as s:
+        sample = s.execute(
+            select(Customer.phone_e164, Customer.card_code, Customer.display_name)
+            .where(Customer.phone_e164.is_not(None), Customer.card_code.is_not(None))
+            .order_by(func.random())
+            .limit(repeat)
+        ).all()
+        longest = s.execute(
+            select(Interaction.customer_id, func.count())
+            .group_by(Interaction.customer_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        customers = s.scalar(select(func.count()).select_from(Customer))
+        interactions = s.scalar(select(func.count()).select_from(Interaction))
+    print(f"store: {customers:,} customers, {interactions:,} interactions", file=sys.stderr)
+    longest_id = longest[0]
+    assert longest_id is not None
+    search = backend.customers.search
+    t0 = time.perf_counter()
+    backend.customers.names.ensure_loaded()
+    load_ms = (time.perf_counter() - t0) * 1000
+
+    def each(make: Callable[[tuple[str, str, str]], Callable[[], object]]) -> list[float]:
+        out: list[float] = []
+        for phone, card, name in sample:
+            out += time_calls(make((phone or "", card or "", name)), 1)
+        return out
+
+    def national(e164: str) -> str:
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
+
+    return [
+        row("lookup by phone", each(lambda r: lambda: search(national(r[0]))), "p95 ≤ 2 ms"),
+        row("lookup by card", each(lambda r: lambda: search(r[1], scanned=True)), "p95 ≤ 2 ms"),
+        row("lookup by last 4 digits", each(lambda r: lambda: search(r[0][-4:])), "p95 ≤ 2 ms"),
+        row(
+            "lookup by misspelled name",
+            each(lambda r: lambda: search(typo(r[2], rng))),
+            "p95 ≤ 30 ms",
+        ),
+        row(
+            f"card load, longest history ({longest[1]} interactions)",
+            time_calls(lambda: backend.customers.card(longest_id), repeat),
+            "p95 ≤ 20 ms",
+        ),
+        Row("name index load (background, once)", load_ms, load_ms, 1, ""),
+    ]
+
+
+def startup_row(data_dir: Path) -> Row:
+    """From launching a fresh process to its window shown and painted.
+
+    The child prints the wall-clock instant its window was up; process teardown and
+    the background name-index load after that are not start-up.
+    """
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    samples = []
+    for _ in range(5):
+        t0 = time.time()
+        done = subprocess.run(
+            [sys.executable, "-m", "posassist", "--data-dir", str(data_dir), "--smoke-test"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        shown = next(
+            float(line.split("=", 1)[1])
+            for line in done.stdout.splitlines()
+            if line.startswith("window-shown-epoch=")
+        )
+        samples.append((shown - t0) * 1000)
+    return row("start-up to usable window (fresh process)", samples, "median ≤ 2 s")
