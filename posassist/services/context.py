@@ -1,6 +1,6 @@
 """What every service needs: the store, the settings, the clock and who is working.
 
-Built once by the composition root (``app.py`` or the CLI) and handed to services, so
+Built once by the composition root (``posassist.app``) and handed to services, so
 no service reaches for globals and tests can build one on a temporary store.
 """
 
