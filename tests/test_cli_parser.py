@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -166,3 +168,17 @@ def test_the_parser_is_built_from_the_table() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == [command.NAME for command in COMMANDS]
+
+
+def test_building_the_parser_loads_no_heavy_library() -> None:
+    """Every command's module is imported to build the parser: they import the services,
+    Qt and numpy only when they run, so ``--help`` and start-up stay quick."""
+    script = (
+        "import sys; from posassist.cli import build_parser; build_parser(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'PySide6', 'sqlalchemy', 'numpy', 'scipy', 'psycopg', 'reportlab'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

@@ -84,6 +84,7 @@ def test_sigterm_and_sigint_close_the_window_cleanly(tmp_path: Path) -> None:
         assert not (tmp_path / f"{STORE_FILENAME}-wal").exists()
         db = open_database(tmp_path)
         db.close()
+        assert not (tmp_path / CRASH_LOG).exists()  # no bug: no crash log left behind
 
 
 def test_a_bug_in_a_background_job_is_logged_once(qtbot: QtBot, tmp_path: Path) -> None:

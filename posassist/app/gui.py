@@ -11,6 +11,7 @@ way: background jobs finish, sync stops, the store is closed and its lock releas
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import signal
@@ -95,13 +96,19 @@ class CrashLog:
         return bool(notes.strip()) and notes.strip() in self._written
 
     def close(self) -> None:
+        """Stop ``faulthandler`` and close the log; a log left empty is removed, so the
+        data folder shows a crash log only when something went wrong."""
         if faulthandler.is_enabled():
             faulthandler.disable()
         if self._faulthandler_was_enabled:
             faulthandler.enable(sys.__stderr__ or sys.stderr)
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._file is None:
+            return
+        self._file.close()
+        self._file = None
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_size == 0:
+                self.path.unlink()
 
 
 def install_crash_hook(

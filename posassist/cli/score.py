@@ -13,9 +13,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from posassist.cli.common import iso_date, opened_backend
-from posassist.domain.flags import Tier
 
 if TYPE_CHECKING:
+    from posassist.domain.flags import Tier
     from posassist.services.standing import Evaluation, Fit
 
 NAME = "score"
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
 def _report(
     as_of: date, fit: Fit, counts: dict[Tier, int], evaluation: Evaluation | None
 ) -> dict[str, object]:
+    from posassist.domain.flags import Tier
+
     p = fit.params
     report: dict[str, object] = {
         "as_of": as_of.isoformat(),
@@ -83,6 +85,8 @@ def _report(
 
 
 def _print(as_of: date, fit: Fit, counts: dict[Tier, int], evaluation: Evaluation | None) -> None:
+    from posassist.domain.flags import Tier
+
     p = fit.params
     print(f"Repeat-visitor model on history up to {as_of} ({fit.method}, {fit.seconds:.2f} s)")
     if p is not None:
