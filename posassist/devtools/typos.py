@@ -1,7 +1,9 @@
 """What a cashier types in a hurry: one slipped letter, and a mix of finder asks.
 
-One helper for the bench rows, the synthetic finder benchmark and the tests, so every
-figure and every "typos are forgiven" test uses the same kind of mistake.
+One helper for every bench row and test that types like a person in a hurry, so every
+figure and every "typos are forgiven" check uses the same kind of mistake. :func:`typo`
+makes the same slips, from the same random draws, as the finder's synthetic benchmark
+(``tests/domain``), so that copy can become this one without changing a test.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from posassist.errors import SyncError
-from posassist.sync.central import CentralTarget, central_id, explain, schema_revision
+from posassist.sync.central import CentralTarget, explain
 
 SCRIPT_LOCATION = "posassist.sync:migrations"
 VERSION_TABLE = "central_alembic_version"
@@ -127,6 +127,8 @@ def central_revision(target: CentralTarget) -> str:
     Raises :class:`SyncError` in words store IT can act on: unreachable, refused, or a
     database that posassist never set up.
     """
+    from posassist.sync.central import central_id, schema_revision
+
     try:
         with psycopg.connect(**target.conninfo(), autocommit=True) as conn:
             revision = schema_revision(conn)

@@ -12,10 +12,9 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from posassist.devtools.bench.referrals import sample_slip_data
 from posassist.errors import PrinterError
 from posassist.printing import qt_print
-from posassist.printing.slip_pdf import build_slip_pdf
+from posassist.printing.slip_pdf import build_slip_pdf, sample_slip_data
 from posassist.printing.target import PrintTarget
 from posassist.ui.workers import Worker
 

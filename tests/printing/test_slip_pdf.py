@@ -23,10 +23,9 @@ from PIL import Image, ImageDraw
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.units import inch, mm
 
-from posassist.devtools.bench.referrals import bench_slip_pdf
 from posassist.errors import ConfigError, InvalidInputError
 from posassist.printing.layouts import LAYOUTS, UnknownLayoutError, get_layout, layout_names
-from posassist.printing.slip_pdf import SlipData, build_slip_pdf
+from posassist.printing.slip_pdf import SlipData, bench_slip_pdf, build_slip_pdf
 
 LAYOUT_NAMES = ["80mm", "58mm", "a6", "half-letter"]
 DPI = 150

@@ -3,9 +3,6 @@
 Measured at the service layer on the bench store (5,000 products, 300 vendors, 5 branches),
 so a finder query includes the cheap "did the catalogue change?" check it makes before
 every search, exactly as at the register.  Nothing here writes to the store.
-
-:func:`sample_slip_data` is the realistic slip the printing tests and previews use;
-:func:`bench_slip_pdf` times its build on its own, without a store.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ from __future__ import annotations
 import functools
 import random
 import time
-from datetime import date
 
 from sqlalchemy import func, select
 
@@ -79,29 +75,3 @@ def slip_build_times(data: SlipData, layout: str, runs: int) -> list[float]:
     the QR code (a link never printed before adds ~15-20 ms once)."""
     build_slip_pdf(data, layout)
     return time_calls(lambda: build_slip_pdf(data, layout), runs)
-
-
-def sample_slip_data() -> SlipData:
-    """A realistic slip for previews, documentation screenshots and the benchmark."""
-    return SlipData(
-        store_name="Bluebell Hardware & Home",
-        store_address="14 Harbour Road\nPortsmouth PO1 2AB",
-        store_phone="+44 23 9200 0000",
-        item_asked="Bluetooth speaker",
-        target_kind="vendor",
-        target_name="Sound Hut Audio",
-        target_address="22 Elm Street, Southsea PO5 3XY",
-        target_phone="+44 23 9281 1234",
-        target_hours="Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed",
-        qr_url="https://www.openstreetmap.org/?mlat=50.7857&mlon=-1.0872#map=18/50.7857/-1.0872",
-        referral_code="K7Q2-M9XD",
-        issued_on=date(2025, 6, 4),
-    )
-
-
-def bench_slip_pdf(layout: str = "80mm", runs: int = 50) -> list[float]:
-    """Warm build times of :func:`sample_slip_data` in milliseconds (budget: 30 ms median).
-
-    Returns the raw samples so a caller can report median and p95 its own way.
-    """
-    return slip_build_times(sample_slip_data(), layout, runs)
