@@ -200,7 +200,6 @@ class _Collapsed:
     chunks: tuple[_Chunk, ...]
     ux: FloatArray  # distinct x values
     w_by_x: FloatArray  # total weight per distinct x
-    n_rows: int
     total_w: float
     total_wx: float
     total_wT: float
@@ -264,7 +263,6 @@ def _collapse(x: FloatArray, t_x: FloatArray, T: FloatArray) -> _Collapsed:
         chunks=chunks,
         ux=ux,
         w_by_x=np.bincount(x_index, weights=w, minlength=ux.size).astype(np.float64),
-        n_rows=int(ux_rows.size),
         total_w=float(w.sum()),
         total_wx=float(w @ ux_rows),
         total_wT=float(w @ Ts_u),

@@ -42,7 +42,6 @@ CUSTOMER_COLUMNS = ("customer_id", "customer", "customerid", "customer_no", "id"
 DATE_COLUMNS = ("date", "day", "timestamp", "datetime", "purchase_date", "order_date", "time")
 AMOUNT_COLUMNS = ("amount", "total", "dollars", "value", "spend", "basket", "price")
 NAMESPACE = uuid.UUID("5b0f3c1e-6c2d-4a64-9a57-2b8c0f1d7e42")
-MAX_ERRORS_SHOWN = 1
 
 
 @dataclass(frozen=True)
