@@ -24,7 +24,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -406,20 +406,21 @@ def _parse_bool(path: Path, line: int, text: str) -> bool:
     raise _bad(path, line, f"active must be yes or no, not “{text.strip()[:20]}”.")
 
 
-def read_vendor_csv(path: Path) -> list[_Row]:
-    """Parse and validate a whole vendor CSV, or raise on the first bad line."""
+def _read_text(path: Path) -> str:
+    """The file as text; a file that is not UTF-8 names the line the bad byte is on."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInputError("file", f"Cannot read {path}: {exc.strerror or exc}.") from exc
     try:
-        content = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise _bad(path, line, "the file is not UTF-8 text (save it as “CSV UTF-8”).") from exc
-    first_line = content.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+
+
+def _read_header(path: Path, reader: Iterator[list[str]]) -> list[str]:
+    """The header's column names, folded; unknown, missing ``name`` or repeated: refused."""
     try:
         header = next(reader)
     except StopIteration:
@@ -439,6 +440,32 @@ def read_vendor_csv(path: Path) -> list[_Row]:
     duplicates = {c for c in columns if columns.count(c) > 1}
     if duplicates:
         raise _bad(path, 1, f"the column “{sorted(duplicates)[0]}” appears twice.")
+    return columns
+
+
+def _row_id(
+    path: Path, line: int, values: dict[str, str], seen_ids: dict[uuid.UUID, int]
+) -> uuid.UUID | None:
+    """The row's vendor id, if it has one; each id may appear on one line only."""
+    if not values.get("id", "").strip():
+        return None
+    try:
+        vendor_id = uuid.UUID(values["id"].strip())
+    except ValueError:
+        raise _bad(path, line, f"“{values['id'].strip()[:40]}” is not a vendor id.") from None
+    if vendor_id in seen_ids:
+        raise _bad(path, line, f"the same id is already on line {seen_ids[vendor_id]}.")
+    seen_ids[vendor_id] = line
+    return vendor_id
+
+
+def read_vendor_csv(path: Path) -> list[_Row]:
+    """Parse and validate a whole vendor CSV, or raise on the first bad line."""
+    content = _read_text(path)
+    first_line = content.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+    columns = _read_header(path, reader)
 
     rows: list[_Row] = []
     seen_ids: dict[uuid.UUID, int] = {}
@@ -461,17 +488,7 @@ def read_vendor_csv(path: Path) -> list[_Row]:
         if len(rows) >= MAX_IMPORT_ROWS:
             raise _bad(path, start, f"more than {MAX_IMPORT_ROWS:,} vendors in one file.")
         values = {col: restore_cell(cell) for col, cell in zip(columns, cells, strict=True)}
-        vendor_id: uuid.UUID | None = None
-        if values.get("id", "").strip():
-            try:
-                vendor_id = uuid.UUID(values["id"].strip())
-            except ValueError:
-                raise _bad(
-                    path, start, f"“{values['id'].strip()[:40]}” is not a vendor id."
-                ) from None
-            if vendor_id in seen_ids:
-                raise _bad(path, start, f"the same id is already on line {seen_ids[vendor_id]}.")
-            seen_ids[vendor_id] = start
+        vendor_id = _row_id(path, start, values, seen_ids)
         try:
             data = clean_vendor(
                 VendorInput(
