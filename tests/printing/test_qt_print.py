@@ -14,9 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from posassist.errors import PrinterError
 from posassist.printing import qt_print
-from posassist.printing.slip_pdf import build_slip_pdf, sample_slip_data
+from posassist.printing.slip_pdf import build_slip_pdf
 from posassist.printing.target import PrintTarget
 from posassist.ui.workers import Worker
+from tests.printing.slip_samples import sample_slip_data
 
 
 def dark_box(pdf: bytes, scale: float) -> tuple[np.ndarray, tuple[float, float, float, float]]:
