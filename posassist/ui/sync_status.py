@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from posassist.errors import KnownError
 from posassist.services.sync import DeadLetter, SyncLoop, SyncService, SyncStatus
+from posassist.ui.feedback import show_error
 
 
 class _SyncThread(QThread):
@@ -141,7 +141,6 @@ class SyncStatusController(QObject):
         self._on_customers = on_customers_changed
         self.label = label
         self.tz = tz
-        self.last_status: SyncStatus | None = None
         self.sync_thread = _SyncThread(service, self)
         self.sync_thread.status_changed.connect(self._on_thread_status_changed)
         self.sync_thread.customers_changed.connect(self._on_thread_customers_changed)
@@ -164,7 +163,6 @@ class SyncStatusController(QObject):
     def _on_thread_status_changed(self, status: object) -> None:
         if not isinstance(status, SyncStatus):
             return
-        self.last_status = status
         text, tip = describe(status, self.tz)
         self.label.setText(text)
         self.label.setToolTip(tip)
@@ -197,6 +195,6 @@ class SyncStatusController(QObject):
         try:
             self.service.remember_password(password)
         except KnownError as exc:
-            QMessageBox.warning(parent, "posassist", str(exc))
+            show_error(parent or self.label.window(), exc)
             return
         self.sync_now()

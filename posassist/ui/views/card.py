@@ -71,29 +71,9 @@ class CustomerCardView(QWidget):
         tiles = QGridLayout()
         for col, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, col)
-        self.action_buttons: dict[str, QPushButton] = {}
-        for key, label, kind in ACTIONS:
-            button = QPushButton(f"{key}  {label}")
-            button.setProperty("kind", kind)
-            self.action_buttons[kind] = button
-        self.notes_button = QPushButton("F9  Notes")
-        self.referral_button = QPushButton("F12  Sent by a partner")
-        # Two rows of three, so the card fits a 1280-pixel register screen.
-        buttons = QGridLayout()
-        for i, button in enumerate(
-            [*self.action_buttons.values(), self.notes_button, self.referral_button]
-        ):
-            buttons.addWidget(button, i // 3, i % 3)
+        buttons = self._make_buttons()
         self.timeline_model = TimelineModel(tz)
-        self.timeline = QTableView()
-        self.timeline.setModel(self.timeline_model)
-        self.timeline.setAlternatingRowColors(True)
-        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline.verticalHeader().setVisible(False)
-        header = self.timeline.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.timeline = self._make_timeline()
         layout = QVBoxLayout(self)
         title = QHBoxLayout()
         title.addWidget(self.name, 1)
@@ -108,6 +88,34 @@ class CustomerCardView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.timeline, 1)
         self.show_card(None)
+
+    def _make_buttons(self) -> QGridLayout:
+        """F5–F8, F9 and F12, two rows of three so the card fits a 1280-pixel screen."""
+        self.action_buttons: dict[str, QPushButton] = {}
+        for key, label, kind in ACTIONS:
+            button = QPushButton(f"{key}  {label}")
+            button.setProperty("kind", kind)
+            self.action_buttons[kind] = button
+        self.notes_button = QPushButton("F9  Notes")
+        self.referral_button = QPushButton("F12  Sent by a partner")
+        buttons = QGridLayout()
+        for i, button in enumerate(
+            [*self.action_buttons.values(), self.notes_button, self.referral_button]
+        ):
+            buttons.addWidget(button, i // 3, i % 3)
+        return buttons
+
+    def _make_timeline(self) -> QTableView:
+        timeline = QTableView()
+        timeline.setModel(self.timeline_model)
+        timeline.setAlternatingRowColors(True)
+        timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        timeline.verticalHeader().setVisible(False)
+        header = timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return timeline
 
     def show_card(self, card: CustomerCard | None) -> None:
         self.card = card
