@@ -1,11 +1,12 @@
 """Central sync in the window: its own thread, and the status bar's connection label.
 
-The sync loop (Qt-free, ``posassist.sync``) runs on a dedicated :class:`QThread`; its
-status comes back to the GUI thread as a queued signal, so the network never touches
-the event loop: a hanging link stalls only that thread. The label reads "Online ·
-last synced 14:05", "Offline since 14:02 · 12 changes waiting", and offers a link to
-the changes the central database refused (for a manager) and to enter the password
-when the OS keyring cannot keep it.
+The sync loop (Qt-free, ``posassist.sync``) runs on a dedicated :class:`QThread`, the
+window's one long-running thread (short jobs are ``BackgroundOp`` s on the pool: see
+:mod:`posassist.ui.workers`). Its status comes back to the GUI thread as a queued signal,
+so the network never touches the event loop: a hanging link stalls only that thread. The
+label reads "Online · last synced 14:05", "Offline since 14:02 · 12 changes waiting", and
+offers a link to the changes the central database refused (for a manager) and to enter the
+password when the OS keyring cannot keep it.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ Threads in ``posassist.ui``, all of them:
   :class:`posassist.ui.sync_status._SyncThread` (a ``QThread``), because it lives as long
   as the window and must be stopped and waited for when it closes.
 
-Nothing else in ``ui/`` subclasses ``QThread`` or starts a ``threading.Thread`` (the
-bench's ``threading.Thread`` runner lives in ``devtools``, outside the window).
+Nothing else in ``ui/`` subclasses ``QThread`` or starts a ``threading.Thread``
+(``tests/ui/test_workers.py`` keeps it so). The sync bench runs the same loop on a plain
+``threading.Thread`` of its own: bench code at the edge (devtools), not the window.
 
 A :class:`~posassist.errors.KnownError` goes to the op's failure handler. Anything else
 is a bug: its traceback goes to :attr:`Worker.bug_reporter` (the crash log) first, then

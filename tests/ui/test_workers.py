@@ -68,3 +68,27 @@ def test_disabled_widgets_come_back_when_the_answer_does(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: bool(seen))
     assert enabled_while_running == [False]  # no second submit while it runs
     assert seen == [(1, True)]
+
+
+def test_the_sync_thread_is_the_only_long_running_thread_in_ui() -> None:
+    """Short jobs go through BackgroundOp; the one QThread is sync_status._SyncThread."""
+    import ast
+    from pathlib import Path
+
+    import posassist.ui
+
+    threads: list[str] = []
+    for path in sorted(Path(posassist.ui.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(
+                ast.unparse(base).endswith("QThread") for base in node.bases
+            ):
+                threads.append(f"{path.name}:{node.name}")
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in (
+                "threading.Thread",
+                "Thread",
+                "QThread",
+            ):
+                threads.append(f"{path.name}:{ast.unparse(node.func)}()")
+    assert threads == ["sync_status.py:_SyncThread"]

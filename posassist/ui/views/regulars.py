@@ -130,9 +130,6 @@ class RegularsDialog(QDialog):
         self.note.setText(note)
         self._on_filter_changed()
 
-    def show_failure(self, text: str) -> None:
-        self.count.setText(text)
-
     def visible_rows(self) -> list[StandingRow]:
         return self.model.rows()
 
