@@ -6,14 +6,11 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +19,7 @@ from posassist.services.customers import CustomerCard
 from posassist.ui import formatting as fmt
 from posassist.ui.models.customers import TimelineModel
 from posassist.ui.theme import named
+from posassist.ui.views.tables import read_only_table
 
 # (key, label, kind) — the F-key is shown on the button, the window binds it.
 ACTIONS = (
@@ -73,7 +71,7 @@ class CustomerCardView(QWidget):
             tiles.addWidget(tile, 0, col)
         buttons = self._make_buttons()
         self.timeline_model = TimelineModel(tz)
-        self.timeline = self._make_timeline()
+        self.timeline = read_only_table(self.timeline_model)
         layout = QVBoxLayout(self)
         title = QHBoxLayout()
         title.addWidget(self.name, 1)
@@ -104,18 +102,6 @@ class CustomerCardView(QWidget):
         ):
             buttons.addWidget(button, i // 3, i % 3)
         return buttons
-
-    def _make_timeline(self) -> QTableView:
-        timeline = QTableView()
-        timeline.setModel(self.timeline_model)
-        timeline.setAlternatingRowColors(True)
-        timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        timeline.verticalHeader().setVisible(False)
-        header = timeline.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        return timeline
 
     def show_card(self, card: CustomerCard | None) -> None:
         self.card = card

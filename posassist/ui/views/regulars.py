@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +29,7 @@ from posassist.ui import formatting as fmt
 from posassist.ui.feedback import show_error
 from posassist.ui.models.base import RowsTableModel
 from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
 
@@ -85,14 +84,8 @@ class RegularsDialog(QDialog):
         self._sort_column = 4
         self._sort_order = Qt.SortOrder.DescendingOrder
         self.model = RegularsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(self.model, QHeaderView.ResizeMode.Interactive)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate((220, 170, 70, 110, 130, 130)):
             header.resizeSection(column, width)
         header.setSortIndicatorShown(True)

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QAbstractItemModel, QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QHBoxLayout,
@@ -29,21 +28,16 @@ from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import DemandModel, LedgerModel
 from posassist.ui.theme import named
 from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
 LEDGER_DAYS = 90
 
 
-def _table(model: object) -> QTableView:
-    table = QTableView()
-    table.setModel(model)  # type: ignore[arg-type]
-    table.setAlternatingRowColors(True)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+def _table(model: QAbstractItemModel) -> QTableView:
+    """A report table: the first column (the name) takes the spare width."""
+    table = read_only_table(model, stretch_last=False)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     return table
 
 

@@ -34,6 +34,7 @@ from posassist.ui.models.referrals import VendorTableModel
 from posassist.ui.theme import named
 from posassist.ui.views.dialogs import _FormDialog
 from posassist.ui.views.files import choose_open_path, choose_save_path
+from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
 HOURS_HELP = "e.g. Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed   (or 24/7)"
@@ -144,18 +145,10 @@ class VendorsDialog(QDialog):
         self.filter.setFocus()
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
+        table = read_only_table(self.proxy, QHeaderView.ResizeMode.Interactive, stretch_last=False)
         table.setSortingEnabled(True)
         table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().setVisible(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
         return table
 
     def _make_buttons(self) -> QHBoxLayout:
