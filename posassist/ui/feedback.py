@@ -4,9 +4,10 @@ A dialog has one :class:`MessageLine`, in its own layout row under its fields. I
 wraps, so a long refusal makes its row taller instead of drawing under a field.
 :func:`show_error` puts an error there and moves the focus to the field an
 :class:`~posassist.errors.InvalidInputError` names (fields are tagged with
-:func:`mark_field`), so the cashier fixes it without reaching for the mouse. A window
-without a message line (the register window, whose status bar is for news, not for
-refusals) gets a message box instead.
+:func:`mark_field`), so the cashier fixes it without reaching for the mouse. A view
+whose news goes to a plain label (the register's status bar, the Regulars count) passes
+that label; a window with neither (the register window, when opening a card fails) gets
+a message box.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from posassist.errors import InvalidInputError, KnownError
 
 FIELD_PROPERTY = "posassistField"
 BUG_TEXT = (
-    "Something went wrong inside posassist. Nothing was lost; the details are in the "
-    "crash log. Try again, or tell store IT."
+    "Something went wrong inside posassist; the details were saved to the crash log. "
+    "Try again, or tell store IT."
 )
 W = TypeVar("W", bound=QWidget)
 
