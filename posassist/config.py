@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -217,20 +218,7 @@ def load_settings(
     path = config_file or (Path(env["POSASSIST_CONFIG"]) if "POSASSIST_CONFIG" in env else None)
     explicit = path is not None
     path = path or default_config_file()
-    text = ""
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-            raw = tomllib.loads(text)
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: the settings file is not UTF-8 text.") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}.", hint="Fix that line and start again.") from exc
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the settings file ({exc.strerror}).") from exc
-    elif explicit:
-        raise ConfigError(f"{path}: the settings file does not exist.")
+    text, raw = _read_file(path, explicit)
 
     def where_of(section: str, key: str) -> str:
         line = _line_of(text, section, key) if text else None
@@ -247,24 +235,7 @@ def load_settings(
         if name not in known_sections:
             raise ConfigError(f"{path}: unknown section [{name}].")
     for name, default in sections.items():
-        values: dict[str, Any] = {}
-        table = raw.get(name, {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [{name}] must be a table.")
-        types = {f.name: f.type for f in fields(default)}
-        for key, value in table.items():
-            if key not in types:
-                raise ConfigError(f"{where_of(name, key)}: unknown setting [{name}] {key}.")
-            values[key] = _coerce(name, key, value, types[key], where_of(name, key))
-        for key in types:
-            env_key = f"POSASSIST_{name.upper()}_{key.upper()}"
-            if env_key in env:
-                values[key] = _from_env(env_key, env[env_key], str(types[key]))
-        try:
-            sections[name] = replace(default, **values)
-        except ValueError as exc:  # the section's own validation (e.g. a share above 1)
-            key = str(exc).split()[0] if str(exc) else ""
-            raise ConfigError(f"{where_of(name, key)}: [{name}] {exc}.") from exc
+        sections[name] = _section(name, default, raw.get(name, {}), env, path, where_of)
 
     app = raw.get("app", {})
     chosen_dir = data_dir or (
@@ -283,6 +254,51 @@ def load_settings(
     _validate(settings, where_of)
     _validate_central(settings.central, where_of)
     return settings
+
+
+def _read_file(path: Path, explicit: bool) -> tuple[str, dict[str, Any]]:
+    """The settings file's text and parsed TOML; none at the default place is no settings."""
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: the settings file does not exist.")
+        return "", {}
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the settings file is not UTF-8 text.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}.", hint="Fix that line and start again.") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the settings file ({exc.strerror}).") from exc
+
+
+def _section(
+    name: str,
+    default: Any,
+    table: Any,
+    env: dict[str, str],
+    path: Path,
+    where_of: Callable[[str, str], str],
+) -> Any:
+    """One section's dataclass: the defaults, then the file's keys, then the environment's."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table.")
+    values: dict[str, Any] = {}
+    types = {f.name: f.type for f in fields(default)}
+    for key, value in table.items():
+        if key not in types:
+            raise ConfigError(f"{where_of(name, key)}: unknown setting [{name}] {key}.")
+        values[key] = _coerce(name, key, value, types[key], where_of(name, key))
+    for key in types:
+        env_key = f"POSASSIST_{name.upper()}_{key.upper()}"
+        if env_key in env:
+            values[key] = _from_env(env_key, env[env_key], str(types[key]))
+    try:
+        return replace(default, **values)
+    except ValueError as exc:  # the section's own validation (e.g. a share above 1)
+        key = str(exc).split()[0] if str(exc) else ""
+        raise ConfigError(f"{where_of(name, key)}: [{name}] {exc}.") from exc
 
 
 def _from_env(name: str, value: str, kind: str) -> Any:

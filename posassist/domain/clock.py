@@ -10,9 +10,3 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
-
-
-def fixed_clock(at: datetime) -> Clock:
-    if at.tzinfo is None:
-        raise ValueError("fixed_clock needs an aware datetime")
-    return lambda: at

@@ -14,8 +14,8 @@ This module is pure: the service layer loads candidates from the store, builds a
 :meth:`FinderIndex.find` per keystroke or per search.  All the slow work - text
 normalisation, tokenising, parsing vendor hours - happens at construction; a query only
 looks up a few tokens and runs rapidfuzz over the vocabulary (a few thousand short
-strings), which keeps a query in single-digit milliseconds at chain scale (see
-:func:`bench_find`).
+strings), which keeps a query in single-digit milliseconds at chain scale (``posassist
+bench`` times it).
 
 Matching works on tokens so that word order and extra words do not matter, and each query
 token is matched exactly, as a prefix (type-ahead: "blue" finds "bluetooth"), or fuzzily
@@ -28,31 +28,36 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import random
-import re
-import statistics
-import time
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz import fuzz, process
 
+from posassist.domain.finder_records import (
+    BranchMatch,
+    BranchStockCandidate,
+    FinderResult,
+    ProductCandidate,
+    ProductMatch,
+    VendorCandidate,
+    VendorMatch,
+)
+from posassist.domain.finder_text import normalise_text, query_words, tokens
 from posassist.domain.opening_hours import OpeningHours, OpeningHoursError
 from posassist.domain.opening_hours import parse as parse_hours
 
+# The records and the text normalisation live in their own modules; they are re-exported
+# here because callers think of them as "the finder's" types.
 __all__ = [
     "BranchMatch",
     "BranchStockCandidate",
-    "FinderBench",
     "FinderIndex",
     "FinderResult",
     "ProductCandidate",
     "ProductMatch",
     "VendorCandidate",
     "VendorMatch",
-    "bench_find",
     "normalise_text",
     "tokens",
 ]
@@ -77,130 +82,6 @@ _FUZZY_MIN_LEN = 4
 _FUZZY_LIMIT = 12
 _PREFIX_LIMIT = 40
 _INDIRECT_TOP_ITEMS = 20
-
-_STOPWORDS = frozenset({
-    "a", "an", "and", "any", "do", "does", "for", "have", "i", "in", "is", "it", "me", "my",
-    "of", "on", "or", "some", "something", "the", "to", "with", "you", "your", "need", "want",
-    "looking", "like",
-})  # fmt: skip
-"""English filler words a cashier types when copying the customer's sentence."""
-
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def normalise_text(text: str) -> str:
-    """Casefold, strip accents and punctuation: "Café-Crème  XL" -> "cafe creme xl".
-
-    Customers and catalogues disagree on accents, case and hyphens ("USB-C", "usb c"), so all
-    comparison happens on this form.  Non-Latin scripts are kept (Greek, Cyrillic...), only
-    their combining marks are removed.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", stripped).split())
-
-
-def tokens(text: str) -> list[str]:
-    """Normalised tokens of ``text`` (stopwords kept; callers decide)."""
-    return normalise_text(text).split()
-
-
-# --- candidates: what the service layer hands in -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProductCandidate:
-    """A catalogue entry.  ``carried=False`` rows are things we know of but do not sell,
-    kept so that their category can point to partner vendors who do."""
-
-    sku: str
-    name: str
-    category: str
-    keywords: tuple[str, ...] = ()
-    carried: bool = True
-    on_hand_here: int | None = None
-    """None = carried but stock not counted here; we then assume it can be supplied."""
-    location: str | None = None
-    """Aisle / shelf, shown in the "here" tier."""
-
-
-@dataclass(frozen=True, slots=True)
-class BranchStockCandidate:
-    """One product's stock at one of our other branches, as last synced."""
-
-    branch_id: str
-    branch_name: str
-    phone: str | None
-    sku: str
-    product_name: str
-    on_hand: int
-    as_of: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class VendorCandidate:
-    """A partner vendor from the store's directory."""
-
-    vendor_id: str
-    name: str
-    address: str | None
-    phone: str | None
-    website: str | None
-    hours: str | None
-    """Text in the :mod:`posassist.domain.opening_hours` format; anything else = unknown."""
-    categories: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    active: bool = True
-
-
-# --- results --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProductMatch:
-    """A product of ours that matches the query; ``score`` is 0-100."""
-
-    product: ProductCandidate
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class BranchMatch:
-    """Stock at another branch for a matching product."""
-
-    stock: BranchStockCandidate
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class VendorMatch:
-    """A partner vendor, with the reasons it matched in plain words for the cashier."""
-
-    vendor: VendorCandidate
-    score: float
-    open_now: bool | None
-    """None when the vendor's hours are unknown or not in the supported format."""
-    matched_on: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class FinderResult:
-    """Tiers best first.  ``out_of_stock_here`` is what we carry but have none of now."""
-
-    query: str
-    here: tuple[ProductMatch, ...] = ()
-    out_of_stock_here: tuple[ProductMatch, ...] = ()
-    other_branches: tuple[BranchMatch, ...] = ()
-    vendors: tuple[VendorMatch, ...] = ()
-
-    @property
-    def can_supply_here(self) -> bool:
-        """False means the store could not serve this ask on the spot: log unmet demand.
-
-        (An empty query is also False; callers should not log blank searches.)
-        """
-        return bool(self.here)
-
 
 # --- the index ------------------------------------------------------------------------------
 
@@ -264,6 +145,20 @@ class FinderIndex:
     ) -> None:
         self._items: list[_Item] = []
         self._item_postings: _Postings = {}
+        self._stock_by_item: dict[int, list[BranchStockCandidate]] = {}
+        self._vendors: list[VendorCandidate] = []
+        self._vendor_hours: list[OpeningHours | None] = []
+        self._vendor_postings: _VendorPostings = {}
+        self._vendors_by_category: dict[str, list[tuple[int, str]]] = {}
+        by_sku = self._index_products(products)
+        self._index_branch_stock(branch_stock, by_sku, here_branch_id)
+        self._index_vendors(vendors)
+        vocabulary = set(self._item_postings) | set(self._vendor_postings)
+        self._vocab: list[str] = sorted(vocabulary)
+        self._fuzzy_vocab: list[str] = [w for w in self._vocab if len(w) >= _FUZZY_MIN_LEN - 1]
+
+    def _index_products(self, products: Iterable[ProductCandidate]) -> dict[str, int]:
+        """Post each product's name, keywords and category; return item index by sku."""
         by_sku: dict[str, int] = {}
         for product in products:
             if product.sku in by_sku:
@@ -277,8 +172,15 @@ class FinderIndex:
             for keyword in product.keywords:
                 _add(self._item_postings, keyword, idx, KEYWORD_WEIGHT)
             _add(self._item_postings, product.category, idx, CATEGORY_WEIGHT)
+        return by_sku
 
-        self._stock_by_item: dict[int, list[BranchStockCandidate]] = {}
+    def _index_branch_stock(
+        self,
+        branch_stock: Iterable[BranchStockCandidate],
+        by_sku: dict[str, int],
+        here_branch_id: str | None,
+    ) -> None:
+        """Attach other branches' stock to items, best-stocked and freshest first."""
         for row in branch_stock:
             if row.on_hand <= 0 or row.branch_id == here_branch_id:
                 continue
@@ -295,10 +197,8 @@ class FinderIndex:
         for rows in self._stock_by_item.values():
             rows.sort(key=lambda r: (-r.on_hand, -r.as_of.timestamp(), r.branch_name))
 
-        self._vendors: list[VendorCandidate] = []
-        self._vendor_hours: list[OpeningHours | None] = []
-        self._vendor_postings: _VendorPostings = {}
-        self._vendors_by_category: dict[str, list[tuple[int, str]]] = {}
+    def _index_vendors(self, vendors: Iterable[VendorCandidate]) -> None:
+        """Post active vendors' names, categories and keywords, each with its reason."""
         for vendor in vendors:
             if not vendor.active:
                 continue
@@ -314,10 +214,6 @@ class FinderIndex:
                 )
             for keyword in vendor.keywords:
                 _add_vendor(self._vendor_postings, keyword, idx, NAME_WEIGHT, f"carries {keyword}")
-
-        vocabulary = set(self._item_postings) | set(self._vendor_postings)
-        self._vocab: list[str] = sorted(vocabulary)
-        self._fuzzy_vocab: list[str] = [w for w in self._vocab if len(w) >= _FUZZY_MIN_LEN - 1]
 
     def __len__(self) -> int:
         """Number of findable items (products plus branch-only skus)."""
@@ -350,17 +246,12 @@ class FinderIndex:
                     out[candidate] = sim
         return out
 
-    def _query_words(self, query: str) -> list[str]:
-        words = tokens(query)
-        meaningful = [w for w in words if w not in _STOPWORDS]
-        return meaningful or words
-
     def find(self, query: str, now: datetime, limit: int = 10) -> FinderResult:
         """Rank what matches ``query`` into the three tiers, at most ``limit`` per tier.
 
         ``now`` is the store's local wall-clock time, used for the vendors' open-now flag.
         """
-        words = self._query_words(query)
+        words = query_words(query)
         if not words:
             return FinderResult(query=query)
         expansions = [self._expand(w) for w in words]
@@ -471,172 +362,3 @@ def _parse_hours_or_none(text: str | None) -> OpeningHours | None:
         return parse_hours(text)
     except OpeningHoursError:
         return None
-
-
-# --- benchmark (called by hand and by ``posassist bench``) ----------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FinderBench:
-    """Timings in milliseconds for one synthetic chain-sized index."""
-
-    build_ms: float
-    p50_ms: float
-    p95_ms: float
-    max_ms: float
-    queries: int
-    samples_ms: tuple[float, ...] = ()
-    """Every query's time, for callers that compute their own statistics."""
-
-
-_BRANDS = (
-    "Acme", "Zenit", "Nordal", "Orbis", "Kestrel", "Lumo", "Vantage", "Helio", "Tamar", "Brio",
-    "Castell", "Delta",
-)  # fmt: skip
-_ADJECTIVES = (
-    "wireless", "portable", "compact", "waterproof", "stainless", "wooden", "rechargeable",
-    "ceramic", "organic", "foldable", "digital", "classic", "premium", "mini", "large",
-    "heavy-duty", "cordless", "ergonomic", "vintage", "smart",
-)  # fmt: skip
-_NOUNS: dict[str, str] = {
-    "speaker": "Audio", "headphones": "Audio", "earbuds": "Audio", "microphone": "Audio",
-    "charger": "Electronics", "cable": "Electronics", "powerbank": "Electronics",
-    "lamp": "Lighting", "bulb": "Lighting", "lantern": "Lighting",
-    "kettle": "Kitchen", "toaster": "Kitchen", "blender": "Kitchen", "knife": "Kitchen",
-    "pan": "Kitchen", "teapot": "Kitchen", "drill": "Tools", "hammer": "Tools",
-    "screwdriver": "Tools", "wrench": "Tools", "tent": "Outdoor", "backpack": "Outdoor",
-    "umbrella": "Outdoor", "notebook": "Stationery", "pen": "Stationery", "stapler": "Stationery",
-    "shampoo": "Care", "toothbrush": "Care", "towel": "Home", "pillow": "Home",
-    "blanket": "Home", "candle": "Home", "vase": "Home", "mug": "Kitchen", "sneakers": "Shoes",
-    "sandals": "Shoes", "boots": "Shoes", "jacket": "Clothing", "scarf": "Clothing",
-    "gloves": "Clothing", "puzzle": "Toys", "kite": "Toys", "skateboard": "Sports",
-    "yoga mat": "Sports", "dumbbell": "Sports", "bicycle bell": "Sports",
-}  # fmt: skip
-_SYLLABLES = (
-    "ka", "ro", "vi", "len", "tor", "mi", "sa", "quo", "bel", "dun", "fi", "ra", "zo", "pek",
-    "lu", "nar", "es", "tim", "go", "ve",
-)  # fmt: skip
-_VENDOR_ONLY = "vinyl records|sewing machine|aquarium|piano tuning|watch repair|bike repair"
-
-
-def _typo(word: str, rng: random.Random) -> str:
-    if len(word) < 5:
-        return word
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(3)
-    if kind == 0:
-        return word[:i] + word[i + 1 :]  # deletion
-    if kind == 1:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # transposition
-    return word[:i] + rng.choice("aeiourstn") + word[i + 1 :]  # substitution
-
-
-def _bench_data(
-    rng: random.Random, n_products: int, n_vendors: int, n_branches: int, now: datetime
-) -> tuple[list[ProductCandidate], list[BranchStockCandidate], list[VendorCandidate]]:
-    nouns = list(_NOUNS)
-    products: list[ProductCandidate] = []
-    for i in range(n_products):
-        noun = rng.choice(nouns)
-        # A made-up model word per product grows the vocabulary to catalogue size.
-        model = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randrange(2, 4)))
-        name = f"{rng.choice(_BRANDS)} {rng.choice(_ADJECTIVES)} {noun} {model.title()}"
-        products.append(
-            ProductCandidate(
-                sku=f"SKU{i:06d}",
-                name=name,
-                category=_NOUNS[noun],
-                keywords=(rng.choice(_ADJECTIVES), noun),
-                carried=rng.random() < 0.7,
-                on_hand_here=rng.choice([None, 0, 0, 1, 3, 12]),
-                location=f"Aisle {rng.randrange(1, 20)}",
-            )
-        )
-    stock = [
-        BranchStockCandidate(
-            branch_id=f"B{b}",
-            branch_name=f"Branch {b}",
-            phone=f"+1555010{b}",
-            sku=p.sku,
-            product_name=p.name,
-            on_hand=rng.choice([0, 0, 1, 2, 5]),
-            as_of=now,
-        )
-        for b in range(n_branches)
-        for p in products
-    ]
-    categories = sorted(set(_NOUNS.values()))
-    extra = _VENDOR_ONLY.split("|")
-    vendors = [
-        VendorCandidate(
-            vendor_id=f"V{v:04d}",
-            name=f"{rng.choice(_BRANDS)} {rng.choice(['Shop', 'Store', 'Corner', 'Hall'])} {v}",
-            address=f"{v} Market Street",
-            phone=f"+1555020{v:03d}",
-            website=None,
-            hours=rng.choice(["Mo-Fr 09:00-18:00; Sa 10:00-16:00", "24/7", None, "ring first"]),
-            categories=tuple(rng.sample(categories, rng.randrange(1, 3))),
-            keywords=tuple(rng.sample(nouns + extra, 3)),
-            active=rng.random() < 0.9,
-        )
-        for v in range(n_vendors)
-    ]
-    return products, stock, vendors
-
-
-def bench_find(
-    n_products: int = 5000,
-    n_vendors: int = 300,
-    n_branches: int = 5,
-    n_queries: int = 300,
-    seed: int = 0,
-) -> FinderBench:
-    """Time index build and queries on a deterministic synthetic chain.
-
-    Kept here (not in a timed test, which would flake on a busy CI box) so ``posassist
-    bench`` and a developer can check the 30 ms p95 budget on real hardware.  Queries mix
-    exact product words, typos, vendor-only asks and nonsense.
-    """
-    rng = random.Random(seed)
-    now = datetime(2025, 6, 4, 11, 0)
-    products, stock, vendors = _bench_data(rng, n_products, n_vendors, n_branches, now)
-    start = time.perf_counter()
-    index = FinderIndex(products, stock, vendors, here_branch_id="B0")
-    build_ms = (time.perf_counter() - start) * 1000.0
-
-    queries: list[str] = []
-    for _ in range(n_queries):
-        kind = rng.randrange(4)
-        product = rng.choice(products)
-        words = product.name.split()[1:3]
-        if kind == 0:
-            queries.append(" ".join(words))
-        elif kind == 1:
-            queries.append(" ".join(_typo(w.lower(), rng) for w in words))
-        elif kind == 2:
-            queries.append(rng.choice(_VENDOR_ONLY.split("|")))
-        else:
-            queries.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(12)))
-    index.find(queries[0], now)  # warm rapidfuzz's dispatch
-    timings: list[float] = []
-    for query in queries:
-        t0 = time.perf_counter()
-        index.find(query, now)
-        timings.append((time.perf_counter() - t0) * 1000.0)
-    cuts = statistics.quantiles(timings, n=100)
-    return FinderBench(
-        build_ms=round(build_ms, 1),
-        p50_ms=round(cuts[49], 2),
-        p95_ms=round(cuts[94], 2),
-        max_ms=round(max(timings), 2),
-        queries=len(timings),
-        samples_ms=tuple(timings),
-    )
-
-
-if __name__ == "__main__":  # pragma: no cover - manual check: python -m posassist.domain.finder
-    result = bench_find()
-    print(
-        f"build {result.build_ms} ms, p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, "
-        f"max {result.max_ms} ms over {result.queries} queries"
-    )

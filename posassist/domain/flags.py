@@ -254,15 +254,7 @@ def classify(
     as_of = max(as_of, stats.last_visit)
     since_first = (as_of - stats.first_visit).days
     since_last = (as_of - stats.last_visit).days
-    usual = stats.usual_interval_days
-    overdue = usual is not None and since_last > max(
-        th.lapsing_interval_factor * usual, th.lapsing_min_days_absent
-    )
-    used_to_be_regular = (
-        stats.visit_days_total >= th.lapsing_min_visit_days
-        and usual is not None
-        and usual <= th.lapsing_max_usual_interval_days
-    )
+    overdue, used_to_be_regular = _habit(stats, since_last, th)
     enough_history = stats.visit_days_total >= th.regular_min_visit_days
 
     p: float | None = None
@@ -288,32 +280,34 @@ def classify(
         )
 
     if since_first < th.new_customer_days:
-        tier = Tier.NEW
-        reasons = [_new_reason(stats, since_first)]
+        tier, reasons = Tier.NEW, [_new_reason(stats, since_first)]
     elif lapsing:
-        tier = Tier.LAPSING
-        reasons = [
-            f"Not seen for {since_last} days, used to come {_every(usual)} "
-            f"({_visits(stats.visit_days_total)} since {_month(stats.first_visit)})"
-        ]
-        if p is not None:
-            reasons.append(f"Chance still a customer: {p:.0%}")
+        tier, reasons = Tier.LAPSING, _lapsing_reasons(stats, since_last, p)
     elif regular:
-        tier = Tier.REGULAR
-        reasons = [_regular_reason(stats)]
-        if e90 is not None:
-            reasons.append(
-                f"Expected about {_visits(round(e90))} in the next 90 days "
-                f"(store's top {th.regular_top_share:.0%})"
-            )
+        tier, reasons = Tier.REGULAR, _regular_reasons(stats, th, e90)
     else:
-        tier = Tier.NONE
-        reasons = [
-            f"{_visits(stats.visit_days_total)} since {_month(stats.first_visit)}, "
-            f"last {_ago(since_last)}"
-        ]
+        tier, reasons = Tier.NONE, [_none_reason(stats, since_last)]
     method: Literal["model", "rules"] = "model" if use_model else "rules"
     return _finish(tier, ambassador, stats, reasons, method, p, e90)
+
+
+def _habit(stats: VisitStats, since_last: int, th: FlagThresholds) -> tuple[bool, bool]:
+    """``(overdue, used_to_be_regular)``: what the visit pattern says, whatever the method.
+
+    Overdue is absent for more than ``lapsing_interval_factor`` usual intervals and more
+    than ``lapsing_min_days_absent`` days; used to be regular is enough visit days at a
+    usual interval short enough to call a habit.
+    """
+    usual = stats.usual_interval_days
+    overdue = usual is not None and since_last > max(
+        th.lapsing_interval_factor * usual, th.lapsing_min_days_absent
+    )
+    used_to_be_regular = (
+        stats.visit_days_total >= th.lapsing_min_visit_days
+        and usual is not None
+        and usual <= th.lapsing_max_usual_interval_days
+    )
+    return overdue, used_to_be_regular
 
 
 def greeting(stats: VisitStats, as_of: date) -> str:
@@ -401,6 +395,35 @@ def _regular_reason(stats: VisitStats) -> str:
         parts.append(f"usually {_every(stats.usual_interval_days)}")
     parts.append(f"customer since {_month(stats.first_visit)}")
     return ", ".join(parts)
+
+
+def _lapsing_reasons(stats: VisitStats, since_last: int, p: float | None) -> list[str]:
+    assert stats.first_visit is not None
+    reasons = [
+        f"Not seen for {since_last} days, used to come {_every(stats.usual_interval_days)} "
+        f"({_visits(stats.visit_days_total)} since {_month(stats.first_visit)})"
+    ]
+    if p is not None:
+        reasons.append(f"Chance still a customer: {p:.0%}")
+    return reasons
+
+
+def _regular_reasons(stats: VisitStats, th: FlagThresholds, e90: float | None) -> list[str]:
+    reasons = [_regular_reason(stats)]
+    if e90 is not None:
+        reasons.append(
+            f"Expected about {_visits(round(e90))} in the next 90 days "
+            f"(store's top {th.regular_top_share:.0%})"
+        )
+    return reasons
+
+
+def _none_reason(stats: VisitStats, since_last: int) -> str:
+    assert stats.first_visit is not None
+    return (
+        f"{_visits(stats.visit_days_total)} since {_month(stats.first_visit)}, "
+        f"last {_ago(since_last)}"
+    )
 
 
 def _new_reason(stats: VisitStats, since_first: int) -> str:

@@ -88,21 +88,6 @@ def try_normalise_phone(text: str, default_region: str) -> str | None:
         return None
 
 
-def format_phone(e164: str, default_region: str) -> str:
-    """Format a stored E.164 number the way people in the store's region write it."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    region = phonenumbers.region_code_for_number(number)
-    fmt = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if region == default_region.upper()
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, fmt)
-
-
 def phone_last4(e164: str | None) -> str | None:
     """The last four digits, which customers often give instead of the whole number."""
     if not e164:

@@ -42,7 +42,6 @@ CUSTOMER_COLUMNS = ("customer_id", "customer", "customerid", "customer_no", "id"
 DATE_COLUMNS = ("date", "day", "timestamp", "datetime", "purchase_date", "order_date", "time")
 AMOUNT_COLUMNS = ("amount", "total", "dollars", "value", "spend", "basket", "price")
 NAMESPACE = uuid.UUID("5b0f3c1e-6c2d-4a64-9a57-2b8c0f1d7e42")
-MAX_ERRORS_SHOWN = 1
 
 
 @dataclass(frozen=True)
@@ -312,48 +311,74 @@ def import_transactions(
     """
     rows = read_rows(path, today=today)
     source = name_key(path.stem) or "import"
-    customer_ids = {uuid.uuid5(NAMESPACE, f"customer:{r.customer}") for r in rows}
+    customer_ids = {_customer_id(r.customer) for r in rows}
     existing_customers = _existing(session, Customer.id, customer_ids)
     seen: Counter[tuple[str, date, int | None]] = Counter()
     new_customers: dict[uuid.UUID, dict[str, object]] = {}
     new_interactions: list[dict[str, object]] = []
     now = utcnow()
     for row in rows:
-        cid = uuid.uuid5(NAMESPACE, f"customer:{row.customer}")
+        cid = _customer_id(row.customer)
         if cid not in existing_customers and cid not in new_customers:
-            name = f"Customer {row.customer}"[:200]
-            at = datetime.combine(row.day, time(12), tz)
-            new_customers[cid] = {
-                "id": cid,
-                "display_name": name,
-                "name_key": name_key(name),
-                "consent_contact": False,
-                "notes": f"Imported from {path.name}",
-                "preferences": "",
-                "created_at": at,
-                "updated_at": now,
-            }
+            new_customers[cid] = _customer_values(cid, row, path, tz, now)
         key = (row.customer, row.day, row.amount_minor)
         seen[key] += 1
-        iid = uuid.uuid5(
-            NAMESPACE, f"purchase:{row.customer}:{row.day}:{row.amount_minor}:{seen[key]}"
-        )
-        at = datetime.combine(row.day, time(12), tz)
-        new_interactions.append(
-            {
-                "id": iid,
-                "customer_id": cid,
-                "branch_id": branch_id,
-                "occurred_at": at,
-                "local_day": row.day,
-                "kind": "purchase",
-                "basket_minor": row.amount_minor,
-                "note": f"Imported from {source}",
-            }
-        )
+        new_interactions.append(_purchase_values(cid, row, seen[key], branch_id, tz, source))
     existing_interactions = _existing(session, Interaction.id, {i["id"] for i in new_interactions})
     duplicates = len(existing_interactions)
     new_interactions = [i for i in new_interactions if i["id"] not in existing_interactions]
+    _write(session, new_customers, new_interactions, stamp)
+    return ImportResult(len(rows), len(new_customers), len(new_interactions), duplicates)
+
+
+def _customer_id(customer: str) -> uuid.UUID:
+    """The same file customer id gives the same customer on every import."""
+    return uuid.uuid5(NAMESPACE, f"customer:{customer}")
+
+
+def _customer_values(
+    cid: uuid.UUID, row: _Row, path: Path, tz: ZoneInfo, now: datetime
+) -> dict[str, object]:
+    """A customer first seen in the file, born at noon on their first row's day."""
+    name = f"Customer {row.customer}"[:200]
+    at = datetime.combine(row.day, time(12), tz)
+    return {
+        "id": cid,
+        "display_name": name,
+        "name_key": name_key(name),
+        "consent_contact": False,
+        "notes": f"Imported from {path.name}",
+        "preferences": "",
+        "created_at": at,
+        "updated_at": now,
+    }
+
+
+def _purchase_values(
+    cid: uuid.UUID, row: _Row, nth: int, branch_id: uuid.UUID, tz: ZoneInfo, source: str
+) -> dict[str, object]:
+    """One row's purchase; its id is derived from its content and how many identical rows
+    came before it, so a second import of the file adds nothing."""
+    iid = uuid.uuid5(NAMESPACE, f"purchase:{row.customer}:{row.day}:{row.amount_minor}:{nth}")
+    return {
+        "id": iid,
+        "customer_id": cid,
+        "branch_id": branch_id,
+        "occurred_at": datetime.combine(row.day, time(12), tz),
+        "local_day": row.day,
+        "kind": "purchase",
+        "basket_minor": row.amount_minor,
+        "note": f"Imported from {source}",
+    }
+
+
+def _write(
+    session: Session,
+    new_customers: dict[uuid.UUID, dict[str, object]],
+    new_interactions: list[dict[str, object]],
+    stamp: Callable[[], str],
+) -> None:
+    """Bulk-insert the new rows and queue one outbox change per row."""
     if new_customers:
         session.execute(insert(Customer), list(new_customers.values()))
     if new_interactions:
@@ -373,7 +398,6 @@ def import_transactions(
             payload=values | {"lines": []},
             hlc=stamp(),
         )
-    return ImportResult(len(rows), len(new_customers), len(new_interactions), duplicates)
 
 
 def _existing(

@@ -21,7 +21,6 @@ from posassist.storage.orm import INTERACTION_KINDS, Customer, Interaction, Purc
 from posassist.storage.outbox import append_change
 
 MAX_BASKET_MINOR = 100_000_000  # one million in major units: anything above is a typo
-LOGGABLE_KINDS = ("purchase", "service", "question", "feedback")
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,11 +47,6 @@ class PrintService:
         """Send slips to ``target`` instead (a PDF file in tests; None restores settings)."""
         self._override = target
 
-    def printer_names(self) -> list[str]:
-        from posassist.printing import qt_print
-
-        return qt_print.available_printers()
-
     def print_pdf(self, pdf: bytes, target: PrintTarget | None = None) -> str:
         """Print and return where it went, in words; PrinterError if it could not."""
         from posassist.printing import qt_print

@@ -36,6 +36,7 @@ from posassist.domain.spreadsheet import restore_cell
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_csv
+from posassist.services.vendor_csv import bad_line, read_header, read_text, row_id
 from posassist.storage.catalog import bump_catalog_version, join_list, split_list
 from posassist.storage.orm import Referral, Vendor
 from posassist.storage.outbox import append_change
@@ -393,52 +394,22 @@ class VendorService:
 # ---------------------------------------------------------------------- CSV helpers
 
 
-def _bad(path: Path, line: int, message: str) -> InvalidInputError:
-    return InvalidInputError(f"{path}:{line}", f"{path}, line {line}: {message}")
-
-
 def _parse_bool(path: Path, line: int, text: str) -> bool:
     value = text.strip().casefold()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise _bad(path, line, f"active must be yes or no, not “{text.strip()[:20]}”.")
+    raise bad_line(path, line, f"active must be yes or no, not “{text.strip()[:20]}”.")
 
 
 def read_vendor_csv(path: Path) -> list[_Row]:
     """Parse and validate a whole vendor CSV, or raise on the first bad line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError("file", f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _bad(path, line, "the file is not UTF-8 text (save it as “CSV UTF-8”).") from exc
+    content = read_text(path)
     first_line = content.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise _bad(path, 1, "the file is empty; the first line must be the header.") from None
-    except csv.Error as exc:
-        raise _bad(path, 1, f"unreadable header ({exc}).") from exc
-    columns = [restore_cell(h).strip().casefold() for h in header]
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    if unknown:
-        raise _bad(
-            path,
-            1,
-            f"unknown column “{unknown[0]}”. Columns are: {', '.join(CSV_COLUMNS)}.",
-        )
-    if "name" not in columns:
-        raise _bad(path, 1, "the header has no “name” column.")
-    duplicates = {c for c in columns if columns.count(c) > 1}
-    if duplicates:
-        raise _bad(path, 1, f"the column “{sorted(duplicates)[0]}” appears twice.")
+    columns = read_header(path, reader, CSV_COLUMNS)
 
     rows: list[_Row] = []
     seen_ids: dict[uuid.UUID, int] = {}
@@ -450,28 +421,18 @@ def read_vendor_csv(path: Path) -> list[_Row]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise _bad(path, start, f"unreadable row ({exc}).") from exc
+            raise bad_line(path, start, f"unreadable row ({exc}).") from exc
         line = reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, e.g. at the end of a hand-edited file
         if len(cells) != len(columns):
-            raise _bad(
+            raise bad_line(
                 path, start, f"expected {len(columns)} cells like the header, found {len(cells)}."
             )
         if len(rows) >= MAX_IMPORT_ROWS:
-            raise _bad(path, start, f"more than {MAX_IMPORT_ROWS:,} vendors in one file.")
+            raise bad_line(path, start, f"more than {MAX_IMPORT_ROWS:,} vendors in one file.")
         values = {col: restore_cell(cell) for col, cell in zip(columns, cells, strict=True)}
-        vendor_id: uuid.UUID | None = None
-        if values.get("id", "").strip():
-            try:
-                vendor_id = uuid.UUID(values["id"].strip())
-            except ValueError:
-                raise _bad(
-                    path, start, f"“{values['id'].strip()[:40]}” is not a vendor id."
-                ) from None
-            if vendor_id in seen_ids:
-                raise _bad(path, start, f"the same id is already on line {seen_ids[vendor_id]}.")
-            seen_ids[vendor_id] = start
+        vendor_id = row_id(path, start, values, seen_ids)
         try:
             data = clean_vendor(
                 VendorInput(
@@ -489,6 +450,6 @@ def read_vendor_csv(path: Path) -> list[_Row]:
         except InvalidInputError as exc:
             if exc.field.startswith(str(path)):
                 raise
-            raise _bad(path, start, f"{exc.field}: {exc}") from exc
+            raise bad_line(path, start, f"{exc.field}: {exc}") from exc
         rows.append(_Row(line=start, id=vendor_id, data=data, columns=frozenset(columns)))
     return rows

@@ -62,3 +62,14 @@ def new_id() -> uuid.UUID:
 def utcnow() -> datetime:
     """Now, aware UTC. One place so tests and clocks agree on the type."""
     return datetime.now(UTC)
+
+
+def as_utc(value: object) -> datetime:
+    """An instant an aggregate (``max()``) or a raw query read back, as aware UTC.
+
+    Such values bypass :class:`UTCDateTime`: SQLite hands them back as naive UTC, or as
+    the text it stores them as.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)

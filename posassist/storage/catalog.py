@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from posassist.storage.base import as_utc
 from posassist.storage.orm import Product, SyncState, Vendor
 
 CATALOG_VERSION_KEY = "catalog_version"
@@ -84,15 +85,8 @@ def branch_stock(s: Session) -> list[StockRow]:
         branch_id = ids.get(branch_hex)
         if branch_id is None:
             branch_id = ids[branch_hex] = uuid.UUID(str(branch_hex))
-        out.append(StockRow(branch_id, name, phone or "", sku, int(on_hand), _utc(as_of)))
+        out.append(StockRow(branch_id, name, phone or "", sku, int(on_hand), as_utc(as_of)))
     return out
-
-
-def _utc(value: object) -> datetime:
-    """A naive-UTC SQLite timestamp (how UTCDateTime stores it) as an aware datetime."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
 def vendors(s: Session, *, include_inactive: bool = True) -> list[Vendor]:

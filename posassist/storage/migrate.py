@@ -26,12 +26,6 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
 def check_revision_known(revision: str | None, path: Path) -> None:
     """Refuse a store written by a newer posassist instead of corrupting it."""
     if revision is None:

@@ -39,7 +39,6 @@ INTERACTION_KINDS = (
     "feedback",
     "referral_arrived",
 )
-ROLES = ("cashier", "manager", "admin")
 
 
 class Branch(Base):

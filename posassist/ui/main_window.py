@@ -2,19 +2,20 @@
 
 Keyboard first: F2 search, F3 new customer, F5–F8 log an interaction, F9 notes,
 Esc clears. After every action focus goes back to the search box, ready for the
-next customer.
+next customer. Lookups answer here as the cashier types; everything that writes runs
+on the worker (:class:`~posassist.ui.workers.BackgroundOp`).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -25,17 +26,14 @@ from posassist.errors import KnownError
 from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
 from posassist.services.privacy import PrivacyService
+from posassist.ui.feedback import show_error
+from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.card import CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
-from posassist.ui.views.finder import (
-    ArrivalDialog,
-    CustomerRef,
-    FinderDialog,
-    ReferralDesk,
-    arrival_message,
-)
+from posassist.ui.views.finder import FinderDialog
+from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
-from posassist.ui.workers import Worker
+from posassist.ui.workers import BackgroundOp, Worker
 
 log = logging.getLogger(__name__)
 REFIT_CHECK_MS = 60 * 60 * 1000  # hourly check; refits only when the fit is a day old
@@ -97,7 +95,6 @@ class MainWindow(QMainWindow):
         self._shortcut("F7", lambda: self.log_interaction("question"))
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
-        self.regulars_dialog: QDialog | None = None
         self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
         self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
         self._refit_timer.start()
@@ -122,44 +119,35 @@ class MainWindow(QMainWindow):
     def say(self, text: str) -> None:
         self.message_label.setText(text)
 
-    def show_known_error(self, exc: KnownError) -> None:
-        QMessageBox.warning(self, "posassist", str(exc))
-
     def focus_search(self) -> None:
         self.search.focus_box()
 
+    def _unavailable(self, what: str) -> Callable[[BaseException], None]:
+        return lambda exc: show_error(self.message_label, exc, prefix=f"{what} unavailable:")
+
     def warm_up(self) -> None:
         """Load the name index, and refit standing if stale, in the background."""
-        self.worker.submit(
-            self.services.customers.names.ensure_loaded,
-            on_error=lambda exc: self.say(f"Name search unavailable: {exc}"),
-        )
-        self.worker.submit(
-            self.services.customers.standing.refit_if_stale,
-            on_done=self._on_refit_done,
-            on_error=self._on_refit_failed,
-        )
+        BackgroundOp(self.worker, self.services.customers.names.ensure_loaded).failure(
+            self._unavailable("Name search")
+        ).run_in_background()
+        self._refit(self.services.customers.standing.refit_if_stale)
         if self.services.desk is not None:  # F4 answers at once instead of indexing first
-            self.worker.submit(
-                self.services.desk.finder.warm_up,
-                on_error=lambda exc: self.say(f"Find elsewhere unavailable: {exc}"),
-            )
+            BackgroundOp(self.worker, self.services.desk.finder.warm_up).failure(
+                self._unavailable("Find elsewhere")
+            ).run_in_background()
 
     def _on_refit_timer_timeout(self) -> None:
         """A register left running overnight refits once the cached fit is a day old."""
-        self.worker.submit(
-            self.services.customers.standing.refit_if_stale,
-            on_done=self._on_refit_done,
-            on_error=self._on_refit_failed,
-        )
+        self._refit(self.services.customers.standing.refit_if_stale)
 
     def refit_standing(self) -> None:
         self.say("Refitting the repeat-visitor model in the background…")
-        self.worker.submit(
-            self.services.customers.standing.refit,
-            on_done=self._on_refit_done,
-            on_error=self._on_refit_failed,
-        )
+        self._refit(self.services.customers.standing.refit)
+
+    def _refit(self, refit: Callable[[], object]) -> None:
+        BackgroundOp(self.worker, refit).success(self._on_refit_done).failure(
+            self._on_refit_failed
+        ).run_in_background()
 
     def _on_refit_done(self, fit: object) -> None:
         if fit is not None:
@@ -167,7 +155,7 @@ class MainWindow(QMainWindow):
             self.reload_card()
 
     def _on_refit_failed(self, exc: BaseException) -> None:
-        self.say(f"Could not refit the repeat-visitor model: {exc}")
+        show_error(self.message_label, exc, prefix="Could not refit the repeat-visitor model:")
 
     def show_regulars(self) -> None:
         """Ctrl+R: the list is computed on the worker; the dialog fills when it arrives."""
@@ -175,7 +163,7 @@ class MainWindow(QMainWindow):
 
         standing = self.services.customers.standing
         tz = self.card.timeline_model.tz
-        dialog = RegularsDialog(standing.export_regulars, self)
+        dialog = RegularsDialog(standing.export_regulars, self.worker, self)
 
         def done(rows: object) -> None:
             fit = standing.fit
@@ -186,14 +174,10 @@ class MainWindow(QMainWindow):
             )
             dialog.show_rows(rows, note)  # type: ignore[arg-type]
 
-        self.worker.submit(
-            standing.regulars_ready,
-            on_done=done,
-            on_error=lambda exc: dialog.show_failure(f"Could not prepare the list: {exc}"),
-        )
-        self.regulars_dialog = dialog
+        BackgroundOp(self.worker, standing.regulars_ready).success(done).failure(
+            lambda exc: show_error(dialog.count, exc, prefix="Could not prepare the list:")
+        ).run_in_background()
         dialog.exec()
-        self.regulars_dialog = None
         self.search.focus_box()
 
     # -- find elsewhere, referrals, partners (issue 4) ---------------------------
@@ -241,7 +225,7 @@ class MainWindow(QMainWindow):
         if desk is None:
             return
         customer = self._customer_ref()
-        dialog = ArrivalDialog(desk.referrals, customer, self)
+        dialog = ArrivalDialog(desk.referrals, self.worker, customer, self)
         if dialog.exec() and dialog.arrived is not None:
             self.reload_card()
             self.say(arrival_message(dialog.arrived, customer))
@@ -252,7 +236,7 @@ class MainWindow(QMainWindow):
             return
         from posassist.ui.views.vendors import VendorsDialog
 
-        VendorsDialog(self.services.desk.vendors, self).exec()
+        VendorsDialog(self.services.desk.vendors, self.worker, self).exec()
         self.search.focus_box()
 
     def show_reports(self) -> None:
@@ -260,7 +244,9 @@ class MainWindow(QMainWindow):
             return
         from posassist.ui.views.reports import ReportsDialog
 
-        ReportsDialog(self.services.desk.referrals, self.card.timeline_model.tz, self).exec()
+        ReportsDialog(
+            self.services.desk.referrals, self.card.timeline_model.tz, self.worker, self
+        ).exec()
         self.search.focus_box()
 
     # -- slots -------------------------------------------------------------------
@@ -268,7 +254,7 @@ class MainWindow(QMainWindow):
         try:
             hits = self.services.customers.search(text, scanned=scanned)
         except KnownError as exc:
-            self.say(str(exc))
+            show_error(self.message_label, exc)
             return
         self.search.show_hits(hits, text)
 
@@ -276,7 +262,7 @@ class MainWindow(QMainWindow):
         try:
             card = self.services.customers.card(customer_id)
         except KnownError as exc:
-            self.show_known_error(exc)
+            show_error(self, exc)
             return
         self.card.show_card(card)
         self.say(f"Showing {card.display_name}.")
@@ -303,25 +289,29 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             self.search.focus_box()
             return
-        try:
-            privacy.erase_customer(card.id)
-        except KnownError as exc:
-            self.show_known_error(exc)
-            return
-        self.card.show_card(None)
-        self.search.clear()
-        self.say("The customer's personal data was erased.")
-        self.search.focus_box()
+
+        def erased(_: object) -> None:
+            if self.card.card is not None and self.card.card.id == card.id:
+                self.card.show_card(None)
+                self.search.clear()
+            self.say("The customer's personal data was erased.")
+            self.search.focus_box()
+
+        BackgroundOp(self.worker, lambda: privacy.erase_customer(card.id)).success(erased).failure(
+            lambda exc: show_error(self, exc)
+        ).disable(self.erase_action).run_in_background()
 
     def reload_card(self) -> None:
         if self.card.card is not None:
             self.open_customer(self.card.card.id)
 
     def new_customer(self) -> None:
-        dialog = NewCustomerDialog(self.services.customers.create, self.search.box.text(), self)
+        dialog = NewCustomerDialog(
+            self.worker, self.services.customers.create, self.search.box.text(), self
+        )
         if dialog.exec():
-            assert isinstance(dialog.result_id, uuid.UUID)
-            self.open_customer(dialog.result_id)
+            assert isinstance(dialog.saved, uuid.UUID)
+            self.open_customer(dialog.saved)
             self.say("Customer added.")
         self.search.focus_box()
 
@@ -334,7 +324,7 @@ class MainWindow(QMainWindow):
         def log_it(kind: str, **kwargs: object) -> None:
             self.services.interactions.log(card.id, kind, **kwargs)  # type: ignore[arg-type]
 
-        dialog = InteractionDialog(kind, log_it, self)
+        dialog = InteractionDialog(self.worker, kind, log_it, self)
         if dialog.exec():
             self.reload_card()
             self.say(f"Logged for {card.display_name}.")
@@ -348,7 +338,7 @@ class MainWindow(QMainWindow):
         def save(notes: str, prefs: str) -> None:
             self.services.customers.update_notes(card.id, notes, prefs)
 
-        dialog = NotesDialog(card.notes, card.preferences, save, self)
+        dialog = NotesDialog(self.worker, card.notes, card.preferences, save, self)
         if dialog.exec():
             self.reload_card()
             self.say("Notes saved.")

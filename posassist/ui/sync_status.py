@@ -1,11 +1,12 @@
 """Central sync in the window: its own thread, and the status bar's connection label.
 
-The sync loop (Qt-free, ``posassist.sync``) runs on a dedicated :class:`QThread`; its
-status comes back to the GUI thread as a queued signal, so the network never touches
-the event loop: a hanging link stalls only that thread. The label reads "Online ·
-last synced 14:05", "Offline since 14:02 · 12 changes waiting", and offers a link to
-the changes the central database refused (for a manager) and to enter the password
-when the OS keyring cannot keep it.
+The sync loop (Qt-free, ``posassist.sync``) runs on a dedicated :class:`QThread`, the
+window's one long-running thread (short jobs are ``BackgroundOp`` s on the pool: see
+:mod:`posassist.ui.workers`). Its status comes back to the GUI thread as a queued signal,
+so the network never touches the event loop: a hanging link stalls only that thread. The
+label reads "Online · last synced 14:05", "Offline since 14:02 · 12 changes waiting", and
+offers a link to the changes the central database refused (for a manager) and to enter the
+password when the OS keyring cannot keep it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from posassist.errors import KnownError
 from posassist.services.sync import DeadLetter, SyncLoop, SyncService, SyncStatus
+from posassist.ui.feedback import show_error
 
 
 class _SyncThread(QThread):
@@ -141,7 +142,6 @@ class SyncStatusController(QObject):
         self._on_customers = on_customers_changed
         self.label = label
         self.tz = tz
-        self.last_status: SyncStatus | None = None
         self.sync_thread = _SyncThread(service, self)
         self.sync_thread.status_changed.connect(self._on_thread_status_changed)
         self.sync_thread.customers_changed.connect(self._on_thread_customers_changed)
@@ -164,7 +164,6 @@ class SyncStatusController(QObject):
     def _on_thread_status_changed(self, status: object) -> None:
         if not isinstance(status, SyncStatus):
             return
-        self.last_status = status
         text, tip = describe(status, self.tz)
         self.label.setText(text)
         self.label.setToolTip(tip)
@@ -197,6 +196,6 @@ class SyncStatusController(QObject):
         try:
             self.service.remember_password(password)
         except KnownError as exc:
-            QMessageBox.warning(parent, "posassist", str(exc))
+            show_error(parent or self.label.window(), exc)
             return
         self.sync_now()

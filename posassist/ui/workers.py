@@ -1,7 +1,35 @@
-"""The one helper that runs slow work off the GUI thread.
+"""The one way the window runs slow work: :class:`BackgroundOp`.
 
-Work runs on Qt's global thread pool; its result or its error comes back to the GUI
-thread through a queued signal, so nothing ever touches a widget from a worker.
+In the style of Anki's ``CollectionOp(parent, op).success(fn).failure(fn).run_in_background()``::
+
+    BackgroundOp(worker, lambda: customers.update_notes(cid, notes, prefs)) \\
+        .success(lambda _: dialog.accept()) \\
+        .failure(lambda exc: show_error(dialog.message, exc)) \\
+        .disable(ok_button) \\
+        .run_in_background()
+
+The op runs on Qt's global thread pool; its result or its error comes back to the GUI
+thread through a queued signal, so nothing ever touches a widget from a worker and the
+event loop never waits for the disk, a PDF or a printer driver. Every store write, PDF
+build, page render, checkpoint and file import/export that a user action starts goes
+through it (``tests/ui/conftest.py`` fails a test that writes on the GUI thread). Reads
+that answer as the cashier types (search, the card, the finder's in-memory index) stay on
+the GUI thread: they take milliseconds, and a result one keystroke late would be worse.
+
+Threads in ``posassist.ui``, all of them:
+
+* short jobs: :class:`BackgroundOp` on the pool, one implementation (:class:`Worker`);
+* the one long-running loop: central sync, on
+  :class:`posassist.ui.sync_status._SyncThread` (a ``QThread``), because it lives as long
+  as the window and must be stopped and waited for when it closes.
+
+Nothing else in ``ui/`` subclasses ``QThread`` or starts a ``threading.Thread``
+(``tests/ui/test_workers.py`` keeps it so). The sync bench runs the same loop on a plain
+``threading.Thread`` of its own: bench code at the edge (devtools), not the window.
+
+A :class:`~posassist.errors.KnownError` goes to the op's failure handler. Anything else
+is a bug: its traceback goes to :attr:`Worker.bug_reporter` (the crash log) first, then
+to the failure handler too, so the screen never waits for an answer that will not come.
 """
 
 from __future__ import annotations
@@ -9,13 +37,19 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
 
 from posassist.errors import KnownError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+Switch = QWidget | QAction
+"""What ``disable`` takes: a button, or a menu action (erasure)."""
 
 
 class _Relay(QObject):
@@ -45,7 +79,11 @@ class _Job(QRunnable):
 
 
 class Worker(QObject):
-    """Run callables in the background; deliver results by signal on the GUI thread."""
+    """The pool the window's :class:`BackgroundOp` s run on, and where their bugs go.
+
+    One per window (built by the composition root); it keeps each op's relay alive
+    until its answer has been delivered.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -54,33 +92,71 @@ class Worker(QObject):
         # Set by the app: where bugs in background jobs are written (the crash log).
         self.bug_reporter: Callable[[str], None] | None = None
 
-    def submit(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:
-        relay = _Relay(self)  # lives on the GUI thread: its signals are queued to it
+    def _start(self, op: BackgroundOp[Any]) -> None:
+        # Made here, so it lives on the GUI thread: its signals are queued to it. No Qt
+        # parent: it outlives a Worker dropped with answers on the way (a dialog closed),
+        # and goes with deleteLater once its answer is delivered.
+        relay = _Relay()
         self._relays.add(relay)
 
-        def done(result: Any) -> None:
+        def settle() -> None:
             self._relays.discard(relay)
             relay.deleteLater()
-            if on_done is not None:
-                on_done(result)
+            for widget in op.disabled:
+                if shiboken6.isValid(widget):
+                    widget.setEnabled(True)
+
+        def done(result: Any) -> None:
+            settle()
+            if op.on_success is not None:
+                op.on_success(result)
 
         def failed(exc: BaseException) -> None:
-            self._relays.discard(relay)
-            relay.deleteLater()
+            settle()
             if not isinstance(exc, KnownError) and self.bug_reporter is not None:
                 self.bug_reporter("\n".join(getattr(exc, "__notes__", [])) or repr(exc))
-            if on_error is not None:
-                on_error(exc)
+            if op.on_failure is not None:
+                op.on_failure(exc)
+            elif isinstance(exc, KnownError):
+                log.warning("background job refused: %s", exc)
 
         relay.finished.connect(done)
         relay.failed.connect(failed)
-        self._pool.start(_Job(fn, relay))
+        for widget in op.disabled:
+            widget.setEnabled(False)
+        self._pool.start(_Job(op.op, relay))
 
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """For shutdown and tests: wait until no job is running."""
         return bool(self._pool.waitForDone(msecs))
+
+
+class BackgroundOp(Generic[T]):
+    """One piece of slow work started by the cashier: built, then run once.
+
+    ``success`` gets the op's result and ``failure`` its exception, both on the GUI
+    thread; widgets passed to ``disable`` are disabled until the answer is back (an OK
+    button cannot submit twice).
+    """
+
+    def __init__(self, worker: Worker, op: Callable[[], T]) -> None:
+        self.worker = worker
+        self.op = op
+        self.on_success: Callable[[T], None] | None = None
+        self.on_failure: Callable[[BaseException], None] | None = None
+        self.disabled: tuple[Switch, ...] = ()
+
+    def success(self, fn: Callable[[T], None]) -> BackgroundOp[T]:
+        self.on_success = fn
+        return self
+
+    def failure(self, fn: Callable[[BaseException], None]) -> BackgroundOp[T]:
+        self.on_failure = fn
+        return self
+
+    def disable(self, *widgets: Switch) -> BackgroundOp[T]:
+        self.disabled = widgets
+        return self
+
+    def run_in_background(self) -> None:
+        self.worker._start(self)

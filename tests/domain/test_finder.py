@@ -15,6 +15,7 @@ from posassist.domain.finder import (
     VendorCandidate,
     normalise_text,
 )
+from tests.domain import finder_bench
 
 NOW = datetime(2025, 6, 4, 11, 0)  # a Wednesday morning
 SUNDAY = datetime(2025, 6, 8, 11, 0)
@@ -213,13 +214,13 @@ def test_limit_applies_per_tier() -> None:
 
 def test_scale_typos_still_rank_the_right_product_first() -> None:
     rng = random.Random(4)
-    products, branch_stock, vendors = finder._bench_data(rng, 2000, 100, 3, NOW)
+    products, branch_stock, vendors = finder_bench._bench_data(rng, 2000, 100, 3, NOW)
     idx = FinderIndex(products, branch_stock, vendors, here_branch_id="B0")
     hits = 0
     for target in rng.sample(products, 40):
         model = target.name.split()[-1].lower()
         noun = target.name.split()[2]
-        query = f"{finder._typo(noun, rng)} {model}"
+        query = f"{finder_bench._typo(noun, rng)} {model}"
         result = idx.find(query, NOW)
         ranked = [m.product.sku for m in result.here + result.out_of_stock_here]
         ranked += [m.stock.sku for m in result.other_branches]
@@ -228,7 +229,7 @@ def test_scale_typos_still_rank_the_right_product_first() -> None:
 
 
 def test_bench_find_reports_timings() -> None:
-    bench = finder.bench_find(n_products=200, n_vendors=20, n_branches=2, n_queries=20)
+    bench = finder_bench.bench_find(n_products=200, n_vendors=20, n_branches=2, n_queries=20)
     assert bench.queries == 20
     assert 0 < bench.p50_ms <= bench.p95_ms <= bench.max_ms
     assert len(bench.samples_ms) == 20

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posassist.domain import value_model as vm
+from posassist.domain import bgnbd_predictions as predictions
 from posassist.domain.value_model import (
     BgNbdParams,
     ModelFitError,
@@ -236,8 +236,8 @@ def test_hyp2f1_form_and_quadrature_agree() -> None:
     for params in (_params(0.243, 4.414, 0.793, 2.426), _params(1.5, 2.0, 2.5, 6.0)):
         for x, T in ((0.0, 5.0), (3.0, 20.0), (40.0, 100.0), (1500.0, 300.0)):
             for t in (1.0, 13.0, 100.0):
-                closed = vm._alive_visits_hyp2f1(params, t, x, T, params.a)
-                quad = vm._alive_visits_quadrature(params, t, x, T)
+                closed = predictions._alive_visits_hyp2f1(params, t, x, T, params.a)
+                quad = predictions._alive_visits_quadrature(params, t, x, T)
                 assert closed == pytest.approx(quad, rel=1e-9)
 
 
@@ -246,7 +246,7 @@ def test_expected_visits_through_a_equal_one(x: int) -> None:
     # a == 1 makes the closed form 0/0; it is interpolated there and must match quadrature.
     t_x, T = (299.0 if x else 0.0), 300.0
     at_one = _params(0.5, 3.0, 1.0, 2.0)
-    exact = p_alive(at_one, x, t_x, T) * vm._alive_visits_quadrature(at_one, 13.0, x, T)
+    exact = p_alive(at_one, x, t_x, T) * predictions._alive_visits_quadrature(at_one, 13.0, x, T)
     assert expected_visits(at_one, 13.0, x, t_x, T) == pytest.approx(exact, rel=1e-8)
     assert expected_visits(at_one, 13.0, np.array([x]), t_x, T)[0] == pytest.approx(exact, rel=1e-8)
     for a in (1.0 - 2e-4, 1.0 - 5e-5, 1.0 + 5e-5, 1.0 + 2e-4):  # both sides of the switch

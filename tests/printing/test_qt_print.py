@@ -14,9 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from posassist.errors import PrinterError
 from posassist.printing import qt_print
-from posassist.printing.slip_pdf import build_slip_pdf, sample_slip_data
+from posassist.printing.slip_pdf import build_slip_pdf
 from posassist.printing.target import PrintTarget
-from posassist.ui.workers import Worker
+from posassist.ui.workers import BackgroundOp, Worker
+from tests.printing.slip_samples import sample_slip_data
 
 
 def dark_box(pdf: bytes, scale: float) -> tuple[np.ndarray, tuple[float, float, float, float]]:
@@ -59,11 +60,9 @@ def test_printing_runs_on_a_worker_thread(qtbot: QtBot, tmp_path: Path) -> None:
     slip = build_slip_pdf(sample_slip_data(), "58mm")
     out = tmp_path / "bg.pdf"
     results: list[object] = []
-    worker.submit(
-        lambda: qt_print.print_pdf(slip, PrintTarget(pdf_file=out)),
-        on_done=results.append,
-        on_error=results.append,
-    )
+    BackgroundOp(worker, lambda: qt_print.print_pdf(slip, PrintTarget(pdf_file=out))).success(
+        results.append
+    ).failure(results.append).run_in_background()
     qtbot.waitUntil(lambda: bool(results), timeout=20_000)
     assert results == [1]
     assert pypdf.PdfReader(out).pages[0].mediabox.width == pytest.approx(58 / 25.4 * 72, abs=1.5)

@@ -10,7 +10,6 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,8 @@ from reportlab.lib.units import inch, mm
 
 from posassist.errors import ConfigError, InvalidInputError
 from posassist.printing.layouts import LAYOUTS, UnknownLayoutError, get_layout, layout_names
-from posassist.printing.slip_pdf import SlipData, bench_slip_pdf, build_slip_pdf
+from posassist.printing.slip_pdf import SlipData, build_slip_pdf
+from tests.printing.slip_samples import bench_slip_pdf, sample_slip_data
 
 LAYOUT_NAMES = ["80mm", "58mm", "a6", "half-letter"]
 DPI = 150
@@ -36,21 +36,7 @@ MAP_URL = "https://www.openstreetmap.org/?mlat=50.7857&mlon=-1.0872#map=18/50.78
 
 
 def make_slip(**changes: object) -> SlipData:
-    base = SlipData(
-        store_name="Bluebell Hardware & Home",
-        store_address="14 Harbour Road\nPortsmouth PO1 2AB",
-        store_phone="+44 23 9200 0000",
-        item_asked="Bluetooth speaker",
-        target_kind="vendor",
-        target_name="Sound Hut Audio",
-        target_address="22 Elm Street, Southsea PO5 3XY",
-        target_phone="+44 23 9281 1234",
-        target_hours="Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed",
-        qr_url=MAP_URL,
-        referral_code="K7Q2-M9XD",
-        issued_on=date(2025, 6, 4),
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(sample_slip_data(), **changes)  # type: ignore[arg-type]
 
 
 def long_slip() -> SlipData:

@@ -6,11 +6,19 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from posassist.storage.base import Base
 from posassist.storage.database import SCHEMA_HEAD, make_sqlite_engine
-from posassist.storage.migrate import head_revision, upgrade_to_head
+from posassist.storage.migrate import alembic_config, upgrade_to_head
+
+
+def head_revision() -> str:
+    """The newest revision among the migration scripts that ship in the package."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_empty_file_migrates_to_head_with_no_difference_from_models(tmp_path: Path) -> None:

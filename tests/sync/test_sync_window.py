@@ -21,6 +21,7 @@ from posassist.ui.sync_status import SyncStatusController
 from posassist.ui.workers import Worker
 from tests.sync.helpers import Central, Reg, assert_converged, converge
 from tests.sync.proxy import TcpProxy
+from tests.ui.gui_thread import gui_thread_writes  # noqa: F401  (autouse: GUI-thread check)
 
 MAX_STALL_S = 0.100
 

@@ -149,6 +149,7 @@ def test_f11_logs_unmet_demand_once_even_without_a_slip(
     finder = open_finder(qtbot, window)
     qtbot.keyClicks(finder.box, "sewing machine")
     qtbot.keyClick(finder, Qt.Key.Key_F11)  # one key
+    qtbot.waitUntil(lambda: "sewing machine" in finder.message.text())  # noted on the worker
     assert count(backend, UnmetDemand) == 1
     assert "sewing machine" in finder.message.text()
     assert finder.focusWidget() is finder.box
@@ -157,6 +158,7 @@ def test_f11_logs_unmet_demand_once_even_without_a_slip(
     finder.search_now()
     backend.printing.redirect(PrintTarget(pdf_file=tmp_path / "x.pdf"))
     qtbot.keyClick(finder, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: "turntables" in finder.message.text())
     with qtbot.waitSignal(finder.print_finished, timeout=20_000):
         qtbot.keyClick(finder, Qt.Key.Key_F10)
     assert count(backend, UnmetDemand) == 2  # "sewing machine" and "turntables", once each
@@ -185,6 +187,7 @@ def test_missing_printer_is_said_plainly_and_the_referral_is_kept(
     saved = tmp_path / "saved.pdf"
     finder.choose_save_path = lambda *_a: saved
     qtbot.keyClick(finder, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "saved as" in finder.message.text())  # written on the worker
     assert saved.read_bytes().startswith(b"%PDF")
     with backend.db.read() as s:
         code = s.scalar(select(Referral.code))
@@ -201,6 +204,7 @@ def test_referral_in_from_finder_selection_and_from_card_in_two_keys(
     qtbot.keyClicks(finder.box, "comics")
     qtbot.keyClick(finder.box, Qt.Key.Key_Return)
     qtbot.keyClick(finder.results, Qt.Key.Key_F12)  # the highlighted partner sent them
+    qtbot.waitUntil(lambda: "Referral from" in finder.message.text())  # logged on the worker
     assert "Referral from Book Nook logged for Maria Garcia" in finder.message.text()
     qtbot.keyClick(finder, Qt.Key.Key_Escape)
     qtbot.waitUntil(window.isActiveWindow)
@@ -233,7 +237,9 @@ def test_referral_in_by_code_of_our_slip(
         box = dialog.findChildren(QLineEdit)[0]
         qtbot.keyClicks(box, slip.code.lower().replace("-", " ")[:-1] + "u")  # a typo first
         qtbot.keyClick(box, Qt.Key.Key_Return)
-        seen.append(dialog.findChild(object, "error").text())  # type: ignore[union-attr]
+        error = dialog.findChild(object, "error")
+        qtbot.waitUntil(lambda: bool(error.text()))  # type: ignore[union-attr]  # refused on the worker
+        seen.append(error.text())  # type: ignore[union-attr]
         box.setText(slip.code.lower())
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
@@ -284,7 +290,7 @@ def test_a_code_without_digits_is_still_a_code(
 def test_vendor_directory_add_with_bad_hours_then_import_and_export(
     qtbot: QtBot, backend: Backend, store: SmallStore, tmp_path: Path
 ) -> None:
-    dialog = VendorsDialog(backend.vendors)
+    dialog = VendorsDialog(backend.vendors, Worker())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(dialog.isActiveWindow)
@@ -296,7 +302,9 @@ def test_vendor_directory_add_with_bad_hours_then_import_and_export(
         fields["name"].setText("Kite Corner")
         fields["hours"].setText("weekdays 9-5")
         qtbot.keyClick(fields["hours"], Qt.Key.Key_Return)
-        errors.append(editor.findChild(object, "error").text())  # type: ignore[union-attr]
+        error = editor.findChild(object, "error")
+        qtbot.waitUntil(lambda: bool(error.text()))  # type: ignore[union-attr]  # refused on the worker
+        errors.append(error.text())  # type: ignore[union-attr]
         assert editor.focusWidget() is fields["hours"]
         fields["hours"].setText("Mo-Fr 09:00-17:00")
         fields["keywords"].setText("kites; yo-yos")
@@ -313,6 +321,7 @@ def test_vendor_directory_add_with_bad_hours_then_import_and_export(
     bad.write_text("name,hours\nGood,24/7\nBad,sometimes\n", encoding="utf-8")
     dialog.choose_open_path = lambda *_a: bad
     dialog.import_csv()
+    qtbot.waitUntil(lambda: "Nothing was imported" in dialog.message.text())  # on the worker
     assert f"{bad}, line 3" in dialog.message.text()
     assert "Nothing was imported" in dialog.message.text()
     assert dialog.model.rowCount() == 4
@@ -320,6 +329,7 @@ def test_vendor_directory_add_with_bad_hours_then_import_and_export(
     out = tmp_path / "partners.csv"
     dialog.choose_save_path = lambda *_a: out
     dialog.export_csv()
+    qtbot.waitUntil(lambda: "partners written" in dialog.message.text())
     with out.open(encoding="utf-8-sig", newline="") as fh:
         assert len(list(csv.reader(fh))) == 5
     qtbot.waitUntil(dialog.isActiveWindow)
@@ -328,6 +338,7 @@ def test_vendor_directory_add_with_bad_hours_then_import_and_export(
     qtbot.keyClick(dialog.filter, Qt.Key.Key_Down)  # into the list, on the first match
     assert dialog.focusWidget() is dialog.table
     qtbot.keyClick(dialog.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: "is inactive" in dialog.message.text())  # switched on the worker
     assert backend.finder.find("yo-yos").vendors == ()
 
 
@@ -336,7 +347,7 @@ def test_reports_show_ledger_and_demand_and_export(
 ) -> None:
     backend.referrals.issue_slip("=speakers", vendor_id=store.sound_hut)
     backend.referrals.record_arrival(vendor_id=store.sound_hut)
-    dialog = ReportsDialog(backend.referrals, backend.ctx.tz)
+    dialog = ReportsDialog(backend.referrals, backend.ctx.tz, Worker())
     qtbot.addWidget(dialog)
     assert dialog.ledger_model.rowCount() == 1
     assert dialog.ledger_model.data(dialog.ledger_model.index(0, 3)) == "1.00"
@@ -345,10 +356,12 @@ def test_reports_show_ledger_and_demand_and_export(
     out = tmp_path / "demand.csv"
     dialog.choose_save_path = lambda *_a: out
     dialog.export_demand()
+    qtbot.waitUntil(lambda: "Unmet demand written" in dialog.message.text())  # on the worker
     assert "'=speakers" in out.read_text(encoding="utf-8-sig")
     ledger = tmp_path / "ledger.csv"
     dialog.choose_save_path = lambda *_a: ledger
     dialog.export_ledger()
+    qtbot.waitUntil(lambda: "Ledger written" in dialog.message.text())
     assert "Sound Hut Audio,1,1,1.0" in ledger.read_text(encoding="utf-8-sig")
 
 
@@ -459,6 +472,7 @@ def test_f4_again_retargets_the_open_finder_to_the_customer_now_on_the_card(
     saved = tmp_path / "saved.pdf"
     finder.choose_save_path = lambda *_a: saved
     qtbot.keyClick(finder, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "saved as" in finder.message.text())
     assert ben_code in str(pypdf.PdfReader(saved).pages[0].extract_text())  # Ben's own slip
     # Ben's slip again is a reprint of Ben's slip.
     print_now(qtbot, finder)
@@ -488,13 +502,13 @@ def test_set_customer_changes_the_reprint_and_demand_keys(
     try:
         finder.log_unmet_demand()  # F11 for Ada
         finder.save_pdf()
-        qtbot.waitUntil(lambda: saved.exists())
+        qtbot.waitUntil(lambda: saved.exists() and "saved as" in finder.message.text())
         finder.set_customer(b)
         assert finder.for_label.text().startswith("For Bo Diddley")
         assert finder.message.text() == ""  # Ada's "saved" line is not shown to Bo's cashier
         saved.unlink()
         finder.save_pdf()
-        qtbot.waitUntil(lambda: saved.exists())
+        qtbot.waitUntil(lambda: saved.exists() and "saved as" in finder.message.text())
     finally:
         worker.wait_idle()
     with backend.db.read() as s:

@@ -200,6 +200,7 @@ def test_erase_on_request_asks_first_then_forgets_the_customer(
     assert w.card.card is not None  # "No" keeps everything
     answer(QMessageBox.StandardButton.Yes)
     w.erase_customer()
+    qtbot.waitUntil(lambda: w.card.card is None)  # erased on the worker
     assert w.card.card is None
     assert backend.customers.search("erin erase") == []
     assert backend.customers.search("(212) 555-0142") == []

@@ -38,7 +38,7 @@ def test_regulars_dialog_filters_sorts_and_exports(
 ) -> None:
     _store(backend, clock)
     rows = backend.standing.regulars()
-    dialog = RegularsDialog(backend.standing.export_regulars)
+    dialog = RegularsDialog(backend.standing.export_regulars, Worker())
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.show_rows(rows, "note")
@@ -61,6 +61,7 @@ def test_regulars_dialog_filters_sorts_and_exports(
     assert names == sorted(names)
     out = tmp_path / "r.csv"
     assert dialog.export_to(out) == total
+    qtbot.waitUntil(lambda: dialog.count.text().startswith("Exported"))  # written on the worker
     assert out.read_text(encoding="utf-8").count("\n") == total + 1
 
 

@@ -6,14 +6,11 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +19,7 @@ from posassist.services.customers import CustomerCard
 from posassist.ui import formatting as fmt
 from posassist.ui.models.customers import TimelineModel
 from posassist.ui.theme import named
+from posassist.ui.views.tables import read_only_table
 
 # (key, label, kind) — the F-key is shown on the button, the window binds it.
 ACTIONS = (
@@ -71,29 +69,9 @@ class CustomerCardView(QWidget):
         tiles = QGridLayout()
         for col, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, col)
-        self.action_buttons: dict[str, QPushButton] = {}
-        for key, label, kind in ACTIONS:
-            button = QPushButton(f"{key}  {label}")
-            button.setProperty("kind", kind)
-            self.action_buttons[kind] = button
-        self.notes_button = QPushButton("F9  Notes")
-        self.referral_button = QPushButton("F12  Sent by a partner")
-        # Two rows of three, so the card fits a 1280-pixel register screen.
-        buttons = QGridLayout()
-        for i, button in enumerate(
-            [*self.action_buttons.values(), self.notes_button, self.referral_button]
-        ):
-            buttons.addWidget(button, i // 3, i % 3)
+        buttons = self._make_buttons()
         self.timeline_model = TimelineModel(tz)
-        self.timeline = QTableView()
-        self.timeline.setModel(self.timeline_model)
-        self.timeline.setAlternatingRowColors(True)
-        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline.verticalHeader().setVisible(False)
-        header = self.timeline.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.timeline = read_only_table(self.timeline_model)
         layout = QVBoxLayout(self)
         title = QHBoxLayout()
         title.addWidget(self.name, 1)
@@ -108,6 +86,22 @@ class CustomerCardView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.timeline, 1)
         self.show_card(None)
+
+    def _make_buttons(self) -> QGridLayout:
+        """F5–F8, F9 and F12, two rows of three so the card fits a 1280-pixel screen."""
+        self.action_buttons: dict[str, QPushButton] = {}
+        for key, label, kind in ACTIONS:
+            button = QPushButton(f"{key}  {label}")
+            button.setProperty("kind", kind)
+            self.action_buttons[kind] = button
+        self.notes_button = QPushButton("F9  Notes")
+        self.referral_button = QPushButton("F12  Sent by a partner")
+        buttons = QGridLayout()
+        for i, button in enumerate(
+            [*self.action_buttons.values(), self.notes_button, self.referral_button]
+        ):
+            buttons.addWidget(button, i // 3, i % 3)
+        return buttons
 
     def show_card(self, card: CustomerCard | None) -> None:
         self.card = card

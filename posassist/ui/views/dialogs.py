@@ -1,11 +1,12 @@
 """Small dialogs for the register: add a customer, log an interaction, edit notes.
 
-Each dialog validates through the service it is given and shows a refusal next to the
-field it names, keeping everything typed so nothing is lost.
+Each dialog saves through the service it is given, on the worker, and shows a refusal
+next to the field it names, keeping everything typed so nothing is lost.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
@@ -13,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -22,23 +22,33 @@ from PySide6.QtWidgets import (
 
 from posassist.domain.money import AmountError, parse_amount
 from posassist.errors import InvalidInputError
+from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem
+from posassist.ui.feedback import MessageLine, mark_field, show_error
 from posassist.ui.formatting import kind_label
-from posassist.ui.theme import named
+from posassist.ui.workers import BackgroundOp, Worker
 
 
 class _FormDialog(QDialog):
-    def __init__(self, title: str, parent: QWidget | None) -> None:
+    """A form whose OK saves on the worker: the answer closes it or points at a field.
+
+    Subclasses implement :meth:`change`: it reads the fields here, on the GUI thread, and
+    returns the work that saves them, which runs off it. OK stays disabled (and Esc
+    waits) until the answer is back, so a change is never submitted twice.
+    """
+
+    def __init__(self, title: str, worker: Worker, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(560)
+        self.worker = worker
+        self.saved: object = None  # what the change returned (a new customer's id)
         self.form = QFormLayout()
-        self.error = named(QLabel(), "error")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = MessageLine("error")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -47,30 +57,45 @@ class _FormDialog(QDialog):
         layout.addWidget(self.buttons)
         self.fields: dict[str, QWidget] = {}
 
-    def show_error(self, exc: InvalidInputError) -> None:
-        self.error.setText(exc.message)
-        self.error.show()
-        widget = self.fields.get(exc.field)
-        if widget is not None:
-            widget.setFocus()
+    def add_field(self, label: str, key: str, widget: QWidget) -> None:
+        """A form row for the field services call ``key`` in their refusals."""
+        self.form.addRow(label, mark_field(widget, key))
+        self.fields[key] = widget
 
-    def submit(self) -> None:  # overridden
+    def change(self) -> Callable[[], object]:  # overridden
         raise NotImplementedError
 
     def _on_buttons_accepted(self) -> None:
+        if not self.ok_button.isEnabled():
+            return  # Enter again while the last OK is being saved
         try:
-            self.submit()
-        except InvalidInputError as exc:
-            self.show_error(exc)
+            work = self.change()
+        except InvalidInputError as exc:  # refused before saving (an amount that is not one)
+            show_error(self.error, exc)
             return
+        BackgroundOp(self.worker, work).success(self._on_saved).failure(
+            lambda exc: show_error(self.error, exc)
+        ).disable(self.ok_button).run_in_background()
+
+    def _on_saved(self, result: object) -> None:
+        self.saved = result
         self.accept()
+
+    def reject(self) -> None:
+        if self.ok_button.isEnabled():  # else the save's answer closes the dialog
+            super().reject()
 
 
 class NewCustomerDialog(_FormDialog):
-    def __init__(self, create: Callable[..., object], prefill: str, parent: QWidget | None) -> None:
-        super().__init__("New customer", parent)
+    def __init__(
+        self,
+        worker: Worker,
+        create: Callable[[NewCustomer], uuid.UUID],
+        prefill: str,
+        parent: QWidget | None,
+    ) -> None:
+        super().__init__("New customer", worker, parent)
         self._create = create
-        self.result_id: object = None
         self.name = QLineEdit()
         self.phone = QLineEdit()
         self.email = QLineEdit()
@@ -86,8 +111,7 @@ class NewCustomerDialog(_FormDialog):
             ("", "consent", self.consent),
             ("Note", "note", self.notes),
         ):
-            self.form.addRow(label, widget)
-            self.fields[key] = widget
+            self.add_field(label, key, widget)
         text = prefill.strip()
         target = (
             self.email if "@" in text else self.phone if text[:1] in "+0123456789(" else self.name
@@ -95,19 +119,16 @@ class NewCustomerDialog(_FormDialog):
         target.setText(text)
         self.name.setFocus()
 
-    def submit(self) -> None:
-        from posassist.services.customers import NewCustomer
-
-        self.result_id = self._create(
-            NewCustomer(
-                display_name=self.name.text(),
-                phone=self.phone.text(),
-                email=self.email.text(),
-                card_code=self.card.text(),
-                consent_contact=self.consent.isChecked(),
-                notes=self.notes.toPlainText(),
-            )
+    def change(self) -> Callable[[], uuid.UUID]:
+        new = NewCustomer(
+            display_name=self.name.text(),
+            phone=self.phone.text(),
+            email=self.email.text(),
+            card_code=self.card.text(),
+            consent_contact=self.consent.isChecked(),
+            notes=self.notes.toPlainText(),
         )
+        return lambda: self._create(new)
 
 
 def parse_money(text: str) -> int | None:
@@ -125,8 +146,10 @@ def parse_money(text: str) -> int | None:
 class InteractionDialog(_FormDialog):
     """Opened by one F-key; Enter logs it. Two keystrokes in all."""
 
-    def __init__(self, kind: str, log: Callable[..., object], parent: QWidget | None) -> None:
-        super().__init__(kind_label(kind), parent)
+    def __init__(
+        self, worker: Worker, kind: str, log: Callable[..., object], parent: QWidget | None
+    ) -> None:
+        super().__init__(kind_label(kind), worker, parent)
         self._kind = kind
         self._log = log
         self.basket = QLineEdit()
@@ -136,34 +159,38 @@ class InteractionDialog(_FormDialog):
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional")
         if kind == "purchase":
-            self.form.addRow("Basket total", self.basket)
-            self.form.addRow("Items", self.items)
-            self.fields.update(basket=self.basket, items=self.items)
-        self.form.addRow("Note", self.note)
-        self.fields["note"] = self.note
+            self.add_field("Basket total", "basket", self.basket)
+            self.add_field("Items", "items", self.items)
+        self.add_field("Note", "note", self.note)
         first = self.basket if kind == "purchase" else self.note
         first.setFocus()
         for edit in (self.basket, self.items, self.note):
             edit.returnPressed.connect(self._on_buttons_accepted)
 
-    def submit(self) -> None:
+    def change(self) -> Callable[[], object]:
         basket = parse_money(self.basket.text()) if self._kind == "purchase" else None
         items = [LineItem(part.strip()) for part in self.items.text().split(";") if part.strip()]
-        self._log(self._kind, basket_minor=basket, items=items, note=self.note.text())
+        kind, note = self._kind, self.note.text()
+        return lambda: self._log(kind, basket_minor=basket, items=items, note=note)
 
 
 class NotesDialog(_FormDialog):
     def __init__(
-        self, notes: str, preferences: str, save: Callable[[str, str], None], parent: QWidget | None
+        self,
+        worker: Worker,
+        notes: str,
+        preferences: str,
+        save: Callable[[str, str], None],
+        parent: QWidget | None,
     ) -> None:
-        super().__init__("Notes and preferences", parent)
+        super().__init__("Notes and preferences", worker, parent)
         self._save = save
         self.notes = QPlainTextEdit(notes)
         self.preferences = QPlainTextEdit(preferences)
-        self.form.addRow("Notes", self.notes)
-        self.form.addRow("Likes / preferences", self.preferences)
-        self.fields.update(note=self.notes, preferences=self.preferences)
+        self.add_field("Notes", "note", self.notes)
+        self.add_field("Likes / preferences", "preferences", self.preferences)
         self.notes.setFocus()
 
-    def submit(self) -> None:
-        self._save(self.notes.toPlainText(), self.preferences.toPlainText())
+    def change(self) -> Callable[[], None]:
+        notes, preferences = self.notes.toPlainText(), self.preferences.toPlainText()
+        return lambda: self._save(notes, preferences)

@@ -1,7 +1,8 @@
 """Managers' Regulars view: who comes back often, and who has stopped coming.
 
 Sortable and filterable so a manager can plan who to welcome back; exported as CSV.
-The list comes from the last refit (the background worker), never from a scan here.
+The list comes from the last refit (the background worker), never from a scan here;
+its export is written on the worker too.
 """
 
 from __future__ import annotations
@@ -12,24 +13,24 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from posassist.errors import KnownError
 from posassist.services.standing import StandingRow
 from posassist.ui import formatting as fmt
+from posassist.ui.feedback import show_error
 from posassist.ui.models.base import RowsTableModel
+from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.tables import read_only_table
+from posassist.ui.workers import BackgroundOp, Worker
 
 
 class RegularsModel(RowsTableModel[StandingRow]):
@@ -70,24 +71,21 @@ class RegularsDialog(QDialog):
     def __init__(
         self,
         export: Callable[[Path, list[StandingRow]], int],
+        worker: Worker,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Regulars and lapsing regulars")
         self.resize(1200, 720)
         self._export = export
+        self.worker = worker
+        self.choose_save_path = choose_save_path
         self._all: list[StandingRow] = []
         self._sort_column = 4
         self._sort_order = Qt.SortOrder.DescendingOrder
         self.model = RegularsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(self.model, QHeaderView.ResizeMode.Interactive)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate((220, 170, 70, 110, 130, 130)):
             header.resizeSection(column, width)
         header.setSortIndicatorShown(True)
@@ -125,9 +123,6 @@ class RegularsDialog(QDialog):
         self.note.setText(note)
         self._on_filter_changed()
 
-    def show_failure(self, text: str) -> None:
-        self.count.setText(text)
-
     def visible_rows(self) -> list[StandingRow]:
         return self.model.rows()
 
@@ -154,17 +149,18 @@ class RegularsDialog(QDialog):
         self.count.setText(f"{len(rows):,} customers shown")
 
     def export_to(self, path: Path) -> int:
-        return self._export(path, self.visible_rows())
+        """Write the rows shown to ``path`` as CSV, on the worker; how many it writes.
+
+        The rows are read here (the worker never reads widgets); the count line says when
+        the file is written, or why it could not be.
+        """
+        rows = self.visible_rows()
+        BackgroundOp(self.worker, lambda: self._export(path, rows)).success(
+            lambda n: self.count.setText(f"Exported {n:,} customers to {path}.")
+        ).failure(lambda exc: show_error(self.count, exc)).run_in_background()
+        return len(rows)
 
     def _on_export_clicked(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export regulars", "regulars.csv", "CSV (*.csv)"
-        )
-        if not name:
-            return
-        try:
-            n = self.export_to(Path(name))
-        except KnownError as exc:
-            self.count.setText(str(exc))
-            return
-        self.count.setText(f"Exported {n:,} customers to {name}.")
+        path = self.choose_save_path(self, "Export regulars", "regulars.csv", "CSV (*.csv)")
+        if path is not None:
+            self.export_to(path)

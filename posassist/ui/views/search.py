@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,7 +28,6 @@ class SearchPanel(QWidget):
 
     search_requested = Signal(str, bool)  # text, scanned
     open_requested = Signal(object)  # customer id
-    new_customer_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,7 +132,3 @@ class SearchPanel(QWidget):
     def focus_box(self) -> None:
         self.box.setFocus()
         self.box.selectAll()
-
-    def selected_id(self) -> uuid.UUID | None:
-        row = self.results.currentIndex().row()
-        return self.model.hit(row).id if 0 <= row < self.model.rowCount() else None

@@ -1,7 +1,8 @@
 """The partner vendor directory: a manager's list, an edit form, CSV import and export.
 
-Every change goes through :class:`~posassist.services.vendors.VendorService`, which
-validates (opening hours in particular) and refuses with a message next to the field.
+Every change goes through :class:`~posassist.services.vendors.VendorService` on the
+worker; the service validates (opening hours in particular) and refuses with a message
+next to the field.
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from PySide6.QtWidgets import (
 
 from posassist.errors import KnownError
 from posassist.services.vendors import CSV_COLUMNS, VendorInput, VendorRecord, VendorService
+from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import VendorTableModel
 from posassist.ui.theme import named
 from posassist.ui.views.dialogs import _FormDialog
 from posassist.ui.views.files import choose_open_path, choose_save_path
+from posassist.ui.views.tables import read_only_table
+from posassist.ui.workers import BackgroundOp, Worker
 
 HOURS_HELP = "e.g. Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed   (or 24/7)"
 
@@ -41,11 +45,12 @@ class VendorEditDialog(_FormDialog):
 
     def __init__(
         self,
+        worker: Worker,
         save: Callable[[VendorInput], object],
         vendor: VendorRecord | None,
         parent: QWidget | None,
     ) -> None:
-        super().__init__("Edit partner" if vendor else "Add a partner", parent)
+        super().__init__("Edit partner" if vendor else "Add a partner", worker, parent)
         self._save = save
         self.name = QLineEdit(vendor.name if vendor else "")
         self.address = QPlainTextEdit(vendor.address if vendor else "")
@@ -73,8 +78,7 @@ class VendorEditDialog(_FormDialog):
             ("Notes", "notes", self.notes),
             ("", "active", self.active),
         ):
-            self.form.addRow(label, widget)
-            self.fields[key] = widget
+            self.add_field(label, key, widget)
         for edit in (self.name, self.phone, self.website, self.hours, self.categories):
             edit.returnPressed.connect(self._on_buttons_accepted)
         self.keywords.returnPressed.connect(self._on_buttons_accepted)
@@ -96,16 +100,20 @@ class VendorEditDialog(_FormDialog):
             active=self.active.isChecked(),
         )
 
-    def submit(self) -> None:
-        self._save(self.value())
+    def change(self) -> Callable[[], object]:
+        value = self.value()
+        return lambda: self._save(value)
 
 
 class VendorsDialog(QDialog):
     """Ins adds, Enter edits, Del switches active/inactive; import and export as CSV."""
 
-    def __init__(self, vendors: VendorService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, vendors: VendorService, worker: Worker, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.vendors = vendors
+        self.worker = worker
         self.choose_save_path = choose_save_path
         self.choose_open_path = choose_open_path
         self.setWindowTitle("Partner vendors")
@@ -118,21 +126,32 @@ class VendorsDialog(QDialog):
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        self.message = named(QLabel(), "greeting")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.table = self._make_table()
+        self.message = MessageLine()
+        help_text = QLabel(f"CSV columns: {', '.join(CSV_COLUMNS)} (only name is required).")
+        help_text.setObjectName("method")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(help_text)
+        layout.addLayout(self._make_buttons())
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.installEventFilter(self)
+        self.table.activated.connect(lambda _i: self.edit())
+        QShortcut(QKeySequence("Ins"), self).activated.connect(self.add)
+        QShortcut(QKeySequence("Del"), self).activated.connect(self.toggle_active)
+        self.reload()
+        self.filter.setFocus()
+
+    def _make_table(self) -> QTableView:
+        table = read_only_table(self.proxy, QHeaderView.ResizeMode.Interactive, stretch_last=False)
+        table.setSortingEnabled(True)
+        table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        return table
+
+    def _make_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         actions: list[tuple[str, Callable[[], None]]] = [
             ("Ins  Add", self.add),
@@ -151,21 +170,7 @@ class VendorsDialog(QDialog):
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         close.clicked.connect(self.reject)
         buttons.addWidget(close)
-        help_text = QLabel(f"CSV columns: {', '.join(CSV_COLUMNS)} (only name is required).")
-        help_text.setObjectName("method")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.filter)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.message)
-        layout.addWidget(help_text)
-        layout.addLayout(buttons)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.filter.installEventFilter(self)
-        self.table.activated.connect(lambda _i: self.edit())
-        QShortcut(QKeySequence("Ins"), self).activated.connect(self.add)
-        QShortcut(QKeySequence("Del"), self).activated.connect(self.toggle_active)
-        self.reload()
-        self.filter.setFocus()
+        return buttons
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """↓ from the filter goes into the list; Enter there edits the first match."""
@@ -182,17 +187,13 @@ class VendorsDialog(QDialog):
         return super().eventFilter(watched, event)
 
     def say(self, text: str, *, problem: bool = False) -> None:
-        self.message.setObjectName("error" if problem else "greeting")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.say(text, problem=problem)
 
     def reload(self, select: uuid.UUID | None = None) -> None:
         try:
             self.model.set_vendors(self.vendors.list())
         except KnownError as exc:
-            self.say(str(exc), problem=True)
+            show_error(self.message, exc)
             return
         self.table.resizeColumnsToContents()
         for col, width in ((2, 320), (4, 220), (5, 260)):
@@ -210,12 +211,11 @@ class VendorsDialog(QDialog):
         return self.model.vendor(self.proxy.mapToSource(rows[0]).row())
 
     def add(self) -> None:
-        created: list[uuid.UUID] = []
-        dialog = VendorEditDialog(lambda v: created.append(self.vendors.create(v)), None, self)
+        dialog = VendorEditDialog(self.worker, self.vendors.create, None, self)
         accepted = dialog.exec()
         self.activateWindow()  # keys (Ins, Del) belong to this window again
-        if accepted and created:
-            self.reload(select=created[0])
+        if accepted and isinstance(dialog.saved, uuid.UUID):
+            self.reload(select=dialog.saved)
             self.say("Partner added.")
 
     def edit(self) -> None:
@@ -223,7 +223,9 @@ class VendorsDialog(QDialog):
         if vendor is None:
             self.say("Choose a partner first (↓).", problem=True)
             return
-        dialog = VendorEditDialog(lambda v: self.vendors.update(vendor.id, v), vendor, self)
+        dialog = VendorEditDialog(
+            self.worker, lambda v: self.vendors.update(vendor.id, v), vendor, self
+        )
         accepted = dialog.exec()
         self.activateWindow()
         if accepted:
@@ -234,34 +236,38 @@ class VendorsDialog(QDialog):
         vendor = self.selected()
         if vendor is None:
             return
-        try:
-            self.vendors.set_active(vendor.id, not vendor.active)
-        except KnownError as exc:
-            self.say(str(exc), problem=True)
-            return
-        self.reload(select=vendor.id)
         state = "active again" if not vendor.active else "inactive (hidden from the finder)"
-        self.say(f"{vendor.name} is {state}.")
+
+        def done(_: object) -> None:
+            self.reload(select=vendor.id)
+            self.say(f"{vendor.name} is {state}.")
+
+        self._run(lambda: self.vendors.set_active(vendor.id, not vendor.active), done)
 
     def import_csv(self) -> None:
         path = self.choose_open_path(self, "Import partners from CSV", "CSV files (*.csv)")
         if path is None:
             return
-        try:
-            result = self.vendors.import_csv(path)
-        except KnownError as exc:
-            self.say(f"Nothing was imported. {exc}", problem=True)
-            return
-        self.reload()
-        self.say(str(result))
+
+        def done(result: object) -> None:
+            self.reload()
+            self.say(str(result))
+
+        self._run(lambda: self.vendors.import_csv(path), done, refused="Nothing was imported.")
 
     def export_csv(self) -> None:
         path = self.choose_save_path(self, "Export partners", "partners.csv", "CSV files (*.csv)")
         if path is None:
             return
-        try:
-            count = self.vendors.export_csv(path)
-        except KnownError as exc:
-            self.say(str(exc), problem=True)
-            return
-        self.say(f"{count} partners written to {path}.")
+        self._run(
+            lambda: self.vendors.export_csv(path),
+            lambda count: self.say(f"{count} partners written to {path}."),
+        )
+
+    def _run(
+        self, work: Callable[[], object], done: Callable[[object], None], *, refused: str = ""
+    ) -> None:
+        """A change or a file on the worker; a refusal is shown on the message line."""
+        BackgroundOp(self.worker, work).success(done).failure(
+            lambda exc: show_error(self.message, exc, prefix=refused)
+        ).run_in_background()

@@ -1,0 +1,52 @@
+"""The register's form dialogs save on the worker: one submit, the answer closes them."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from posassist.errors import InvalidInputError
+from posassist.ui.views.dialogs import NotesDialog
+from posassist.ui.workers import Worker
+
+
+def test_ok_is_disabled_while_saving_so_nothing_is_submitted_twice(qtbot: QtBot) -> None:
+    release = threading.Event()
+    saves: list[tuple[str, str]] = []
+
+    def save(notes: str, prefs: str) -> None:
+        saves.append((notes, prefs))
+        release.wait(10)
+
+    worker = Worker()
+    dialog = NotesDialog(worker, "old", "tea", save, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.notes.setPlainText("new")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.ok_button.isEnabled()
+    dialog.buttons.accepted.emit()  # Enter again
+    dialog.reject()  # Esc waits for the answer
+    assert dialog.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert dialog.result() == NotesDialog.DialogCode.Accepted
+    assert saves == [("new", "tea")]
+    worker.wait_idle()
+
+
+def test_a_refusal_from_the_service_comes_back_next_to_its_field(qtbot: QtBot) -> None:
+    def save(notes: str, prefs: str) -> None:
+        raise InvalidInputError("preferences", "Preferences are at most 2,000 characters.")
+
+    dialog = NotesDialog(Worker(), "", "", save, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    assert dialog.error.text() == "Preferences are at most 2,000 characters."
+    assert dialog.isVisible()
+    assert dialog.ok_button.isEnabled()  # fix it and try again
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.preferences)
