@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from posassist.app.gui import CRASH_LOG, CrashLog, install_crash_hook
 from posassist.storage.database import STORE_FILENAME, open_database
-from posassist.ui.workers import Worker
+from posassist.ui.workers import BackgroundOp, Worker
 
 ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
 # `posassist ARGS` with INFO logging on stderr, so the test sees when the window is up.
@@ -97,7 +97,7 @@ def test_a_bug_in_a_background_job_is_logged_once(qtbot: QtBot, tmp_path: Path) 
     def bug() -> None:
         raise ZeroDivisionError("boom")
 
-    worker.submit(bug, on_error=failed.append)
+    BackgroundOp(worker, bug).failure(failed.append).run_in_background()
     qtbot.waitUntil(lambda: bool(failed))
     shown: list[str] = []
     previous = install_crash_hook(crash_log, shown.append)

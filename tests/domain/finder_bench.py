@@ -1,7 +1,8 @@
 """A deterministic synthetic chain for the finder: its data, and timings of a search.
 
 Test code: the scale tests build a chain-sized index from :func:`_bench_data`, and
-:func:`bench_find` times index build and queries on it.
+:func:`bench_find` times index build and queries on it. Typos and the query mix come from
+:mod:`posassist.devtools.typos`, like the bench's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from posassist.devtools.typos import query_mix
 from posassist.domain.finder import (
     BranchStockCandidate,
     FinderIndex,
@@ -61,18 +63,6 @@ _SYLLABLES = (
     "lu", "nar", "es", "tim", "go", "ve",
 )  # fmt: skip
 _VENDOR_ONLY = "vinyl records|sewing machine|aquarium|piano tuning|watch repair|bike repair"
-
-
-def _typo(word: str, rng: random.Random) -> str:
-    if len(word) < 5:
-        return word
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(3)
-    if kind == 0:
-        return word[:i] + word[i + 1 :]  # deletion
-    if kind == 1:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # transposition
-    return word[:i] + rng.choice("aeiourstn") + word[i + 1 :]  # substitution
 
 
 def _bench_data(
@@ -149,19 +139,8 @@ def bench_find(
     index = FinderIndex(products, stock, vendors, here_branch_id="B0")
     build_ms = (time.perf_counter() - start) * 1000.0
 
-    queries: list[str] = []
-    for _ in range(n_queries):
-        kind = rng.randrange(4)
-        product = rng.choice(products)
-        words = product.name.split()[1:3]
-        if kind == 0:
-            queries.append(" ".join(words))
-        elif kind == 1:
-            queries.append(" ".join(_typo(w.lower(), rng) for w in words))
-        elif kind == 2:
-            queries.append(rng.choice(_VENDOR_ONLY.split("|")))
-        else:
-            queries.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(12)))
+    phrases = [" ".join(p.name.split()[1:3]) for p in products]
+    queries = query_mix(phrases, _VENDOR_ONLY.split("|"), n_queries, rng)
     index.find(queries[0], now)  # warm rapidfuzz's dispatch
     timings: list[float] = []
     for query in queries:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from posassist.devtools.typos import typo
 from posassist.domain import finder
 from posassist.domain.finder import (
     BranchStockCandidate,
@@ -220,7 +221,7 @@ def test_scale_typos_still_rank_the_right_product_first() -> None:
     for target in rng.sample(products, 40):
         model = target.name.split()[-1].lower()
         noun = target.name.split()[2]
-        query = f"{finder_bench._typo(noun, rng)} {model}"
+        query = f"{typo(noun, rng)} {model}"
         result = idx.find(query, NOW)
         ranked = [m.product.sku for m in result.here + result.out_of_stock_here]
         ranked += [m.stock.sku for m in result.other_branches]
