@@ -31,6 +31,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
+    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
@@ -38,6 +40,10 @@ from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 from posassist.storage.base import NAMING_CONVENTION
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+# Alembic's version table of the central chain, kept apart from the registers' chain.
+# Alembic owns it, so it is not part of ``metadata``; this is only its shape, to read it.
+VERSION_TABLE = "central_alembic_version"
+alembic_version = table(VERSION_TABLE, column("version_num", Text))
 TS = TIMESTAMP(timezone=True)
 ID = UUID(as_uuid=True)
 
