@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock, Timestamp
-from posassist.storage.base import utcnow
+from posassist.storage.base import Base, utcnow
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.database import Database
 from posassist.storage.orm import (
@@ -175,7 +175,8 @@ class _FactBuffer:
     their lines.
     """
 
-    ORDER = ("interaction", "referral", "unmet_demand", "purchase_line")
+    # The store's dependency order (interactions before their lines), from the tables.
+    ORDER = tuple(t.name for t in Base.metadata.sorted_tables if t.name in _INSERT_IGNORE)
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.ORDER}
