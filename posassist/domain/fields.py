@@ -57,7 +57,6 @@ CUSTOMER_FIELDS = tuple(f.name for f in CUSTOMER)
 CUSTOMER_DEFAULTS: dict[str, Any] = {f.name: f.default for f in CUSTOMER}
 # What an erased customer's personal fields become, on every register and centrally.
 ERASED_VALUES: dict[str, Any] = {f.name: f.erased_value for f in CUSTOMER if f.personal}
-PERSONAL_FIELDS = tuple(ERASED_VALUES)
 
 
 def customer_derived(fields: Mapping[str, Any], *, erased: bool = False) -> dict[str, Any]:
