@@ -24,7 +24,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, column, insert, table
 from sqlalchemy.dialects import sqlite
 
-from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS, VENDOR, VENDOR_FIELDS
+from posassist.domain.fields import (
+    CUSTOMER_DEFAULTS,
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    VENDOR,
+    VENDOR_FIELDS,
+)
 from posassist.domain.identifiers import name_key
 
 FIRST = (
@@ -340,6 +346,7 @@ class _Builder:
             first_at = datetime.combine(days[0], time(9), self.tz) if days else None
             created = _ts(first_at or datetime.now(UTC))
             row = {
+                **CUSTOMER_DEFAULTS,
                 "id": cid,
                 "display_name": display,
                 "name_key": name_key(display),
@@ -348,8 +355,6 @@ class _Builder:
                 "email": email,
                 "card_code": card,
                 "consent_contact": 1 if (phone or email) else 0,
-                "notes": "",
-                "preferences": "",
                 "referred_by_id": referred,
                 "created_at": created,
                 "updated_at": created,
