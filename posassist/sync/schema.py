@@ -4,7 +4,10 @@ Defined here on its own (not derived from the local ORM) so the central database
 changes only through its own Alembic chain (``posassist/sync/migrations``): a local
 SQLite migration never silently changes what ``central init`` builds. A column a
 register sends that the central table lacks is dropped on arrival, so a newer
-register can talk to an older central schema.
+register can talk to an older central schema. The customer and vendor columns are
+the fields declared in ``domain/fields.py`` (spelled out here because a schema
+changes only with a migration; ``tests/sync/test_field_declarations.py`` checks the two
+agree).
 
 Sync tables:
 
