@@ -72,35 +72,15 @@ def _register(server: Any, dbname: str, data_dir: Path, name: str) -> Any:
 
 def _queue(backend: Any, ops: int) -> None:
     """``ops`` changes as the services write them: one new customer per 10, then visits."""
-    from posassist.domain import identifiers as ids
-    from posassist.domain.lww import CUSTOMER_FIELDS
-    from posassist.services.customers import _customer_payload
+    from posassist.services.customers import add_customer, new_customer
     from posassist.services.interactions import add_interaction, new_interaction
-    from posassist.storage.orm import Customer
-    from posassist.storage.outbox import append_change
 
     ctx = backend.ctx
     with backend.db.write() as s:
         for i in range(ops // 10):
-            now = ctx.now()
             name = f"Bench Customer {uuid.uuid4().hex[:8]} {i}"
-            c = Customer(
-                id=uuid.uuid4(),
-                display_name=name,
-                name_key=ids.name_key(name),
-                consent_contact=False,
-                notes="",
-                preferences="",
-                created_at=now,
-                updated_at=now,
-            )
-            stamp = ctx.stamp()
-            c.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
-            s.add(c)
-            payload = _customer_payload(c)
-            append_change(
-                s, entity="customer", entity_id=c.id, op="insert", payload=payload, hlc=stamp
-            )
+            c = new_customer(ctx.now(), display_name=name)
+            add_customer(s, ctx, c)
             s.flush()
             for _ in range(9):
                 add_interaction(s, ctx, new_interaction(ctx, c.id, "purchase", "bench"))

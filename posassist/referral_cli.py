@@ -88,21 +88,9 @@ def _vendors(backend: Any, args: argparse.Namespace) -> int:
         return 0
     vendors = backend.vendors.list()
     if args.json:
-        rows = [
-            {
-                "id": str(v.id),
-                "name": v.name,
-                "address": v.address,
-                "phone": v.phone,
-                "website": v.website,
-                "hours": v.hours,
-                "categories": list(v.categories),
-                "keywords": list(v.keywords),
-                "notes": v.notes,
-                "active": v.active,
-            }
-            for v in vendors
-        ]
+        from posassist.services.vendors import vendor_json
+
+        rows = [vendor_json(v) for v in vendors]
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     if not vendors:
