@@ -48,21 +48,9 @@ def run(args: argparse.Namespace) -> int:
 def _list(backend: Backend, *, as_json: bool) -> None:
     vendors = backend.vendors.list()
     if as_json:
-        rows = [
-            {
-                "id": str(v.id),
-                "name": v.name,
-                "address": v.address,
-                "phone": v.phone,
-                "website": v.website,
-                "hours": v.hours,
-                "categories": list(v.categories),
-                "keywords": list(v.keywords),
-                "notes": v.notes,
-                "active": v.active,
-            }
-            for v in vendors
-        ]
+        from posassist.services.vendors import vendor_json
+
+        rows = [vendor_json(v) for v in vendors]
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not vendors:

@@ -11,33 +11,20 @@ tombstone that beats any edit, earlier or later, so it can never be undone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-# Fields a register may write; each has its own clock. Derived columns (name_key,
-# phone_last4) follow their source field and are never sent.
-CUSTOMER_FIELDS = (
-    "display_name",
-    "phone_e164",
-    "email",
-    "card_code",
-    "consent_contact",
-    "notes",
-    "preferences",
-    "referred_by_id",
-)
+from posassist.domain.fields import CUSTOMER_FIELDS, ERASED_NAME, ERASED_VALUES
 
-ERASED_NAME = "Erased customer"
-
-# What an erased customer's personal fields become, on every register and centrally.
-ERASED_VALUES: dict[str, Any] = {
-    "display_name": ERASED_NAME,
-    "phone_e164": None,
-    "email": None,
-    "card_code": None,
-    "consent_contact": False,
-    "notes": "",
-    "preferences": "",
-}
+# The fields themselves (which ones, which are personal, what erasure writes) are
+# declared once in ``domain/fields.py``; they are re-exported here for the callers of
+# the rules below.
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "ERASED_NAME",
+    "ERASED_VALUES",
+    "stamp_fields",
+    "winning_fields",
+    "wins",
+]
 
 
 def wins(incoming: str, current: str | None) -> bool:

@@ -8,14 +8,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from posassist.domain import identifiers as ids
+from posassist.domain.fields import CUSTOMER_DEFAULTS, CUSTOMER_FIELDS, customer_derived
 from posassist.domain.flags import Flag, Tier, greeting
 from posassist.domain.identifiers import IdentifierError, QueryKind
-from posassist.domain.lww import CUSTOMER_FIELDS, stamp_fields
+from posassist.domain.lww import stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
@@ -214,20 +216,14 @@ class CustomerService:
                 "Ask the customer whether we may keep their phone or email, and tick "
                 "the consent box — or leave those fields empty.",
             )
-        now = self._ctx.now()
-        customer = Customer(
-            id=uuid.uuid4(),
+        customer = new_customer(
+            self._ctx.now(),
             display_name=name,
-            name_key=ids.name_key(name),
             phone_e164=phone,
-            phone_last4=ids.phone_last4(phone),
             email=email,
             card_code=card,
             consent_contact=new.consent_contact,
             notes=notes,
-            preferences="",
-            created_at=now,
-            updated_at=now,
         )
         try:
             with self._ctx.db.write() as s:
@@ -235,17 +231,7 @@ class CustomerService:
                     raise InvalidInputError(
                         "card", f"Card {card} already belongs to another customer."
                     )
-                stamp = self._ctx.stamp()
-                customer.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
-                s.add(customer)
-                append_change(
-                    s,
-                    entity="customer",
-                    entity_id=customer.id,
-                    op="insert",
-                    payload=_customer_payload(customer),
-                    hlc=stamp,
-                )
+                add_customer(s, self._ctx, customer)
         except IntegrityError as exc:  # a concurrent register took the card first
             raise InvalidInputError(
                 "card", f"Card {card} already belongs to another customer."
@@ -285,16 +271,35 @@ class CustomerService:
             )
 
 
-def _customer_payload(c: Customer) -> dict[str, object]:
-    return {
-        "id": c.id,
-        "display_name": c.display_name,
-        "phone_e164": c.phone_e164,
-        "email": c.email,
-        "card_code": c.card_code,
-        "consent_contact": c.consent_contact,
-        "notes": c.notes,
-        "preferences": c.preferences,
-        "referred_by_id": c.referred_by_id,
-        "created_at": c.created_at,
-    }
+def new_customer(now: datetime, **fields: Any) -> Customer:
+    """A customer row not stored yet: the declared defaults, then ``fields``, then what
+    derives from them (search key, last four digits)."""
+    values = {**CUSTOMER_DEFAULTS, **fields}
+    return Customer(
+        id=uuid.uuid4(), **values, **customer_derived(values), created_at=now, updated_at=now
+    )
+
+
+def add_customer(s: Session, ctx: StoreContext, customer: Customer) -> None:
+    """Store a new customer and the op that announces it, in the caller's transaction.
+
+    Every synced field gets this write's clock. The cashier's "new customer", the sync
+    bench and the sync tests all come through here, so what they queue is exactly what
+    a register sends.
+    """
+    stamp = ctx.stamp()
+    customer.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
+    s.add(customer)
+    append_change(
+        s,
+        entity="customer",
+        entity_id=customer.id,
+        op="insert",
+        payload=customer_payload(customer),
+        hlc=stamp,
+    )
+
+
+def customer_payload(c: Customer) -> dict[str, object]:
+    """A new customer's insert op: the id, every synced field and when it was created."""
+    return {"id": c.id, **{f: getattr(c, f) for f in CUSTOMER_FIELDS}, "created_at": c.created_at}

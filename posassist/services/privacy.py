@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import uuid
 
-from posassist.domain.lww import CUSTOMER_FIELDS, ERASED_VALUES, stamp_fields
+from posassist.domain.fields import CUSTOMER_FIELDS, ERASED_COLUMNS
+from posassist.domain.lww import stamp_fields
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
@@ -35,10 +36,8 @@ class PrivacyService:
             if customer.erased_at is not None:
                 return False
             stamp = self._ctx.stamp()
-            for name, value in ERASED_VALUES.items():
+            for name, value in ERASED_COLUMNS.items():
                 setattr(customer, name, value)
-            customer.name_key = ""
-            customer.phone_last4 = None
             customer.erased_at = now
             customer.updated_at = now
             customer.field_clocks = stamp_fields(

@@ -27,11 +27,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posassist.domain import opening_hours
+from posassist.domain.fields import VENDOR, VENDOR_CSV_COLUMNS, VENDOR_FIELDS, VendorField
 from posassist.domain.spreadsheet import restore_cell
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
@@ -41,21 +43,10 @@ from posassist.storage.catalog import bump_catalog_version, join_list, split_lis
 from posassist.storage.orm import Referral, Vendor
 from posassist.storage.outbox import append_change
 
-CSV_COLUMNS = (
-    "id",
-    "name",
-    "address",
-    "phone",
-    "website",
-    "hours",
-    "categories",
-    "keywords",
-    "notes",
-    "active",
-)
+CSV_COLUMNS = VENDOR_CSV_COLUMNS
 """The vendor CSV header, in the order exports write it."""
 
-MAX_LENGTHS = {"name": 200, "address": 500, "phone": 40, "website": 300, "hours": 300}
+MAX_LENGTHS = {f.name: f.max_length for f in VENDOR if f.max_length is not None}
 MAX_IMPORT_ROWS = 50_000
 _TRUE = frozenset({"", "1", "y", "yes", "true", "active", "on"})
 _FALSE = frozenset({"0", "n", "no", "false", "inactive", "off"})
@@ -110,18 +101,17 @@ class _Row:
 
 
 def _record(v: Vendor) -> VendorRecord:
-    return VendorRecord(
-        id=v.id,
-        name=v.name,
-        address=v.address,
-        phone=v.phone,
-        website=v.website,
-        hours=v.hours,
-        categories=split_list(v.categories),
-        keywords=split_list(v.keywords),
-        notes=v.notes,
-        active=v.active,
-    )
+    fields = {f.name: _from_column(f, getattr(v, f.name)) for f in VENDOR}
+    return VendorRecord(id=v.id, **fields)
+
+
+def _from_column(f: VendorField, value: Any) -> Any:
+    """A stored value as records hold it: lists are stored as "; "-separated text."""
+    return split_list(value) if f.kind == "list" else value
+
+
+def _to_column(f: VendorField, value: Any) -> Any:
+    return join_list(list(value)) if f.kind == "list" else value
 
 
 def clean_vendor(data: VendorInput) -> VendorInput:
@@ -171,17 +161,7 @@ def _apply(
     ``only`` limits the copy to the columns a CSV file actually has, so a file with just
     names and phone numbers does not wipe the addresses and hours already on record.
     """
-    new = {
-        "name": data.name,
-        "address": data.address,
-        "phone": data.phone,
-        "website": data.website,
-        "hours": data.hours,
-        "categories": join_list(list(data.categories)),
-        "keywords": join_list(list(data.keywords)),
-        "notes": data.notes,
-        "active": data.active,
-    }
+    new = {f.name: _to_column(f, getattr(data, f.name)) for f in VENDOR}
     changed: dict[str, object] = {}
     for key, value in new.items():
         if only is not None and key not in only:
@@ -193,18 +173,26 @@ def _apply(
 
 
 def _payload(v: Vendor) -> dict[str, object]:
-    return {
-        "id": v.id,
-        "name": v.name,
-        "address": v.address,
-        "phone": v.phone,
-        "website": v.website,
-        "hours": v.hours,
-        "categories": v.categories,
-        "keywords": v.keywords,
-        "notes": v.notes,
-        "active": v.active,
-    }
+    return {"id": v.id, **{name: getattr(v, name) for name in VENDOR_FIELDS}}
+
+
+def vendor_json(v: VendorRecord) -> dict[str, object]:
+    """One vendor as ``posassist vendors --json`` prints it (lists as JSON lists)."""
+    values: dict[str, object] = {"id": str(v.id)}
+    for f in VENDOR:
+        value = getattr(v, f.name)
+        values[f.name] = list(value) if f.kind == "list" else value
+    return values
+
+
+def _csv_cell(f: VendorField, value: object) -> str:
+    """A field as the spreadsheet writes it (and :func:`read_vendor_csv` reads it back)."""
+    if f.kind == "list":
+        assert isinstance(value, tuple)
+        return "; ".join(value)
+    if f.kind == "flag":
+        return "yes" if value else "no"
+    return str(value)
 
 
 class VendorService:
@@ -372,21 +360,7 @@ class VendorService:
     def export_csv(self, path: Path) -> int:
         """Write every vendor (inactive ones too) to ``path``; returns the number written."""
         vendors = self.list()
-        rows = [
-            [
-                str(v.id),
-                v.name,
-                v.address,
-                v.phone,
-                v.website,
-                v.hours,
-                "; ".join(v.categories),
-                "; ".join(v.keywords),
-                v.notes,
-                "yes" if v.active else "no",
-            ]
-            for v in vendors
-        ]
+        rows = [[str(v.id), *(_csv_cell(f, getattr(v, f.name)) for f in VENDOR)] for v in vendors]
         write_csv(path, CSV_COLUMNS, rows)
         return len(rows)
 
@@ -401,6 +375,20 @@ def _parse_bool(path: Path, line: int, text: str) -> bool:
     if value in _FALSE:
         return False
     raise bad_line(path, line, f"active must be yes or no, not “{text.strip()[:20]}”.")
+
+
+def _csv_fields(path: Path, line: int, values: dict[str, str]) -> dict[str, Any]:
+    """The cells of one row as :class:`VendorInput` fields (a missing column is blank)."""
+    out: dict[str, Any] = {}
+    for f in VENDOR:
+        text = values.get(f.name, "")
+        if f.kind == "list":
+            out[f.name] = split_list(text)
+        elif f.kind == "flag":
+            out[f.name] = _parse_bool(path, line, text)
+        else:
+            out[f.name] = text
+    return out
 
 
 def read_vendor_csv(path: Path) -> list[_Row]:
@@ -434,19 +422,7 @@ def read_vendor_csv(path: Path) -> list[_Row]:
         values = {col: restore_cell(cell) for col, cell in zip(columns, cells, strict=True)}
         vendor_id = row_id(path, start, values, seen_ids)
         try:
-            data = clean_vendor(
-                VendorInput(
-                    name=values.get("name", ""),
-                    address=values.get("address", ""),
-                    phone=values.get("phone", ""),
-                    website=values.get("website", ""),
-                    hours=values.get("hours", ""),
-                    categories=split_list(values.get("categories", "")),
-                    keywords=split_list(values.get("keywords", "")),
-                    notes=values.get("notes", ""),
-                    active=_parse_bool(path, start, values.get("active", "")),
-                )
-            )
+            data = clean_vendor(VendorInput(**_csv_fields(path, start, values)))
         except InvalidInputError as exc:
             if exc.field.startswith(str(path)):
                 raise

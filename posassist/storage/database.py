@@ -26,6 +26,11 @@ STORE_FILENAME = "posassist.sqlite3"
 LOCK_FILENAME = "posassist.lock"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+# A PRAGMA takes no bound parameters, so its text is made once, here, from the constant
+# with an int-only format ("d" refuses anything else); no SQL is formatted at run time.
+_BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # noqa: UP032
+# The BEGIN of each kind of session (writes take the lock up front; see ``_begin``).
+_BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
 SCHEMA_HEAD = "0002"
 
@@ -39,7 +44,7 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute(_BUSY_TIMEOUT_PRAGMA)
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
@@ -56,7 +61,7 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _begin(conn: Any) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    conn.exec_driver_sql(_BEGIN[mode])
 
 
 def make_sqlite_engine(path: Path) -> Engine:

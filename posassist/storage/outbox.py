@@ -13,19 +13,24 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from posassist.domain.lww import ERASED_VALUES
+from posassist.domain.fields import ERASED_VALUES
 from posassist.storage.orm import Outbox
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: ids as text, times and days in ISO 8601.
+
+    The one conversion for every payload, whether a service queues it here or sync
+    records or announces it (``posassist.sync``).
+    """
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -44,7 +49,7 @@ def append_change(
         entity=entity,
         entity_id=str(entity_id),
         op=op,
-        payload=_jsonable(payload),
+        payload=jsonable(payload),
         hlc=hlc,
         state="pending",
         attempts=0,

@@ -31,8 +31,8 @@ from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import QueueCounts, counts, get_state, set_state
 from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
-from posassist.sync.pull import CURSOR_KEY, pull_once
-from posassist.sync.push import push_once
+from posassist.sync.pull import CURSOR_KEY, PullResult, pull_once
+from posassist.sync.push import PushResult, push_once
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ HLC_HIGH_KEY = "hlc_high"
 
 @dataclass
 class CycleReport:
+    """What one cycle sent and received, added up over its push and pull batches."""
+
     pushed: int = 0
     acked: int = 0
     dead: int = 0
@@ -50,6 +52,18 @@ class CycleReport:
     problems: int = 0
     customers_changed: set[uuid.UUID] = field(default_factory=set)  # fields changed
     customers_touched: set[uuid.UUID] = field(default_factory=set)  # new visits etc.
+
+    def add_push(self, pushed: PushResult) -> None:
+        self.pushed += pushed.sent
+        self.acked += pushed.acked
+        self.dead += pushed.dead
+        self.customers_changed |= pushed.customers_changed
+
+    def add_pull(self, pulled: PullResult) -> None:
+        self.pulled += pulled.applied.count
+        self.problems += pulled.problems
+        self.customers_changed |= pulled.applied.changed_customers
+        self.customers_touched |= pulled.applied.touched_customers
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +144,7 @@ class SyncEngine:
             )
             if pushed is None:
                 break
-            report.pushed += pushed.sent
-            report.acked += pushed.acked
-            report.dead += pushed.dead
-            report.customers_changed |= pushed.customers_changed
+            report.add_push(pushed)
             if pushed.acked + pushed.dead == 0:
                 raise SyncError("The central database did not answer for any of the changes.")
         newest = ""
@@ -141,10 +152,7 @@ class SyncEngine:
             pulled = pull_once(
                 self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
             )
-            report.pulled += pulled.applied
-            report.problems += pulled.problems
-            report.customers_changed |= pulled.changed_customers
-            report.customers_touched |= pulled.touched_customers
+            report.add_pull(pulled)
             newest = max(newest, pulled.newest_stamp)
             if not pulled.more:
                 break

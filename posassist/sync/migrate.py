@@ -2,8 +2,9 @@
 
 Alembic with its own script location (``posassist.sync:migrations``) and its own
 version table, so the chain is separate from the registers' SQLite chain. SQLAlchemy
-is used here only because Alembic needs it; the engine pings a pooled connection
-before use (``pool_pre_ping``), so a server restart between steps is noticed.
+is used here because Alembic needs it (the statements are Core constructs on the
+central schema's tables); the engine pings a pooled connection before use
+(``pool_pre_ping``), so a server restart between steps is noticed.
 """
 
 from __future__ import annotations
@@ -15,30 +16,18 @@ import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 from posassist.errors import SyncError
 from posassist.sync.central import CentralTarget, explain
+from posassist.sync.schema import VERSION_TABLE, alembic_version, central_info, metadata
 
 SCRIPT_LOCATION = "posassist.sync:migrations"
-VERSION_TABLE = "central_alembic_version"
 # Tables of posassist's central schema; anything else found means "not an empty DB".
-_OURS = {
-    VERSION_TABLE,
-    "central_info",
-    "branch",
-    "register",
-    "staff",
-    "customer",
-    "interaction",
-    "purchase_line",
-    "referral",
-    "unmet_demand",
-    "vendor",
-    "change_log",
-    "applied_ops",
-}
+_OURS = {VERSION_TABLE, *metadata.tables}
+_READ_ID = select(central_info.c.value).where(central_info.c.key == "central_id")
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -78,15 +67,10 @@ def init_central(target: CentralTarget) -> InitResult:
     engine = central_engine(target)
     try:
         with engine.connect() as conn:
-            tables = {
-                str(r[0])
-                for r in conn.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-                )
-            }
+            tables = set(inspect(conn).get_table_names())
             before = None
             if VERSION_TABLE in tables:
-                before = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+                before = conn.execute(select(alembic_version.c.version_num)).scalar()
             foreign = sorted(tables - _OURS)
             if before is None and foreign:
                 raise SyncError(
@@ -105,15 +89,11 @@ def init_central(target: CentralTarget) -> InitResult:
         command.upgrade(alembic_config(engine), "head")
         with engine.begin() as conn:
             conn.execute(
-                text(
-                    "INSERT INTO central_info (key, value) VALUES ('central_id', :v) "
-                    "ON CONFLICT (key) DO NOTHING"
-                ),
-                {"v": str(uuid.uuid4())},
+                pg_insert(central_info)
+                .values(key="central_id", value=str(uuid.uuid4()))
+                .on_conflict_do_nothing(index_elements=[central_info.c.key])
             )
-            cid = conn.execute(
-                text("SELECT value FROM central_info WHERE key = 'central_id'")
-            ).scalar_one()
+            cid = conn.execute(_READ_ID).scalar_one()
         return InitResult(before, central_head(), str(cid))
     except DBAPIError as exc:
         raise explain(exc.orig or exc, target) from exc

@@ -23,6 +23,8 @@ from posassist.sync.protocol import Op
 
 # SQLite has a limit on bound parameters; stay well under it.
 _CHUNK = 500
+# The columns that say which op a row is, first in both Op and DeadLetter.
+_OP_KEY = (Outbox.seq, Outbox.op_id, Outbox.entity, Outbox.entity_id, Outbox.op)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +55,7 @@ def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
 def pending_batch(db: Database, limit: int) -> list[Op]:
     with db.read() as s:
         rows = s.execute(
-            select(
-                Outbox.seq,
-                Outbox.op_id,
-                Outbox.entity,
-                Outbox.entity_id,
-                Outbox.op,
-                Outbox.payload,
-                Outbox.hlc,
-            )
+            select(*_OP_KEY, Outbox.payload, Outbox.hlc)
             .where(Outbox.state == "pending")
             .order_by(Outbox.seq)
             .limit(limit)
@@ -83,15 +77,7 @@ def counts(s: Session) -> QueueCounts:
 
 def dead_letters(s: Session, limit: int = 200) -> list[DeadLetter]:
     rows = s.execute(
-        select(
-            Outbox.seq,
-            Outbox.op_id,
-            Outbox.entity,
-            Outbox.entity_id,
-            Outbox.op,
-            Outbox.created_at,
-            Outbox.last_error,
-        )
+        select(*_OP_KEY, Outbox.created_at, Outbox.last_error)
         .where(Outbox.state == "dead")
         .order_by(Outbox.seq)
         .limit(limit)

@@ -22,9 +22,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from posassist.domain import identifiers as ids
+from posassist.domain.fields import (
+    CUSTOMER_BY_NAME,
+    CUSTOMER_DEFAULTS,
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    ERASED_VALUES,
+    customer_derived,
+)
 from posassist.domain.hlc import Timestamp
-from posassist.domain.lww import CUSTOMER_FIELDS, ERASED_VALUES, stamp_fields, wins
+from posassist.domain.lww import stamp_fields, wins
 
 # A register clock this far ahead of the server's is clamped (DESIGN.md: the server
 # clamps clocks too far in the future), so one PC with a wrong date cannot win every
@@ -36,9 +43,6 @@ REF_ENTITIES = ("branch", "register", "staff")
 MUTABLE_ENTITIES = ("vendor",)
 MUTABLE_OPS = ("insert", "update", "delete")
 CUSTOMER_OPS = ("insert", "update", "erase")
-
-# Fields of an insert payload that are personal data (scrubbed everywhere on erasure).
-PERSONAL_FIELDS = tuple(ERASED_VALUES)
 
 Outcome = Literal["applied", "duplicate", "ignored", "rejected"]
 
@@ -146,39 +150,29 @@ def as_date(value: Any, name: str) -> date:
         raise RejectedError(f"{name} is not a valid date: {value!r}") from exc
 
 
-def jsonable(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
-
-
 def check_customer_value(name: str, value: Any) -> Any:
     """Type-check one customer field from a payload; raise :class:`RejectedError`."""
-    if name == "display_name":
+    declared = CUSTOMER_BY_NAME.get(name)
+    if declared is None:
+        raise RejectedError(f"unknown customer field {name!r}")
+    kind = declared.kind
+    if kind == "name":
         if not isinstance(value, str) or not value.strip():
-            raise RejectedError("display_name must be a non-empty text")
+            raise RejectedError(f"{name} must be a non-empty text")
         return value
-    if name in ("notes", "preferences"):
+    if kind == "text":
         if not isinstance(value, str):
             raise RejectedError(f"{name} must be text")
         return value
-    if name in ("phone_e164", "email", "card_code"):
+    if kind == "optional_text":
         if value is not None and not isinstance(value, str):
             raise RejectedError(f"{name} must be text or empty")
         return value or None
-    if name == "consent_contact":
+    if kind == "flag":
         if not isinstance(value, bool):
-            raise RejectedError("consent_contact must be true or false")
+            raise RejectedError(f"{name} must be true or false")
         return value
-    if name == "referred_by_id":
-        return None if value is None else str(as_uuid(value, name))
-    raise RejectedError(f"unknown customer field {name!r}")
+    return None if value is None else str(as_uuid(value, name))
 
 
 # -- customers: last-writer-wins per field, erasure as a tombstone -------------------
@@ -192,13 +186,24 @@ class CustomerState:
     created_at: datetime
     erased_at: datetime | None = None
 
+    @classmethod
+    def stored(
+        cls,
+        cid: uuid.UUID,
+        values: Mapping[str, Any],
+        clocks: Mapping[str, str] | None,
+        created_at: datetime,
+        erased_at: datetime | None,
+    ) -> CustomerState:
+        """From a stored row, at either end: the synced fields made JSON-ready."""
+        fields = {f: values[f] for f in CUSTOMER_FIELDS}
+        if fields["referred_by_id"] is not None:
+            fields["referred_by_id"] = str(fields["referred_by_id"])
+        return cls(cid, fields, dict(clocks or {}), created_at, erased_at)
+
     def derived(self) -> dict[str, Any]:
         """Columns computed from fields, identical on every register and centrally."""
-        name = self.fields.get("display_name") or ""
-        return {
-            "name_key": "" if self.erased_at else ids.name_key(name),
-            "phone_last4": ids.phone_last4(self.fields.get("phone_e164")),
-        }
+        return customer_derived(self.fields, erased=self.erased_at is not None)
 
     def view(self) -> CustomerView:
         return CustomerView(dict(self.fields), dict(self.clocks), self.erased_at is not None)
@@ -232,33 +237,56 @@ def merge_customer(
     if op == "erase":
         if state is None:
             raise RejectedError("erasure of a customer this side has never seen")
-        if state.erased_at is not None:
-            return Merge("ignored", state, {}, "already erased")
-        erased_at = as_datetime(payload.get("erased_at", now.isoformat()), "erased_at")
-        fields = dict(state.fields)
-        fields.update(ERASED_VALUES)
-        new = CustomerState(
-            cid,
-            fields,
-            stamp_fields(state.clocks, CUSTOMER_FIELDS, stamp),
-            state.created_at,
-            erased_at,
-        )
-        return Merge("applied", new, {"erased_at": erased_at.isoformat()})
+        return _erase(state, payload, stamp, now)
     if op == "insert" and state is None:
-        fields = {f: check_customer_value(f, payload.get(f, _DEFAULTS[f])) for f in CUSTOMER_FIELDS}
-        card = fields["card_code"]
-        if card and card_taken(card, cid):
-            fields["card_code"] = None
-        created = as_datetime(payload.get("created_at", now.isoformat()), "created_at")
-        new = CustomerState(cid, fields, dict.fromkeys(CUSTOMER_FIELDS, stamp), created)
-        return Merge("applied", new, {"id": str(cid), "created_at": created.isoformat(), **fields})
+        return _insert(cid, payload, stamp, now, card_taken)
     if op not in ("insert", "update"):
         raise RejectedError(f"unknown customer operation {op!r}")
     if state is None:
         raise RejectedError("update of a customer this side has never seen")
     if state.erased_at is not None:
         return Merge("ignored", state, {}, "customer was erased")
+    return _update(state, payload, stamp, card_taken)
+
+
+def _erase(state: CustomerState, payload: Mapping[str, Any], stamp: str, now: datetime) -> Merge:
+    """The tombstone: personal fields wiped, every clock moved to the erasure's."""
+    if state.erased_at is not None:
+        return Merge("ignored", state, {}, "already erased")
+    erased_at = as_datetime(payload.get("erased_at", now.isoformat()), "erased_at")
+    fields = {**state.fields, **ERASED_VALUES}
+    clocks = stamp_fields(state.clocks, CUSTOMER_FIELDS, stamp)
+    new = CustomerState(state.id, fields, clocks, state.created_at, erased_at)
+    return Merge("applied", new, {"erased_at": erased_at.isoformat()})
+
+
+def _insert(
+    cid: uuid.UUID,
+    payload: Mapping[str, Any],
+    stamp: str,
+    now: datetime,
+    card_taken: Callable[[str, uuid.UUID], bool],
+) -> Merge:
+    """A customer new to this side; a card someone else already holds is dropped."""
+    fields = {
+        f: check_customer_value(f, payload.get(f, default))
+        for f, default in CUSTOMER_DEFAULTS.items()
+    }
+    card = fields["card_code"]
+    if card and card_taken(card, cid):
+        fields["card_code"] = None
+    created = as_datetime(payload.get("created_at", now.isoformat()), "created_at")
+    new = CustomerState(cid, fields, dict.fromkeys(CUSTOMER_FIELDS, stamp), created)
+    return Merge("applied", new, {"id": str(cid), "created_at": created.isoformat(), **fields})
+
+
+def _update(
+    state: CustomerState,
+    payload: Mapping[str, Any],
+    stamp: str,
+    card_taken: Callable[[str, uuid.UUID], bool],
+) -> Merge:
+    """Last writer wins per field: only the fields whose clock this write beats change."""
     incoming = {f: check_customer_value(f, v) for f, v in payload.items() if f not in _NOT_WRITTEN}
     won: dict[str, Any] = {}
     fields = dict(state.fields)
@@ -266,39 +294,21 @@ def merge_customer(
     for name, value in incoming.items():
         if not wins(stamp, clocks.get(name)):
             continue
-        if name == "card_code" and value and card_taken(value, cid):
+        if name == "card_code" and value and card_taken(value, state.id):
             continue
         fields[name] = value
         clocks[name] = stamp
         won[name] = value
     if not won:
         return Merge("ignored", state, {}, "older than what is already here")
-    return Merge("applied", CustomerState(cid, fields, clocks, state.created_at), won)
+    return Merge("applied", CustomerState(state.id, fields, clocks, state.created_at), won)
 
 
 # Keys a payload may carry that are not field writes: identity, derived columns and
 # bookkeeping (an importer sends whole rows). Anything else unknown is refused.
 _NOT_WRITTEN = frozenset(
-    ("id", "created_at", "updated_at", "name_key", "phone_last4", "field_clocks", "erased_at")
+    ("id", "created_at", "updated_at", *CUSTOMER_DERIVED, "field_clocks", "erased_at")
 )
-
-_DEFAULTS: dict[str, Any] = {
-    "display_name": None,
-    "phone_e164": None,
-    "email": None,
-    "card_code": None,
-    "consent_contact": False,
-    "notes": "",
-    "preferences": "",
-    "referred_by_id": None,
-}
-
-
-def scrub_insert_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """An insert payload with the personal fields replaced by their erased values."""
-    out = dict(payload)
-    out.update(ERASED_VALUES)
-    return out
 
 
 def check_fact(op: Op) -> None:

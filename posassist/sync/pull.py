@@ -20,9 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from posassist.domain.fields import CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock, Timestamp
-from posassist.domain.lww import CUSTOMER_FIELDS
-from posassist.storage.base import utcnow
+from posassist.storage.base import Base, utcnow
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.database import Database
 from posassist.storage.orm import (
@@ -38,7 +38,7 @@ from posassist.storage.orm import (
     UnmetDemand,
     Vendor,
 )
-from posassist.storage.outbox import scrub_outbox
+from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
 from posassist.sync.outbox import get_state, set_state
@@ -46,12 +46,10 @@ from posassist.sync.protocol import (
     Change,
     CustomerState,
     RejectedError,
-    as_date,
-    as_datetime,
     as_uuid,
-    jsonable,
     merge_customer,
 )
+from posassist.sync.rows import payload_row
 
 CURSOR_KEY = "pull_cursor"
 
@@ -74,18 +72,26 @@ _INSERT_IGNORE = {
 
 
 @dataclass
-class PullResult:
-    fetched: int = 0
-    applied: int = 0
-    skipped_own: int = 0
-    problems: int = 0
-    customers_changed: bool = False
+class Applied:
+    """What applying a batch changed here; begun afresh if the batch is replayed row by row."""
+
+    count: int = 0
+    own_skipped: int = 0  # this register's own changes: already here
     erased: bool = False
-    more: bool = False
-    newest_stamp: str = ""
     changed_customers: set[uuid.UUID] = field(default_factory=set)
     # Customers whose card shows something new (a visit, a referral) without a field change.
     touched_customers: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass
+class PullResult:
+    """One batch from the change log: how much came, what it did, what could not be applied."""
+
+    fetched: int = 0
+    more: bool = False
+    problems: int = 0
+    newest_stamp: str = ""
+    applied: Applied = field(default_factory=Applied)
 
 
 def read_cursor(db: Database) -> int:
@@ -111,7 +117,7 @@ def pull_once(
     apply_changes(db, changes, register_id, result)
     if result.newest_stamp:
         hlc.observe(Timestamp.decode(result.newest_stamp))
-    if result.erased:
+    if result.applied.erased:
         db.checkpoint()
     return result
 
@@ -133,10 +139,7 @@ def apply_changes(
                 facts.flush(s)
         except (IntegrityError, StatementError, RejectedError):
             # One row cannot be applied: replay the batch row by row, keeping the rest.
-            result.applied = result.skipped_own = 0
-            result.customers_changed = result.erased = False
-            result.changed_customers.clear()
-            result.touched_customers.clear()
+            result.applied = Applied()
             for change in todo:
                 try:
                     with s.begin_nested():
@@ -172,7 +175,8 @@ class _FactBuffer:
     their lines.
     """
 
-    ORDER = ("interaction", "referral", "unmet_demand", "purchase_line")
+    # The store's dependency order (interactions before their lines), from the tables.
+    ORDER = tuple(t.name for t in Base.metadata.sorted_tables if t.name in _INSERT_IGNORE)
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.ORDER}
@@ -197,13 +201,13 @@ def _apply_one(
     s: Session, change: Change, register_id: uuid.UUID, result: PullResult, facts: _FactBuffer
 ) -> None:
     if change.origin == register_id:
-        result.skipped_own += 1
+        result.applied.own_skipped += 1
         return
     if change.entity in _FACT_TABLES:
         _apply_fact(change, facts)
         customer_id = change.payload.get("customer_id")
         if customer_id:
-            result.touched_customers.add(as_uuid(customer_id, "customer_id"))
+            result.applied.touched_customers.add(as_uuid(customer_id, "customer_id"))
     else:
         facts.flush(s)
         if change.entity == "customer":
@@ -214,17 +218,15 @@ def _apply_one(
             _apply_ref(s, change)
         else:
             raise RejectedError(f"unknown kind of change {change.entity!r}")
-    result.applied += 1
+    result.applied.count += 1
     if change.hlc > result.newest_stamp:
         result.newest_stamp = change.hlc
 
 
 # -- customers -----------------------------------------------------------------------
 def _state_of(c: Customer) -> CustomerState:
-    fields = {f: getattr(c, f) for f in CUSTOMER_FIELDS}
-    if fields["referred_by_id"] is not None:
-        fields["referred_by_id"] = str(fields["referred_by_id"])
-    return CustomerState(c.id, fields, dict(c.field_clocks or {}), c.created_at, c.erased_at)
+    values = {f: getattr(c, f) for f in CUSTOMER_FIELDS}
+    return CustomerState.stored(c.id, values, c.field_clocks, c.created_at, c.erased_at)
 
 
 def _apply_customer(s: Session, change: Change, result: PullResult) -> None:
@@ -266,46 +268,28 @@ def _apply_customer(s: Session, change: Change, result: PullResult) -> None:
         row.erased_at = state.erased_at
         row.updated_at = utcnow()
     s.flush()
-    result.customers_changed = True
-    result.changed_customers.add(cid)
+    result.applied.changed_customers.add(cid)
     if change.op == "erase":
         scrub_outbox(s, cid)
-        result.erased = True
+        result.applied.erased = True
 
 
 # -- facts and reference rows --------------------------------------------------------
-def _convert(table: Table, name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    type_name = type(table.c[name].type).__name__
-    if type_name == "Uuid":
-        return as_uuid(value, name)
-    if type_name == "UTCDateTime":
-        return as_datetime(value, name)
-    if type_name == "Date":
-        return as_date(value, name)
-    return value
-
-
-def _row(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
-    return {k: _convert(table, k, v) for k, v in payload.items() if k in table.c}
-
-
 def _apply_fact(change: Change, facts: _FactBuffer) -> None:
     table = _FACT_TABLES[change.entity]
-    row = _row(table, change.payload)
+    row = payload_row(table, change.payload)
     row["id"] = as_uuid(change.entity_id, "id")
     facts.add(change.entity, row)
     if change.entity == "interaction":
         for line in change.payload.get("lines", []):
-            values = _row(_LINES, line)
+            values = payload_row(_LINES, line)
             values["interaction_id"] = row["id"]
             facts.add("purchase_line", values)
 
 
 def _apply_ref(s: Session, change: Change) -> None:
     table = _REF_TABLES[change.entity]
-    row = _row(table, change.payload)
+    row = payload_row(table, change.payload)
     row["id"] = as_uuid(change.entity_id, "id")
     if change.entity == "branch":
         code = str(row.get("code") or "")
@@ -350,7 +334,7 @@ def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
 
 def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any]) -> None:
     table = _SHARED_TABLES[entity]
-    row = {k: v for k, v in _row(table, values).items() if k != "id"}
+    row = payload_row(table, values, skip=("id",))
     stmt = sqlite_insert(table).values(id=rid, **row)
     s.execute(
         stmt.on_conflict_do_update(index_elements=["id"], set_=row)
@@ -377,7 +361,7 @@ def _apply_shared(s: Session, change: Change) -> None:
         exists = s.scalar(select(table.c.id).where(table.c.id == rid))
         if exists is None:
             raise RejectedError(f"an edit of a {change.entity} never received here")
-        row = {k: v for k, v in _row(table, change.payload).items() if k != "id"}
+        row = payload_row(table, change.payload, skip=("id",))
         if row:
             s.execute(update(table).where(table.c.id == rid).values(**row))
     bump_catalog_version(s)

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from posassist.domain import identifiers as ids
-from posassist.domain.lww import CUSTOMER_FIELDS
+from posassist.domain.fields import CUSTOMER_FIELDS, customer_derived
 from posassist.errors import SyncError
 from posassist.storage.database import Database
 from posassist.storage.orm import Branch, Customer, Register, Staff
+from posassist.storage.outbox import jsonable
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import mark, note_failure, pending_batch
@@ -31,7 +31,6 @@ from posassist.sync.protocol import (
     MUTABLE_ENTITIES,
     Op,
     PushReply,
-    jsonable,
     ref_op_id,
 )
 from posassist.sync.pull import adopt_shared_row
@@ -186,6 +185,7 @@ def _adopt_server_fields(loaded: dict[uuid.UUID, Customer], op: Op, reply: PushR
     if clocks != customer.field_clocks:
         customer.field_clocks = clocks
     if changed:
-        customer.name_key = ids.name_key(customer.display_name)
-        customer.phone_last4 = ids.phone_last4(customer.phone_e164)
+        current = {f: getattr(customer, f) for f in CUSTOMER_FIELDS}
+        for name, value in customer_derived(current).items():
+            setattr(customer, name, value)
     return changed

@@ -4,7 +4,10 @@ Defined here on its own (not derived from the local ORM) so the central database
 changes only through its own Alembic chain (``posassist/sync/migrations``): a local
 SQLite migration never silently changes what ``central init`` builds. A column a
 register sends that the central table lacks is dropped on arrival, so a newer
-register can talk to an older central schema.
+register can talk to an older central schema. The customer and vendor columns are
+the fields declared in ``domain/fields.py`` (spelled out here because a schema
+changes only with a migration; ``tests/sync/test_field_declarations.py`` checks the two
+agree).
 
 Sync tables:
 
@@ -31,6 +34,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
+    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
@@ -38,6 +43,10 @@ from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 from posassist.storage.base import NAMING_CONVENTION
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+# Alembic's version table of the central chain, kept apart from the registers' chain.
+# Alembic owns it, so it is not part of ``metadata``; this is only its shape, to read it.
+VERSION_TABLE = "central_alembic_version"
+alembic_version = table(VERSION_TABLE, column("version_num", Text))
 TS = TIMESTAMP(timezone=True)
 ID = UUID(as_uuid=True)
 

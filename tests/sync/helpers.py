@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from sqlalchemy import select
 
 from posassist.app import Backend, build_backend
 from posassist.config import load_settings
 from posassist.devtools.pgserver import PgTestServer
 from posassist.domain.clock import Clock
+from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock
 from posassist.secrets import SessionSecretStore
 from posassist.services.context import open_context
@@ -42,9 +44,9 @@ class Central:
     def connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(**self.target().conninfo(), autocommit=True)
 
-    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    def query(self, query: str | sql.Composable, *params: Any) -> list[tuple[Any, ...]]:
         with self.connect() as conn:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(query, params).fetchall()
 
     def ensure_running(self) -> None:
         if not self.server.is_running():
@@ -117,16 +119,8 @@ def open_register(
 # -- comparing full state ----------------------------------------------------------
 CUSTOMER_COLS = (
     "id",
-    "display_name",
-    "name_key",
-    "phone_e164",
-    "phone_last4",
-    "email",
-    "card_code",
-    "consent_contact",
-    "notes",
-    "preferences",
-    "referred_by_id",
+    *CUSTOMER_FIELDS,
+    *CUSTOMER_DERIVED,
     "created_at",
     "erased_at",
     "field_clocks",
@@ -177,7 +171,10 @@ def central_state(central: Central) -> dict[str, set[tuple[Any, ...]]]:
             ("interaction", INTERACTION_COLS),
             ("purchase_line", LINE_COLS),
         ):
-            rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+            query = sql.SQL("SELECT {} FROM {}").format(
+                sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(table)
+            )
+            rows = conn.execute(query).fetchall()
             out[table] = {tuple(_norm(v) for v in row) for row in rows}
     return out
 
@@ -229,39 +226,15 @@ def queue_visits(reg: Reg, customers: int, visits_each: int) -> list[uuid.UUID]:
     One transaction instead of thousands keeps the tests fast; the rows and their
     outbox payloads are built by the same code paths as a cashier's actions.
     """
-    from posassist.domain import identifiers as ids
-    from posassist.domain.lww import CUSTOMER_FIELDS
-    from posassist.services.customers import _customer_payload
+    from posassist.services.customers import add_customer, new_customer
     from posassist.services.interactions import add_interaction, new_interaction
-    from posassist.storage.outbox import append_change
 
     ctx = reg.backend.ctx
     made = []
     with reg.db.write() as s:
         for i in range(customers):
-            now = ctx.now()
-            name = f"Queued Customer {reg.name} {i}"
-            c = Customer(
-                id=uuid.uuid4(),
-                display_name=name,
-                name_key=ids.name_key(name),
-                consent_contact=False,
-                notes="",
-                preferences="",
-                created_at=now,
-                updated_at=now,
-            )
-            stamp = ctx.stamp()
-            c.field_clocks = dict.fromkeys(CUSTOMER_FIELDS, stamp)
-            s.add(c)
-            append_change(
-                s,
-                entity="customer",
-                entity_id=c.id,
-                op="insert",
-                payload=_customer_payload(c),
-                hlc=stamp,
-            )
+            c = new_customer(ctx.now(), display_name=f"Queued Customer {reg.name} {i}")
+            add_customer(s, ctx, c)
             s.flush()
             for _ in range(visits_each):
                 add_interaction(s, ctx, new_interaction(ctx, c.id, "service", "queued"))

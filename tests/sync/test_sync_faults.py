@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 from sqlalchemy import select, text
 
 from posassist.errors import SyncError
@@ -279,7 +280,8 @@ def test_register_killed_while_writing_loses_nothing_committed(
 
 
 def _ids(central: Central, table: str) -> list[dict[str, uuid.UUID]]:
-    return [{"id": r[0]} for r in central.query(f"SELECT id FROM {table}")]
+    query = sql.SQL("SELECT id FROM {}").format(sql.Identifier(table))
+    return [{"id": r[0]} for r in central.query(query)]
 
 
 def test_register_clocks_skewed_by_days(registers: MakeReg, central: Central) -> None:

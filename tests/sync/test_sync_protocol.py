@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 from sqlalchemy import func, select
 
 from posassist.domain.lww import ERASED_NAME
@@ -333,7 +334,7 @@ def test_vendor_directory_referrals_and_unmet_demand_reach_every_register(
     assert _vendors(a) == _vendors(b)
     assert b.backend.vendors.get(kites).name == "Kite Corner"
     for table in ("referral", "unmet_demand"):
-        (n,) = central.query(f"SELECT count(*) FROM {table}")[0]
+        (n,) = central.query(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))[0]
         assert n == 1
     assert {e.kind for e in b.backend.customers.card(ann).timeline} == {"referral_given"}
     # Two managers edit the same vendor offline; one version wins everywhere.

@@ -73,18 +73,18 @@ def _register(server: Any, dbname: str, data_dir: Path, name: str) -> Any:
 
 def _queue(backend: Any, ops: int) -> None:
     """``ops`` changes as the services write them: one new customer per 10, then visits."""
-    from posassist.services.customers import NewCustomer
+    from posassist.services.customers import add_customer, new_customer
     from posassist.services.interactions import add_interaction, new_interaction
 
     ctx = backend.ctx
-    customers = [
-        backend.customers.create(NewCustomer(f"Bench Customer {uuid.uuid4().hex[:8]} {i}"))
-        for i in range(ops // 10)
-    ]
     with backend.db.write() as s:
-        for cid in customers:
+        for i in range(ops // 10):
+            name = f"Bench Customer {uuid.uuid4().hex[:8]} {i}"
+            c = new_customer(ctx.now(), display_name=name)
+            add_customer(s, ctx, c)
+            s.flush()
             for _ in range(9):
-                add_interaction(s, ctx, new_interaction(ctx, cid, "purchase", "bench"))
+                add_interaction(s, ctx, new_interaction(ctx, c.id, "purchase", "bench"))
 
 
 def _measure(server: Any, work: Path) -> list[Row]:

@@ -15,14 +15,22 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, column, insert, table
+from sqlalchemy.dialects import sqlite
 
+from posassist.domain.fields import (
+    CUSTOMER_DEFAULTS,
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    VENDOR,
+    VENDOR_FIELDS,
+)
 from posassist.domain.identifiers import name_key
 
 FIRST = (
@@ -106,6 +114,25 @@ class DemoCounts:
     products: int = 0
     vendors: int = 0
     branches: int = 0
+
+
+def _insert_sql(name: str, columns: Sequence[str]) -> str:
+    """The DB-API INSERT of exactly ``columns`` (``?`` placeholders); the rest take the
+    table's server defaults."""
+    stmt = insert(table(name, *(column(c) for c in columns)))
+    return str(stmt.compile(dialect=sqlite.dialect()))
+
+
+# The synced fields come from their declarations (domain/fields.py), in that order.
+_VENDOR_COLUMNS = ("id", *VENDOR_FIELDS)
+_CUSTOMER_COLUMNS = (
+    "id",
+    *CUSTOMER_FIELDS,
+    *CUSTOMER_DERIVED,
+    "created_at",
+    "updated_at",
+    "erased_at",
+)
 
 
 def _ts(dt: datetime) -> str:
@@ -238,25 +265,19 @@ class _Builder:
             hours = self.rng.choice(
                 ("Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed", "Mo-Sa 10:00-19:00", "24/7")
             )
-            rows.append(
-                (
-                    self._uuid(),
-                    name,
-                    f"{self.rng.randint(1, 400)} {self.rng.choice(STREETS)}",
-                    f"+1 (718) 555-{self.rng.randint(0, 9999):04d}",
-                    f"https://example.com/{name_key(name).replace(' ', '-')}",
-                    hours,
-                    cat,
-                    kw,
-                    "",
-                    1,
-                )
-            )
-        self.many(
-            "INSERT INTO vendor (id, name, address, phone, website, hours, categories, "
-            "keywords, notes, active) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+            row = {
+                **{f.name: f.default for f in VENDOR},
+                "id": self._uuid(),
+                "name": name,
+                "address": f"{self.rng.randint(1, 400)} {self.rng.choice(STREETS)}",
+                "phone": f"+1 (718) 555-{self.rng.randint(0, 9999):04d}",
+                "website": f"https://example.com/{name_key(name).replace(' ', '-')}",
+                "hours": hours,
+                "categories": cat,
+                "keywords": kw,
+            }
+            rows.append(tuple(row[c] for c in _VENDOR_COLUMNS))
+        self.many(_insert_sql("vendor", _VENDOR_COLUMNS), rows)
         self.counts.vendors = len(rows)
 
     # -------------------------------------------------------------- customers
@@ -370,23 +391,22 @@ class _Builder:
         days = self._visit_days(pattern)
         first_at = datetime.combine(days[0], time(9), self.tz) if days else None
         created = _ts(first_at or datetime.now(UTC))
-        row = (
-            cid,
-            display,
-            name_key(display),
-            phone,
-            phone[-4:] if phone else None,
-            email,
-            card,
-            1 if (phone or email) else 0,
-            "",
-            "",
-            referred,
-            created,
-            created,
-            None,
-        )
-        return row, days
+        row = {
+            **CUSTOMER_DEFAULTS,
+            "id": cid,
+            "display_name": display,
+            "name_key": name_key(display),
+            "phone_e164": phone,
+            "phone_last4": phone[-4:] if phone else None,
+            "email": email,
+            "card_code": card,
+            "consent_contact": 1 if (phone or email) else 0,
+            "referred_by_id": referred,
+            "created_at": created,
+            "updated_at": created,
+            "erased_at": None,
+        }
+        return tuple(row[c] for c in _CUSTOMER_COLUMNS), days
 
     def _kinds(self, pattern: str) -> list[str]:
         """What happened on one visit: mostly a purchase (help for "help_only"), sometimes
@@ -430,12 +450,7 @@ class _Builder:
         return None, rng.choice(NOTES[kind])
 
     def _flush(self, cust: list[Any], inter: list[Any], lines: list[Any]) -> None:
-        self.many(
-            "INSERT INTO customer (id, display_name, name_key, phone_e164, phone_last4, email, "
-            "card_code, consent_contact, notes, preferences, referred_by_id, created_at, "
-            "updated_at, erased_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            cust,
-        )
+        self.many(_insert_sql("customer", _CUSTOMER_COLUMNS), cust)
         self.many(
             "INSERT INTO interaction (id, customer_id, branch_id, register_id, staff_id, "
             "occurred_at, local_day, kind, basket_minor, note) VALUES (?,?,?,?,?,?,?,?,?,?)",

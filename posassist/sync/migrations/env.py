@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from posassist.sync.schema import metadata
+from posassist.sync.schema import VERSION_TABLE, metadata
 
 config = context.config
 target_metadata = metadata
@@ -24,7 +24,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             compare_type=True,
-            version_table="central_alembic_version",
+            version_table=VERSION_TABLE,
         )
         with context.begin_transaction():
             context.run_migrations()

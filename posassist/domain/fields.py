@@ -1,0 +1,109 @@
+"""The fields of the two entities registers edit and sync: customers and partner vendors.
+
+Each field is declared here once, with what every use of it needs: sync (which fields
+travel and carry their own clock), last-writer-wins, erasure (which fields are personal
+and what they become), defaults of a new row, and the vendor spreadsheet and JSON
+listing. Those uses read these tuples instead of spelling the names again, so a new
+field is one line here (plus its columns: the local ORM with a migration, the central
+schema with a central migration; ``tests/sync/test_field_declarations.py`` checks that
+both schemas agree with this file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from posassist.domain import identifiers as ids
+
+# What a customer field holds, which decides how a synced value is checked:
+# "name" non-empty text, "text" text, "optional_text" text or empty (None),
+# "flag" true/false, "ref" another customer's id or None.
+CustomerKind = Literal["name", "text", "optional_text", "flag", "ref"]
+
+ERASED_NAME = "Erased customer"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerField:
+    """One field a register may write; each has its own last-writer-wins clock."""
+
+    name: str
+    kind: CustomerKind
+    default: Any
+    personal: bool
+    # What erasure writes (personal fields only); None means "the default".
+    erased: Any = None
+
+    @property
+    def erased_value(self) -> Any:
+        return self.default if self.erased is None else self.erased
+
+
+CUSTOMER = (
+    CustomerField("display_name", "name", None, personal=True, erased=ERASED_NAME),
+    CustomerField("phone_e164", "optional_text", None, personal=True),
+    CustomerField("email", "optional_text", None, personal=True),
+    CustomerField("card_code", "optional_text", None, personal=True),
+    CustomerField("consent_contact", "flag", False, personal=True),
+    CustomerField("notes", "text", "", personal=True),
+    CustomerField("preferences", "text", "", personal=True),
+    CustomerField("referred_by_id", "ref", None, personal=False),
+)
+CUSTOMER_BY_NAME = {f.name: f for f in CUSTOMER}
+CUSTOMER_FIELDS = tuple(f.name for f in CUSTOMER)
+# A new customer's fields where an insert does not give them.
+CUSTOMER_DEFAULTS: dict[str, Any] = {f.name: f.default for f in CUSTOMER}
+# What an erased customer's personal fields become, on every register and centrally.
+ERASED_VALUES: dict[str, Any] = {f.name: f.erased_value for f in CUSTOMER if f.personal}
+
+
+def customer_derived(fields: Mapping[str, Any], *, erased: bool = False) -> dict[str, Any]:
+    """Columns computed from fields (never sent), identical on every register and centrally.
+
+    An erased customer keeps no search key, so nobody can find the tombstone by name.
+    """
+    name = fields.get("display_name") or ""
+    return {
+        "name_key": "" if erased else ids.name_key(name),
+        "phone_last4": ids.phone_last4(fields.get("phone_e164")),
+    }
+
+
+CUSTOMER_DERIVED = tuple(customer_derived({}))
+# Every column erasure writes: the personal fields and what is derived from them.
+ERASED_COLUMNS: dict[str, Any] = {**ERASED_VALUES, **customer_derived(ERASED_VALUES, erased=True)}
+
+# How a vendor field is written in the spreadsheet and the JSON listing: "text" as it
+# is, "list" entries joined with "; " (stored so too), "flag" yes/no (JSON true/false).
+VendorKind = Literal["text", "list", "flag"]
+
+
+@dataclass(frozen=True, slots=True)
+class VendorField:
+    """One column of the partner directory; a vendor row syncs as a whole (last writer wins)."""
+
+    name: str
+    kind: VendorKind = "text"
+    max_length: int | None = None
+
+    @property
+    def default(self) -> str | bool:
+        return True if self.kind == "flag" else ""
+
+
+VENDOR = (
+    VendorField("name", max_length=200),
+    VendorField("address", max_length=500),
+    VendorField("phone", max_length=40),
+    VendorField("website", max_length=300),
+    VendorField("hours", max_length=300),
+    VendorField("categories", "list"),
+    VendorField("keywords", "list"),
+    VendorField("notes"),
+    VendorField("active", "flag"),
+)
+VENDOR_FIELDS = tuple(f.name for f in VENDOR)
+# The spreadsheet's columns, in the order exports write them: the id, then every field.
+VENDOR_CSV_COLUMNS = ("id", *VENDOR_FIELDS)

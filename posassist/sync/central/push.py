@@ -1,0 +1,242 @@
+"""A push, server side: one register's batch applied in one transaction.
+
+The advisory lock comes first, so pushes are serialised and ``change_log.server_seq`` is
+assigned and committed in one order (a pull cursor can then never skip a row that
+committed late); the op ids already in ``applied_ops`` are answered "duplicate" without
+touching anything; the new ops are applied and logged. A database error from one bad
+op rolls the batch back and the batch is replayed op by op in savepoints, so that op
+alone is rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerrors
+from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
+
+from posassist.sync import schema
+from posassist.sync.central import reads
+from posassist.sync.central.sql import Query, run
+from posassist.sync.central.writes import (
+    Batch,
+    Fault,
+    customer_write,
+    fact_writes,
+    ref_write,
+    shared_write,
+)
+from posassist.sync.protocol import (
+    FACT_ENTITIES,
+    MAX_CLOCK_AHEAD_MS,
+    MUTABLE_ENTITIES,
+    CustomerState,
+    Op,
+    OpResult,
+    PushReply,
+    RejectedError,
+    as_uuid,
+    check_op,
+    clamp,
+    merge_customer,
+)
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key serialising appends to change_log ("posa" in ASCII).
+CHANGE_LOG_LOCK = 0x706F7361
+# Errors that mean "this op cannot be applied", as opposed to "the link broke".
+REJECTABLE = (pgerrors.IntegrityError, pgerrors.DataError)
+
+_now = func.clock_timestamp()
+# The lock, and the server's clock (in ms for the clamp, and as a time for the rows).
+_LOCK_AND_CLOCK = Query(
+    select(
+        func.pg_advisory_xact_lock(bindparam("key")),
+        cast(extract("epoch", _now) * 1000, BigInteger),
+        _now,
+    )
+)
+_applied = schema.applied_ops
+_KNOWN_OPS = Query(select(_applied.c.op_id).where(reads.among(_applied.c.op_id)))
+
+
+def apply_push(
+    conn: psycopg.Connection[Any],
+    origin: uuid.UUID,
+    refs: Sequence[Op],
+    ops: Sequence[Op],
+    *,
+    max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
+    fault: Fault | None = None,
+) -> PushReply:
+    """Apply a batch from register ``origin`` in one transaction; say what became of each op.
+
+    ``fault`` is a test hook called at named points inside the transaction.
+    """
+    try:
+        with conn.transaction():
+            return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, careful=False)
+    except REJECTABLE as exc:
+        log.info("batch from %s hit %s; replaying op by op", origin, type(exc).__name__)
+    with conn.transaction():
+        return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, careful=True)
+
+
+def _push_tx(
+    conn: psycopg.Connection[Any],
+    origin: uuid.UUID,
+    refs: Sequence[Op],
+    ops: Sequence[Op],
+    max_ahead_ms: int,
+    fault: Fault | None,
+    *,
+    careful: bool,
+) -> PushReply:
+    row = run(conn, _LOCK_AND_CLOCK, key=CHANGE_LOG_LOCK).fetchone()
+    assert row is not None
+    now_ms, now = int(row[1]), row[2]
+    reply = PushReply()
+    fresh = _fresh_ops(conn, [*refs, *ops], reply)
+    stamps: dict[uuid.UUID, str] = {}
+    clamped = 0
+    for op in fresh:
+        stamp = clamp(op.hlc, now_ms + max_ahead_ms, clamped)
+        clamped += stamp != op.hlc
+        stamps[op.op_id] = stamp
+    if careful:
+        for op in fresh:
+            try:
+                with conn.transaction():  # a savepoint: one bad op rolls back alone
+                    _apply_ops(conn, origin, [op], stamps, now, reply, fault)
+            except REJECTABLE as exc:
+                reply.results[op.op_id] = OpResult("rejected", _db_reason(exc))
+    else:
+        _apply_ops(conn, origin, fresh, stamps, now, reply, fault)
+    customer_ids = sorted({str(as_uuid(o.entity_id, "id")) for o in ops if o.entity == "customer"})
+    for cid, state in reads.load_customers(conn, customer_ids, lock=False).items():
+        reply.customers[str(cid)] = state.view()
+    reply.rows = reads.shared_rows(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
+    if fault is not None:
+        fault("before_commit")
+    return reply
+
+
+def _fresh_ops(conn: psycopg.Connection[Any], ops: Sequence[Op], reply: PushReply) -> list[Op]:
+    """The ops to apply: not applied before (else "duplicate") and well formed."""
+    known = {r[0] for r in run(conn, _KNOWN_OPS, ids=[str(o.op_id) for o in ops])}
+    fresh: list[Op] = []
+    for op in ops:
+        if op.op_id in known:
+            reply.results[op.op_id] = OpResult("duplicate")
+            continue
+        try:
+            check_op(op)
+        except RejectedError as exc:
+            reply.results[op.op_id] = OpResult("rejected", str(exc))
+            continue
+        fresh.append(op)
+    return fresh
+
+
+def _db_reason(exc: BaseException) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    return f"refused by the central database: {primary or exc}"
+
+
+def _apply_ops(
+    conn: psycopg.Connection[Any],
+    origin: uuid.UUID,
+    ops: Sequence[Op],
+    stamps: dict[uuid.UUID, str],
+    now: datetime,
+    reply: PushReply,
+    fault: Fault | None,
+) -> None:
+    """Decide every op against the rows the batch touches (locked), then write it all."""
+    applier = _Applier(conn, origin, ops, now)
+    for op in ops:
+        try:
+            result = applier.apply(op, stamps[op.op_id])
+        except RejectedError as exc:
+            reply.results[op.op_id] = OpResult("rejected", str(exc))
+            continue
+        reply.results[op.op_id] = result
+        applier.batch.accepted.append((op.op_id, origin, op.entity, result.outcome))
+    applier.finish(now)
+    applier.batch.flush(conn, fault)
+
+
+class _Applier:
+    """One batch decided in memory, against what the central database holds for it."""
+
+    def __init__(
+        self, conn: psycopg.Connection[Any], origin: uuid.UUID, ops: Sequence[Op], now: datetime
+    ) -> None:
+        self.origin = origin
+        self.now = now
+        self.batch = Batch()
+        customer_ops = [o for o in ops if o.entity == "customer"]
+        ids = sorted({str(as_uuid(o.entity_id, "id")) for o in customer_ops})
+        self.states = reads.load_customers(conn, ids, lock=True)
+        self.existing = set(self.states)
+        self.touched: dict[uuid.UUID, CustomerState] = {}
+        cards = {str(o.payload["card_code"]) for o in customer_ops if o.payload.get("card_code")}
+        self.cards = reads.card_owners(conn, sorted(cards))
+        for state in self.states.values():
+            if state.fields.get("card_code") and state.erased_at is None:
+                self.cards[state.fields["card_code"]] = state.id
+        self.branch_codes = reads.branch_codes(conn, [o for o in ops if o.entity == "branch"])
+        self.shared = reads.load_shared(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
+
+    def card_taken(self, card: str, cid: uuid.UUID) -> bool:
+        owner = self.cards.get(card)
+        return owner is not None and owner != cid
+
+    def apply(self, op: Op, stamp: str) -> OpResult:
+        """What becomes of ``op``; raises RejectedError (then nothing of it is kept)."""
+        if op.entity == "customer":
+            return self._customer(op, stamp)
+        if op.entity in MUTABLE_ENTITIES:
+            outcome, reason, write = shared_write(op, stamp, self.now, self.shared)
+            if write is not None:
+                self.batch.writes.append(write)
+                self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
+            return OpResult(outcome, reason, stamp)
+        if op.entity in FACT_ENTITIES:
+            self.batch.writes.extend(fact_writes(op))
+            self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
+        else:
+            write, payload = ref_write(op, self.branch_codes)
+            self.batch.writes.append(write)
+            self.batch.log(op, payload, stamp, self.origin, op.entity_id)
+        return OpResult("applied", "", stamp)
+
+    def _customer(self, op: Op, stamp: str) -> OpResult:
+        cid = as_uuid(op.entity_id, "customer id")
+        old = self.states.get(cid)
+        merge = merge_customer(
+            old, op.op, op.entity_id, op.payload, stamp, now=self.now, card_taken=self.card_taken
+        )
+        assert merge.state is not None
+        if merge.outcome == "applied":
+            if old is not None and old.fields.get("card_code"):
+                self.cards.pop(old.fields["card_code"], None)
+            if merge.state.fields.get("card_code") and merge.state.erased_at is None:
+                self.cards[merge.state.fields["card_code"]] = cid
+            self.states[cid] = self.touched[cid] = merge.state
+            if op.op == "erase":
+                self.batch.erased.append(str(cid))
+            self.batch.log(op, merge.won, stamp, self.origin, str(cid))
+        return OpResult(merge.outcome, merge.reason, stamp)
+
+    def finish(self, now: datetime) -> None:
+        """Queue the customers as the batch left them, one write each."""
+        for state in self.touched.values():
+            self.batch.writes.append(customer_write(state, now, state.id in self.existing))

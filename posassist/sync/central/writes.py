@@ -1,0 +1,240 @@
+"""The writes of one push batch: queued op by op, then sent table by table.
+
+Each accepted op adds rows to a :class:`Batch`; nothing reaches the database until the
+whole batch is decided. Then the rows go in the dependency order of the central
+schema's tables (``metadata.sorted_tables``: reference rows and customers before the
+facts that point at them, interactions before their lines), consecutive rows of the
+same compiled statement as one ``executemany``, all in one pipeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import Table, Text, any_, bindparam, case, cast, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS, ERASED_VALUES
+from posassist.sync import schema
+from posassist.sync.central.sql import (
+    ROW_ID,
+    Query,
+    insert_ignore,
+    run,
+    run_many,
+    table_order,
+    update_by_id,
+    upsert,
+)
+from posassist.sync.protocol import CustomerState, Op, Outcome, RejectedError, as_uuid
+from posassist.sync.rows import payload_row
+
+Fault = Callable[[str], None]
+
+_CUSTOMER_UPDATED = (*CUSTOMER_FIELDS, *CUSTOMER_DERIVED, "field_clocks", "erased_at", "updated_at")
+_CUSTOMER_INSERT = insert_ignore("customer", (*_CUSTOMER_UPDATED, "id", "created_at"))
+_CUSTOMER_UPDATE = update_by_id("customer", _CUSTOMER_UPDATED)
+
+_applied = schema.applied_ops
+_unnest = (
+    func.unnest(
+        cast(bindparam("op_ids"), ARRAY(UUID)),
+        cast(bindparam("origins"), ARRAY(UUID)),
+        cast(bindparam("entities"), ARRAY(Text)),
+        cast(bindparam("outcomes"), ARRAY(Text)),
+    )
+    .table_valued("op_id", "origin", "entity", "outcome")
+    .render_derived()
+)
+# Every op id of the batch in one statement (one array per column).
+_APPLIED_OPS = Query(
+    pg_insert(_applied)
+    .from_select(
+        ["op_id", "origin", "entity", "outcome"],
+        select(_unnest.c.op_id, _unnest.c.origin, _unnest.c.entity, _unnest.c.outcome),
+    )
+    .on_conflict_do_nothing()
+)
+_log = schema.change_log
+_LOG_COLUMNS = ("op_id", "entity", "entity_id", "op", "payload", "hlc", "origin")
+_CHANGE_LOG = Query(pg_insert(_log).inline(), _LOG_COLUMNS)  # no RETURNING of server_seq
+# An erased customer's insert keeps only what is not personal; its updates keep nothing.
+_SCRUB_LOG = Query(
+    update(_log)
+    .where(
+        _log.c.entity == "customer",
+        _log.c.entity_id == any_(cast(bindparam("ids"), ARRAY(Text))),
+        or_(_log.c.op == "insert", _log.c.op == "update"),
+    )
+    .values(
+        payload=case(
+            (
+                _log.c.op == "insert",
+                _log.c.payload.op("||", return_type=JSONB)(cast(bindparam("erased"), JSONB)),
+            ),
+            else_=cast(literal("{}"), JSONB),
+        )
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One row to write: the table (for the order), the compiled statement, its values."""
+
+    table: Table
+    query: Query
+    row: Mapping[str, Any]
+
+
+def _insert(table: Table, row: dict[str, Any]) -> Write:
+    return Write(table, insert_ignore(table.name, tuple(row)), row)
+
+
+@dataclass
+class Batch:
+    """The writes one batch makes, and what it records about its ops."""
+
+    writes: list[Write] = field(default_factory=list)
+    log_rows: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[tuple[uuid.UUID, uuid.UUID, str, str]] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
+
+    def log(
+        self, op: Op, payload: dict[str, Any], stamp: str, origin: uuid.UUID, entity_id: str
+    ) -> None:
+        """Queue the change-log row other registers will pull."""
+        values = (op.op_id, op.entity, entity_id, op.op, Jsonb(payload), stamp, origin)
+        self.log_rows.append(dict(zip(_LOG_COLUMNS, values, strict=True)))
+
+    def flush(self, conn: psycopg.Connection[Any], fault: Fault | None) -> None:
+        with conn.pipeline(), conn.cursor() as cur:
+            if self.accepted:
+                op_ids, origins, entities, outcomes = (
+                    list(c) for c in zip(*self.accepted, strict=True)
+                )
+                run(
+                    cur,
+                    _APPLIED_OPS,
+                    op_ids=op_ids,
+                    origins=origins,
+                    entities=entities,
+                    outcomes=outcomes,
+                )
+            for query, rows in _runs(sorted(self.writes, key=lambda w: table_order(w.table))):
+                run_many(cur, query, rows)
+        if fault is not None:
+            fault("applied")
+        if self.log_rows:
+            with conn.cursor() as cur:
+                run_many(cur, _CHANGE_LOG, self.log_rows)
+        if self.erased:  # after the log: an insert erased in this same batch is scrubbed too
+            run(conn, _SCRUB_LOG, erased=Jsonb(ERASED_VALUES), ids=self.erased)
+
+
+def _runs(writes: Sequence[Write]) -> Iterator[tuple[Query, list[Mapping[str, Any]]]]:
+    """Consecutive writes of the same statement, as one executemany each (order kept)."""
+    query: Query | None = None
+    rows: list[Mapping[str, Any]] = []
+    for write in writes:
+        if write.query is not query and rows:
+            assert query is not None
+            yield query, rows
+            rows = []
+        query = write.query
+        rows.append(write.row)
+    if rows and query is not None:
+        yield query, rows
+
+
+def customer_write(state: CustomerState, now: datetime, exists: bool) -> Write:
+    """The customer row as the merge left it: updated in place, or inserted."""
+    values: dict[str, Any] = {**state.fields, **state.derived()}
+    values["field_clocks"] = Jsonb(state.clocks)
+    values["erased_at"] = state.erased_at
+    values["updated_at"] = now
+    if exists:
+        values[ROW_ID] = state.id
+        return Write(schema.customer, _CUSTOMER_UPDATE, values)
+    values["id"] = state.id
+    values["created_at"] = state.created_at
+    return Write(schema.customer, _CUSTOMER_INSERT, values)
+
+
+def fact_writes(op: Op) -> list[Write]:
+    """The op's inserts; all or nothing (a bad line rejects its whole interaction)."""
+    table = schema.FACT_TABLES[op.entity]
+    writes = [_insert(table, payload_row(table, op.payload))]
+    if op.entity == "interaction":
+        lines_table = schema.purchase_line
+        for line in op.payload.get("lines", []):
+            values = payload_row(lines_table, line)
+            values["interaction_id"] = as_uuid(op.entity_id, "interaction id")
+            writes.append(_insert(lines_table, values))
+    return writes
+
+
+def shared_write(
+    op: Op,
+    stamp: str,
+    now: datetime,
+    shared: dict[tuple[str, uuid.UUID], dict[str, Any]],
+) -> tuple[Outcome, str, Write | None]:
+    """Last writer wins per row; a deletion is a tombstone nothing later undoes.
+
+    ``shared`` (row clock and tombstone per row) is updated, so later ops of the same
+    batch see this one.
+    """
+    table = schema.MUTABLE_TABLES[op.entity]
+    rid = as_uuid(op.entity_id, f"{op.entity} id")
+    row = payload_row(table, op.payload, skip=("id", "row_hlc", "deleted_at"))
+    current = shared.get((op.entity, rid))
+    if op.op == "insert" and current is None:
+        if not row.get("name"):
+            raise RejectedError(f"a {op.entity} needs a name")
+        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False}
+        return "applied", "", _insert(table, {"id": rid, **row, "row_hlc": stamp})
+    if current is None:
+        return "ignored", f"this {op.entity} is not known centrally", None
+    if current["deleted"]:
+        return "ignored", f"the {op.entity} was deleted", None
+    if stamp <= current["row_hlc"]:
+        return "ignored", "older than what is already here", None
+    if op.op == "delete":
+        sets: dict[str, Any] = {"deleted_at": now}
+        current["deleted"] = True
+    else:
+        sets = row
+    sets["row_hlc"] = stamp
+    current["row_hlc"] = stamp
+    query = update_by_id(table.name, tuple(sets))
+    return "applied", "", Write(table, query, {**sets, ROW_ID: rid})
+
+
+def branch_code_for(code: str, branch_id: uuid.UUID, taken_by: uuid.UUID | None) -> str:
+    """Two branches set up separately with one code both keep working: the later is renamed."""
+    if taken_by is None or taken_by == branch_id:
+        return code
+    return f"{code}~{branch_id.hex[:6]}"
+
+
+def ref_write(op: Op, branch_codes: dict[str, uuid.UUID]) -> tuple[Write, dict[str, Any]]:
+    """The register's announcement of itself (upserted), and what to log of it."""
+    table = schema.REF_TABLES[op.entity]
+    row = payload_row(table, op.payload)
+    row["id"] = as_uuid(op.entity_id, f"{op.entity} id")
+    if op.entity == "branch":
+        code = str(row.get("code") or "")
+        if not code:
+            raise RejectedError("a branch needs a code")
+        row["code"] = branch_code_for(code, row["id"], branch_codes.get(code))
+        branch_codes[row["code"]] = row["id"]
+    write = Write(table, upsert(table.name, tuple(row)), row)
+    return write, {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
