@@ -247,13 +247,14 @@ class PgTestServer:
 
     def create_database(self, name: str, template: str | None = None) -> None:
         import psycopg
+        from psycopg import sql
 
         with psycopg.connect(**self.conninfo(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
             if template:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            else:
-                conn.execute(f'CREATE DATABASE "{name}"')
+                create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+            conn.execute(create)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         import psycopg

@@ -22,7 +22,6 @@ __all__ = [
     "ERASED_NAME",
     "ERASED_VALUES",
     "stamp_fields",
-    "winning_fields",
     "wins",
 ]
 
@@ -30,11 +29,6 @@ __all__ = [
 def wins(incoming: str, current: str | None) -> bool:
     """Whether a write stamped ``incoming`` replaces one stamped ``current``."""
     return current is None or incoming > current
-
-
-def winning_fields(clocks: Mapping[str, str], fields: Iterable[str], stamp: str) -> list[str]:
-    """The fields among ``fields`` that a write stamped ``stamp`` wins."""
-    return [f for f in fields if wins(stamp, clocks.get(f))]
 
 
 def stamp_fields(clocks: Mapping[str, str], fields: Iterable[str], stamp: str) -> dict[str, str]:

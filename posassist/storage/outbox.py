@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posassist.domain.fields import ERASED_VALUES
@@ -72,7 +72,3 @@ def scrub_outbox(session: Session, customer_id: uuid.UUID) -> None:
             row.payload = {**row.payload, **ERASED_VALUES}
         elif row.op == "update":
             row.payload = {k: v for k, v in row.payload.items() if k not in ERASED_VALUES}
-
-
-def pending_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).where(Outbox.state == "pending")) or 0)

@@ -261,10 +261,6 @@ class SyncLoop:
         self._failures = 0
         self._wake.set()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
     def status(self) -> SyncStatus:
         local = self.engine.local_status()
         state: Literal["connecting", "online", "offline"] = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -478,8 +478,3 @@ def build_demo_store(conn: Connection, spec: DemoSpec, today: date) -> DemoCount
     builder.vendors()
     builder.customers(branches, staff, catalog)
     return builder.counts
-
-
-def iter_patterns() -> Iterator[str]:
-    """The customer patterns, for documentation and tests."""
-    yield from ("weekly", "big_once", "lapsed", "help_only", "new", "occasional", "daily")
