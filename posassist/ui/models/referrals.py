@@ -226,7 +226,7 @@ class LedgerModel(RowsTableModel[LedgerRow]):
 
 
 class DemandModel(RowsTableModel[DemandRow]):
-    HEADERS = ("Asked for", "Times", "Previous period", "Trend", "Last asked")
+    HEADERS = ("Asked for", "Times", "Previous period", "Trend", "Last asked", "Also typed as")
 
     def __init__(self, tz: ZoneInfo) -> None:
         super().__init__()
@@ -234,18 +234,21 @@ class DemandModel(RowsTableModel[DemandRow]):
 
     def cell(self, r: DemandRow, column: int, role: int) -> str:
         if role == Qt.ItemDataRole.ToolTipRole:
-            return ""
+            return r.item_with_variants if column in (0, 5) and r.variants else ""
         return (
             r.item,
             str(r.count),
             str(r.previous),
             r.trend,
             r.last_asked.astimezone(self._tz).strftime("%d %b %Y"),
+            ", ".join(r.variants),
         )[column]
 
     def extra(self, r: DemandRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2):
             return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5:
+            return QBrush(_GREY)
         if role == Qt.ItemDataRole.ForegroundRole and column == 3:
             if r.trend == "new" or r.trend.startswith("up"):
                 return QBrush(_GREEN)
