@@ -209,12 +209,18 @@ def test_referral_in_from_finder_selection_and_from_card_in_two_keys(
     qtbot.keyClick(finder, Qt.Key.Key_Escape)
     qtbot.waitUntil(window.isActiveWindow)
 
+    told: list[str] = []
+
     def press_enter(dialog: QDialog) -> None:
         box = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # nobody chosen: nobody is credited
+        told.append(dialog.findChild(object, "error").text())  # type: ignore[union-attr]
+        qtbot.keyClick(box, Qt.Key.Key_Down)  # the most recently involved partner
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
     when_dialog(press_enter)
-    qtbot.keyClick(window, Qt.Key.Key_F12)  # 1 (Enter in the dialog is 2)
+    qtbot.keyClick(window, Qt.Key.Key_F12)  # 1 (↓ and Enter in the dialog are 2 and 3)
+    assert "Choose who sent them" in told[0]
     with backend.db.read() as s:
         rows = s.execute(
             select(Referral.direction, Referral.vendor_id).order_by(Referral.created_at)
