@@ -101,6 +101,9 @@ def finder_entries(result: FinderResult, tz: ZoneInfo, now: datetime) -> list[Fi
     return rows
 
 
+_NOT_ANSWERS = ("heading", "none")
+
+
 class FinderResultsModel(QAbstractListModel):
     """The finder's tiers as one keyboard-friendly list; headings cannot be selected."""
 
@@ -123,8 +126,18 @@ class FinderResultsModel(QAbstractListModel):
 
     def first_answer_row(self) -> int | None:
         return next(
-            (i for i, e in enumerate(self._rows) if e.tier not in ("heading", "none")), None
+            (i for i, e in enumerate(self._rows) if e.tier not in _NOT_ANSWERS), None
         )
+
+    def next_answer_row(self, row: int, step: int) -> int | None:
+        """The answer after (``step`` 1) or before (-1) ``row``, skipping tier headings and
+        "none found" lines; None past either end."""
+        i = row + step
+        while 0 <= i < len(self._rows):
+            if self._rows[i].tier not in _NOT_ANSWERS:
+                return i
+            i += step
+        return None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -132,7 +145,7 @@ class FinderResultsModel(QAbstractListModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return Qt.ItemFlag.NoItemFlags
-        if self._rows[index.row()].tier in ("heading", "none"):
+        if self._rows[index.row()].tier in _NOT_ANSWERS:
             return Qt.ItemFlag.ItemIsEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
