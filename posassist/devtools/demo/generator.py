@@ -141,7 +141,9 @@ def _ts(dt: datetime) -> str:
 
 
 class _Builder:
-    def __init__(self, conn: Connection, spec: DemoSpec, today: date) -> None:
+    def __init__(
+        self, conn: Connection, spec: DemoSpec, today: date, now: datetime | None
+    ) -> None:
         raw = conn.connection.driver_connection
         assert raw is not None
         self.raw: Any = raw
@@ -150,6 +152,8 @@ class _Builder:
         self.rng = random.Random(spec.seed)
         self._uuid_rng = random.Random(spec.seed + 1)
         self.tz = ZoneInfo(spec.timezone)
+        self.now = _latest(today, self.tz, now)
+        """Nothing in the demo happens after this: a visit "later today" would be a lie."""
         self.counts = DemoCounts()
 
     def _uuid(self) -> str:
@@ -224,11 +228,14 @@ class _Builder:
             rows,
         )
         stock = []
-        as_of = _ts(datetime.combine(self.today, time(6, 0), self.tz))
+        as_of = _ts(min(datetime.combine(self.today, time(6, 0), self.tz), self.now))
+        carried = {r[1] for r in rows if r[5]}
         for bid, _c, _n in branches:
             for sku, _name, _price in catalog:
                 if self.rng.random() < 0.7:
-                    stock.append((self._uuid(), bid, sku, self.rng.randint(0, 40), as_of))
+                    on_hand = self.rng.randint(0, 40)  # drawn either way: same seed, same store
+                    if sku in carried:  # a product we do not carry has no stock of ours
+                        stock.append((self._uuid(), bid, sku, on_hand, as_of))
         self.many(
             "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) VALUES (?,?,?,?,?)",
             stock,
@@ -258,10 +265,14 @@ class _Builder:
             ("Tailor", "Clothing", "alterations; repair; buttons"),
         )
         rows = []
+        names: set[str] = set()
         for i in range(self.spec.vendors):
             suffix, cat, kw = kinds[i % len(kinds)]
             owner = self.rng.choice(LAST)
-            name = f"{owner}'s {suffix}" if i < len(kinds) * 3 else f"{owner}'s {suffix} #{i}"
+            name = f"{owner}'s {suffix}"
+            if i >= len(kinds) * 3 or name in names:  # no two partners share a name
+                name = f"{owner}'s {suffix} #{i}"
+            names.add(name)
             hours = self.rng.choice(
                 ("Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed", "Mo-Sa 10:00-19:00", "24/7")
             )
@@ -350,7 +361,11 @@ class _Builder:
                 at = datetime.combine(
                     day, time(rng.randint(9, 19), rng.randint(0, 59), rng.randint(0, 59)), self.tz
                 )
-                for k, kind in enumerate(self._kinds(pattern)):
+                kinds = self._kinds(pattern)
+                at = self._not_later_than_now(at, len(kinds))
+                if at is None:
+                    continue
+                for k, kind in enumerate(kinds):
                     iid = self._uuid()
                     basket, note = self._content(iid, kind, pattern, catalog, line_rows)
                     inter_rows.append(
@@ -371,6 +386,14 @@ class _Builder:
                 self._flush(cust_rows, inter_rows, line_rows)
         self._flush(cust_rows, inter_rows, line_rows)
 
+    def _not_later_than_now(self, at: datetime, n: int) -> datetime | None:
+        """``at``, moved back so its ``n`` interactions (a minute apart) end by now; None
+        when that would leave its day (a demo built just after midnight)."""
+        latest = self.now - timedelta(minutes=n)
+        if at <= latest:
+            return at
+        return latest if latest.date() == at.date() else None
+
     def _customer_row(
         self, n: int, cid: str, pattern: str, earlier: list[str]
     ) -> tuple[tuple[Any, ...], list[date]]:
@@ -390,7 +413,7 @@ class _Builder:
         referred = earlier[rng.randrange(len(earlier))] if earlier and rng.random() < 0.03 else None
         days = self._visit_days(pattern)
         first_at = datetime.combine(days[0], time(9), self.tz) if days else None
-        created = _ts(first_at or datetime.now(UTC))
+        created = _ts(min(first_at, self.now) if first_at else self.now)
         row = {
             **CUSTOMER_DEFAULTS,
             "id": cid,
@@ -469,9 +492,25 @@ class _Builder:
         lines.clear()
 
 
-def build_demo_store(conn: Connection, spec: DemoSpec, today: date) -> DemoCounts:
-    """Fill an empty, migrated store. The caller owns the transaction."""
-    builder = _Builder(conn, spec, today)
+def _latest(today: date, tz: ZoneInfo, now: datetime | None) -> datetime:
+    """The demo's "now": ``now`` if given; the wall clock when ``today`` is the real local
+    date; else the end of ``today`` (a store built for another day is whole)."""
+    if now is not None:
+        return now.astimezone(tz)
+    wall = datetime.now(tz)
+    if wall.date() == today:
+        return wall.replace(microsecond=0)
+    return datetime.combine(today, time(23, 59, 59), tz)
+
+
+def build_demo_store(
+    conn: Connection, spec: DemoSpec, today: date, now: datetime | None = None
+) -> DemoCounts:
+    """Fill an empty, migrated store. The caller owns the transaction.
+
+    Deterministic for a given ``spec``, ``today`` and ``now`` (see :func:`_latest`).
+    """
+    builder = _Builder(conn, spec, today, now)
     branches = builder.branches()
     staff = builder.staff(branches)
     catalog = builder.products(branches)
