@@ -415,8 +415,7 @@ def _coverage(
                 if why:
                     reasons.setdefault(idx, {})[why] = None
     return {
-        idx: (cov, 100.0 * totals[idx][0] / n, reasons.get(idx, {}))
-        for idx, cov in covered.items()
+        idx: (cov, 100.0 * totals[idx][0] / n, reasons.get(idx, {})) for idx, cov in covered.items()
     }
 
 

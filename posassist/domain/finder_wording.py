@@ -33,7 +33,7 @@ def corrected_wording(query: str, correction: Callable[[str], str | None]) -> st
 
 
 def _cased_like(typed: str, word: str) -> str:
-    """"Hedphones" -> "Headphones", "HEDPHONES" -> "HEADPHONES": the cashier's case stays."""
+    """ "Hedphones" -> "Headphones", "HEDPHONES" -> "HEADPHONES": the cashier's case stays."""
     if typed.isupper() and len(typed) > 1:
         return word.upper()
     if typed[:1].isupper():

@@ -77,7 +77,7 @@ class DemandRow:
 
     @property
     def item_with_variants(self) -> str:
-        """"deluxe headphones (also: deluxe hedphones, Deluxe headphone)"."""
+        """ "deluxe headphones (also: deluxe hedphones, Deluxe headphone)"."""
         if not self.variants:
             return self.item
         return f"{self.item} (also: {', '.join(self.variants)})"

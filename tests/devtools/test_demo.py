@@ -36,8 +36,10 @@ def test_demo_partners_shelves_and_visits_are_true(tmp_path: Path) -> None:
             latest = max(s.scalars(select(Interaction.occurred_at)))
             today = list(s.scalars(select(Interaction.occurred_at).where(
                 Interaction.local_day == MORNING.date().isoformat())))  # fmt: skip
-        assert len(names) == 24 and max(names.values()) == 1
-        assert not_carried and not (not_carried & stocked)
+        assert len(names) == 24
+        assert max(names.values()) == 1
+        assert not_carried
+        assert not (not_carried & stocked)
         assert latest <= MORNING
         assert today  # the daily regular still came in this morning
         for product in not_carried:

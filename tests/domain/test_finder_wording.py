@@ -33,7 +33,8 @@ def test_any_word_finds_the_partner_and_more_words_rank_higher(index: FinderInde
     result = index.find("manga comics", NOW)
     ids = [m.vendor.vendor_id for m in result.vendors]
     assert ids == ["C2", "C1"]  # both words first, then "comics" alone
-    assert result.vendors[0].complete and not result.vendors[1].complete
+    assert result.vendors[0].complete
+    assert not result.vendors[1].complete
     assert result.vendors[1].matched_on == ("sells Comics",)
     assert "T1" not in ids
 
@@ -50,7 +51,8 @@ def test_partial_products_are_listed_only_when_nothing_matches_more(index: Finde
 
 def test_not_carried_is_never_here_even_with_stock(index: FinderIndex) -> None:
     result = index.find("kettle", NOW)
-    assert not result.here and not result.out_of_stock_here
+    assert not result.here
+    assert not result.out_of_stock_here
     assert not result.found_anything
 
 

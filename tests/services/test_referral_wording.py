@@ -37,7 +37,8 @@ def test_slip_prints_the_corrected_wording_and_demand_keeps_the_typed(
     assert "hedphones" not in text
     with backend.db.read() as s:
         referral = s.get(Referral, slip.referral_id)
-        assert referral is not None and referral.item_asked == meant
+        assert referral is not None
+        assert referral.item_asked == meant
         demand = s.execute(select(UnmetDemand.item_asked, UnmetDemand.item_key)).one()
     assert tuple(demand) == (typed, "wireless headphones")
 

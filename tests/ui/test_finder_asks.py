@@ -52,7 +52,8 @@ def test_arrow_keys_move_between_answers_only(qtbot: QtBot, window: MainWindow) 
     seen = []
     for _ in range(finder.model.rowCount() + 2):
         entry = finder.selected_entry()
-        assert entry is not None and entry.tier not in ("heading", "none")
+        assert entry is not None
+        assert entry.tier not in ("heading", "none")
         seen.append(entry.text)
         qtbot.keyClick(finder.results, Qt.Key.Key_Down)
     answers = [
@@ -95,15 +96,15 @@ def test_an_ask_that_found_nothing_is_noted_on_close_once(
     assert asks(backend) == [("zebra saddle", "zebra saddle")]  # the last ask, once
 
 
-@pytest.mark.parametrize("how", ["ctrl+d", "cleared", "found", "f11"])
+@pytest.mark.parametrize("how", ["f8", "cleared", "found", "f11"])
 def test_closing_notes_nothing_when_the_cashier_chose_otherwise(
     qtbot: QtBot, window: MainWindow, backend: Backend, how: str
 ) -> None:
     finder = open_finder(qtbot, window)
     qtbot.keyClicks(finder.box, "zebra saddle" if how != "found" else "comics", delay=5)
     finder.search_now()
-    if how == "ctrl+d":
-        qtbot.keyClick(finder, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    if how == "f8":
+        qtbot.keyClick(finder, Qt.Key.Key_F8)
         assert finder.dont_log.isChecked()
     elif how == "cleared":
         finder.box.clear()

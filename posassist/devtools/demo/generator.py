@@ -141,9 +141,7 @@ def _ts(dt: datetime) -> str:
 
 
 class _Builder:
-    def __init__(
-        self, conn: Connection, spec: DemoSpec, today: date, now: datetime | None
-    ) -> None:
+    def __init__(self, conn: Connection, spec: DemoSpec, today: date, now: datetime | None) -> None:
         raw = conn.connection.driver_connection
         assert raw is not None
         self.raw: Any = raw
@@ -229,12 +227,12 @@ class _Builder:
         )
         stock = []
         as_of = _ts(min(datetime.combine(self.today, time(6, 0), self.tz), self.now))
-        carried = {r[1] for r in rows if r[5]}
+        carried_skus = {r[1] for r in rows if r[5]}
         for bid, _c, _n in branches:
             for sku, _name, _price in catalog:
                 if self.rng.random() < 0.7:
                     on_hand = self.rng.randint(0, 40)  # drawn either way: same seed, same store
-                    if sku in carried:  # a product we do not carry has no stock of ours
+                    if sku in carried_skus:  # a product we do not carry has no stock of ours
                         stock.append((self._uuid(), bid, sku, on_hand, as_of))
         self.many(
             "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) VALUES (?,?,?,?,?)",
@@ -362,9 +360,10 @@ class _Builder:
                     day, time(rng.randint(9, 19), rng.randint(0, 59), rng.randint(0, 59)), self.tz
                 )
                 kinds = self._kinds(pattern)
-                at = self._not_later_than_now(at, len(kinds))
-                if at is None:
+                when = self._not_later_than_now(at, len(kinds))
+                if when is None:
                     continue
+                at = when
                 for k, kind in enumerate(kinds):
                     iid = self._uuid()
                     basket, note = self._content(iid, kind, pattern, catalog, line_rows)

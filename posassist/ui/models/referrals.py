@@ -125,9 +125,7 @@ class FinderResultsModel(QAbstractListModel):
         return next((i for i, e in enumerate(self._rows) if e.printable), None)
 
     def first_answer_row(self) -> int | None:
-        return next(
-            (i for i, e in enumerate(self._rows) if e.tier not in _NOT_ANSWERS), None
-        )
+        return next((i for i, e in enumerate(self._rows) if e.tier not in _NOT_ANSWERS), None)
 
     def next_answer_row(self, row: int, step: int) -> int | None:
         """The answer after (``step`` 1) or before (-1) ``row``, skipping tier headings and

@@ -8,7 +8,7 @@ Keyboard first, like the rest of the register:
   slip — the referral is recorded before the printer is touched; **↑/↓** move between
   answers only, never onto a tier heading;
 * **F11** notes the ask as unmet demand without printing anything; an ask that found
-  nothing anywhere is noted when the finder closes, unless **Ctrl+D** ("Don't log this
+  nothing anywhere is noted when the finder closes, unless **F8** ("Don't log this
   ask") is ticked or the box was cleared;
 * **F12** logs a referral that came *in* (from the highlighted partner, or by code);
 * **F9** previews the slip, **Ctrl+S** saves it as a PDF, **Esc** closes.
@@ -105,9 +105,9 @@ class FinderDialog(QDialog):
         self.hint.setWordWrap(True)
         self.wording_line = named(QLabel(), "method")
         self.wording_line.setVisible(False)
-        self.dont_log = QCheckBox("Ctrl+D  Don't log this ask")
+        self.dont_log = QCheckBox("F8  Don't log this ask")
         self.dont_log.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.result: FinderResult | None = None
+        self.answer: FinderResult | None = None
         """The answer to the box's text as last searched (None for a blank box)."""
         self.model = FinderResultsModel()
         self.results = QListView()
@@ -164,7 +164,7 @@ class FinderDialog(QDialog):
             ("F11", self.log_unmet_demand),
             ("F12", self.referral_came_in),
             ("F4", self.focus_box),
-            ("Ctrl+D", self.dont_log.toggle),
+            ("F8", self.dont_log.toggle),
         ):
             QShortcut(QKeySequence(key), self).activated.connect(slot)
         return keys
@@ -218,10 +218,10 @@ class FinderDialog(QDialog):
         cashier was shown is the wording written.
         """
         text = self.box.text()
-        if self.result is None or self.result.query != text:
+        if self.answer is None or self.answer.query != text:
             self.search_now()
         typed = " ".join(text.split())
-        return typed, self.result.ask if self.result is not None else typed
+        return typed, self.answer.ask if self.answer is not None else typed
 
     def done(self, result: int) -> None:
         """Closing notes an ask that found nothing anywhere (see the module docstring)."""
@@ -314,7 +314,7 @@ class FinderDialog(QDialog):
         self._delay.stop()
         text = self.box.text()
         if not text.strip():
-            self.result = None
+            self.answer = None
             self.model.set_entries([])
             self._show_wording(None)
             self.show_hint("Type what the customer asked for. Typos are fine.")
@@ -331,7 +331,7 @@ class FinderDialog(QDialog):
             BackgroundOp(self.worker, self.desk.finder.warm_up).success(
                 self._on_rebuild_done
             ).failure(self._on_rebuild_failed).run_in_background()
-        self.result = result
+        self.answer = result
         self.model.set_entries(finder_entries(result, self.tz, self.desk.finder.local_now()))
         self._show_wording(result.wording)
         if result.can_supply_here:
@@ -341,7 +341,7 @@ class FinderDialog(QDialog):
         else:
             self.show_hint(
                 f"Nobody we know has “{result.ask[:40]}”. F11 notes the ask now; closing "
-                "notes it too, unless Ctrl+D."
+                "notes it too, unless F8."
             )
 
     def _show_wording(self, wording: str | None) -> None:

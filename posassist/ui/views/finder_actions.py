@@ -70,7 +70,7 @@ class FinderActions:
         Only the ask in the box counts (not every keystroke on the way), and not when the
         box is blank, "Don't log this ask" is ticked, or this ask was already counted.
         """
-        result = self.dialog.result
+        result = self.dialog.answer
         if result is None or result.found_anything or self.dialog.dont_log.isChecked():
             return
         typed, meant = " ".join(result.query.split()), result.ask
