@@ -19,9 +19,16 @@ bench`` times it).
 
 Matching works on tokens so that word order and extra words do not matter, and each query
 token is matched exactly, as a prefix (type-ahead: "blue" finds "bluetooth"), or fuzzily
-(``rapidfuzz.fuzz.ratio``, so "bluetoth speker" finds "Bluetooth speaker").  An item's
-score is the average, over the query's tokens, of the best match each token found in the
-item, weighted by where it was found (name > keyword > category), on a 0-100 scale.
+(``rapidfuzz.fuzz.ratio``, so "bluetoth speker" finds "Bluetooth speaker").  Words match
+*any-of*: a customer's words are a description, not a filter, so "manga comics" still
+finds the comic shop whose directory entry never says "manga".  An answer's *coverage* is
+how many of the query's words it matched well (:data:`WORD_MIN`); answers that cover more
+words rank first, then by score: the average, over the query's tokens, of the best match
+each token found, weighted by where it was found (name > keyword > category), on 0-100.
+Only a product that matches every word makes :attr:`FinderResult.can_supply_here`.
+
+:meth:`FinderIndex.wording` corrects the cashier's typos from the same vocabulary, so what
+is printed and counted is what was meant (:mod:`posassist.domain.finder_wording`).
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from posassist.domain.finder_records import (
     VendorMatch,
 )
 from posassist.domain.finder_text import normalise_text, query_words, tokens
+from posassist.domain.finder_wording import corrected_wording
 from posassist.domain.opening_hours import OpeningHours, OpeningHoursError
 from posassist.domain.opening_hours import parse as parse_hours
 
@@ -64,8 +72,13 @@ __all__ = [
 
 # --- tuning knobs (module constants so tests and a future settings page can see them) ---
 
+WORD_MIN = 0.6
+"""A query word counts as found in an answer when its weighted match is at least this good:
+"lamp" fuzzily as "camp" in a category is not; "comics" in a shop's categories is."""
+
 MIN_SCORE = 60.0
-"""Below this an item or vendor is noise: e.g. one of two query words matched by category."""
+"""A vendor reached through the category of matched products needs this score (0-100):
+one of two words matched by category alone is noise there."""
 
 OPEN_BONUS = 5.0
 """Open-now vendors rank above closed ones of similar relevance, never above a far better one."""
@@ -256,102 +269,154 @@ class FinderIndex:
             return FinderResult(query=query)
         expansions = [self._expand(w) for w in words]
 
-        item_scores = self._score_items(expansions)
+        item_hits = self._score_items(expansions)
+        n = len(words)
+        # Products: only those covering the most words.  The tiers are read top-down, so a
+        # partial match on our shelf would otherwise sit above the exact product at another
+        # branch.  Vendors keep every coverage, ranked by it (their words describe a shop).
+        most = max((cov for cov, _ in item_hits.values()), default=0)
         ranked = sorted(
-            ((score, idx) for idx, score in item_scores.items() if score >= MIN_SCORE),
-            key=lambda pair: (-pair[0], self._items[pair[1]].sku),
+            ((cov, score, idx) for idx, (cov, score) in item_hits.items() if cov == most),
+            key=lambda hit: (-hit[0], -hit[1], self._items[hit[2]].sku),
         )
 
         here: list[ProductMatch] = []
         out_of_stock: list[ProductMatch] = []
         branches: list[BranchMatch] = []
-        for score, idx in ranked:
+        for cov, score, idx in ranked:
             item = self._items[idx]
             product = item.product
-            rounded = round(score, 1)
-            if product is not None:
+            rounded, complete = round(score, 1), cov == n
+            # A product we know of but do not carry is never "here", whatever its stock row.
+            if product is not None and product.carried:
                 stock = product.on_hand_here
-                if (stock is not None and stock > 0) or (stock is None and product.carried):
+                if stock is None or stock > 0:
                     if len(here) < limit:
-                        here.append(ProductMatch(product, rounded))
-                elif product.carried and len(out_of_stock) < limit:
-                    out_of_stock.append(ProductMatch(product, rounded))
+                        here.append(ProductMatch(product, rounded, complete))
+                elif len(out_of_stock) < limit:
+                    out_of_stock.append(ProductMatch(product, rounded, complete))
             for row in self._stock_by_item.get(idx, ()):
                 if len(branches) >= limit:
                     break
-                branches.append(BranchMatch(row, rounded))
+                branches.append(BranchMatch(row, rounded, complete))
 
         vendors = self._rank_vendors(expansions, ranked, now, limit)
+        wording = self.wording(query)
         return FinderResult(
             query=query,
             here=tuple(here),
             out_of_stock_here=tuple(out_of_stock),
             other_branches=tuple(branches),
             vendors=tuple(vendors),
+            wording=wording if wording != " ".join(query.split()) else None,
         )
 
-    def _score_items(self, expansions: Sequence[Mapping[str, float]]) -> dict[int, float]:
-        totals: dict[int, float] = {}
+    def wording(self, query: str) -> str:
+        """``query`` with each typo replaced by the vocabulary word it matched."""
+        return corrected_wording(query, self._correction)
+
+    def _correction(self, word: str) -> str | None:
+        """The vocabulary word a typed token stands for, when it is a typo of one.
+
+        Known words, short words, numbers and words with no close match stay as typed (a
+        prefix is type-ahead, not a typo: "blue" is not corrected to "bluetooth").
+        """
+        if (
+            word in self._item_postings
+            or word in self._vendor_postings
+            or len(word) < _FUZZY_MIN_LEN
+            or any(ch.isdigit() for ch in word)
+        ):
+            return None
+        best = process.extractOne(
+            word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=_fuzzy_cutoff(len(word))
+        )
+        return None if best is None else str(best[0])
+
+    def _score_items(self, expansions: Sequence[Mapping[str, float]]) -> dict[int, _Hit]:
+        """Per item: (coverage, score) over the query's words; items covering none left out."""
+        per_word: list[dict[int, tuple[float, str]]] = []
         for expansion in expansions:
-            best: dict[int, float] = {}
+            best: dict[int, tuple[float, str]] = {}
             for word, sim in expansion.items():
                 for idx, weight in self._item_postings.get(word, {}).items():
                     value = sim * weight
-                    if value > best.get(idx, 0.0):
-                        best[idx] = value
-            for idx, value in best.items():
-                totals[idx] = totals.get(idx, 0.0) + value
-        n = len(expansions)
-        return {idx: 100.0 * total / n for idx, total in totals.items()}
+                    if value > best.get(idx, _NO_MATCH)[0]:
+                        best[idx] = (value, "")
+            per_word.append(best)
+        return {idx: (hit[0], hit[1]) for idx, hit in _coverage(per_word).items()}
 
     def _rank_vendors(
         self,
         expansions: Sequence[Mapping[str, float]],
-        ranked_items: Sequence[tuple[float, int]],
+        ranked_items: Sequence[tuple[int, float, int]],
         now: datetime,
         limit: int,
     ) -> list[VendorMatch]:
-        scores: dict[int, float] = {}
-        reasons: dict[int, dict[str, None]] = {}  # ordered set
+        per_word: list[dict[int, tuple[float, str]]] = []
         for expansion in expansions:
             best: dict[int, tuple[float, str]] = {}
             for word, sim in expansion.items():
                 for idx, (weight, why) in self._vendor_postings.get(word, {}).items():
                     value = sim * weight
-                    if value > best.get(idx, (0.0, ""))[0]:
+                    if value > best.get(idx, _NO_MATCH)[0]:
                         best[idx] = (value, why)
-            for idx, (value, why) in best.items():
-                scores[idx] = scores.get(idx, 0.0) + value
-                reasons.setdefault(idx, {})[why] = None
-        n = len(expansions)
-        direct = {idx: 100.0 * total / n for idx, total in scores.items()}
+            per_word.append(best)
+        final = _coverage(per_word)
 
         # Vendors selling the category of what the query matched, even if the vendor's own
         # words do not mention the item ("bluetooth speaker" -> a shop listed under Audio).
-        final = dict(direct)
-        for score, item_idx in ranked_items[:_INDIRECT_TOP_ITEMS]:
+        for cov, score, item_idx in ranked_items[:_INDIRECT_TOP_ITEMS]:
+            value = score * INDIRECT_CATEGORY_WEIGHT
+            if value < MIN_SCORE:
+                continue
             category = self._items[item_idx].category_norm
             for vendor_idx, why in self._vendors_by_category.get(category, ()):
-                value = score * INDIRECT_CATEGORY_WEIGHT
-                if value > final.get(vendor_idx, 0.0):
-                    final[vendor_idx] = value
-                if value >= MIN_SCORE:
-                    reasons.setdefault(vendor_idx, {})[why] = None
+                old = final.get(vendor_idx)
+                if old is None or (cov, value) > (old[0], old[1]):
+                    final[vendor_idx] = (cov, value, old[2] if old else {})
+                final[vendor_idx][2][why] = None
 
-        matches: list[tuple[float, VendorMatch]] = []
-        for idx, score in final.items():
-            if score < MIN_SCORE:
-                continue
+        n = len(expansions)
+        matches: list[tuple[int, float, VendorMatch]] = []
+        for idx, (cov, score, reasons) in final.items():
             vendor = self._vendors[idx]
             hours = self._vendor_hours[idx]
             open_now = hours.is_open(now) if hours is not None else None
             bonus = OPEN_BONUS if open_now else (-OPEN_BONUS if open_now is False else 0.0)
-            why_list = tuple(reasons.get(idx, {}))
-            matches.append(
-                (score + bonus, VendorMatch(vendor, round(score, 1), open_now, why_list))
-            )
-        matches.sort(key=lambda pair: (-pair[0], pair[1].vendor.name.casefold()))
-        return [match for _, match in matches[:limit]]
+            match = VendorMatch(vendor, round(score, 1), open_now, tuple(reasons), cov == n)
+            matches.append((cov, score + bonus, match))
+        matches.sort(key=lambda m: (-m[0], -m[1], m[2].vendor.name.casefold()))
+        return [match for _, _, match in matches[:limit]]
+
+
+_Hit = tuple[int, float]
+"""(coverage: how many query words matched well, score 0-100 over all the words)."""
+_NO_MATCH = (0.0, "")
+
+
+def _coverage(
+    per_word: Sequence[Mapping[int, tuple[float, str]]],
+) -> dict[int, tuple[int, float, dict[str, None]]]:
+    """Per answer: the words it matched well, its score over all words, and the reasons.
+
+    ``per_word`` holds, for each query word, each answer's best (value 0..1, reason).  An
+    answer with no word at :data:`WORD_MIN` is left out; weaker words still add to the score.
+    """
+    n = len(per_word) or 1
+    totals: dict[int, list[float]] = {}
+    covered: dict[int, int] = {}
+    reasons: dict[int, dict[str, None]] = {}  # ordered sets
+    for best in per_word:
+        for idx, (value, why) in best.items():
+            totals.setdefault(idx, [0.0])[0] += value
+            if value >= WORD_MIN:
+                covered[idx] = covered.get(idx, 0) + 1
+                if why:
+                    reasons.setdefault(idx, {})[why] = None
+    return {
+        idx: (cov, 100.0 * totals[idx][0] / n, reasons.get(idx, {})) for idx, cov in covered.items()
+    }
 
 
 def _parse_hours_or_none(text: str | None) -> OpeningHours | None:

@@ -76,6 +76,9 @@ class ProductMatch:
 
     product: ProductCandidate
     score: float
+    complete: bool = True
+    """Every word of the ask matched; False for a partial match ("bluetooth" of "bluetooth
+    headphones" in a speaker), listed below the complete ones but never "we have it"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class BranchMatch:
 
     stock: BranchStockCandidate
     score: float
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,7 @@ class VendorMatch:
     open_now: bool | None
     """None when the vendor's hours are unknown or not in the supported format."""
     matched_on: tuple[str, ...]
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +111,27 @@ class FinderResult:
     out_of_stock_here: tuple[ProductMatch, ...] = ()
     other_branches: tuple[BranchMatch, ...] = ()
     vendors: tuple[VendorMatch, ...] = ()
+    wording: str | None = None
+    """The ask with typos corrected from the index's vocabulary, when a word was corrected
+    ("deluxe hedphones" -> "deluxe headphones"); None when the query stands as typed."""
+
+    @property
+    def ask(self) -> str:
+        """What the slip prints and the unmet demand counts: the corrected wording."""
+        return self.wording if self.wording is not None else " ".join(self.query.split())
 
     @property
     def can_supply_here(self) -> bool:
         """False means the store could not serve this ask on the spot: log unmet demand.
 
-        (An empty query is also False; callers should not log blank searches.)
+        Only a product matching every word counts: a bluetooth *speaker* on the shelf does
+        not serve an ask for bluetooth headphones.  (An empty query is also False; callers
+        should not log blank searches.)
         """
-        return bool(self.here)
+        return any(m.complete for m in self.here)
+
+    @property
+    def found_anything(self) -> bool:
+        """Whether any tier has an answer; a search that found nothing anywhere is the ask
+        the finder logs as unmet demand when it closes."""
+        return bool(self.here or self.out_of_stock_here or self.other_branches or self.vendors)

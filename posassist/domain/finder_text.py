@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalise_text", "query_words", "tokens"]
+__all__ = ["is_filler", "normalise_text", "query_words", "tokens"]
 
 _STOPWORDS = frozenset({
     "a", "an", "and", "any", "do", "does", "for", "have", "i", "in", "is", "it", "me", "my",
@@ -37,6 +37,11 @@ def normalise_text(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Normalised tokens of ``text`` (stopwords kept; callers decide)."""
     return normalise_text(text).split()
+
+
+def is_filler(word: str) -> bool:
+    """Whether a normalised token is one of the filler words ("need", "looking", "for")."""
+    return word in _STOPWORDS
 
 
 def query_words(query: str) -> list[str]:

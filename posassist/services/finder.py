@@ -46,12 +46,22 @@ def item_key(text: str) -> str:
 
 
 def add_unmet_demand(
-    s: Session, ctx: StoreContext, item: str, customer_id: uuid.UUID | None
+    s: Session,
+    ctx: StoreContext,
+    item: str,
+    customer_id: uuid.UUID | None,
+    *,
+    asked_as: str | None = None,
 ) -> UnmetDemand:
-    """Add one unmet-demand row and its outbox row to the caller's transaction."""
+    """Add one unmet-demand row and its outbox row to the caller's transaction.
+
+    ``item`` is the ask as meant (typos corrected): it is the row's ``item_key``, which the
+    report groups by.  ``asked_as`` is what the cashier typed, kept as ``item_asked`` so the
+    report can show the spellings seen ("also: deluxe hedphones"); it defaults to ``item``.
+    """
     row = UnmetDemand(
         id=uuid.uuid4(),
-        item_asked=item,
+        item_asked=clean_item(asked_as) if asked_as and asked_as.strip() else item,
         item_key=item_key(item),
         branch_id=ctx.branch_id,
         customer_id=customer_id,
@@ -190,13 +200,24 @@ class FinderService:
         return index.find(text, self.local_now(), limit=limit)
 
     # ------------------------------------------------------------------ write
-    def log_unmet_demand(self, item: str, customer_id: uuid.UUID | None = None) -> uuid.UUID:
-        """Record that a customer asked for something we could not supply here."""
+    def wording(self, text: str) -> str:
+        """``text`` with typos corrected from the index's vocabulary (what a slip prints)."""
+        return self._current_index().wording(clean_item(text))
+
+    def log_unmet_demand(
+        self, item: str, customer_id: uuid.UUID | None = None, *, wording: str | None = None
+    ) -> uuid.UUID:
+        """Record that a customer asked for something we could not supply here.
+
+        ``item`` is what the cashier typed; ``wording`` the corrected ask they were shown
+        (computed here from the index when not given), which the report groups by.
+        """
         clean = clean_item(item)
+        meant = clean_item(wording) if wording is not None else self.wording(clean)
         with self._ctx.db.write() as s:
             if customer_id is not None:
                 customer = s.get(Customer, customer_id)
                 if customer is None or customer.erased_at is not None:
                     raise InvalidInputError("customer", "That customer no longer exists.")
-            row = add_unmet_demand(s, self._ctx, clean, customer_id)
+            row = add_unmet_demand(s, self._ctx, meant, customer_id, asked_as=clean)
         return row.id

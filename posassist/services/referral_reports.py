@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from posassist.domain.finder_text import normalise_text
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_csv
@@ -39,7 +40,14 @@ TREND_THRESHOLD = 0.2
 """A change under 20 % between two periods reads as "steady": small counts are noisy."""
 
 LEDGER_CSV_COLUMNS = ("vendor", "sent", "received", "ratio", "last activity")
-DEMAND_CSV_COLUMNS = ("item", "asked", "asked in previous period", "trend", "last asked")
+DEMAND_CSV_COLUMNS = (
+    "item",
+    "variants",
+    "asked",
+    "asked in previous period",
+    "trend",
+    "last asked",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,15 @@ class DemandRow:
     count: int
     previous: int
     last_asked: datetime
+    variants: tuple[str, ...] = ()
+    """Other spellings this ask was typed as, most frequent first ("deluxe hedphones")."""
+
+    @property
+    def item_with_variants(self) -> str:
+        """ "deluxe headphones (also: deluxe hedphones, Deluxe headphone)"."""
+        if not self.variants:
+            return self.item
+        return f"{self.item} (also: {', '.join(self.variants)})"
 
     @property
     def change(self) -> float | None:
@@ -157,17 +174,27 @@ def unmet_demand(ctx: StoreContext, days: int, end: date) -> list[DemandRow]:
         wording.setdefault(key, collections.Counter())[asked] += 1
         last[key] = at
     report = [
-        DemandRow(
-            item_key=key,
-            item=wording[key].most_common(1)[0][0],
-            count=current[key],
-            previous=previous[key],
-            last_asked=last[key],
-        )
-        for key in wording
+        _demand_row(key, wording[key], current[key], previous[key], last[key]) for key in wording
     ]
     report.sort(key=lambda r: (-r.count, -r.previous, r.item_key))
     return report
+
+
+def _demand_row(
+    key: str, spellings: collections.Counter[str], count: int, previous: int, last: datetime
+) -> DemandRow:
+    """One ask: shown in the commonest spelling that reads as the ask itself (the corrected
+    wording), else as its key; every other spelling seen is a variant."""
+    ranked = [text for text, _ in sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))]
+    item = next((text for text in ranked if normalise_text(text) == key), key)
+    return DemandRow(
+        item_key=key,
+        item=item,
+        count=count,
+        previous=previous,
+        last_asked=last,
+        variants=tuple(text for text in ranked if text != item),
+    )
 
 
 def export_ledger_csv(tz: ZoneInfo, rows: list[LedgerRow], path: Path) -> None:
@@ -196,6 +223,7 @@ def export_demand_csv(tz: ZoneInfo, rows: list[DemandRow], path: Path) -> None:
         (
             (
                 r.item,
+                "; ".join(r.variants),
                 r.count,
                 r.previous,
                 r.trend,

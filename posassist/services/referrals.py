@@ -123,6 +123,7 @@ class ReferralService:
         layout: str | None = None,
         log_demand: bool = True,
         before_record: Callable[[bytes], None] | None = None,
+        asked_as: str | None = None,
     ) -> IssuedSlip:
         """Build the slip PDF, then record the referral out (one transaction).
 
@@ -136,7 +137,8 @@ class ReferralService:
         (one key in the finder), so one ask is counted once.  ``before_record`` is given
         the PDF once built and before anything is written (``posassist slip`` stores it in
         a temporary file there); if it raises, nothing is recorded.  It may be called again
-        with a rebuilt slip.
+        with a rebuilt slip.  ``item`` is the ask as it prints (the finder's corrected
+        wording); ``asked_as`` what the cashier typed, kept on the unmet-demand row.
         """
         clean = clean_item(item)
         layout_name = checked_layout(self._ctx, layout)  # refused before anything is recorded
@@ -150,7 +152,7 @@ class ReferralService:
             if before_record is not None:
                 before_record(pdf)
             referral = self._record_out(
-                clean, target, code, vendor_id, branch_id, customer_id, log_demand
+                clean, target, code, (vendor_id, branch_id, customer_id), log_demand, asked_as
             )
             if referral is not None:
                 return IssuedSlip(
@@ -168,13 +170,15 @@ class ReferralService:
         clean: str,
         target: SlipTarget,
         code: str,
-        vendor_id: uuid.UUID | None,
-        branch_id: uuid.UUID | None,
-        customer_id: uuid.UUID | None,
+        ids: tuple[uuid.UUID | None, uuid.UUID | None, uuid.UUID | None],
         log_demand: bool,
+        asked_as: str | None,
     ) -> Referral | None:
         """Commit the referral, its unmet demand and the customer's interaction; None (and
-        nothing written) when the built slip no longer matches the store."""
+        nothing written) when the built slip no longer matches the store.
+
+        ``ids`` are the (vendor, branch, customer) the slip was built for."""
+        vendor_id, branch_id, customer_id = ids
         with self._ctx.db.write() as s:
             self._check_customer(s, customer_id)
             if find_target(s, self._ctx, vendor_id, branch_id) != target:
@@ -183,7 +187,7 @@ class ReferralService:
                 return None
             referral = self._add_referral(s, "out", vendor_id, branch_id, clean, code, customer_id)
             if log_demand:
-                add_unmet_demand(s, self._ctx, clean, customer_id)
+                add_unmet_demand(s, self._ctx, clean, customer_id, asked_as=asked_as)
             if customer_id is not None:
                 note = f"Sent to {target.name} for {clean} (slip {code})"
                 add_interaction(

@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
             desk, self.worker, self.card.timeline_model.tz, self._customer_ref(), self
         )
         self.finder.recorded.connect(self.reload_card)
+        self.finder.noted.connect(self.say)
         self.finder.finished.connect(self._on_finder_finished)
         self.finder.show()
         self.finder.focus_box()

@@ -91,6 +91,7 @@ def test_type_item_vendor_appears_print_to_pdf_and_everything_is_recorded(
     assert finder.focusWidget() is finder.box
     qtbot.keyClicks(finder.box, "turntabels")  # typo
     qtbot.waitUntil(lambda: "Sound Hut Audio" in _texts(finder))
+    assert "Printing as: turntables" in finder.wording_line.text()  # seen before printing
     qtbot.keyClick(finder.box, Qt.Key.Key_Return)  # 1: jump to the best place
     entry = finder.selected_entry()
     assert entry is not None
@@ -119,10 +120,13 @@ def test_type_item_vendor_appears_print_to_pdf_and_everything_is_recorded(
             store.sound_hut,
             cid,
         )
-        assert referral.item_asked == "turntabels"
+        # The slip and the referral say what was meant; the typed spelling is kept as the
+        # unmet demand's variant (issue 9: the typo is corrected before it is printed).
+        assert referral.item_asked == "turntables"
         demand = s.scalar(select(UnmetDemand))
         assert demand is not None
         assert demand.customer_id == cid
+        assert (demand.item_asked, demand.item_key) == ("turntabels", "turntables")
     assert referral.code is not None
     assert referral.code in finder.message.text()
     # The card, behind the finder, already shows the referral.
@@ -209,12 +213,18 @@ def test_referral_in_from_finder_selection_and_from_card_in_two_keys(
     qtbot.keyClick(finder, Qt.Key.Key_Escape)
     qtbot.waitUntil(window.isActiveWindow)
 
+    told: list[str] = []
+
     def press_enter(dialog: QDialog) -> None:
         box = dialog.findChildren(QLineEdit)[0]
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # nobody chosen: nobody is credited
+        told.append(dialog.findChild(object, "error").text())  # type: ignore[union-attr]
+        qtbot.keyClick(box, Qt.Key.Key_Down)  # the most recently involved partner
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
     when_dialog(press_enter)
-    qtbot.keyClick(window, Qt.Key.Key_F12)  # 1 (Enter in the dialog is 2)
+    qtbot.keyClick(window, Qt.Key.Key_F12)  # 1 (↓ and Enter in the dialog are 2 and 3)
+    assert "Choose who sent them" in told[0]
     with backend.db.read() as s:
         rows = s.execute(
             select(Referral.direction, Referral.vendor_id).order_by(Referral.created_at)

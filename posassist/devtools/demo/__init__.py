@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -11,13 +11,17 @@ from posassist.storage.database import Database
 from posassist.storage.orm import Customer
 
 
-def ensure_demo_store(db: Database, spec: DemoSpec, today: date) -> DemoCounts | None:
-    """Build the demo store into ``db`` if it has no customers yet; None if it had."""
+def ensure_demo_store(
+    db: Database, spec: DemoSpec, today: date, now: datetime | None = None
+) -> DemoCounts | None:
+    """Build the demo store into ``db`` if it has no customers yet; None if it had.
+
+    Nothing in it happens after ``now`` (by default the wall clock on the real today)."""
     with db.read() as s:
         if s.scalar(select(func.count()).select_from(Customer)):
             return None
     with db.write() as s:
-        return build_demo_store(s.connection(), spec, today)
+        return build_demo_store(s.connection(), spec, today, now)
 
 
 __all__ = ["DemoCounts", "DemoSpec", "ensure_demo_store"]

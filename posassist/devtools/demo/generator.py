@@ -24,6 +24,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, column, insert, table
 from sqlalchemy.dialects import sqlite
 
+from posassist.devtools.demo.words import (
+    ADJECTIVES,
+    AREA_CODES,
+    CATEGORIES,
+    FIRST,
+    LAST,
+    NOTES,
+    PATTERNS,
+    SPECIAL_NAMES,
+    STREETS,
+    VENDOR_KINDS,
+)
 from posassist.domain.fields import (
     CUSTOMER_DEFAULTS,
     CUSTOMER_DERIVED,
@@ -32,61 +44,6 @@ from posassist.domain.fields import (
     VENDOR_FIELDS,
 )
 from posassist.domain.identifiers import name_key
-
-FIRST = (
-    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
-    "Richard Susan Joseph Jessica Thomas Sarah Chris Karen Daniel Nancy Matthew Lisa Anthony "
-    "Betty Mark Sandra Paul Ashley Steven Emily Andrew Donna Joshua Michelle Kevin Amanda "
-    "Brian Melissa George Deborah Timothy Stephanie Ronald Laura Jason Rebecca Ryan Sharon "
-    "Zoë José Chloé Søren Łukasz Ana Björn Mehmet Priya Aisha Wei Yuki Oluwaseun Siobhan"
-).split()
-LAST = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
-    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
-    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
-    "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
-    "O'Brien Müller Nowak Kowalski Yılmaz Okafor Patel Chen Tanaka Dubois Rossi Svensson"
-).split()
-SPECIAL_NAMES = ("Ελένη Παπαδοπούλου", "Иван Петров", "李小龙", "Zoë 🌻 Hart", "محمد علي")
-
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Music": ("vinyl record", "CD album", "cassette", "turntable needle", "record sleeve"),
-    "Books": ("paperback novel", "cookbook", "travel guide", "comic book", "poetry collection"),
-    "Games": ("board game", "card game", "jigsaw puzzle", "dice set", "chess set"),
-    "Audio": ("bluetooth speaker", "headphones", "earbuds", "audio cable", "phono preamp"),
-    "Stationery": ("notebook", "fountain pen", "ink cartridge", "sketchbook", "planner"),
-    "Gifts": ("gift card", "greeting card", "candle", "mug", "tote bag"),
-}
-ADJECTIVES = (
-    "Classic Deluxe Compact Vintage Pocket Studio Premium Travel Family Collector's "
-    "Limited Everyday Retro Wireless Handmade Recycled Large Mini Special Essential"
-).split()
-STREETS = ("Main St", "Harbour Rd", "Elm Ave", "Market Sq", "Station Rd", "King St", "Mill Ln")
-AREA_CODES = ("212", "315", "347", "516", "518", "585", "607", "631", "646", "718", "845", "914")
-
-# How customers behave, with their share of the store ("daily" is one customer, the 8th).
-PATTERNS = (
-    ("weekly", 0.075),
-    ("big_once", 0.2),
-    ("lapsed", 0.06),
-    ("help_only", 0.05),
-    ("new", 0.05),
-    ("occasional", 0.565),
-)
-NOTES: dict[str, tuple[str, ...]] = {
-    "service": (
-        "Helped find a gift",
-        "Explained the return policy",
-        "Recommended a book",
-        "Checked stock at another branch",
-    ),
-    "question": (
-        "Asked about opening hours",
-        "Asked for directions",
-        "Asked if we repair turntables",
-    ),
-    "feedback": ("Loved the new layout", "Queue was long today"),
-}
 
 
 @dataclass(frozen=True)
@@ -141,7 +98,7 @@ def _ts(dt: datetime) -> str:
 
 
 class _Builder:
-    def __init__(self, conn: Connection, spec: DemoSpec, today: date) -> None:
+    def __init__(self, conn: Connection, spec: DemoSpec, today: date, now: datetime | None) -> None:
         raw = conn.connection.driver_connection
         assert raw is not None
         self.raw: Any = raw
@@ -150,6 +107,8 @@ class _Builder:
         self.rng = random.Random(spec.seed)
         self._uuid_rng = random.Random(spec.seed + 1)
         self.tz = ZoneInfo(spec.timezone)
+        self.now = _latest(today, self.tz, now)
+        """Nothing in the demo happens after this: a visit "later today" would be a lie."""
         self.counts = DemoCounts()
 
     def _uuid(self) -> str:
@@ -224,11 +183,14 @@ class _Builder:
             rows,
         )
         stock = []
-        as_of = _ts(datetime.combine(self.today, time(6, 0), self.tz))
+        as_of = _ts(min(datetime.combine(self.today, time(6, 0), self.tz), self.now))
+        carried_skus = {r[1] for r in rows if r[5]}
         for bid, _c, _n in branches:
             for sku, _name, _price in catalog:
                 if self.rng.random() < 0.7:
-                    stock.append((self._uuid(), bid, sku, self.rng.randint(0, 40), as_of))
+                    on_hand = self.rng.randint(0, 40)  # drawn either way: same seed, same store
+                    if sku in carried_skus:  # a product we do not carry has no stock of ours
+                        stock.append((self._uuid(), bid, sku, on_hand, as_of))
         self.many(
             "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) VALUES (?,?,?,?,?)",
             stock,
@@ -246,22 +208,16 @@ class _Builder:
         return catalog
 
     def vendors(self) -> None:
-        kinds = (
-            # Keywords are "; "-separated, as the vendor directory stores them.
-            ("Records", "Music", "vinyl records; turntables"),
-            ("Books", "Books", "books; comics; novels"),
-            ("Games", "Games", "board games; puzzles"),
-            ("Hi-Fi", "Audio", "speakers; headphones; amplifiers; repair"),
-            ("Paper Co.", "Stationery", "pens; paper; ink; art supplies"),
-            ("Hardware", "Tools", "tools; batteries; cables; repair"),
-            ("Pharmacy", "Health", "medicine; first aid"),
-            ("Tailor", "Clothing", "alterations; repair; buttons"),
-        )
+        kinds = VENDOR_KINDS
         rows = []
+        names: set[str] = set()
         for i in range(self.spec.vendors):
             suffix, cat, kw = kinds[i % len(kinds)]
             owner = self.rng.choice(LAST)
-            name = f"{owner}'s {suffix}" if i < len(kinds) * 3 else f"{owner}'s {suffix} #{i}"
+            name = f"{owner}'s {suffix}"
+            if i >= len(kinds) * 3 or name in names:  # no two partners share a name
+                name = f"{owner}'s {suffix} #{i}"
+            names.add(name)
             hours = self.rng.choice(
                 ("Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su closed", "Mo-Sa 10:00-19:00", "24/7")
             )
@@ -350,7 +306,12 @@ class _Builder:
                 at = datetime.combine(
                     day, time(rng.randint(9, 19), rng.randint(0, 59), rng.randint(0, 59)), self.tz
                 )
-                for k, kind in enumerate(self._kinds(pattern)):
+                kinds = self._kinds(pattern)
+                when = self._not_later_than_now(at, len(kinds))
+                if when is None:
+                    continue
+                at = when
+                for k, kind in enumerate(kinds):
                     iid = self._uuid()
                     basket, note = self._content(iid, kind, pattern, catalog, line_rows)
                     inter_rows.append(
@@ -371,6 +332,14 @@ class _Builder:
                 self._flush(cust_rows, inter_rows, line_rows)
         self._flush(cust_rows, inter_rows, line_rows)
 
+    def _not_later_than_now(self, at: datetime, n: int) -> datetime | None:
+        """``at``, moved back so its ``n`` interactions (a minute apart) end by now; None
+        when that would leave its day (a demo built just after midnight)."""
+        latest = self.now - timedelta(minutes=n)
+        if at <= latest:
+            return at
+        return latest if latest.date() == at.date() else None
+
     def _customer_row(
         self, n: int, cid: str, pattern: str, earlier: list[str]
     ) -> tuple[tuple[Any, ...], list[date]]:
@@ -390,7 +359,7 @@ class _Builder:
         referred = earlier[rng.randrange(len(earlier))] if earlier and rng.random() < 0.03 else None
         days = self._visit_days(pattern)
         first_at = datetime.combine(days[0], time(9), self.tz) if days else None
-        created = _ts(first_at or datetime.now(UTC))
+        created = _ts(min(first_at, self.now) if first_at else self.now)
         row = {
             **CUSTOMER_DEFAULTS,
             "id": cid,
@@ -469,9 +438,25 @@ class _Builder:
         lines.clear()
 
 
-def build_demo_store(conn: Connection, spec: DemoSpec, today: date) -> DemoCounts:
-    """Fill an empty, migrated store. The caller owns the transaction."""
-    builder = _Builder(conn, spec, today)
+def _latest(today: date, tz: ZoneInfo, now: datetime | None) -> datetime:
+    """The demo's "now": ``now`` if given; the wall clock when ``today`` is the real local
+    date; else the end of ``today`` (a store built for another day is whole)."""
+    if now is not None:
+        return now.astimezone(tz)
+    wall = datetime.now(tz)
+    if wall.date() == today:
+        return wall.replace(microsecond=0)
+    return datetime.combine(today, time(23, 59, 59), tz)
+
+
+def build_demo_store(
+    conn: Connection, spec: DemoSpec, today: date, now: datetime | None = None
+) -> DemoCounts:
+    """Fill an empty, migrated store. The caller owns the transaction.
+
+    Deterministic for a given ``spec``, ``today`` and ``now`` (see :func:`_latest`).
+    """
+    builder = _Builder(conn, spec, today, now)
     branches = builder.branches()
     staff = builder.staff(branches)
     catalog = builder.products(branches)

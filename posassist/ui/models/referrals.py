@@ -101,6 +101,9 @@ def finder_entries(result: FinderResult, tz: ZoneInfo, now: datetime) -> list[Fi
     return rows
 
 
+_NOT_ANSWERS = ("heading", "none")
+
+
 class FinderResultsModel(QAbstractListModel):
     """The finder's tiers as one keyboard-friendly list; headings cannot be selected."""
 
@@ -122,9 +125,17 @@ class FinderResultsModel(QAbstractListModel):
         return next((i for i, e in enumerate(self._rows) if e.printable), None)
 
     def first_answer_row(self) -> int | None:
-        return next(
-            (i for i, e in enumerate(self._rows) if e.tier not in ("heading", "none")), None
-        )
+        return next((i for i, e in enumerate(self._rows) if e.tier not in _NOT_ANSWERS), None)
+
+    def next_answer_row(self, row: int, step: int) -> int | None:
+        """The answer after (``step`` 1) or before (-1) ``row``, skipping tier headings and
+        "none found" lines; None past either end."""
+        i = row + step
+        while 0 <= i < len(self._rows):
+            if self._rows[i].tier not in _NOT_ANSWERS:
+                return i
+            i += step
+        return None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -132,7 +143,7 @@ class FinderResultsModel(QAbstractListModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return Qt.ItemFlag.NoItemFlags
-        if self._rows[index.row()].tier in ("heading", "none"):
+        if self._rows[index.row()].tier in _NOT_ANSWERS:
             return Qt.ItemFlag.ItemIsEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
@@ -226,7 +237,7 @@ class LedgerModel(RowsTableModel[LedgerRow]):
 
 
 class DemandModel(RowsTableModel[DemandRow]):
-    HEADERS = ("Asked for", "Times", "Previous period", "Trend", "Last asked")
+    HEADERS = ("Asked for", "Times", "Previous period", "Trend", "Last asked", "Also typed as")
 
     def __init__(self, tz: ZoneInfo) -> None:
         super().__init__()
@@ -234,18 +245,21 @@ class DemandModel(RowsTableModel[DemandRow]):
 
     def cell(self, r: DemandRow, column: int, role: int) -> str:
         if role == Qt.ItemDataRole.ToolTipRole:
-            return ""
+            return r.item_with_variants if column in (0, 5) and r.variants else ""
         return (
             r.item,
             str(r.count),
             str(r.previous),
             r.trend,
             r.last_asked.astimezone(self._tz).strftime("%d %b %Y"),
+            ", ".join(r.variants),
         )[column]
 
     def extra(self, r: DemandRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2):
             return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5:
+            return QBrush(_GREY)
         if role == Qt.ItemDataRole.ForegroundRole and column == 3:
             if r.trend == "new" or r.trend.startswith("up"):
                 return QBrush(_GREEN)

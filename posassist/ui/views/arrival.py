@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,11 +27,12 @@ from posassist.ui.workers import BackgroundOp, Worker
 
 
 class ArrivalDialog(QDialog):
-    """ "Who sent you?": F12 then Enter logs the partner at the top of the list.
+    """ "Who sent you?": type a slip's code or the partner's name, or pick one, then Enter.
 
-    Type a code from a slip (ours or a partner's) or part of the partner's name; ↓/↑ pick
-    another partner.  The most recently involved partners come first. The arrival is
-    recorded on the worker; the dialog closes when it is, or says why not.
+    Nobody is credited by default: a partner is credited only when the cashier chose it
+    (typing part of a name highlights the first partner it matches; ↓/↑ pick from the
+    list, the most recently involved first), and Enter with nothing chosen says so.  The
+    arrival is recorded on the worker; the dialog closes when it is, or says why not.
     """
 
     def __init__(
@@ -114,11 +115,15 @@ class ArrivalDialog(QDialog):
         self._filter("" if self.looks_like_code(text) else text)
 
     def _filter(self, text: str) -> None:
+        """Partners whose name contains ``text``; the first is chosen only for a typed name."""
         wanted = " ".join(text.casefold().split())
         choices = [c for c in self._all if wanted in c.name.casefold()] if wanted else self._all
         self.model.set_choices(choices)
-        if choices:
+        if choices and wanted:
             self.list.setCurrentIndex(self.model.index(0, 0))
+        else:
+            self.list.setCurrentIndex(QModelIndex())
+            self.list.clearSelection()
 
     def submit(self) -> None:
         if not self.ok_button.isEnabled():
@@ -130,7 +135,12 @@ class ArrivalDialog(QDialog):
         # With a code, the slip decides who sent them unless it is a partner's own code.
         vendor_id = chosen.vendor_id if chosen and (code is None or self._needs_vendor) else None
         if code is None and vendor_id is None:
-            self._refuse("No partner matches. Check the name, or type the code from the slip.")
+            self._refuse(
+                "No partner matches. Check the name, or type the code from the slip."
+                if text.strip()
+                else "Choose who sent them: type the code from their slip or the partner's "
+                "name, or ↓ to pick one."
+            )
             return
         customer_id = self.customer.id if self.customer else None
         BackgroundOp(

@@ -2,10 +2,14 @@
 
 Keyboard first, like the rest of the register:
 
-* type what the customer asked for (typos are fine) — answers appear in tiers;
+* type what the customer asked for (typos are fine) — answers appear in tiers, and a
+  line says how a typo will be printed and counted ("Did you mean “deluxe headphones”?");
 * **Enter** jumps to the best place to send them, **Enter** again (or **F10**) prints the
-  slip — the referral is recorded before the printer is touched;
-* **F11** notes the ask as unmet demand without printing anything;
+  slip — the referral is recorded before the printer is touched; **↑/↓** move between
+  answers only, never onto a tier heading;
+* **F11** notes the ask as unmet demand without printing anything; an ask that found
+  nothing anywhere is noted when the finder closes, unless **F8** ("Don't log this
+  ask") is ticked or the box was cleared;
 * **F12** logs a referral that came *in* (from the highlighted partner, or by code);
 * **F9** previews the slip, **Ctrl+S** saves it as a PDF, **Esc** closes.
 
@@ -26,6 +30,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -36,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posassist.domain.finder import FinderResult
 from posassist.errors import KnownError
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import FinderEntry, FinderResultsModel, finder_entries
@@ -66,10 +72,12 @@ def _key_button(text: str) -> QPushButton:
 
 
 class FinderDialog(QDialog):
-    """Emits ``print_finished(ok)`` when a print job ends, ``recorded`` after any write."""
+    """Emits ``print_finished(ok)`` when a print job ends, ``recorded`` after any write,
+    ``noted(text)`` when the ask was noted (or could not be) as the finder closed."""
 
     print_finished = Signal(bool)
     recorded = Signal()
+    noted = Signal(str)
 
     def __init__(
         self,
@@ -95,6 +103,12 @@ class FinderDialog(QDialog):
         self.box.setClearButtonEnabled(True)
         self.hint = named(QLabel(), "emptyHint")
         self.hint.setWordWrap(True)
+        self.wording_line = named(QLabel(), "method")
+        self.wording_line.setVisible(False)
+        self.dont_log = QCheckBox("F8  Don't log this ask")
+        self.dont_log.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.answer: FinderResult | None = None
+        """The answer to the box's text as last searched (None for a blank box)."""
         self.model = FinderResultsModel()
         self.results = QListView()
         self.results.setModel(self.model)
@@ -107,6 +121,7 @@ class FinderDialog(QDialog):
         layout.addWidget(named(QLabel("We don't carry it? Find where."), "customerName"))
         layout.addWidget(self.for_label)
         layout.addWidget(self.box)
+        layout.addWidget(self.wording_line)
         layout.addWidget(self.hint)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.message)
@@ -138,6 +153,7 @@ class FinderDialog(QDialog):
             button.clicked.connect(slot)
             keys.addWidget(button)
         keys.addStretch(1)
+        keys.addWidget(self.dont_log)
         close_button = _key_button("Esc  Close")
         close_button.clicked.connect(self.reject)
         keys.addWidget(close_button)
@@ -148,6 +164,7 @@ class FinderDialog(QDialog):
             ("F11", self.log_unmet_demand),
             ("F12", self.referral_came_in),
             ("F4", self.focus_box),
+            ("F8", self.dont_log.toggle),
         ):
             QShortcut(QKeySequence(key), self).activated.connect(slot)
         return keys
@@ -168,8 +185,8 @@ class FinderDialog(QDialog):
                 if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                     self.print_slip()
                     return True
-                if key == Qt.Key.Key_Up and self._selected_row() == self.model.first_answer_row():
-                    self.focus_box()
+                if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                    self._step(-1 if key == Qt.Key.Key_Up else 1)
                     return True
                 if event.text().isprintable() and event.text().strip():
                     # Typing while in the list goes on in the box, as a cashier expects.
@@ -180,7 +197,38 @@ class FinderDialog(QDialog):
         return super().eventFilter(watched, event)
 
     def _on_box_edited(self, _text: str) -> None:
+        self.dont_log.setChecked(False)  # a new ask: "don't log" was for the last one
         self._delay.start()
+
+    def _step(self, step: int) -> None:
+        """↑/↓ in the list: to the next answer, over tier headings; ↑ from the first answer
+        goes back to the box."""
+        row = self._selected_row()
+        start = row if row is not None else self.results.currentIndex().row()
+        target = self.model.next_answer_row(start, step)
+        if target is not None:
+            self._select(target)
+        elif step < 0:
+            self.focus_box()
+
+    def ask(self) -> tuple[str, str]:
+        """(what the cashier typed, what will be printed and counted) for the box's text.
+
+        Searches first if the text changed since the last answer, so the wording the
+        cashier was shown is the wording written.
+        """
+        text = self.box.text()
+        if self.answer is None or self.answer.query != text:
+            self.search_now()
+        typed = " ".join(text.split())
+        return typed, self.answer.ask if self.answer is not None else typed
+
+    def done(self, result: int) -> None:
+        """Closing notes an ask that found nothing anywhere (see the module docstring)."""
+        if self._delay.isActive():
+            self.search_now()
+        self.key_actions.log_on_close()
+        super().done(result)
 
     def _on_box_enter(self) -> None:
         self._delay.stop()
@@ -266,7 +314,9 @@ class FinderDialog(QDialog):
         self._delay.stop()
         text = self.box.text()
         if not text.strip():
+            self.answer = None
             self.model.set_entries([])
+            self._show_wording(None)
             self.show_hint("Type what the customer asked for. Typos are fine.")
             return
         try:
@@ -281,13 +331,25 @@ class FinderDialog(QDialog):
             BackgroundOp(self.worker, self.desk.finder.warm_up).success(
                 self._on_rebuild_done
             ).failure(self._on_rebuild_failed).run_in_background()
+        self.answer = result
         self.model.set_entries(finder_entries(result, self.tz, self.desk.finder.local_now()))
+        self._show_wording(result.wording)
         if result.can_supply_here:
             self.show_hint("We have it here (green). Otherwise ↓ picks another place.")
         elif result.other_branches or result.vendors:
             self.show_hint("Enter picks the best place, Enter again prints the slip.")
         else:
-            self.show_hint(f"Nobody we know has “{text.strip()[:40]}”. F11 notes the ask.")
+            self.show_hint(
+                f"Nobody we know has “{result.ask[:40]}”. F11 notes the ask now; closing "
+                "notes it too, unless F8."
+            )
+
+    def _show_wording(self, wording: str | None) -> None:
+        """The corrected ask, before anything is printed or noted with it."""
+        self.wording_line.setText(
+            f"Did you mean “{wording}”? Printing as: {wording}" if wording else ""
+        )
+        self.wording_line.setVisible(bool(wording))
 
     def _on_rebuild_done(self, _result: object) -> None:
         self._rebuilding = False

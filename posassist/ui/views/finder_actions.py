@@ -10,7 +10,7 @@ what was already handed out, so a slip is printed again rather than recorded twi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
@@ -54,38 +54,72 @@ class FinderActions:
 
     # --------------------------------------------------------- unmet demand
     def log_unmet_demand(self) -> None:
-        text = self.dialog.box.text()
-        customer_id = self.dialog.customer_id()
-        demand_key = (item_key(text), customer_id)
-        finder = self.desk.finder
-        # Counted from now on: a slip printed before the answer is back must not count it
-        # again. Forgotten if the store refuses.
-        fresh = demand_key not in self._demand_logged
-        self._demand_logged.add(demand_key)
+        """F11: note the ask (its corrected wording) as unmet demand, once per customer."""
+        typed, meant = self.dialog.ask()
 
         def done(_: object) -> None:
-            self.dialog.say(f"Noted: a customer asked for “{' '.join(text.split())[:60]}”.")
+            self.dialog.say(f"Noted: a customer asked for “{meant[:60]}”.")
             self.dialog.recorded.emit()
             self.dialog.focus_box()
 
+        self._note(typed, meant, done, self._refused)
+
+    def log_on_close(self) -> None:
+        """The finder is closing: note the ask if it found nothing anywhere.
+
+        Only the ask in the box counts (not every keystroke on the way), and not when the
+        box is blank, "Don't log this ask" is ticked, or this ask was already counted.
+        """
+        result = self.dialog.answer
+        if result is None or result.found_anything or self.dialog.dont_log.isChecked():
+            return
+        typed, meant = " ".join(result.query.split()), result.ask
+        if (item_key(meant), self.dialog.customer_id()) in self._demand_logged:
+            return
+
+        def done(_: object) -> None:
+            self.dialog.noted.emit(f"Noted: a customer asked for “{meant[:60]}”.")
+            self.dialog.recorded.emit()
+
         def failed(exc: BaseException) -> None:
+            self.dialog.noted.emit(f"The ask “{meant[:60]}” was not noted: {exc}")
+
+        self._note(typed, meant, done, failed)
+
+    def _note(
+        self,
+        typed: str,
+        meant: str,
+        done: Callable[[object], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Write the unmet demand on the worker; counted from now on (a slip printed before
+        the answer is back must not count it again), forgotten if the store refuses."""
+        customer_id = self.dialog.customer_id()
+        demand_key = (item_key(meant), customer_id)
+        finder = self.desk.finder
+        fresh = demand_key not in self._demand_logged
+        self._demand_logged.add(demand_key)
+
+        def refused(exc: BaseException) -> None:
             if fresh:
                 self._demand_logged.discard(demand_key)
-            self._refused(exc)
+            failed(exc)
 
-        BackgroundOp(self.worker, lambda: finder.log_unmet_demand(text, customer_id)).success(
-            done
-        ).failure(failed).run_in_background()
+        BackgroundOp(
+            self.worker, lambda: finder.log_unmet_demand(typed, customer_id, wording=meant)
+        ).success(done).failure(refused).run_in_background()
 
     # ------------------------------------------------------------ slips out
-    def _ask(self) -> tuple[FinderEntry, str, SlipKey] | None:
-        """The chosen place and the ask, or None after telling the cashier what is missing.
+    def _ask(self) -> tuple[FinderEntry, tuple[str, str], SlipKey] | None:
+        """The chosen place, the ask (typed, corrected) and the slip's key, or None after
+        telling the cashier what is missing.
 
         The key says when a slip already made can be handed out again: the same ask, the
         same place and the same customer (their card carries the referral).
         """
-        text = self.dialog.box.text()
-        if not text.strip():
+        typed, meant = self.dialog.ask()
+        if not typed:
             self.dialog.say("Type what the customer asked for first.", problem=True)
             self.dialog.focus_box()
             return None
@@ -104,7 +138,7 @@ class FinderActions:
             if isinstance(match, BranchMatch)
             else ""
         )
-        return entry, text, (item_key(text), target, self.dialog.customer_id())
+        return entry, (typed, meant), (item_key(meant), target, self.dialog.customer_id())
 
     @staticmethod
     def _target_ids(entry: FinderEntry) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -122,13 +156,13 @@ class FinderActions:
         ask = self._ask()
         if ask is None:
             return
-        entry, text, key = ask
+        entry, (typed, meant), key = ask
         if self._last_slip is not None and self._last_key == key:
             self._after_issue(self._last_slip, then)  # same ask, same place: the same slip
             return
         vendor_id, branch_id = self._target_ids(entry)
         customer_id = self.dialog.customer_id()
-        demand_key = (item_key(text), customer_id)
+        demand_key = (item_key(meant), customer_id)
         log_demand = demand_key not in self._demand_logged
         referrals = self.desk.referrals
         self._busy = True
@@ -136,11 +170,12 @@ class FinderActions:
 
         def issue() -> IssuedSlip:
             return referrals.issue_slip(
-                text,
+                meant,
                 vendor_id=vendor_id,
                 branch_id=branch_id,
                 customer_id=customer_id,
                 log_demand=log_demand,
+                asked_as=typed,
             )
 
         def done(slip: IssuedSlip) -> None:
@@ -223,7 +258,7 @@ class FinderActions:
         ask = self._ask()
         if ask is None:
             return
-        entry, text, key = ask
+        entry, (_typed, meant), key = ask
         referrals, printing = self.desk.referrals, self.desk.printing
         last = self._last_slip if self._last_key == key else None
         vendor_id, branch_id = self._target_ids(entry)
@@ -232,7 +267,7 @@ class FinderActions:
             pdf = (
                 last.pdf
                 if last is not None
-                else referrals.draft_slip(text, vendor_id=vendor_id, branch_id=branch_id)
+                else referrals.draft_slip(meant, vendor_id=vendor_id, branch_id=branch_id)
             )
             return printing.preview_pages(pdf)
 
