@@ -144,11 +144,14 @@ def merge_customers(
             )
     now = ctx.now()
     for old in [merged_id, *fixes.merged_into(s, merged_id)]:
+        # A re-pointed alias must supersede the one it replaces, even within a microsecond.
+        before = fixes.latest_alias_at(s, old)
+        at = now if before is None or before < now else before + timedelta(microseconds=1)
         alias = CustomerAlias(
             id=uuid.uuid4(),
             merged_id=old,
             survivor_id=survivor_id,
-            merged_at=now,
+            merged_at=at,
             register_id=ctx.register_id,
         )
         s.add(alias)

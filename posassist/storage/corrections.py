@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -69,20 +70,31 @@ def survivor_of(s: Session, customer_id: uuid.UUID) -> uuid.UUID:
 
 
 def merged_into(s: Session, survivor_id: uuid.UUID) -> list[uuid.UUID]:
-    """The customers whose aliases now hold to ``survivor_id`` (not itself)."""
-    return list(
-        s.scalars(
+    """The customers that now resolve to ``survivor_id`` (not itself), chains followed."""
+    found: list[uuid.UUID] = []
+    todo = [survivor_id]
+    while todo and len(found) < 10_000:
+        rows = s.scalars(
             select(CustomerAlias.merged_id).where(
-                CustomerAlias.survivor_id == survivor_id, _current()
+                CustomerAlias.survivor_id.in_(todo), _current()
             )
         )
+        todo = [m for m in rows if m != survivor_id and m not in found]
+        found.extend(todo)
+    return found
+
+
+def latest_alias_at(s: Session, merged_id: uuid.UUID) -> datetime | None:
+    """When the alias that holds for ``merged_id`` was made (None: not merged)."""
+    return s.scalar(
+        select(CustomerAlias.merged_at).where(CustomerAlias.merged_id == merged_id, _current())
     )
 
 
 def person(s: Session, customer_id: uuid.UUID) -> list[uuid.UUID]:
     """Every id of the person ``customer_id`` is now: the survivor first, then the merged."""
     survivor = survivor_of(s, customer_id)
-    return [survivor, *(m for m in merged_into(s, survivor) if m != survivor)]
+    return [survivor, *merged_into(s, survivor)]
 
 
 def is_merged(s: Session, customer_id: uuid.UUID) -> bool:
