@@ -279,6 +279,7 @@ def customers_returning(s: Session, after: date, until: date) -> set[str]:
 
 class WalkInRow(NamedTuple):
     day: date
+    branch_code: str
     branch_name: str
     helped: int  # "service": help given with no sale
     questions: int
@@ -294,7 +295,7 @@ def walk_ins(s: Session, since: date, until: date) -> list[WalkInRow]:
     """
     helped = func.sum(case((Interaction.kind == "service", 1), else_=0))
     rows = s.execute(
-        select(Interaction.local_day, Branch.name, helped, func.count() - helped)
+        select(Interaction.local_day, Branch.code, Branch.name, helped, func.count() - helped)
         .join(Branch, Branch.id == Interaction.branch_id)
         .where(
             Interaction.customer_id.is_(None),
@@ -303,10 +304,10 @@ def walk_ins(s: Session, since: date, until: date) -> list[WalkInRow]:
             Interaction.local_day <= until,
             counted(),
         )
-        .group_by(Interaction.local_day, Branch.name)
-        .order_by(Interaction.local_day.desc(), Branch.name)
+        .group_by(Interaction.local_day, Branch.id, Branch.code, Branch.name)
+        .order_by(Interaction.local_day.desc(), Branch.code)
     )
-    return [WalkInRow(day, name, int(h or 0), int(qn or 0)) for day, name, h, qn in rows]
+    return [WalkInRow(day, code, name, int(h or 0), int(n or 0)) for day, code, name, h, n in rows]
 
 
 def latest_model_fit(s: Session) -> ModelFit | None:
