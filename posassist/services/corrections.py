@@ -90,7 +90,9 @@ def void_interaction(
         hlc=ctx.stamp(),
     )
     _audit(s, ctx, "void", "interaction", interaction.id, reason)
-    return Voided(interaction.id, interaction.kind, interaction.customer_id, interaction.occurred_at)
+    return Voided(
+        interaction.id, interaction.kind, interaction.customer_id, interaction.occurred_at
+    )
 
 
 def last_logged_here(s: Session, ctx: StoreContext) -> Interaction | None:

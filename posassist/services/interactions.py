@@ -111,6 +111,10 @@ class InteractionService:
             raise InvalidInputError("kind", "Only help or a question is logged for a walk-in.")
         return self.log(None, kind, note=note)
 
+    def today(self) -> date:
+        """The store's day now, for reports that end today."""
+        return self._ctx.today()
+
     def walk_ins(self, since: date, until: date) -> list[q.WalkInRow]:
         """The walk-in report: help given with no sale, per day and branch."""
         if since > until:

@@ -58,9 +58,7 @@ def survivor_of(s: Session, customer_id: uuid.UUID) -> uuid.UUID:
     current = customer_id
     for _ in range(MAX_HOPS):
         nxt = s.scalar(
-            select(CustomerAlias.survivor_id).where(
-                CustomerAlias.merged_id == current, _current()
-            )
+            select(CustomerAlias.survivor_id).where(CustomerAlias.merged_id == current, _current())
         )
         if nxt is None or nxt in seen:
             return current
@@ -75,9 +73,7 @@ def merged_into(s: Session, survivor_id: uuid.UUID) -> list[uuid.UUID]:
     todo = [survivor_id]
     while todo and len(found) < 10_000:
         rows = s.scalars(
-            select(CustomerAlias.merged_id).where(
-                CustomerAlias.survivor_id.in_(todo), _current()
-            )
+            select(CustomerAlias.merged_id).where(CustomerAlias.survivor_id.in_(todo), _current())
         )
         todo = [m for m in rows if m != survivor_id and m not in found]
         found.extend(todo)

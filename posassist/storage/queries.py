@@ -230,10 +230,7 @@ def referral_counts(s: Session) -> dict[uuid.UUID, int]:
 def referrals_brought(s: Session, customer_ids: Sequence[uuid.UUID]) -> int:
     """How many customers this person (all the ids a merge made one) brought."""
     return int(
-        s.scalar(
-            select(func.count()).where(Customer.referred_by_id.in_(customer_ids), _LIVE)
-        )
-        or 0
+        s.scalar(select(func.count()).where(Customer.referred_by_id.in_(customer_ids), _LIVE)) or 0
     )
 
 

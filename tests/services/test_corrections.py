@@ -202,7 +202,8 @@ def test_merge_moves_history_to_the_survivor_without_rewriting_it(
     assert backend.customers.card(dup).id == keep  # the old id opens the survivor
     with backend.db.read() as s:
         moved = s.get(Interaction, old_visit)
-        assert moved is not None and moved.customer_id == dup  # not rewritten
+        assert moved is not None
+        assert moved.customer_id == dup  # not rewritten
         ids, _ = q.population_visit_days(s, NOW.date())
         assert set(ids) == {keep.hex}
     # Search never shows the merged customer as a separate person.
@@ -212,7 +213,8 @@ def test_merge_moves_history_to_the_survivor_without_rewriting_it(
     later = backend.interactions.log(dup, "question")
     with backend.db.read() as s:
         row = s.get(Interaction, later)
-        assert row is not None and row.customer_id == keep
+        assert row is not None
+        assert row.customer_id == keep
     (op,) = _ops(backend, "customer_alias")
     assert (op.payload["merged_id"], op.payload["survivor_id"]) == (str(dup), str(keep))
 
@@ -252,7 +254,9 @@ def test_erasing_a_merged_customer_erases_both(backend: Backend) -> None:
     with backend.db.read() as s:
         for cid in (keep, dup):
             c = s.get(Customer, cid)
-            assert c is not None and c.erased_at is not None and c.phone_e164 is None
+            assert c is not None
+            assert c.erased_at is not None
+            assert c.phone_e164 is None
             assert c.email is None
     assert backend.customers.search("Erin") == []
     assert not backend.privacy.erase_customer(keep)
