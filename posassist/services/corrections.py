@@ -21,7 +21,14 @@ from posassist.domain.identifiers import IdentifierError
 from posassist.errors import InvalidInputError, KnownError
 from posassist.services.context import StoreContext
 from posassist.storage import corrections as fixes
-from posassist.storage.orm import AuditLog, Customer, CustomerAlias, Interaction, InteractionVoid
+from posassist.storage.orm import (
+    AuditLog,
+    Customer,
+    CustomerAlias,
+    Interaction,
+    InteractionVoid,
+    Outbox,
+)
 from posassist.storage.outbox import append_change
 
 UNDONE_REASON = "undone at the register"
@@ -96,13 +103,18 @@ def void_interaction(
 
 
 def last_logged_here(s: Session, ctx: StoreContext) -> Interaction | None:
-    """The last interaction this register logged (whoever's it was, walk-ins too)."""
-    return s.scalar(
-        select(Interaction)
-        .where(Interaction.register_id == ctx.register_id)
-        .order_by(Interaction.occurred_at.desc())
+    """The last interaction this register logged (whoever's it was, walk-ins too).
+
+    The outbox says it exactly: only this register's own writes are queued there, in
+    the order they were made (two logs within one clock tick included).
+    """
+    entity_id = s.scalar(
+        select(Outbox.entity_id)
+        .where(Outbox.entity == "interaction", Outbox.op == "insert")
+        .order_by(Outbox.seq.desc())
         .limit(1)
     )
+    return None if entity_id is None else s.get(Interaction, uuid.UUID(entity_id))
 
 
 def undo_last(s: Session, ctx: StoreContext) -> Voided:
