@@ -28,6 +28,8 @@ from posassist.storage import queries as q
 from posassist.storage.orm import INTERACTION_KINDS, Customer, Interaction, PurchaseLine
 from posassist.storage.outbox import append_change
 
+# One line of the walk-in report (day, branch, help given, questions answered).
+WalkInRow = q.WalkInRow
 MAX_BASKET_MINOR = 100_000_000  # one million in major units: anything above is a typo
 
 
@@ -115,7 +117,7 @@ class InteractionService:
         """The store's day now, for reports that end today."""
         return self._ctx.today()
 
-    def walk_ins(self, since: date, until: date) -> list[q.WalkInRow]:
+    def walk_ins(self, since: date, until: date) -> list[WalkInRow]:
         """The walk-in report: help given with no sale, per day and branch."""
         if since > until:
             raise InvalidInputError("since", "The first day must not be after the last.")

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import InvalidInputError
 from posassist.services.corrections import Voided
 from posassist.services.customers import ContactDetails, CustomerHit, TimelineEntry
-from posassist.storage.queries import WalkInRow
+from posassist.services.interactions import WalkInRow
 from posassist.ui import formatting as fmt
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.base import RowsTableModel
