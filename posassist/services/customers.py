@@ -1,4 +1,7 @@
-"""Customer use cases: find, show, add, edit notes.
+"""Customer use cases: find, show, add, edit (notes; name and contact details), merge.
+
+A merged customer is the survivor everywhere here: search answers with the survivor,
+the survivor's card shows both histories (``storage/corrections.py`` resolves it).
 
 Every method is one user action and opens exactly one session.
 """
@@ -23,6 +26,7 @@ from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
 from posassist.services.standing import StandingService
+from posassist.storage import corrections as fixes
 from posassist.storage import queries as q
 from posassist.storage.orm import Customer
 from posassist.storage.outbox import append_change
@@ -53,6 +57,8 @@ class TimelineEntry:
     basket_minor: int | None
     items: tuple[str, ...]
     note: str
+    # Why the entry was voided (struck through, not counted); None: it counts.
+    void_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,22 @@ class NewCustomer:
     card_code: str = ""
     consent_contact: bool = False
     notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetails:
+    """What the edit dialog shows and sends back: name, contact details and card, unmasked."""
+
+    display_name: str
+    phone: str = ""
+    email: str = ""
+    card_code: str = ""
+    consent_contact: bool = False
+
+
+# The fields an edit of contact details may write (each synced last-writer-wins).
+_CONTACT_FIELDS = ("display_name", "phone_e164", "email", "card_code", "consent_contact")
+_CARD_TAKEN = "Card {card} already belongs to another customer."
 
 
 def _to_invalid(exc: IdentifierError) -> InvalidInputError:
@@ -126,6 +148,7 @@ class CustomerService:
                 ]
             else:
                 scored += self._by_name(s, parsed.value, limit)
+            scored = _as_survivors(s, scored)
         flags = [self.standing.flag_as_of_refit(r.id) for r, _how, _score in scored]
         hits = [
             CustomerHit(
@@ -152,12 +175,14 @@ class CustomerService:
 
     # ------------------------------------------------------------------- card
     def card(self, customer_id: uuid.UUID) -> CustomerCard:
+        """The person's card; a merged customer's id opens the survivor's."""
         with self._ctx.db.read() as s:
-            customer = s.get(Customer, customer_id)
+            ids_of_person = fixes.person(s, customer_id)
+            customer = s.get(Customer, ids_of_person[0])
             if customer is None or customer.erased_at is not None:
                 raise InvalidInputError("customer", "That customer no longer exists.")
-            rows = q.timeline(s, customer_id)
-            lines = q.lines_of_customer(s, customer_id)
+            rows = q.timeline(s, ids_of_person)
+            lines = q.lines_of_customer(s, ids_of_person)
             entries = tuple(
                 TimelineEntry(
                     id=r.id,
@@ -173,11 +198,12 @@ class CustomerService:
                         for line in lines.get(r.id, ())
                     ),
                     note=r.note,
+                    void_reason=r.void_reason,
                 )
                 for r in rows
             )
-            days = [r.local_day for r in rows]
-            brought = q.referrals_brought(s, customer_id)
+            days = [r.local_day for r in rows if r.void_reason is None]
+            brought = q.referrals_brought(s, ids_of_person)
             today = self._ctx.today()
             visits = VisitStats.from_visit_days(days, today, referrals_brought=brought)
             flag = self.standing.flag(visits)
@@ -201,43 +227,108 @@ class CustomerService:
     # ----------------------------------------------------------------- writes
     def create(self, new: NewCustomer) -> uuid.UUID:
         """Add a customer; contact details are stored only with consent."""
-        region = self._ctx.settings.store.region
+        contact = self._clean_contact(
+            ContactDetails(
+                new.display_name, new.phone, new.email, new.card_code, new.consent_contact
+            )
+        )
         try:
-            name = ids.clean_display_name(new.display_name)
-            phone = ids.normalise_phone(new.phone, region) if new.phone.strip() else None
-            email = ids.normalise_email(new.email) if new.email.strip() else None
-            card = ids.normalise_card(new.card_code) if new.card_code.strip() else None
             notes = ids.clean_note(new.notes)
         except IdentifierError as exc:
             raise _to_invalid(exc) from exc
-        if (phone or email) and not new.consent_contact:
+        customer = new_customer(self._ctx.now(), **contact, notes=notes)
+        card = contact["card_code"]
+        try:
+            with self._ctx.db.write() as s:
+                if card and q.card_in_use(s, card) is not None:
+                    raise InvalidInputError("card", _CARD_TAKEN.format(card=card))
+                add_customer(s, self._ctx, customer)
+        except IntegrityError as exc:  # a concurrent register took the card first
+            raise InvalidInputError("card", _CARD_TAKEN.format(card=card)) from exc
+        self.names.upsert(customer.id, customer.name_key)
+        return customer.id
+
+    def _clean_contact(self, given: ContactDetails) -> dict[str, Any]:
+        """The checked column values of a name and contact details, as a new customer's
+        and an edit's (same rules: the same validators, consent for phone or email)."""
+        region = self._ctx.settings.store.region
+        try:
+            name = ids.clean_display_name(given.display_name)
+            phone = ids.normalise_phone(given.phone, region) if given.phone.strip() else None
+            email = ids.normalise_email(given.email) if given.email.strip() else None
+            card = ids.normalise_card(given.card_code) if given.card_code.strip() else None
+        except IdentifierError as exc:
+            raise _to_invalid(exc) from exc
+        if (phone or email) and not given.consent_contact:
             raise InvalidInputError(
                 "consent",
                 "Ask the customer whether we may keep their phone or email, and tick "
                 "the consent box — or leave those fields empty.",
             )
-        customer = new_customer(
-            self._ctx.now(),
-            display_name=name,
-            phone_e164=phone,
-            email=email,
-            card_code=card,
-            consent_contact=new.consent_contact,
-            notes=notes,
-        )
+        return {
+            "display_name": name,
+            "phone_e164": phone,
+            "email": email,
+            "card_code": card,
+            "consent_contact": given.consent_contact,
+        }
+
+    def contact_details(self, customer_id: uuid.UUID) -> ContactDetails:
+        """The current name, contact details and card, for the edit dialog to start from."""
+        with self._ctx.db.read() as s:
+            customer = _live(s, customer_id)
+            return ContactDetails(
+                customer.display_name,
+                customer.phone_e164 or "",
+                customer.email or "",
+                customer.card_code or "",
+                customer.consent_contact,
+            )
+
+    def edit(self, customer_id: uuid.UUID, given: ContactDetails) -> bool:
+        """Correct a customer's name, phone, email or card; False if nothing changed.
+
+        Only the fields that changed are written and sent, each with this write's
+        clock, so an edit of the phone here and of the name elsewhere both survive.
+        """
+        values = self._clean_contact(given)
+        card = values["card_code"]
         try:
             with self._ctx.db.write() as s:
-                if card and q.card_in_use(s, card) is not None:
-                    raise InvalidInputError(
-                        "card", f"Card {card} already belongs to another customer."
-                    )
-                add_customer(s, self._ctx, customer)
+                customer = _live(s, customer_id)
+                changed = {f: v for f, v in values.items() if getattr(customer, f) != v}
+                if not changed:
+                    return False
+                owner = q.card_in_use(s, card) if "card_code" in changed and card else None
+                if owner is not None and owner.id != customer.id:
+                    raise InvalidInputError("card", _CARD_TAKEN.format(card=card))
+                for name, value in {**changed, **customer_derived(values)}.items():
+                    setattr(customer, name, value)
+                self._record_update(s, customer, changed)
         except IntegrityError as exc:  # a concurrent register took the card first
-            raise InvalidInputError(
-                "card", f"Card {card} already belongs to another customer."
-            ) from exc
-        self.names.upsert(customer.id, customer.name_key)
-        return customer.id
+            raise InvalidInputError("card", _CARD_TAKEN.format(card=card)) from exc
+        self.names.upsert(customer_id, ids.name_key(values["display_name"]))
+        return True
+
+    def merge(self, merged_id: uuid.UUID, survivor_id: uuid.UUID) -> None:
+        """Make two records of one person one: ``merged_id`` becomes an alias of the survivor.
+
+        See ``services/corrections.py``; the merged name stays in the name index, where
+        search answers it with the survivor.
+        """
+        from posassist.services.corrections import merge_customers
+
+        with self._ctx.db.write() as s:
+            merge_customers(s, self._ctx, merged_id, survivor_id)
+
+    def _record_update(self, s: Session, customer: Customer, changed: dict[str, Any]) -> None:
+        """Stamp the changed fields and queue the update op (last writer wins per field)."""
+        customer.updated_at = self._ctx.now()
+        stamp = self._ctx.stamp()
+        customer.field_clocks = stamp_fields(customer.field_clocks or {}, changed, stamp)
+        append_change(
+            s, entity="customer", entity_id=customer.id, op="update", payload=changed, hlc=stamp
+        )
 
     def update_notes(self, customer_id: uuid.UUID, notes: str, preferences: str) -> None:
         try:
@@ -246,9 +337,7 @@ class CustomerService:
         except IdentifierError as exc:
             raise _to_invalid(exc) from exc
         with self._ctx.db.write() as s:
-            customer = s.get(Customer, customer_id)
-            if customer is None or customer.erased_at is not None:
-                raise InvalidInputError("customer", "That customer no longer exists.")
+            customer = _live(s, customer_id)
             changed = {}
             if customer.notes != clean_notes:
                 customer.notes = clean_notes
@@ -258,17 +347,32 @@ class CustomerService:
                 changed["preferences"] = clean_prefs
             if not changed:
                 return
-            customer.updated_at = self._ctx.now()
-            stamp = self._ctx.stamp()
-            customer.field_clocks = stamp_fields(customer.field_clocks or {}, changed, stamp)
-            append_change(
-                s,
-                entity="customer",
-                entity_id=customer.id,
-                op="update",
-                payload=changed,
-                hlc=stamp,
-            )
+            self._record_update(s, customer, changed)
+
+
+def _live(s: Session, customer_id: uuid.UUID) -> Customer:
+    """The customer (a merged id resolves to the survivor); refused if gone or erased."""
+    customer = s.get(Customer, fixes.survivor_of(s, customer_id))
+    if customer is None or customer.erased_at is not None:
+        raise InvalidInputError("customer", "That customer no longer exists.")
+    return customer
+
+
+def _as_survivors(
+    s: Session, scored: list[tuple[q.HitRow, str, float]]
+) -> list[tuple[q.HitRow, str, float]]:
+    """Hits on a merged customer become hits on the survivor; one row per person."""
+    moved = fixes.survivors(s, [r.id for r, _how, _score in scored])
+    rows = q.hits_by_ids(s, list(set(moved.values()))) if moved else {}
+    best: dict[uuid.UUID, tuple[q.HitRow, str, float]] = {}
+    for row, how, score in scored:
+        if row.id in moved:
+            if moved[row.id] not in rows:  # the survivor was erased
+                continue
+            row = rows[moved[row.id]]
+        if row.id not in best or score > best[row.id][2]:
+            best[row.id] = (row, how, score)
+    return list(best.values())
 
 
 def new_customer(now: datetime, **fields: Any) -> Customer:

@@ -1,7 +1,10 @@
-"""Logging what just happened at the register.
+"""Logging what just happened at the register, and taking a log back.
 
 A visit with no purchase is a real record: "help, no sale" is stored exactly like a
-purchase and counts toward the customer's standing the same way.
+purchase and counts toward the customer's standing the same way. Help for someone who
+is not a customer (a walk-in, logged from the empty card) is stored with no customer
+and counts in the store's walk-in report. A mistake is taken back by a void, a new
+fact (``services/corrections.py``), never by deleting the log.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -16,10 +20,16 @@ from posassist.domain import identifiers as ids
 from posassist.domain.identifiers import IdentifierError
 from posassist.domain.visits import local_day
 from posassist.errors import InvalidInputError
+from posassist.services import corrections
 from posassist.services.context import StoreContext
+from posassist.services.corrections import Voided
+from posassist.storage import corrections as fixes
+from posassist.storage import queries as q
 from posassist.storage.orm import INTERACTION_KINDS, Customer, Interaction, PurchaseLine
 from posassist.storage.outbox import append_change
 
+# One line of the walk-in report (day, branch, help given, questions answered).
+WalkInRow = q.WalkInRow
 MAX_BASKET_MINOR = 100_000_000  # one million in major units: anything above is a typo
 
 
@@ -89,11 +99,44 @@ class InteractionService:
         ]
         with self._ctx.db.write() as s:
             if customer_id is not None:
-                customer = s.get(Customer, customer_id)
+                # A merged customer's id (a stale card on screen) logs on the survivor.
+                interaction.customer_id = fixes.survivor_of(s, customer_id)
+                customer = s.get(Customer, interaction.customer_id)
                 if customer is None or customer.erased_at is not None:
                     raise InvalidInputError("customer", "That customer no longer exists.")
             add_interaction(s, self._ctx, interaction)
         return interaction.id
+
+    def log_walk_in(self, kind: str, *, note: str = "") -> uuid.UUID:
+        """Help or a question for someone who is not a customer: never attached to one."""
+        if kind not in q.WALK_IN_KINDS:
+            raise InvalidInputError("kind", "Only help or a question is logged for a walk-in.")
+        return self.log(None, kind, note=note)
+
+    def today(self) -> date:
+        """The store's day now, for reports that end today."""
+        return self._ctx.today()
+
+    def walk_ins(self, since: date, until: date) -> list[WalkInRow]:
+        """The walk-in report: help given with no sale, per day and branch."""
+        if since > until:
+            raise InvalidInputError("since", "The first day must not be after the last.")
+        with self._ctx.db.read() as s:
+            return q.walk_ins(s, since, until)
+
+    def void(self, interaction_id: uuid.UUID, reason: str) -> Voided:
+        """A manager takes back any entry, saying why; it stays on the timeline, struck."""
+        clean = corrections.clean_reason(reason)
+        with self._ctx.db.write() as s:
+            interaction = s.get(Interaction, interaction_id)
+            if interaction is None:
+                raise InvalidInputError("interaction", "That entry does not exist.")
+            return corrections.void_interaction(s, self._ctx, interaction, clean)
+
+    def undo_last(self) -> Voided:
+        """Ctrl+Z: this register's last log, within ten minutes (else CannotUndoError)."""
+        with self._ctx.db.write() as s:
+            return corrections.undo_last(s, self._ctx)
 
 
 def new_interaction(

@@ -11,12 +11,16 @@ truncating WAL checkpoint the old bytes do not linger in the store file.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS, ERASED_COLUMNS
 from posassist.domain.lww import stamp_fields
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
+from posassist.storage.corrections import person
 from posassist.storage.orm import AuditLog, Customer
 from posassist.storage.outbox import append_change, scrub_outbox
 
@@ -27,42 +31,51 @@ class PrivacyService:
         self._names = names
 
     def erase_customer(self, customer_id: uuid.UUID) -> bool:
-        """Erase one customer's personal fields; False if they were already erased."""
+        """Erase one person's personal fields; False if they were already erased.
+
+        A person a merge made of several records is erased whole: every record of them.
+        """
         now = self._ctx.now()
         with self._ctx.db.write() as s:
-            customer = s.get(Customer, customer_id)
-            if customer is None:
+            everyone = person(s, customer_id)
+            if s.get(Customer, customer_id) is None:
                 raise InvalidInputError("customer", "That customer does not exist.")
-            if customer.erased_at is not None:
-                return False
-            stamp = self._ctx.stamp()
-            for name, value in ERASED_COLUMNS.items():
-                setattr(customer, name, value)
-            customer.erased_at = now
-            customer.updated_at = now
-            customer.field_clocks = stamp_fields(
-                customer.field_clocks or {}, CUSTOMER_FIELDS, stamp
-            )
-            scrub_outbox(s, customer_id)
-            append_change(
-                s,
-                entity="customer",
-                entity_id=customer_id,
-                op="erase",
-                payload={"erased_at": now},
-                hlc=stamp,
-            )
-            s.add(
-                AuditLog(
-                    at=now,
-                    staff_id=self._ctx.staff_id,
-                    action="erase",
-                    entity="customer",
-                    entity_id=str(customer_id),
-                    detail="personal data erased on request",
-                )
-            )
+            erased = [cid for cid in everyone if self._erase_one(s, cid, now)]
+        if not erased:
+            return False
         self._ctx.db.checkpoint()
         if self._names is not None:
-            self._names.remove(customer_id)
+            for cid in erased:
+                self._names.remove(cid)
+        return True
+
+    def _erase_one(self, s: Session, customer_id: uuid.UUID, now: datetime) -> bool:
+        customer = s.get(Customer, customer_id)
+        if customer is None or customer.erased_at is not None:
+            return False
+        stamp = self._ctx.stamp()
+        for name, value in ERASED_COLUMNS.items():
+            setattr(customer, name, value)
+        customer.erased_at = now
+        customer.updated_at = now
+        customer.field_clocks = stamp_fields(customer.field_clocks or {}, CUSTOMER_FIELDS, stamp)
+        scrub_outbox(s, customer_id)
+        append_change(
+            s,
+            entity="customer",
+            entity_id=customer_id,
+            op="erase",
+            payload={"erased_at": now},
+            hlc=stamp,
+        )
+        s.add(
+            AuditLog(
+                at=now,
+                staff_id=self._ctx.staff_id,
+                action="erase",
+                entity="customer",
+                entity_id=str(customer_id),
+                detail="personal data erased on request",
+            )
+        )
         return True

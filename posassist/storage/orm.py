@@ -145,6 +145,41 @@ class Interaction(Base):
     )
 
 
+class InteractionVoid(Base):
+    """A correction: the interaction it names no longer counts.
+
+    A new fact, never an edit of the interaction: the timeline shows the entry struck
+    through with the reason, and visit counts and the value model skip it. An undo at
+    the register is a void with the reason ``UNDONE_REASON``. Two registers may void the
+    same interaction offline; both rows sync and the entry is simply voided.
+    """
+
+    __tablename__ = "interaction_void"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    interaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interaction.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    voided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    register_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("register.id"))
+
+
+class CustomerAlias(Base):
+    """A merge: ``merged_id`` is the same person as ``survivor_id`` from now on.
+
+    Readers resolve it (the merged customer's visits show on the survivor, a log on the
+    old id lands there), so no interaction is rewritten. Should one id carry several
+    aliases (two registers merged it offline), the latest ``merged_at`` wins.
+    """
+
+    __tablename__ = "customer_alias"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    register_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("register.id"))
+
+
 class PurchaseLine(Base):
     __tablename__ = "purchase_line"
 

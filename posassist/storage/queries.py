@@ -12,10 +12,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
-from posassist.storage.orm import Branch, Customer, Interaction, ModelFit, PurchaseLine, Staff
+from posassist.storage.corrections import CURRENT_ALIAS_SQL, NOT_VOIDED_SQL, counted
+from posassist.storage.orm import (
+    Branch,
+    Customer,
+    Interaction,
+    InteractionVoid,
+    ModelFit,
+    PurchaseLine,
+    Staff,
+)
 
 _LIVE = Customer.erased_at.is_(None)
 
@@ -37,6 +46,7 @@ class TimelineRow(NamedTuple):
     note: str
     branch_name: str | None
     staff_name: str | None
+    void_reason: str | None = None  # set when the entry was voided (it no longer counts)
 
 
 class LineRow(NamedTuple):
@@ -50,7 +60,9 @@ class LineRow(NamedTuple):
 # most of the time of an exact lookup. Column order matches HitRow.
 _HIT_SQL = (
     "SELECT c.id, c.display_name, c.phone_e164, c.card_code, "
-    "(SELECT max(i.local_day) FROM interaction i WHERE i.customer_id = c.id) "
+    "(SELECT max(i.local_day) FROM interaction i WHERE i.customer_id = c.id AND "
+    + NOT_VOIDED_SQL
+    + ") "
     "FROM customer c WHERE c.erased_at IS NULL AND {where} LIMIT :limit"
 )
 _HIT_BY = {
@@ -101,8 +113,14 @@ def hits_by_ids(s: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, HitRow]
     return {hit.id: hit for hit in map(_hit_row, rows)}
 
 
-def timeline(s: Session, customer_id: uuid.UUID) -> list[TimelineRow]:
-    """Every interaction of a customer, newest first, with branch and staff names."""
+def timeline(s: Session, customer_ids: Sequence[uuid.UUID]) -> list[TimelineRow]:
+    """Every interaction of a person (all ids a merge made one), newest first, with
+    branch and staff names and, for a voided one, why it was voided."""
+    voids = (
+        select(InteractionVoid.interaction_id, func.min(InteractionVoid.reason).label("reason"))
+        .group_by(InteractionVoid.interaction_id)
+        .subquery()
+    )
     rows = s.execute(
         select(
             Interaction.id,
@@ -113,20 +131,24 @@ def timeline(s: Session, customer_id: uuid.UUID) -> list[TimelineRow]:
             Interaction.note,
             Branch.name,
             Staff.name,
+            voids.c.reason,
         )
         .outerjoin(Branch, Branch.id == Interaction.branch_id)
         .outerjoin(Staff, Staff.id == Interaction.staff_id)
-        .where(Interaction.customer_id == customer_id)
+        .outerjoin(voids, voids.c.interaction_id == Interaction.id)
+        .where(Interaction.customer_id.in_(customer_ids))
         .order_by(Interaction.occurred_at.desc())
     )
     return [TimelineRow(*row) for row in rows]
 
 
-def lines_of_customer(s: Session, customer_id: uuid.UUID) -> dict[uuid.UUID, list[LineRow]]:
+def lines_of_customer(
+    s: Session, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[LineRow]]:
     rows = s.execute(
         select(PurchaseLine.interaction_id, PurchaseLine.description, PurchaseLine.quantity)
         .join(Interaction, Interaction.id == PurchaseLine.interaction_id)
-        .where(Interaction.customer_id == customer_id)
+        .where(Interaction.customer_id.in_(customer_ids))
         .order_by(PurchaseLine.interaction_id, PurchaseLine.position)
     )
     out: dict[uuid.UUID, list[LineRow]] = defaultdict(list)
@@ -145,6 +167,16 @@ def card_in_use(s: Session, card: str) -> Customer | None:
     return s.scalar(select(Customer).where(Customer.card_code == card))
 
 
+# The visits of customers that count for the value model and the score: not voided, a
+# merged customer's under the survivor's id. Filled with fixed fragments only.
+_COUNTED_VISITS = (
+    "SELECT DISTINCT {columns} FROM interaction i LEFT JOIN ("
+    + CURRENT_ALIAS_SQL
+    + ") a ON a.merged_id = i.customer_id WHERE i.customer_id IS NOT NULL AND "
+    + NOT_VOIDED_SQL
+    + " AND {where}"
+)
+
 # date.toordinal() of Julian day number 0 (noon, 24 Nov 4714 BC): ordinal = jdn - offset
 JULIAN_DAY_OFFSET = 1721424.5
 
@@ -152,6 +184,7 @@ JULIAN_DAY_OFFSET = 1721424.5
 def population_visit_days(s: Session, as_of: date) -> tuple[list[str], list[float]]:
     """Every (customer id hex, visit day as Julian day number) pair up to ``as_of``.
 
+    A merged customer's days are the survivor's; a voided interaction is no visit.
     Sorted by customer then day, distinct. This reads a million rows on a large store,
     so it goes straight to the DB-API cursor on the (customer_id, local_day) covering
     index: building SQLAlchemy rows for each would triple the nightly refit.
@@ -159,8 +192,11 @@ def population_visit_days(s: Session, as_of: date) -> tuple[list[str], list[floa
     raw = s.connection().connection.driver_connection
     assert raw is not None
     cursor = raw.execute(
-        "SELECT DISTINCT customer_id, julianday(local_day) FROM interaction "
-        "WHERE customer_id IS NOT NULL AND local_day <= ? ORDER BY customer_id, local_day",
+        _COUNTED_VISITS.format(
+            columns="COALESCE(a.survivor_id, i.customer_id), julianday(i.local_day)",
+            where="i.local_day <= ?",
+        )
+        + " ORDER BY 1, 2",
         (as_of.isoformat(),),
     )
     rows = cursor.fetchall()
@@ -172,18 +208,29 @@ def population_visit_days(s: Session, as_of: date) -> tuple[list[str], list[floa
 
 
 def referral_counts(s: Session) -> dict[uuid.UUID, int]:
-    """How many customers each customer brought (the Ambassador signal)."""
+    """How many customers each customer brought (the Ambassador signal), a merged
+    customer's referrals counted for the survivor."""
     rows = s.execute(
         select(Customer.referred_by_id, func.count())
         .where(Customer.referred_by_id.is_not(None), _LIVE)
         .group_by(Customer.referred_by_id)
     )
-    return {cid: int(n) for cid, n in rows if cid is not None}
+    counts = {cid: int(n) for cid, n in rows if cid is not None}
+    alias = {
+        uuid.UUID(hex=str(m)): uuid.UUID(hex=str(sv))
+        for m, sv in s.execute(text(CURRENT_ALIAS_SQL))
+    }
+    out: dict[uuid.UUID, int] = {}
+    for cid, n in counts.items():
+        owner = alias.get(cid, cid)
+        out[owner] = out.get(owner, 0) + n
+    return out
 
 
-def referrals_brought(s: Session, customer_id: uuid.UUID) -> int:
+def referrals_brought(s: Session, customer_ids: Sequence[uuid.UUID]) -> int:
+    """How many customers this person (all the ids a merge made one) brought."""
     return int(
-        s.scalar(select(func.count()).where(Customer.referred_by_id == customer_id, _LIVE)) or 0
+        s.scalar(select(func.count()).where(Customer.referred_by_id.in_(customer_ids), _LIVE)) or 0
     )
 
 
@@ -203,8 +250,11 @@ def spend_by_customer(s: Session, as_of: date) -> dict[str, int]:
     ``posassist score``; the flags never read money."""
     rows = s.execute(
         text(
-            "SELECT customer_id, COALESCE(SUM(basket_minor), 0) FROM interaction "
-            "WHERE customer_id IS NOT NULL AND local_day <= :as_of GROUP BY customer_id"
+            _COUNTED_VISITS.format(
+                columns="COALESCE(a.survivor_id, i.customer_id), COALESCE(SUM(i.basket_minor), 0)",
+                where="i.local_day <= :as_of",
+            )
+            + " GROUP BY 1"
         ),
         {"as_of": as_of.isoformat()},
     )
@@ -214,12 +264,47 @@ def spend_by_customer(s: Session, as_of: date) -> dict[str, int]:
 def customers_returning(s: Session, after: date, until: date) -> set[str]:
     rows = s.execute(
         text(
-            "SELECT DISTINCT customer_id FROM interaction WHERE customer_id IS NOT NULL "
-            "AND local_day > :after AND local_day <= :until"
+            _COUNTED_VISITS.format(
+                columns="COALESCE(a.survivor_id, i.customer_id)",
+                where="i.local_day > :after AND i.local_day <= :until",
+            )
         ),
         {"after": after.isoformat(), "until": until.isoformat()},
     )
     return {str(r[0]) for r in rows}
+
+
+class WalkInRow(NamedTuple):
+    day: date
+    branch_code: str
+    branch_name: str
+    helped: int  # "service": help given with no sale
+    questions: int
+
+
+WALK_IN_KINDS = ("service", "question")
+
+
+def walk_ins(s: Session, since: date, until: date) -> list[WalkInRow]:
+    """Help given to people who are not customers, per day and branch, newest day first.
+
+    A walk-in is an interaction with no customer; voided ones do not count.
+    """
+    helped = func.sum(case((Interaction.kind == "service", 1), else_=0))
+    rows = s.execute(
+        select(Interaction.local_day, Branch.code, Branch.name, helped, func.count() - helped)
+        .join(Branch, Branch.id == Interaction.branch_id)
+        .where(
+            Interaction.customer_id.is_(None),
+            Interaction.kind.in_(WALK_IN_KINDS),
+            Interaction.local_day >= since,
+            Interaction.local_day <= until,
+            counted(),
+        )
+        .group_by(Interaction.local_day, Branch.id, Branch.code, Branch.name)
+        .order_by(Interaction.local_day.desc(), Branch.code)
+    )
+    return [WalkInRow(day, code, name, int(h or 0), int(n or 0)) for day, code, name, h, n in rows]
 
 
 def latest_model_fit(s: Session) -> ModelFit | None:

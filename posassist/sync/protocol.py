@@ -5,7 +5,8 @@ change with the same :func:`merge_customer` the server used when it accepted it,
 the same clamp decides what a clock "too far ahead" is.
 
 An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Facts
-(interactions with their lines, referrals, unmet demand) are inserted once; customer
+(interactions with their lines, referrals, unmet demand, and the corrections: voids
+and customer aliases) are inserted once; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
 shared directory rows (vendors) are ``insert`` / ``update`` / ``delete``, last writer
 wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
@@ -38,7 +39,13 @@ from posassist.domain.lww import stamp_fields, wins
 # edit for days.
 MAX_CLOCK_AHEAD_MS = 60_000
 
-FACT_ENTITIES = ("interaction", "referral", "unmet_demand")
+FACT_ENTITIES = (
+    "interaction",
+    "referral",
+    "unmet_demand",
+    "interaction_void",  # corrections are facts too: a void (or an undo) ...
+    "customer_alias",  # ... and a merge
+)
 REF_ENTITIES = ("branch", "register", "staff")
 MUTABLE_ENTITIES = ("vendor",)
 MUTABLE_OPS = ("insert", "update", "delete")

@@ -28,7 +28,9 @@ from posassist.storage.database import Database
 from posassist.storage.orm import (
     Branch,
     Customer,
+    CustomerAlias,
     Interaction,
+    InteractionVoid,
     Outbox,
     PurchaseLine,
     Referral,
@@ -57,7 +59,12 @@ _FACT_TABLES: dict[str, Table] = {
     "interaction": Interaction.__table__,  # type: ignore[dict-item]
     "referral": Referral.__table__,  # type: ignore[dict-item]
     "unmet_demand": UnmetDemand.__table__,  # type: ignore[dict-item]
+    "interaction_void": InteractionVoid.__table__,  # type: ignore[dict-item]
+    "customer_alias": CustomerAlias.__table__,  # type: ignore[dict-item]
 }
+# Payload keys of a fact naming a customer whose card shows something new (a void's
+# payload names the voided interaction's customer for this; it is no column).
+_CUSTOMER_KEYS = ("customer_id", "merged_id", "survivor_id")
 _REF_TABLES: dict[str, Table] = {
     "branch": Branch.__table__,  # type: ignore[dict-item]
     "register": Register.__table__,  # type: ignore[dict-item]
@@ -205,9 +212,10 @@ def _apply_one(
         return
     if change.entity in _FACT_TABLES:
         _apply_fact(change, facts)
-        customer_id = change.payload.get("customer_id")
-        if customer_id:
-            result.applied.touched_customers.add(as_uuid(customer_id, "customer_id"))
+        for key in _CUSTOMER_KEYS:
+            customer_id = change.payload.get(key)
+            if customer_id:
+                result.applied.touched_customers.add(as_uuid(customer_id, key))
     else:
         facts.flush(s)
         if change.entity == "customer":

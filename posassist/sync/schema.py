@@ -166,6 +166,28 @@ unmet_demand = Table(
     Column("created_at", TS, nullable=False),
 )
 
+# Corrections are facts too (central migration c0002): a void makes an interaction not
+# count; an alias says a merged customer is the survivor from now on.
+interaction_void = Table(
+    "interaction_void",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("interaction_id", ID, ForeignKey("interaction.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("voided_at", TS, nullable=False),
+    Column("register_id", ID, ForeignKey("register.id")),
+)
+
+customer_alias = Table(
+    "customer_alias",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("merged_id", ID, ForeignKey("customer.id"), nullable=False, index=True),
+    Column("survivor_id", ID, ForeignKey("customer.id"), nullable=False, index=True),
+    Column("merged_at", TS, nullable=False),
+    Column("register_id", ID, ForeignKey("register.id")),
+)
+
 # The partner directory: edited by managers on any register, last writer wins per row
 # (``row_hlc``); a deletion is a tombstone so a late edit cannot bring the row back.
 vendor = Table(
@@ -211,7 +233,13 @@ applied_ops = Table(
 )
 
 # Facts: immutable rows, inserted once with ON CONFLICT (id) DO NOTHING.
-FACT_TABLES = {"interaction": interaction, "referral": referral, "unmet_demand": unmet_demand}
+FACT_TABLES = {
+    "interaction": interaction,
+    "referral": referral,
+    "unmet_demand": unmet_demand,
+    "interaction_void": interaction_void,
+    "customer_alias": customer_alias,
+}
 # Reference rows each register announces about itself (upserted).
 REF_TABLES = {"branch": branch, "register": register, "staff": staff}
 # Shared rows any register may edit: insert / update / delete, last writer wins per row.

@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
 )
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         )
         self.erase_action.setEnabled(services.privacy is not None)
         self._add_referral_menu()
+        self._add_corrections_menu()
         self.resize(1440, 900)
         self.search.focus_box()
 
@@ -191,6 +193,25 @@ class MainWindow(QMainWindow):
         self.card.referral_button.clicked.connect(self.referral_came_in)
         if self.services.desk is None:
             menu.setEnabled(False)
+
+    # -- mistakes and corrections, walk-ins (issue 9) ------------------------------
+    def _add_corrections_menu(self) -> None:
+        """Ctrl+Z and edits for everyone; void, merge and the walk-in report for managers."""
+        from posassist.ui.views.corrections import Corrections
+
+        self.corrections = Corrections(self)
+        edit = self.menuBar().addMenu("&Edit")
+        edit.addAction("&Undo the last log", QKeySequence("Ctrl+Z"), self.corrections.undo_last)
+        edit.addAction(
+            "&Edit customer details…", QKeySequence("Ctrl+E"), self.corrections.edit_customer
+        )
+        manager = next(
+            (m for m in self.menuBar().findChildren(QMenu) if m.title() == "&Manager"), None
+        ) or self.menuBar().addMenu("&Manager")
+        manager.addSeparator()
+        manager.addAction("&Void an entry…", self.corrections.void_selected)
+        manager.addAction("&Merge this customer into…", self.corrections.merge_customer)
+        manager.addAction("&Help without a sale…", self.corrections.show_walk_ins)
 
     def _customer_ref(self) -> CustomerRef | None:
         card = self.card.card
@@ -318,6 +339,9 @@ class MainWindow(QMainWindow):
 
     def log_interaction(self, kind: str) -> None:
         card = self.card.card
+        if card is None and kind in ("service", "question"):
+            self.corrections.log_walk_in(kind)  # help for someone who is not a customer
+            return
         if card is None:
             self.say("Open a customer first (F2 to search).")
             return

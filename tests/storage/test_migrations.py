@@ -88,3 +88,67 @@ def test_a_store_with_data_upgrades_from_the_first_schema(tmp_path: Path) -> Non
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
+
+
+def test_a_populated_store_gains_the_correction_tables(tmp_path: Path) -> None:
+    """0002 → 0003 on a store with visits: nothing lost, voids and aliases can point at them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from posassist.storage.database import open_database
+
+    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
+    command.upgrade(alembic_config(engine), "0002")
+    ids = {
+        "b": "b2" * 16,
+        "c": "c2" * 16,
+        "d": "c3" * 16,
+        "i": "d2" * 16,
+        "t": "2026-01-01 10:00:00.000000",
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO branch (id, code, name, address, phone, timezone) "
+                "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
+            ),
+            ids,
+        )
+        for key in ("c", "d"):
+            conn.execute(
+                text(
+                    "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
+                    "preferences, created_at, updated_at) "
+                    "VALUES (:id, 'Ann', 'ann', 0, '', '', :t, :t)"
+                ),
+                {"id": ids[key], "t": ids["t"]},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
+                "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', 'service', '')"
+            ),
+            ids,
+        )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.write() as s:
+            conn = s.connection()
+            conn.exec_driver_sql(
+                "INSERT INTO interaction_void (id, interaction_id, reason, voided_at) "
+                "VALUES (?, ?, 'typo', ?)",
+                ("e2" * 16, ids["i"], ids["t"]),
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO customer_alias (id, merged_id, survivor_id, merged_at) "
+                "VALUES (?, ?, ?, ?)",
+                ("f2" * 16, ids["d"], ids["c"], ids["t"]),
+            )
+        with db.read() as s:
+            conn = s.connection()
+            assert conn.exec_driver_sql("SELECT count(*) FROM interaction").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM customer").scalar() == 2
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

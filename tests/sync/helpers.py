@@ -23,7 +23,14 @@ from posassist.services.context import open_context
 from posassist.services.privacy import PrivacyService
 from posassist.services.sync import SyncService
 from posassist.storage.database import open_database
-from posassist.storage.orm import Customer, Interaction, Outbox, PurchaseLine
+from posassist.storage.orm import (
+    Customer,
+    CustomerAlias,
+    Interaction,
+    InteractionVoid,
+    Outbox,
+    PurchaseLine,
+)
 from posassist.sync.central import CentralTarget, Fault
 
 TEMPLATE = "central_template"
@@ -138,6 +145,8 @@ INTERACTION_COLS = (
     "note",
 )
 LINE_COLS = ("id", "interaction_id", "position", "sku", "description", "quantity", "unit_minor")
+VOID_COLS = ("id", "interaction_id", "reason", "voided_at", "register_id")
+ALIAS_COLS = ("id", "merged_id", "survivor_id", "merged_at", "register_id")
 
 
 def _norm(value: Any) -> Any:
@@ -157,6 +166,8 @@ def local_state(reg: Reg) -> dict[str, set[tuple[Any, ...]]]:
             ("customer", Customer, CUSTOMER_COLS),
             ("interaction", Interaction, INTERACTION_COLS),
             ("purchase_line", PurchaseLine, LINE_COLS),
+            ("interaction_void", InteractionVoid, VOID_COLS),
+            ("customer_alias", CustomerAlias, ALIAS_COLS),
         ):
             rows = s.execute(select(*(getattr(model, c) for c in cols))).all()
             out[key] = {tuple(_norm(v) for v in row) for row in rows}
@@ -170,6 +181,8 @@ def central_state(central: Central) -> dict[str, set[tuple[Any, ...]]]:
             ("customer", CUSTOMER_COLS),
             ("interaction", INTERACTION_COLS),
             ("purchase_line", LINE_COLS),
+            ("interaction_void", VOID_COLS),
+            ("customer_alias", ALIAS_COLS),
         ):
             query = sql.SQL("SELECT {} FROM {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(table)

@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 
 from posassist.services.customers import CustomerHit, TimelineEntry
 from posassist.ui import formatting as fmt
@@ -53,9 +54,15 @@ class TimelineModel(RowsTableModel[TimelineEntry]):
             fmt.money(entry.basket_minor),
             detail if role == Qt.ItemDataRole.ToolTipRole else detail[:200],
         )
+        if role == Qt.ItemDataRole.ToolTipRole and entry.void_reason is not None:
+            return f"Voided: {entry.void_reason}"
         return values[column]
 
     def extra(self, entry: TimelineEntry, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.FontRole and entry.void_reason is not None:
+            font = QFont()  # a voided entry stays, struck through; it no longer counts
+            font.setStrikeOut(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
