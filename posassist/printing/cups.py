@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "LpstatUnavailable",
+    "LpstatUnavailableError",
     "QueueState",
     "cups_client",
     "default_queue",
@@ -45,7 +45,7 @@ _HARMLESS = {"none", "paused", "cups-waiting-for-job-completed"}
 _NEWS = ("-report", "-warning")
 
 
-class LpstatUnavailable(Exception):
+class LpstatUnavailableError(Exception):
     """``lpstat`` did not run to the end (timed out or could not start)."""
 
 
@@ -61,7 +61,7 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
             argv, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LpstatUnavailable(str(exc)) from exc
+        raise LpstatUnavailableError(str(exc)) from exc
 
 
 def scheduler_running() -> bool | None:
@@ -71,7 +71,7 @@ def scheduler_running() -> bool | None:
         return None
     try:
         done = _run([lpstat, "-r"])
-    except LpstatUnavailable:
+    except LpstatUnavailableError:
         return False
     return "scheduler is running" in done.stdout
 
@@ -83,7 +83,7 @@ def queue_names() -> list[str] | None:
         return None
     try:
         done = _run([lpstat, "-e"])
-    except LpstatUnavailable:
+    except LpstatUnavailableError:
         return None
     if done.returncode:
         return [] if "No destinations" in done.stderr else None
@@ -122,7 +122,7 @@ def queue_state(name: str) -> QueueState | None:
     try:
         printer = _run([lpstat, "-l", "-p", name])
         accepting = _run([lpstat, "-a", name])
-    except LpstatUnavailable:
+    except LpstatUnavailableError:
         return None
     if printer.returncode or accepting.returncode:
         return None
@@ -158,7 +158,7 @@ def default_queue() -> str | None:
         return None
     try:
         done = _run([lpstat, "-d"])
-    except LpstatUnavailable:
+    except LpstatUnavailableError:
         return None
     _, found, name = done.stdout.partition("system default destination:")
     return name.strip() if found else ""

@@ -46,9 +46,9 @@ __all__ = [
     "PrintTarget",
     "available_printers",
     "default_printer_name",
-    "printer_ready",
     "make_printer",
     "print_pdf",
+    "printer_ready",
     "render_pages",
 ]
 
@@ -57,7 +57,6 @@ MAX_DPI = 300.0
 
 PageImage = QImage
 """What :func:`render_pages` returns; services hand these to the preview unchanged."""
-
 
 
 def available_printers() -> list[str]:

@@ -135,8 +135,7 @@ def _check_queue(state: cups.QueueState) -> None:
         )
     if state.problems:
         raise PrinterProblemError(
-            f"The printer “{name}” reports a problem: {describe_reasons(state.problems)}"
-            f"{why}.",
+            f"The printer “{name}” reports a problem: {describe_reasons(state.problems)}{why}.",
             hint="Fix the printer (paper, lid, cable, power), then print again; or use "
             "Save as PDF.",
         )
