@@ -249,6 +249,20 @@ def _start_sync(backend: Backend, window: MainWindow) -> SyncStatusController | 
     return sync_ui
 
 
+def _qt_libraries_missing() -> int | None:
+    """Exit code 2 with the missing library and its install command, before Qt tries
+    (and fails with a message that names no package); None when the window can open."""
+    from posassist.services.qt_libs import missing_qt_library, needs_xcb_check
+
+    if not needs_xcb_check():
+        return None
+    missing = missing_qt_library()
+    if missing is None:
+        return None
+    print(f"posassist cannot start: {missing.message()}", file=sys.stderr)
+    return 2
+
+
 def run_gui(
     data_dir: Path | None,
     *,
@@ -258,6 +272,8 @@ def run_gui(
 ) -> int:
     """Start the window; with ``smoke_test`` show it, let events run once, and exit 0."""
     started = time.perf_counter()
+    if (refused := _qt_libraries_missing()) is not None:
+        return refused
     from PySide6.QtCore import QTimer
 
     from posassist.ui.workers import Worker

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -123,8 +124,18 @@ def _outbox_findings(settings: Settings, check: StoreCheck) -> list[Finding]:
                 "`posassist sync --retry-refused`.",
             )
         )
-    if settings.central.enabled or check.pending:
+    if settings.central.enabled:
         findings.append(Finding("ok", f"{check.pending} changes waiting to be sent."))
+    elif check.pending:
+        # A standalone register keeps its change log in case a central database is added
+        # later; nothing is stuck, so this is no problem and no warning either.
+        findings.append(
+            Finding(
+                "ok",
+                f"{check.pending} changes are kept for a central database; none is "
+                "configured (standalone), so nothing is waiting to be sent.",
+            )
+        )
     return findings
 
 
@@ -232,7 +243,34 @@ def check_logo(settings: Settings) -> list[Finding]:
     ]
 
 
-CHECKS = (check_data_dir, check_store, check_keyring, check_central, check_printer, check_logo)
+def check_qt_libraries(settings: Settings) -> list[Finding]:
+    """The same check the window makes before it starts (Linux only): the system
+    libraries Qt's xcb plugin loads, each by name."""
+    if sys.platform != "linux":
+        return []
+    from posassist.services.qt_libs import missing_qt_library
+
+    missing = missing_qt_library()
+    if missing is None:
+        return [Finding("ok", "The system libraries Qt needs for the window are installed.")]
+    return [
+        Finding(
+            "problem",
+            f"The window cannot open: the system library {missing.soname} is missing.",
+            f"Install it with: {missing.install_command()}",
+        )
+    ]
+
+
+CHECKS = (
+    check_data_dir,
+    check_store,
+    check_keyring,
+    check_central,
+    check_qt_libraries,
+    check_printer,
+    check_logo,
+)
 
 
 def run_checks(settings: Settings) -> list[Finding]:
