@@ -404,3 +404,9 @@ def run_gui(
         print(f"window-shown-epoch={shown_at:.6f}")
         return 0
     return code
+
+
+def bench_window(backend: Backend, worker: Worker) -> tuple[QApplication, MainWindow]:
+    """The application and main window wired exactly as :func:`run_gui` wires them, for
+    the window rows of ``posassist bench`` (which measure this very window)."""
+    return _application(), _main_window(backend, worker)
