@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -132,7 +133,7 @@ def _key_samples(window: QWidget, names: list[str], painted: QObject, n: int) ->
         box.clear()
         box.setFocus()
         for ch in name[:6]:
-            ms = _timed(lambda ch=ch: QTest.keyClick(box, ch), painted)
+            ms = _timed(partial(QTest.keyClick, box, ch), painted)
             if ms is not None:
                 out.append(ms)
         if len(out) >= n:
@@ -174,7 +175,7 @@ def _f4_samples(window: QWidget, n: int) -> list[float]:
         finder.repaint()
         out.append((time.perf_counter() - t0) * 1000)
         finder.reject()
-        _until(lambda f=finder: not f.isVisible())
+        _until(finder.isHidden)
     if not out:
         print("F4 never showed the finder (no partner data?)", file=sys.stderr)
     return out

@@ -1,0 +1,19 @@
+"""The window rows of ``posassist bench`` measure in a real offscreen window."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from posassist.app import Backend
+from posassist.devtools.bench.gui import TARGETS, gui_rows
+from posassist.services.customers import NewCustomer
+
+
+def test_window_rows_are_measured(qtbot: QtBot, backend: Backend) -> None:
+    for name in ("Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"):
+        backend.customers.create(NewCustomer(display_name=name))
+    rows = gui_rows(backend, repeat=8)
+    assert [r.target for r in rows] == list(TARGETS.values())
+    for r in rows:
+        assert r.n > 0, r.name
+        assert r.median_ms > 0
