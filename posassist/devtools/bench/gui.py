@@ -106,6 +106,7 @@ def gui_rows(backend: Backend, repeat: int) -> list[Row]:
     finally:
         window.close()
         worker.wait_idle()
+        window.deleteLater()
         QApplication.processEvents()
     return [
         row("window: key in search box → result list painted", key, TARGETS["key"]),
