@@ -45,6 +45,22 @@ class PrinterError(KnownError):
     """Printing failed: no printer, printer offline, driver refused the job."""
 
 
+class NoPrinterError(PrinterError):
+    """No printer is installed, or not the one the settings name."""
+
+
+class PrintServerDownError(PrinterError):
+    """The print server (CUPS) does not answer: no queue can take a job."""
+
+
+class PrinterPausedError(PrinterError):
+    """The printer's queue is paused (disabled) or not accepting jobs."""
+
+
+class PrinterProblemError(PrinterError):
+    """The printer itself reports a problem: out of paper, offline, jammed, lid open."""
+
+
 class SyncError(KnownError):
     """The central database is unreachable or refused the connection."""
 

@@ -66,15 +66,24 @@ class Backend:
         self.db.close()
 
 
+def resolve_settings(
+    data_dir: Path | None, *, demo: bool = False, config_file: Path | None = None
+) -> Settings:
+    """The settings, with the demo store in its own ``demo`` folder unless a data folder
+    was given: the window, ``doctor --demo`` and the second-instance check agree on it."""
+    settings = load_settings(data_dir=data_dir, config_file=config_file)
+    if demo and data_dir is None:
+        settings = replace(settings, data_dir=settings.data_dir / "demo")
+    return settings
+
+
 def open_backend(
     data_dir: Path | None = None,
     *,
     demo: bool = False,
     config_file: Path | None = None,
 ) -> Backend:
-    settings = load_settings(data_dir=data_dir, config_file=config_file)
-    if demo and data_dir is None:
-        settings = replace(settings, data_dir=settings.data_dir / "demo")
+    settings = resolve_settings(data_dir, demo=demo, config_file=config_file)
     db = open_database(settings.data_dir)
     try:
         if demo:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import hashlib
 import logging
 import signal
 import socket
@@ -25,7 +26,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from posassist.app.backend import Backend, open_backend
+from posassist.app.backend import Backend, open_backend, resolve_settings
 from posassist.errors import KnownError
 
 if TYPE_CHECKING:
@@ -196,6 +197,86 @@ def _application() -> QApplication:
     return app
 
 
+def instance_server_name(data_dir: Path) -> str:
+    """One name per data folder (the instance lock's scope), short enough for a socket."""
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return f"posassist-{digest}"
+
+
+class InstanceServer:
+    """The running window listens here; a second start asks it to come to the front.
+
+    The instance lock already refuses a second writer of the store; this makes the
+    refusal useful: the cashier who double-clicks the icon again sees the window they
+    lost behind the till software. Held only while we hold the lock, so a socket left
+    by a crashed run is stale and removed before listening.
+    """
+
+    SHOW = b"show\n"
+
+    def __init__(self, name: str, on_show: Callable[[], None]) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
+        self._on_show = on_show
+        QLocalServer.removeServer(name)
+        self._server = QLocalServer()
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not self._server.listen(name):
+            log.warning("no second-instance server %s: %s", name, self._server.errorString())
+        self._server.newConnection.connect(self._accept)
+
+    def _accept(self) -> None:
+        while (conn := self._server.nextPendingConnection()) is not None:
+            conn.readyRead.connect(lambda c=conn: self._read(c))
+            conn.disconnected.connect(conn.deleteLater)
+            if conn.bytesAvailable():
+                self._read(conn)
+
+    def _read(self, conn: Any) -> None:
+        if bytes(conn.readAll().data()).startswith(self.SHOW.strip()):
+            log.info("show request from a second posassist: bringing the window to the front")
+            self._on_show()
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def ask_running_instance_to_show(name: str, timeout_ms: int = 1000) -> bool:
+    """Tell the window already running on this data folder to come to the front."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    sock = QLocalSocket()
+    sock.connectToServer(name)
+    if not sock.waitForConnected(timeout_ms):
+        return False
+    sock.write(InstanceServer.SHOW)
+    sent = sock.waitForBytesWritten(timeout_ms)
+    sock.disconnectFromServer()
+    return bool(sent)
+
+
+def _bring_to_front(window: MainWindow) -> None:
+    from PySide6.QtCore import Qt
+
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.raise_()
+    window.activateWindow()
+
+
+def _raised_other(
+    exc: KnownError, data_dir: Path | None, demo: bool, config_file: Path | None
+) -> KnownError:
+    """When a window already runs on this store, bring it forward and say so."""
+    try:
+        settings = resolve_settings(data_dir, demo=demo, config_file=config_file)
+    except KnownError:
+        return exc
+    if not ask_running_instance_to_show(instance_server_name(settings.data_dir)):
+        return exc
+    hint = "It was brought to the front; use that window."
+    return KnownError(exc.message, hint=hint)
+
+
 def _cannot_start(exc: KnownError, smoke_test: bool) -> int:
     if smoke_test:
         print(f"posassist: {exc}", file=sys.stderr)
@@ -249,6 +330,20 @@ def _start_sync(backend: Backend, window: MainWindow) -> SyncStatusController | 
     return sync_ui
 
 
+def _qt_libraries_missing() -> int | None:
+    """Exit code 2 with the missing library and its install command, before Qt tries
+    (and fails with a message that names no package); None when the window can open."""
+    from posassist.services.qt_libs import missing_qt_library, needs_xcb_check
+
+    if not needs_xcb_check():
+        return None
+    missing = missing_qt_library()
+    if missing is None:
+        return None
+    print(f"posassist cannot start: {missing.message()}", file=sys.stderr)
+    return 2
+
+
 def run_gui(
     data_dir: Path | None,
     *,
@@ -258,6 +353,8 @@ def run_gui(
 ) -> int:
     """Start the window; with ``smoke_test`` show it, let events run once, and exit 0."""
     started = time.perf_counter()
+    if (refused := _qt_libraries_missing()) is not None:
+        return refused
     from PySide6.QtCore import QTimer
 
     from posassist.ui.workers import Worker
@@ -268,15 +365,19 @@ def run_gui(
         try:
             backend = open_backend(data_dir, demo=demo, config_file=config_file)
         except KnownError as exc:
-            return _cannot_start(exc, smoke_test)
+            return _cannot_start(_raised_other(exc, data_dir, demo, config_file), smoke_test)
         crash_log = CrashLog(backend.settings.data_dir)
         crash_log.enable_faulthandler()
         worker = Worker()
         worker.bug_reporter = crash_log.report
         sync_ui = None
+        instances: InstanceServer | None = None
         previous_hook = sys.excepthook
         try:
             window = _main_window(backend, worker)
+            instances = InstanceServer(
+                instance_server_name(backend.settings.data_dir), lambda: _bring_to_front(window)
+            )
             previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
             window.show()
             app.processEvents()  # the window is painted and accepts keys from here on
@@ -288,6 +389,8 @@ def run_gui(
                 QTimer.singleShot(0, app.quit)
             code = int(app.exec())
         finally:
+            if instances is not None:
+                instances.close()
             worker.wait_idle()
             if sync_ui is not None:
                 sync_ui.stop()
@@ -301,3 +404,9 @@ def run_gui(
         print(f"window-shown-epoch={shown_at:.6f}")
         return 0
     return code
+
+
+def bench_window(backend: Backend, worker: Worker) -> tuple[QApplication, MainWindow]:
+    """The application and main window wired exactly as :func:`run_gui` wires them, for
+    the window rows of ``posassist bench`` (which measure this very window)."""
+    return _application(), _main_window(backend, worker)

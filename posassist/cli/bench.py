@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sync-only", action="store_true", help="only the central sync rows (local PostgreSQL)"
     )
+    parser.add_argument(
+        "--gui-only",
+        action="store_true",
+        help="only the window rows: key, Enter and F4 to pixels in an offscreen window",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,4 +40,5 @@ def run(args: argparse.Namespace) -> int:
         repeat=args.repeat,
         as_json=args.json,
         sync_only=args.sync_only,
+        gui_only=args.gui_only,
     )

@@ -19,20 +19,26 @@ LABELS = {"ok": "ok      ", "warning": "WARNING ", "problem": "PROBLEM "}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Only the global options."""
+    """``--demo``: check the demo store's folder (where ``posassist --demo`` keeps it)."""
+    parser.add_argument(
+        "--demo",
+        dest="doctor_demo",  # not the window's --demo, which does not go with a command
+        action="store_true",
+        help="check the demo store's folder instead of the register's",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_doctor(args.data_dir, args.config)
+    return run_doctor(args.data_dir, args.config, demo=args.doctor_demo)
 
 
-def run_doctor(data_dir: Path | None, config_file: Path | None) -> int:
-    from posassist.config import load_settings
+def run_doctor(data_dir: Path | None, config_file: Path | None, *, demo: bool = False) -> int:
+    from posassist.app.backend import resolve_settings
     from posassist.services.diagnostics import run_checks, summary
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window is ever shown
     try:
-        settings = load_settings(data_dir=data_dir, config_file=config_file)
+        settings = resolve_settings(data_dir, demo=demo, config_file=config_file)
     except KnownError as exc:
         print(f"PROBLEM  {exc.message}")
         print(f"         → {exc.hint or 'Fix the settings file and run posassist doctor again.'}")

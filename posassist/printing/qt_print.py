@@ -1,9 +1,12 @@
-"""Putting the slip PDF on paper: QtPdf renders the same bytes onto a ``QPrinter``.
+"""Putting the slip PDF on paper: the PDF itself where the printer takes it, else a picture.
 
 The PDF built by :mod:`posassist.printing.slip_pdf` stays the one source of truth: the
-preview, "Save as PDF", a thermal roll and a sheet printer all show those bytes.  QtPdf
-(pdfium inside Qt) rasterises each page at up to :data:`MAX_DPI`, which is sharper than
-any receipt printer (203 dpi) and keeps a half-letter page well under 20 MB of pixels.
+preview, "Save as PDF", a thermal roll and a sheet printer all show those bytes.  Where
+the destination takes PDF as it is -- a CUPS queue (Linux, macOS: ``lp``), or a PDF
+file -- those very bytes are sent, so text stays vector text.  Elsewhere (Windows
+drivers, a printer Qt knows but CUPS does not) QtPdf (pdfium inside Qt) rasterises each
+page at up to :data:`MAX_DPI` onto a ``QPrinter``: sharper than any receipt printer (203
+dpi), and a half-letter page stays well under 20 MB of pixels.
 
 Everything here except dialogs may run on a worker thread: QPdfDocument, QImage, QPainter
 and QPrinter are safe to use from one non-GUI thread at a time (Qt's "reentrant" classes),
@@ -11,11 +14,15 @@ so the cashier's window never freezes while a driver spools.  This is the only m
 ``posassist/printing`` that imports Qt (``tests/test_layering.py``).
 
 Printer problems are the commonest support call at a till, so each one is a
-:class:`~posassist.errors.PrinterError` saying which printer and what to do.
+:class:`~posassist.errors.PrinterError` saying which printer and what to do; the kinds
+(none installed, server down, queue paused, printer in trouble) are told apart by
+:mod:`posassist.printing.readiness`.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, QSizeF, Qt
@@ -23,7 +30,14 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-from posassist.errors import PrinterError
+from posassist.errors import (
+    NoPrinterError,
+    PrinterError,
+    PrinterPausedError,
+    PrintServerDownError,
+)
+from posassist.printing import cups
+from posassist.printing.readiness import NO_PRINTER_HINT, QtView, Ready, check_printer
 from posassist.printing.target import PrintTarget
 
 __all__ = [
@@ -34,6 +48,7 @@ __all__ = [
     "default_printer_name",
     "make_printer",
     "print_pdf",
+    "printer_ready",
     "render_pages",
 ]
 
@@ -42,8 +57,6 @@ MAX_DPI = 300.0
 
 PageImage = QImage
 """What :func:`render_pages` returns; services hand these to the preview unchanged."""
-
-_NO_PRINTER_HINT = "Install the slip printer (with its driver), or use Save as PDF."
 
 
 def available_printers() -> list[str]:
@@ -108,43 +121,32 @@ def render_pages(pdf: bytes, dpi: float = 110.0) -> list[QImage]:
         return [loaded.render(page, dpi) for page in range(loaded.doc.pageCount())]
 
 
+def _in_error(name: str) -> bool:
+    info = QPrinterInfo.printerInfo(name)
+    return not info.isNull() and info.state() == QPrinter.PrinterState.Error
+
+
+def printer_ready(name: str) -> Ready:
+    """The printer for ``name`` ("" = default) if it can print; else the PrinterError
+    of its kind (none installed, server down, paused, reporting a problem)."""
+    qt = QtView(available_printers(), default_printer_name(), _in_error)
+    return check_printer(name, qt)
+
+
 def make_printer(target: PrintTarget) -> QPrinter:
-    """A ready ``QPrinter`` for ``target``, or a PrinterError saying what is missing."""
+    """A ready ``QPrinter`` for ``target`` (the raster path), or a PrinterError."""
     if target.pdf_file is not None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(target.pdf_file))
         return printer
-    names = available_printers()
-    name = target.printer_name.strip()
-    if not name:
-        name = default_printer_name()
-        if not name:
-            if names:
-                raise PrinterError(
-                    "No default printer is set on this computer.",
-                    hint=f"Choose one of {', '.join(names)} under [printing] printer in the "
-                    "settings, or use Save as PDF.",
-                )
-            raise PrinterError("No printer is installed on this computer.", hint=_NO_PRINTER_HINT)
-    elif name not in names:
-        available = f" Installed: {', '.join(names)}." if names else ""
-        raise PrinterError(
-            f"The slip printer “{name}” is not installed or not connected.{available}",
-            hint="Check its cable and power, fix [printing] printer in the settings, "
-            "or use Save as PDF.",
-        )
+    name = printer_ready(target.printer_name).name
     info = QPrinterInfo.printerInfo(name)
     if info.isNull():
-        raise PrinterError(f"The printer “{name}” cannot be found.", hint=_NO_PRINTER_HINT)
-    if info.state() == QPrinter.PrinterState.Error:
-        raise PrinterError(
-            f"The printer “{name}” reports a problem (offline, out of paper or lid open).",
-            hint="Fix the printer and print again, or use Save as PDF.",
-        )
+        raise NoPrinterError(f"The printer “{name}” cannot be found.", hint=NO_PRINTER_HINT)
     printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
     if not printer.isValid():
-        raise PrinterError(f"The printer “{name}” is not usable.", hint=_NO_PRINTER_HINT)
+        raise PrinterError(f"The printer “{name}” is not usable.", hint=NO_PRINTER_HINT)
     return printer
 
 
@@ -158,11 +160,75 @@ def _fit(image_size: QSizeF, box: QRectF) -> QRectF:
 def print_pdf(pdf: bytes, target: PrintTarget, *, job_name: str = "Referral slip") -> int:
     """Print every page of ``pdf`` on ``target``; returns the number of pages sent.
 
-    Each page gets a paper size equal to the PDF's own page (a thermal roll is cut at the
-    end of the content); the driver matches it to a standard sheet when it is one.
+    The vector PDF goes to a PDF file or a CUPS queue as it is; other printers get the
+    pages as pictures (:func:`_print_raster`).
     """
-    printer = make_printer(target)
-    where = target.describe()
+    with _Document(pdf) as loaded:
+        count = int(loaded.doc.pageCount())
+        first_page = loaded.page_size(0)
+    if target.raster:
+        _print_raster(pdf, make_printer(target), target.describe(), job_name)
+    elif target.pdf_file is not None:
+        _write_pdf_file(pdf, target)
+    else:
+        ready = printer_ready(target.printer_name)
+        if ready.cups:
+            _send_to_cups(pdf, ready.name, job_name, first_page)
+        else:
+            _print_raster(pdf, make_printer(target), target.describe(), job_name)
+    return count
+
+
+def _write_pdf_file(pdf: bytes, target: PrintTarget) -> None:
+    assert target.pdf_file is not None
+    try:
+        target.pdf_file.write_bytes(pdf)
+    except OSError as exc:
+        raise PrinterError(
+            f"Could not start printing on {target.describe()}: {exc.strerror or exc}.",
+            hint="Choose another folder, or use Save as PDF.",
+        ) from exc
+
+
+def _send_to_cups(pdf: bytes, name: str, job_name: str, page: QSizeF) -> None:
+    """``lp`` the slip to CUPS, on the slip's own paper size; lp's refusals classified."""
+    media = f"Custom.{page.width():.1f}x{page.height():.1f}"
+    fd, spool = tempfile.mkstemp(prefix="posassist-slip-", suffix=".pdf")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pdf)
+        cups.submit_pdf(name, Path(spool), title=job_name, media=media)
+    except OSError as exc:
+        raise _refusal(name, str(exc)) from exc
+    finally:
+        Path(spool).unlink(missing_ok=True)
+
+
+def _refusal(name: str, words: str) -> PrinterError:
+    low = words.lower()
+    if "not accepting" in low:
+        return PrinterPausedError(
+            f"The printer “{name}” is not accepting jobs.",
+            hint=f"Run `cupsaccept {name}` (or resume it in the printer settings), "
+            "then print again.",
+        )
+    if "does not exist" in low or "not found" in low:
+        return NoPrinterError(f"The printer “{name}” is not installed.", hint=NO_PRINTER_HINT)
+    if "scheduler" in low or "connect" in low:
+        return PrintServerDownError(
+            "The print server (CUPS) stopped answering.",
+            hint="Start it (Linux: `sudo systemctl start cups`), then print again.",
+        )
+    return PrinterError(
+        f"The print server refused the slip for “{name}”: {words}.",
+        hint="Check the printer in the computer's printer settings, or use Save as PDF.",
+    )
+
+
+def _print_raster(pdf: bytes, printer: QPrinter, where: str, job_name: str) -> None:
+    """Every page at up to :data:`MAX_DPI` onto ``printer``, on the PDF's own page size
+    (a thermal roll is cut at the end of the content; the driver matches a standard
+    sheet when it is one)."""
     printer.setDocName(job_name)
     printer.setFullPage(True)
     with _Document(pdf) as loaded:
@@ -200,7 +266,6 @@ def print_pdf(pdf: bytes, target: PrintTarget, *, job_name: str = "Referral slip
             f"Printing on {where} failed.",
             hint="Check the printer (paper, lid, cable), then print again or use Save as PDF.",
         )
-    return count
 
 
 def save_pdf(pdf: bytes, path: Path) -> None:

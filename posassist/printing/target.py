@@ -16,13 +16,15 @@ __all__ = ["PrintTarget"]
 class PrintTarget:
     """``printer_name`` "" means the system's default printer.
 
-    ``pdf_file`` prints through Qt's own PDF printer into that file instead of a device:
-    the exact same rendering path as paper, which is what tests and "print to file" use.
-    (Saving the slip's original PDF bytes is a different, lossless thing: "Save as PDF".)
+    ``pdf_file`` prints into that file instead of a device: the slip's vector PDF, the
+    same bytes a CUPS queue is sent. ``raster`` forces the picture path that printers
+    without PDF input get (Windows drivers); with ``pdf_file`` it goes through Qt's own
+    PDF printer, which is how tests see that path's output.
     """
 
     printer_name: str = ""
     pdf_file: Path | None = None
+    raster: bool = False
 
     def describe(self) -> str:
         if self.pdf_file is not None:

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from posassist.config import Settings
-from posassist.errors import KnownError, SecretStoreError, SyncError
+from posassist.errors import (
+    KnownError,
+    NoPrinterError,
+    PrinterError,
+    SecretStoreError,
+    SyncError,
+)
 
 if TYPE_CHECKING:
     from posassist.storage.database import StoreCheck
@@ -117,8 +124,18 @@ def _outbox_findings(settings: Settings, check: StoreCheck) -> list[Finding]:
                 "`posassist sync --retry-refused`.",
             )
         )
-    if settings.central.enabled or check.pending:
+    if settings.central.enabled:
         findings.append(Finding("ok", f"{check.pending} changes waiting to be sent."))
+    elif check.pending:
+        # A standalone register keeps its change log in case a central database is added
+        # later; nothing is stuck, so this is no problem and no warning either.
+        findings.append(
+            Finding(
+                "ok",
+                f"{check.pending} changes are kept for a central database; none is "
+                "configured (standalone), so nothing is waiting to be sent.",
+            )
+        )
     return findings
 
 
@@ -181,11 +198,11 @@ _NETWORK_TODO = (
 
 
 def check_printer(settings: Settings) -> list[Finding]:
+    """The same readiness check printing does: a paused queue, a stopped print server
+    or a printer out of paper is a problem; no printer at all only a warning (slips
+    can still be saved as PDF) unless the settings name one."""
     try:
         from posassist.printing import qt_print
-
-        names = qt_print.available_printers()
-        default = qt_print.default_printer_name()
     except ImportError as exc:
         return [
             Finding(
@@ -195,26 +212,16 @@ def check_printer(settings: Settings) -> list[Finding]:
             )
         ]
     wanted = settings.printing.printer.strip()
+    try:
+        ready = qt_print.printer_ready(wanted)
+    except NoPrinterError as exc:
+        return [Finding("problem" if wanted else "warning", exc.message, exc.hint or "")]
+    except PrinterError as exc:
+        return [Finding("problem", exc.message, exc.hint or "")]
+    how = "the slip PDF goes to CUPS as it is" if ready.cups else "printed through Qt"
     if wanted:
-        if wanted in names:
-            return [Finding("ok", f"Slip printer {wanted!r} is installed.")]
-        return [
-            Finding(
-                "problem",
-                f"The slip printer {wanted!r} from the settings is not installed.",
-                f"Install its driver, or set [printing] printer to one of: "
-                f"{', '.join(names) or '(no printers installed)'}.",
-            )
-        ]
-    if default:
-        return [Finding("ok", f"Slips go to the default printer {default!r}.")]
-    return [
-        Finding(
-            "warning",
-            "No printer is installed: referral slips cannot be printed.",
-            "Install the slip printer's driver (any OS printer works, thermal included).",
-        )
-    ]
+        return [Finding("ok", f"Slip printer {ready.name!r} is ready ({how}).")]
+    return [Finding("ok", f"Slips go to the default printer {ready.name!r} ({how}).")]
 
 
 def check_logo(settings: Settings) -> list[Finding]:
@@ -236,7 +243,34 @@ def check_logo(settings: Settings) -> list[Finding]:
     ]
 
 
-CHECKS = (check_data_dir, check_store, check_keyring, check_central, check_printer, check_logo)
+def check_qt_libraries(settings: Settings) -> list[Finding]:
+    """The same check the window makes before it starts (Linux only): the system
+    libraries Qt's xcb plugin loads, each by name."""
+    if sys.platform != "linux":
+        return []
+    from posassist.services.qt_libs import missing_qt_library
+
+    missing = missing_qt_library()
+    if missing is None:
+        return [Finding("ok", "The system libraries Qt needs for the window are installed.")]
+    return [
+        Finding(
+            "problem",
+            f"The window cannot open: the system library {missing.soname} is missing.",
+            f"Install it with: {missing.install_command()}",
+        )
+    ]
+
+
+CHECKS = (
+    check_data_dir,
+    check_store,
+    check_keyring,
+    check_central,
+    check_qt_libraries,
+    check_printer,
+    check_logo,
+)
 
 
 def run_checks(settings: Settings) -> list[Finding]:

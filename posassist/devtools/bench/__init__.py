@@ -3,7 +3,8 @@
 Builds (once, then reuses) the 100,000-customer / ~1,000,000-interaction store and
 times, at the service layer, the lookups and the card load (:mod:`.lookups`), the
 repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referrals`),
-then the whole start-up to a usable window in a fresh process, and last central sync
+then key-to-paint in the real offscreen window (:mod:`.gui`), then the whole start-up
+to a usable window in a fresh process, and last central sync
 against a throwaway local PostgreSQL (:mod:`.sync`). Prints a table, or with
 ``as_json`` one JSON document (:mod:`.report`).
 """
@@ -41,6 +42,7 @@ def run_bench(
     repeat: int = 200,
     as_json: bool = False,
     sync_only: bool = False,
+    gui_only: bool = False,
 ) -> int:
     from posassist.devtools.bench.sync import sync_rows
 
@@ -49,7 +51,11 @@ def run_bench(
         return 0
     store = bench_store_dir(data_dir, customers)
     build_bench_store(store, customers)
+    if gui_only:
+        print_report(_window_rows(store, config_file, repeat), as_json, store)
+        return 0
     rows = _service_rows(store, config_file, repeat)
+    rows += _window_rows(store, config_file, repeat)
     from posassist.devtools.bench.lookups import startup_row
 
     rows.append(startup_row(store))
@@ -71,6 +77,16 @@ def build_bench_store(store: Path, customers: int) -> None:
         db.close()
     if built:
         print(f"built {built} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+
+def _window_rows(store: Path, config_file: Path | None, repeat: int) -> list[Row]:
+    from posassist.devtools.bench.gui import gui_rows
+
+    backend = open_backend(store, config_file=config_file)
+    try:
+        return gui_rows(backend, repeat)
+    finally:
+        backend.close()
 
 
 def _service_rows(store: Path, config_file: Path | None, repeat: int) -> list[Row]:

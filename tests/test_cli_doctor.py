@@ -1,0 +1,37 @@
+"""``posassist doctor``: the demo store's folder, and a standalone register's change log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from posassist.cli import main
+from posassist.services.customers import NewCustomer
+from tests.conftest import MovableClock, make_backend
+
+
+def test_doctor_demo_checks_the_demo_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSASSIST_DATA_DIR", str(tmp_path))
+    (tmp_path / "demo").mkdir()
+    main(["doctor", "--demo"])
+    out = capsys.readouterr().out
+    assert f"Data folder {tmp_path / 'demo'} is writable" in out
+    main(["doctor"])
+    assert f"Data folder {tmp_path} is writable" in capsys.readouterr().out
+
+
+def test_standalone_changes_kept_are_not_a_problem(
+    tmp_path: Path, clock: MovableClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = make_backend(tmp_path, clock)
+    backend.customers.create(NewCustomer(display_name="Ada Lovelace"))
+    backend.close()
+    main(["doctor", "--data-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "changes are kept" in line)
+    assert line.startswith("ok ")
+    assert "none is configured (standalone), so nothing is waiting to be sent" in line
+    assert "0 problem(s)" in out or "All checks passed." in out
