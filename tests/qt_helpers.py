@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -20,7 +21,8 @@ def when_dialog(act: Callable[[QDialog], None]) -> list[str]:
     notes: list[str] = []
 
     def guard(dialog: QDialog) -> None:
-        if dialog.isVisible():
+        # By now the test has usually ended and Qt deleted the dialog: nothing to close.
+        if shiboken6.isValid(dialog) and dialog.isVisible():
             notes.append("forced closed")
             dialog.reject()
 
