@@ -67,8 +67,7 @@ def check_backup(source: Path) -> str:
         check_revision_known(revision, source)
     except StoreError as exc:
         raise StoreError(
-            f"The backup {source} was written by a newer version of posassist "
-            f"(schema {revision}).",
+            f"The backup {source} was written by a newer version of posassist (schema {revision}).",
             hint="Nothing was changed. Install that version to restore it.",
         ) from exc
     return revision

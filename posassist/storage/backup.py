@@ -35,7 +35,7 @@ def _os_problem(exc: OSError, path: Path, doing: str) -> StoreError:
     """An OS error while writing ``path``, in words IT can act on."""
     if exc.errno == errno.ENOSPC:
         return StoreError(
-            f"The disk is full: cannot {doing} {path}.",
+            f"The disk is full (or refused the write): cannot {doing} {path}.",
             hint="Free some space (or choose another folder) and try again.",
         )
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -49,7 +49,9 @@ def _os_problem(exc: OSError, path: Path, doing: str) -> StoreError:
 
 def _sqlite_problem(exc: sqlite3.Error, path: Path, doing: str) -> StoreError:
     text = str(exc)
-    if "full" in text.lower():
+    if "full" in text.lower() or "disk i/o" in text.lower():
+        # SQLite says "disk I/O error" when a write comes back short (a quota, a file
+        # size limit, a disk filling up under it): to IT that is the same problem.
         return _os_problem(OSError(errno.ENOSPC, text), path, doing)
     if "readonly" in text.lower() or "unable to open" in text.lower():
         return _os_problem(OSError(errno.EROFS, text), path, doing)
@@ -111,7 +113,9 @@ def verify_copy(path: Path) -> str:
                 raise StoreError(f"{path} is a database of another program, not a posassist store.")
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"The backup {path} is damaged ({exc}).", hint="Use an older backup.") from exc
+        raise StoreError(
+            f"The backup {path} is damaged ({exc}).", hint="Use an older backup."
+        ) from exc
     if row is None:
         raise StoreError(f"{path} is not a posassist store (it has no schema revision).")
     return str(row[0])
