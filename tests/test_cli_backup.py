@@ -31,15 +31,18 @@ def test_backup_while_the_window_holds_the_lock_then_restore(tmp_path: Path) -> 
     try:
         done = _run("--data-dir", str(data), "backup", str(target))
         assert done.returncode == 0, done.stderr
-        assert "integrity check" in done.stdout and target.is_file()
+        assert "integrity check" in done.stdout
+        assert target.is_file()
         refused = _run("--data-dir", str(data), "restore", str(target))
-        assert refused.returncode == 2 and "already running" in refused.stderr
+        assert refused.returncode == 2
+        assert "already running" in refused.stderr
         assert "Traceback" not in refused.stderr
     finally:
         lock.release()
     done = _run("--data-dir", str(data), "restore", str(target))
     assert done.returncode == 0, done.stderr
-    assert "kept as" in done.stdout and f"as {data / STORE_FILENAME}" in done.stdout
+    assert "kept as" in done.stdout
+    assert f"as {data / STORE_FILENAME}" in done.stdout
     assert len(list(data.glob(f"{STORE_FILENAME}.before-restore-*"))) == 1
 
 
@@ -55,5 +58,6 @@ def test_backup_and_restore_errors_are_one_line(tmp_path: Path) -> None:
     ]:
         done = _run("--data-dir", str(data), *args)
         assert done.returncode == 2, done
-        assert words in done.stderr and args[1] in done.stderr
+        assert words in done.stderr
+        assert args[1] in done.stderr
         assert "Traceback" not in done.stderr

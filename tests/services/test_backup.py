@@ -41,7 +41,8 @@ def test_backup_while_the_store_is_open_is_a_checked_single_file(
     backend.customers.create(NewCustomer("Ada Lovelace"))
     target = tmp_path / "copy.sqlite3"
     done = make_backup(backend.settings.data_dir, target)  # the store stays open, locked
-    assert done.revision == SCHEMA_HEAD and done.size == target.stat().st_size
+    assert done.revision == SCHEMA_HEAD
+    assert done.size == target.stat().st_size
     assert _customers(target) == {"Ada Lovelace"}
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == [
         "copy.sqlite3"  # no -wal, no temporary file left
@@ -115,7 +116,8 @@ def test_a_full_disk_leaves_no_half_written_backup(backend: Backend, tmp_path: P
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
-    assert "disk is full" in done.stdout and str(target) in done.stdout
+    assert "disk is full" in done.stdout
+    assert str(target) in done.stdout
     assert list(tmp_path.iterdir()) == [backend.settings.data_dir]
 
 
@@ -201,7 +203,8 @@ def test_daily_backup_once_a_day_with_retention(backend: Backend) -> None:
     for n in range(5):
         now = day + timedelta(days=n)
         done = daily_backup(data_dir, settings, now=now)
-        assert done is not None and done.path == folder / f"posassist-{now.date()}.sqlite3"
+        assert done is not None
+        assert done.path == folder / f"posassist-{now.date()}.sqlite3"
         os.utime(done.path, (now.timestamp(), now.timestamp()))
         assert daily_backup(data_dir, settings, now=now + timedelta(hours=5)) is None
     assert sorted(d.isoformat() for d in daily_backups(folder)) == [
@@ -220,4 +223,5 @@ def test_daily_backup_once_a_day_with_retention(backend: Backend) -> None:
 def test_daily_backup_folder_from_settings(backend: Backend, tmp_path: Path) -> None:
     settings = BackupSettings(folder=str(tmp_path / "nas" / "register1"))
     done = daily_backup(backend.settings.data_dir, settings, now=datetime(2026, 11, 20))
-    assert done is not None and done.path.parent == tmp_path / "nas" / "register1"
+    assert done is not None
+    assert done.path.parent == tmp_path / "nas" / "register1"
