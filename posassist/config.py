@@ -73,6 +73,20 @@ class CentralSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """The daily automatic backup: where it goes ("" = ``backups`` in the data folder)
+    and how many days of backups are kept (older ones are deleted; 0 = no automatic
+    backup)."""
+
+    folder: str = ""
+    keep_days: int = 14
+
+    def __post_init__(self) -> None:
+        if self.keep_days < 0:
+            raise ValueError("keep_days must be 0 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     config_file: Path | None = None
@@ -80,6 +94,7 @@ class Settings:
     printing: PrintingSettings = field(default_factory=PrintingSettings)
     flags: FlagThresholds = field(default_factory=FlagThresholds)
     central: CentralSettings = field(default_factory=CentralSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -229,6 +244,7 @@ def load_settings(
         "printing": PrintingSettings(),
         "flags": FlagThresholds(),
         "central": CentralSettings(),
+        "backup": BackupSettings(),
     }
     known_sections = {*sections, "app"}
     for name in raw:
@@ -250,6 +266,7 @@ def load_settings(
         printing=sections["printing"],
         flags=sections["flags"],
         central=sections["central"],
+        backup=sections["backup"],
     )
     _validate(settings, where_of)
     _validate_central(settings.central, where_of)

@@ -23,7 +23,19 @@ from posassist.errors import KnownError
 
 def test_every_command_module_declares_name_help_arguments_and_run() -> None:
     names = [command.NAME for command in COMMANDS]
-    expected = ["run", "import", "score", "bench", "central", "sync", "doctor", "vendors", "slip"]
+    expected = [
+        "run",
+        "import",
+        "score",
+        "bench",
+        "central",
+        "sync",
+        "doctor",
+        "vendors",
+        "slip",
+        "backup",
+        "restore",
+    ]
     assert names == expected
     for command in COMMANDS:
         assert command.HELP

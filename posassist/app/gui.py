@@ -30,6 +30,7 @@ from posassist.app.backend import Backend, open_backend, resolve_settings
 from posassist.errors import KnownError
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from posassist.ui.main_window import MainWindow
@@ -344,6 +345,36 @@ def _qt_libraries_missing() -> int | None:
     return 2
 
 
+# The daily backup is looked at hourly (it runs when the newest is a day old), the first
+# time a minute after start-up so it does not compete with the window's warm-up.
+BACKUP_CHECK_MS = 3_600_000
+FIRST_BACKUP_CHECK_MS = 60_000
+
+
+def schedule_daily_backup(
+    backend: Backend, worker: Worker, window: MainWindow, first_ms: int = FIRST_BACKUP_CHECK_MS
+) -> QTimer:
+    """The automatic backup (``services/backup.py daily_backup``) on the worker, never on
+    the GUI thread; a problem IT can fix shows in the status bar, a bug goes to the log."""
+    from PySide6.QtCore import QTimer
+
+    from posassist.services.backup import daily_backup
+    from posassist.ui.workers import BackgroundOp
+
+    def check() -> None:
+        op = BackgroundOp(
+            worker, lambda: daily_backup(backend.settings.data_dir, backend.settings.backup)
+        )
+        op.failure(lambda exc: window.statusBar().showMessage(f"Backup: {exc}")).run_in_background()
+
+    timer = QTimer(window)
+    timer.setInterval(BACKUP_CHECK_MS)
+    timer.timeout.connect(check)
+    timer.start()
+    QTimer.singleShot(first_ms, window, check)
+    return timer
+
+
 def run_gui(
     data_dir: Path | None,
     *,
@@ -384,6 +415,7 @@ def run_gui(
             shown_at = time.time()
             window.warm_up()
             sync_ui = _start_sync(backend, window)
+            schedule_daily_backup(backend, worker, window)
             log.info("window shown after %.2f s", time.perf_counter() - started)
             if smoke_test:
                 QTimer.singleShot(0, app.quit)

@@ -23,10 +23,12 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from posassist.cli import (
+    backup,
     bench,
     central,
     doctor,
     import_,
+    restore,
     run,
     score,
     slip,
@@ -47,6 +49,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     doctor,
     vendors,
     slip,
+    backup,
+    restore,
 )
 
 

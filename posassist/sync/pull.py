@@ -3,7 +3,10 @@
 One batch is applied and the cursor advanced in the same local transaction, so a
 crash leaves either both or neither. Applying writes the tables directly and never
 the outbox (a pulled change is not this register's news to tell). This register's
-own ops are skipped: they are already here. A row that cannot be applied (it points
+own ops are skipped: they are already here, except in a store just restored from a
+backup (``REPLAY_OWN_KEY``), which lacks the changes it made after the backup: there
+they are applied like any other (every apply is idempotent) until the pull has caught
+up with the change log. A row that cannot be applied (it points
 at something this register never received) is recorded in ``sync_problem`` instead
 of stopping every later row behind it.
 """
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock, Timestamp
+from posassist.storage.backup import REPLAY_OWN_KEY
 from posassist.storage.base import Base, utcnow
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.database import Database
@@ -120,6 +124,7 @@ def pull_once(
         changes = central.fetch_changes(conn, cursor, limit)
     result = PullResult(fetched=len(changes), more=len(changes) == limit)
     if not changes:
+        _end_replay(db)
         return result
     apply_changes(db, changes, register_id, result)
     if result.newest_stamp:
@@ -127,6 +132,15 @@ def pull_once(
     if result.applied.erased:
         db.checkpoint()
     return result
+
+
+def _end_replay(db: Database) -> None:
+    """Caught up with the change log: a restored store has its own changes back."""
+    with db.read() as s:
+        replaying = bool(get_state(s, REPLAY_OWN_KEY))
+    if replaying:
+        with db.write() as s:
+            set_state(s, REPLAY_OWN_KEY, "")
 
 
 def apply_changes(
@@ -138,11 +152,16 @@ def apply_changes(
         todo = [c for c in changes if c.server_seq > current]
         if not todo:
             return
+        skip_origin: uuid.UUID | None = register_id
+        if get_state(s, REPLAY_OWN_KEY):  # restored from a backup: own ops come back too
+            skip_origin = None
+            if not result.more:
+                set_state(s, REPLAY_OWN_KEY, "")
         try:
             with s.begin_nested():
                 facts = _FactBuffer()
                 for change in todo:
-                    _apply_one(s, change, register_id, result, facts)
+                    _apply_one(s, change, skip_origin, result, facts)
                 facts.flush(s)
         except (IntegrityError, StatementError, RejectedError):
             # One row cannot be applied: replay the batch row by row, keeping the rest.
@@ -151,7 +170,7 @@ def apply_changes(
                 try:
                     with s.begin_nested():
                         facts = _FactBuffer()
-                        _apply_one(s, change, register_id, result, facts)
+                        _apply_one(s, change, skip_origin, result, facts)
                         facts.flush(s)
                 except (IntegrityError, StatementError, RejectedError) as exc:
                     _record_problem(s, change, exc)
@@ -205,9 +224,13 @@ class _FactBuffer:
 
 
 def _apply_one(
-    s: Session, change: Change, register_id: uuid.UUID, result: PullResult, facts: _FactBuffer
+    s: Session,
+    change: Change,
+    skip_origin: uuid.UUID | None,
+    result: PullResult,
+    facts: _FactBuffer,
 ) -> None:
-    if change.origin == register_id:
+    if change.origin == skip_origin:
         result.applied.own_skipped += 1
         return
     if change.entity in _FACT_TABLES:
