@@ -107,7 +107,7 @@ def normalise_email(text: str) -> str:
 
     Only the shape is checked: deliverability is not our business at the register.
     """
-    value = text.strip().lower()
+    value = check_text(text.strip().lower(), "email", "email address")
     if not _EMAIL_PATTERN.match(value) or len(value) > 254:
         raise IdentifierError("email", f"“{text.strip()[:60]}” is not an email address.")
     return value

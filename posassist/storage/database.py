@@ -277,6 +277,4 @@ def check_store_file(path: Path) -> StoreCheck:
             f"The store {path} cannot be read ({exc}).",
             hint="Restore it from a backup; the file has not been changed.",
         ) from exc
-    return StoreCheck(
-        result, int(queue.get("pending", 0)), int(queue.get("dead", 0)), problems
-    )
+    return StoreCheck(result, int(queue.get("pending", 0)), int(queue.get("dead", 0)), problems)

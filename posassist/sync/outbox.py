@@ -74,10 +74,7 @@ def pending_batch(db: Database, limit: int) -> list[Op]:
     while True:
         with db.read() as s:
             rows = s.execute(
-                select(*_RAW_OP)
-                .where(Outbox.state == "pending")
-                .order_by(Outbox.seq)
-                .limit(limit)
+                select(*_RAW_OP).where(Outbox.state == "pending").order_by(Outbox.seq).limit(limit)
             ).all()
         ops: list[Op] = []
         poison: dict[int, str] = {}
@@ -107,9 +104,7 @@ def newest_stamp(db: Database, known: str | None) -> Timestamp | None:
         best = None
     bad: dict[int, str] = {}
     with db.read() as s:
-        rows = s.execute(
-            select(Outbox.seq, Outbox.hlc, Outbox.state).order_by(Outbox.hlc.desc())
-        )
+        rows = s.execute(select(Outbox.seq, Outbox.hlc, Outbox.state).order_by(Outbox.hlc.desc()))
         for seq, stamp, state in rows:
             try:
                 found = parse_stamp(stamp)
@@ -146,7 +141,8 @@ def dead_letters(s: Session, limit: int = 200) -> list[DeadLetter]:
         .limit(limit)
     ).all()
     return [
-        DeadLetter(row[0], _lenient_id(row[1]), *row[2:6], reason=row[6] or "") for row in rows
+        DeadLetter(row[0], _lenient_id(row[1]), row[2], row[3], row[4], row[5], row[6] or "")
+        for row in rows
     ]
 
 

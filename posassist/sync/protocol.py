@@ -357,7 +357,12 @@ def parse_stamp(text: object) -> Timestamp:
 
 
 def parse_op(
-    seq: int, op_id: object, entity: object, entity_id: object, op: object, payload: object,
+    seq: int,
+    op_id: object,
+    entity: object,
+    entity_id: object,
+    op: object,
+    payload: object,
     hlc: object,
 ) -> Op:
     """An outbox row as stored (raw text, before any JSON decoding) as a checked :class:`Op`.

@@ -83,8 +83,7 @@ def figures(central: Central, regs: list[Reg]) -> dict[str, int]:
     rows = central.query("SELECT op_id FROM applied_ops")
     applied = {r[0] for r in rows}
     doubled = central.query(
-        "SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id"
-        " HAVING count(*) > 1) d"
+        "SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id HAVING count(*) > 1) d"
     )[0][0]
     sent = lost = 0
     for reg in regs:
@@ -108,49 +107,93 @@ def _customer_insert(name: object = "Poison Test") -> dict[str, object]:
 
 PUSH_CASES: dict[str, tuple[Callable[[Reg], dict[str, str]], str]] = {
     "not JSON": (
-        lambda r: {"entity": "customer", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": '{"display_name": "Ann', "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": '{"display_name": "Ann',
+            "hlc": _stamp(r),
+        },
         "not JSON",
     ),
     "not an object": (
-        lambda r: {"entity": "customer", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": "[1, 2, 3]", "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": "[1, 2, 3]",
+            "hlc": _stamp(r),
+        },
         "not an object",
     ),
     "customer id not a UUID": (
-        lambda r: {"entity": "customer", "entity_id": "CUST-0042", "op": "insert",
-                   "payload": json.dumps({"display_name": "Ann"}), "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": "CUST-0042",
+            "op": "insert",
+            "payload": json.dumps({"display_name": "Ann"}),
+            "hlc": _stamp(r),
+        },
         "not a valid id",
     ),
     "vendor id not a UUID": (
-        lambda r: {"entity": "vendor", "entity_id": "vendor-7", "op": "update",
-                   "payload": json.dumps({"name": "Tailor"}), "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "vendor",
+            "entity_id": "vendor-7",
+            "op": "update",
+            "payload": json.dumps({"name": "Tailor"}),
+            "hlc": _stamp(r),
+        },
         "not a valid id",
     ),
     "stamp not a clock": (
-        lambda r: {"entity": "customer", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": json.dumps({"display_name": "Ann"}), "hlc": "yesterday"},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"display_name": "Ann"}),
+            "hlc": "yesterday",
+        },
         "not a hybrid logical clock",
     ),
     "wrong type": (
-        lambda r: {"entity": "customer", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": json.dumps({"display_name": 42}), "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"display_name": 42}),
+            "hlc": _stamp(r),
+        },
         "display_name must be",
     ),
     "unknown entity": (
-        lambda r: {"entity": "spaceship", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": json.dumps({"name": "x"}), "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "spaceship",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"name": "x"}),
+            "hlc": _stamp(r),
+        },
         "unknown kind of change",
     ),
     "NUL byte": (
-        lambda r: {"entity": "customer", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": json.dumps({"display_name": "Ann\u0000Archer"}), "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"display_name": "Ann\u0000Archer"}),
+            "hlc": _stamp(r),
+        },
         "control character",
     ),
     "too large": (
-        lambda r: {"entity": "customer", "entity_id": str(uuid.uuid4()), "op": "insert",
-                   "payload": json.dumps({"display_name": "Ann", "notes": "x" * MAX_OP_BYTES}),
-                   "hlc": _stamp(r)},
+        lambda r: {
+            "entity": "customer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"display_name": "Ann", "notes": "x" * MAX_OP_BYTES}),
+            "hlc": _stamp(r),
+        },
         "too large",
     ),
 }
@@ -169,7 +212,8 @@ def test_a_broken_outbox_row_is_a_dead_letter_and_the_rest_flows(
     report = a.sync.sync_once()  # does not raise
     state, error = outbox_row(a, bad)
     assert state == "dead"
-    assert error is not None and reason in error, error
+    assert error is not None
+    assert reason in error, error
     assert report.acked == 25
     converge([a, b])
     numbers = figures(central, [a, b])
@@ -188,8 +232,12 @@ def test_a_bad_stamp_in_the_outbox_does_not_stop_start_up(
     queue_visits(a, customers=2, visits_each=1)
     # Sorts above every real stamp, so it is what the clock priming reads first.
     bad = write_raw_outbox(
-        a, entity="customer", entity_id=str(uuid.uuid4()), op="insert",
-        payload=json.dumps({"display_name": "Ann"}), hlc="zz-not-a-clock",
+        a,
+        entity="customer",
+        entity_id=str(uuid.uuid4()),
+        op="insert",
+        payload=json.dumps({"display_name": "Ann"}),
+        hlc="zz-not-a-clock",
     )
     a.close()
     from tests.sync.helpers import open_register
@@ -210,8 +258,9 @@ def test_a_bad_stamp_in_the_outbox_does_not_stop_start_up(
 
 
 # -- pull: a broken row of the central change log -------------------------------------
-def _log_row(central: Central, entity: str, entity_id: str, op: str, payload: object,
-             hlc: str) -> int:
+def _log_row(
+    central: Central, entity: str, entity_id: str, op: str, payload: object, hlc: str
+) -> int:
     with central.connect() as conn:
         row = conn.execute(
             "INSERT INTO change_log (op_id, entity, entity_id, op, payload, hlc, origin)"
@@ -230,24 +279,46 @@ PULL_CASES: dict[str, tuple[str, str, str, object, str | None, str]] = {
     # name: entity, entity_id, op, payload, hlc (None: a good one), reason
     "not an object": ("customer", str(uuid.uuid4()), "insert", [1, 2], None, "not an object"),
     "customer id not a UUID": (
-        "customer", "CUST-0042", "insert", {"display_name": "Ann"}, None, "not a valid id"
+        "customer",
+        "CUST-0042",
+        "insert",
+        {"display_name": "Ann"},
+        None,
+        "not a valid id",
     ),
     "vendor id not a UUID": ("vendor", "v-7", "update", {"name": "T"}, None, "not a valid id"),
     "stamp not a clock": (
-        "customer", str(uuid.uuid4()), "insert", {"display_name": "Ann"}, "later",
+        "customer",
+        str(uuid.uuid4()),
+        "insert",
+        {"display_name": "Ann"},
+        "later",
         "not a hybrid logical clock",
     ),
     "wrong type": (
-        "customer", str(uuid.uuid4()), "insert", {"display_name": 42}, None, "display_name must"
+        "customer",
+        str(uuid.uuid4()),
+        "insert",
+        {"display_name": 42},
+        None,
+        "display_name must",
     ),
     "unknown entity": ("spaceship", str(uuid.uuid4()), "insert", {}, None, "unknown kind"),
     "control character": (
-        "customer", str(uuid.uuid4()), "insert", {"display_name": "Ann\u0007"}, None,
+        "customer",
+        str(uuid.uuid4()),
+        "insert",
+        {"display_name": "Ann\u0007"},
+        None,
         "control character",
     ),
     "too large": (
-        "customer", str(uuid.uuid4()), "insert",
-        {"display_name": "Ann", "notes": "x" * MAX_OP_BYTES}, None, "too large",
+        "customer",
+        str(uuid.uuid4()),
+        "insert",
+        {"display_name": "Ann", "notes": "x" * MAX_OP_BYTES},
+        None,
+        "too large",
     ),
 }
 
