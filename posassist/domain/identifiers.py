@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 import phonenumbers
 
@@ -22,6 +23,11 @@ _PHONEISH = re.compile(r"^[+(]?[\d\s().\-/]{6,}$")
 
 MAX_NAME_LENGTH = 200
 MAX_NOTE_LENGTH = 20_000
+# Control characters: C0 (U+0000–U+001F), DEL and C1 (U+007F–U+009F). PostgreSQL
+# refuses NUL in any text, the others garble slips and screens; a multi-line field
+# (a note) keeps only tab and newline of them.
+_CONTROL_CODES = (*range(0x20), *range(0x7F, 0xA0))
+MULTILINE_ALLOWED = "\t\n"
 
 
 class QueryKind(Enum):
@@ -101,7 +107,7 @@ def normalise_email(text: str) -> str:
 
     Only the shape is checked: deliverability is not our business at the register.
     """
-    value = text.strip().lower()
+    value = check_text(text.strip().lower(), "email", "email address")
     if not _EMAIL_PATTERN.match(value) or len(value) > 254:
         raise IdentifierError("email", f"“{text.strip()[:60]}” is not an email address.")
     return value
@@ -133,6 +139,40 @@ def name_key(name: str) -> str:
     return cleaned or " ".join(stripped.casefold().split())
 
 
+@cache
+def _control_pattern(allow: str) -> re.Pattern[str]:
+    codes = "".join(re.escape(chr(c)) for c in _CONTROL_CODES if chr(c) not in allow)
+    return re.compile(f"[{codes}]")
+
+
+def find_control(text: str, allow: str = "") -> str | None:
+    """The first control character of ``text`` not in ``allow``, or None."""
+    found = _control_pattern(allow).search(text)
+    return None if found is None else found.group()
+
+
+def strip_controls(text: str, allow: str = MULTILINE_ALLOWED) -> str:
+    """``text`` without its control characters (but those in ``allow``): for old rows."""
+    return _control_pattern(allow).sub("", text)
+
+
+def check_text(value: str, field: str, label: str, *, multiline: bool = False) -> str:
+    """Refuse text holding a control character; the one rule for every text field.
+
+    Refused rather than stripped: a NUL or an escape code in a name is a scanner or
+    copy-paste accident the cashier should see, and silently changed text would be
+    stored as something nobody typed. ``label`` names the field for the message.
+    """
+    bad = find_control(value, MULTILINE_ALLOWED if multiline else "")
+    if bad is not None:
+        raise IdentifierError(
+            field,
+            f"The {label} contains a control character (U+{ord(bad):04X}), which cannot "
+            "be stored. Please retype it.",
+        )
+    return value
+
+
 def clean_display_name(name: str) -> str:
     """Validate a customer's display name; raise :class:`IdentifierError` when unusable.
 
@@ -146,18 +186,17 @@ def clean_display_name(name: str) -> str:
         raise IdentifierError(
             "name", f"The name is too long (at most {MAX_NAME_LENGTH} characters)."
         )
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise IdentifierError("name", "The name contains control characters.")
-    return value
+    return check_text(value, "name", "name")
 
 
-def clean_note(text: str) -> str:
+def clean_note(text: str, field: str = "note", label: str = "note") -> str:
     """Validate free text (notes, preferences). Long text is refused, not cut silently."""
     value = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
+    check_text(value, field, label, multiline=True)
     if len(value) > MAX_NOTE_LENGTH:
         raise IdentifierError(
-            "note",
-            f"The note is {len(value):,} characters long; the limit is {MAX_NOTE_LENGTH:,}. "
+            field,
+            f"The {label} is {len(value):,} characters long; the limit is {MAX_NOTE_LENGTH:,}. "
             "Please shorten it.",
         )
     return value

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from posassist.domain.identifiers import name_key
+from posassist.domain.identifiers import IdentifierError, check_text, name_key
 from posassist.domain.money import parse_amount
 from posassist.errors import InvalidInputError
 from posassist.storage.base import utcnow
@@ -221,6 +221,14 @@ def read_rows(path: Path, *, today: date) -> list[_Row]:
     return rows
 
 
+def _check_cell_text(text: str, label: str) -> None:
+    """No control character (a NUL from a broken export) reaches the store or the server."""
+    try:
+        check_text(text, "file", label)
+    except IdentifierError as exc:
+        raise ValueError(str(exc).removesuffix(".")) from exc
+
+
 def _read_raw_rows(path: Path) -> list[_RawRow]:
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
@@ -263,6 +271,7 @@ def _read_raw_rows(path: Path) -> list[_RawRow]:
                     customer = cells[cust].strip()
                     if not customer:
                         raise ValueError("the customer id is empty")
+                    _check_cell_text(customer, "customer id")
                     day_text = cells[day].strip()
                     _check_day(day_text)
                     rows.append(

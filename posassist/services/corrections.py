@@ -53,7 +53,7 @@ class Voided:
 def clean_reason(reason: str) -> str:
     """A void's reason: required (a manager says why), one short line of text."""
     try:
-        text = ids.clean_note(reason).strip()
+        text = ids.clean_note(reason, "reason", "reason").strip()
     except IdentifierError as exc:
         raise InvalidInputError("reason", str(exc)) from exc
     if not text:

@@ -233,7 +233,7 @@ class CustomerService:
             )
         )
         try:
-            notes = ids.clean_note(new.notes)
+            notes = ids.clean_note(new.notes, label="notes")
         except IdentifierError as exc:
             raise _to_invalid(exc) from exc
         customer = new_customer(self._ctx.now(), **contact, notes=notes)
@@ -332,8 +332,8 @@ class CustomerService:
 
     def update_notes(self, customer_id: uuid.UUID, notes: str, preferences: str) -> None:
         try:
-            clean_notes = ids.clean_note(notes)
-            clean_prefs = ids.clean_note(preferences)
+            clean_notes = ids.clean_note(notes, label="notes")
+            clean_prefs = ids.clean_note(preferences, label="preferences")
         except IdentifierError as exc:
             raise _to_invalid(exc) from exc
         with self._ctx.db.write() as s:

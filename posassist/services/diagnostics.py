@@ -124,6 +124,15 @@ def _outbox_findings(settings: Settings, check: StoreCheck) -> list[Finding]:
                 "`posassist sync --retry-refused`.",
             )
         )
+    if check.problems:
+        findings.append(
+            Finding(
+                "warning",
+                f"{check.problems} changes from other registers could not be applied here.",
+                "See them and their reasons with `posassist sync --status`; they are kept, "
+                "and sync goes on past them.",
+            )
+        )
     if settings.central.enabled:
         findings.append(Finding("ok", f"{check.pending} changes waiting to be sent."))
     elif check.pending:

@@ -23,6 +23,7 @@ from posassist.domain.finder import (
     VendorCandidate,
     normalise_text,
 )
+from posassist.domain.identifiers import IdentifierError, check_text
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.storage import catalog
@@ -37,6 +38,10 @@ def clean_item(text: str) -> str:
     item = " ".join(text.split())
     if not item:
         raise InvalidInputError("item", "Type what the customer asked for first.")
+    try:
+        check_text(item, "item", "item asked for")
+    except IdentifierError as exc:
+        raise InvalidInputError(exc.field, str(exc)) from exc
     return item[:MAX_ITEM_LENGTH]
 
 

@@ -64,7 +64,7 @@ class InteractionService:
         try:
             clean = ids.clean_note(note)
             lines = [
-                (ids.clean_note(item.description), item)
+                (ids.clean_note(item.description, label="item description"), item)
                 for item in items
                 if item.description.strip()
             ]

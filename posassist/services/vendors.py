@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from posassist.domain import opening_hours
 from posassist.domain.fields import VENDOR, VENDOR_CSV_COLUMNS, VENDOR_FIELDS, VendorField
+from posassist.domain.identifiers import IdentifierError, check_text
 from posassist.domain.spreadsheet import restore_cell
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
@@ -114,6 +115,19 @@ def _to_column(f: VendorField, value: Any) -> Any:
     return join_list(list(value)) if f.kind == "list" else value
 
 
+def _check_vendor_texts(values: dict[str, str], data: VendorInput) -> None:
+    """No control character in any vendor field (the address and notes may be multi-line)."""
+    try:
+        for key, text in values.items():
+            check_text(text, key, key, multiline=key == "address")
+        check_text(data.notes, "notes", "notes", multiline=True)
+        for key, items in (("categories", data.categories), ("keywords", data.keywords)):
+            for item in items:
+                check_text(item, key, key)
+    except IdentifierError as exc:
+        raise InvalidInputError(exc.field, str(exc)) from exc
+
+
 def clean_vendor(data: VendorInput) -> VendorInput:
     """Trim and check a vendor; raise InvalidInputError naming the field at fault."""
     name = " ".join(data.name.split())
@@ -126,6 +140,7 @@ def clean_vendor(data: VendorInput) -> VendorInput:
         "website": data.website.strip(),
         "hours": " ".join(data.hours.split()),
     }
+    _check_vendor_texts(values, data)
     for key, limit in MAX_LENGTHS.items():
         if len(values[key]) > limit:
             raise InvalidInputError(key, f"The {key} is too long (at most {limit} characters).")

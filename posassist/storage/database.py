@@ -32,7 +32,7 @@ _BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # n
 # The BEGIN of each kind of session (writes take the lock up front; see ``_begin``).
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -242,6 +242,7 @@ class StoreCheck:
     integrity: list[str]  # the lines of ``PRAGMA integrity_check``: ["ok"] when healthy
     pending: int  # changes waiting to be sent to the central database
     dead: int  # changes the central database refused
+    problems: int = 0  # changes pulled from the central database that could not be applied
 
 
 def check_store_file(path: Path) -> StoreCheck:
@@ -261,6 +262,14 @@ def check_store_file(path: Path) -> StoreCheck:
                     "GROUP BY state"
                 ).fetchall()
             )
+            has_problems = conn.execute(  # an older store, not migrated yet, has no table
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_problem'"
+            ).fetchone()
+            problems = (
+                int(conn.execute("SELECT count(*) FROM sync_problem").fetchone()[0])
+                if has_problems
+                else 0
+            )
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -268,4 +277,4 @@ def check_store_file(path: Path) -> StoreCheck:
             f"The store {path} cannot be read ({exc}).",
             hint="Restore it from a backup; the file has not been changed.",
         ) from exc
-    return StoreCheck(result, int(queue.get("pending", 0)), int(queue.get("dead", 0)))
+    return StoreCheck(result, int(queue.get("pending", 0)), int(queue.get("dead", 0)), problems)

@@ -20,16 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select
-
 from posassist.domain.clock import Clock, system_clock
-from posassist.domain.hlc import HybridClock, Timestamp
+from posassist.domain.hlc import HybridClock
 from posassist.errors import SyncError
 from posassist.storage.database import Database
-from posassist.storage.orm import Outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
-from posassist.sync.outbox import QueueCounts, counts, get_state, set_state
+from posassist.sync.outbox import QueueCounts, counts, get_state, newest_stamp, set_state
 from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
 from posassist.sync.pull import CURSOR_KEY, PullResult, pull_once
 from posassist.sync.push import PushResult, push_once
@@ -118,14 +115,16 @@ class SyncEngine:
         self._prime_clock()
 
     def _prime_clock(self) -> None:
-        """After a restart, never stamp below what this register already wrote or saw."""
+        """After a restart, never stamp below what this register already wrote or saw.
+
+        A stamp that is no clock is skipped (its row becomes a dead letter), so a damaged
+        outbox row can never stop the register from starting.
+        """
         with self.db.read() as s:
-            high = max(
-                get_state(s, HLC_HIGH_KEY) or "",
-                s.scalar(select(func.max(Outbox.hlc))) or "",
-            )
-        if high:
-            self.hlc.observe(Timestamp.decode(high))
+            known = get_state(s, HLC_HIGH_KEY)
+        high = newest_stamp(self.db, known)
+        if high is not None:
+            self.hlc.observe(high)
 
     # -- one cycle ---------------------------------------------------------------
     def sync_once(self) -> CycleReport:

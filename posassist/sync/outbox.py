@@ -4,6 +4,11 @@ Rows are appended by the services (``storage/outbox.py``) in the same transactio
 the change. Here they are read in ``seq`` order, marked ``acked`` only once the
 server answered, marked ``dead`` with the server's reason when it refused them, and
 otherwise left ``pending`` (with the attempt counted) to be resent as they are.
+
+A row that cannot even be sent (not JSON, no object, an id or clock stamp that is
+none, a control character, too large: :func:`~posassist.sync.protocol.parse_op`) is
+read as raw text, never decoded blindly, and becomes a dead letter right here with
+its reason ("not sent: ..."), so it can never stop the rows behind it.
 """
 
 from __future__ import annotations
@@ -14,17 +19,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, Text, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from posassist.domain.hlc import Timestamp
 from posassist.storage.database import Database
 from posassist.storage.orm import Outbox, SyncProblem, SyncState
-from posassist.sync.protocol import Op
+from posassist.sync.protocol import Op, RejectedError, parse_op, parse_stamp
 
 # SQLite has a limit on bound parameters; stay well under it.
 _CHUNK = 500
 # The columns that say which op a row is, first in both Op and DeadLetter.
 _OP_KEY = (Outbox.seq, Outbox.op_id, Outbox.entity, Outbox.entity_id, Outbox.op)
+# The same read as stored text: a damaged row must not fail the whole read.
+_RAW_OP = (
+    Outbox.seq,
+    type_coerce(Outbox.op_id, String),
+    Outbox.entity,
+    Outbox.entity_id,
+    Outbox.op,
+    type_coerce(Outbox.payload, Text),
+    Outbox.hlc,
+)
+NOT_SENT = "not sent: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +70,55 @@ def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def pending_batch(db: Database, limit: int) -> list[Op]:
+    """The oldest pending ops that can be sent; the ones that cannot become dead letters."""
+    while True:
+        with db.read() as s:
+            rows = s.execute(
+                select(*_RAW_OP).where(Outbox.state == "pending").order_by(Outbox.seq).limit(limit)
+            ).all()
+        ops: list[Op] = []
+        poison: dict[int, str] = {}
+        for row in rows:
+            try:
+                ops.append(parse_op(*row))
+            except RejectedError as exc:
+                poison[row[0]] = NOT_SENT + str(exc)
+        if not poison:
+            return ops
+        with db.write() as s:
+            for seq, reason in poison.items():
+                mark(s, [seq], "dead", reason[:2000])
+        if ops:
+            return ops
+
+
+def newest_stamp(db: Database, known: str | None) -> Timestamp | None:
+    """The highest well-formed stamp among ``known`` and the outbox's, for clock priming.
+
+    Stamps that are no clock are passed over (a pending one becomes a dead letter):
+    a damaged row must never stop the register from starting.
+    """
+    try:
+        best = parse_stamp(known) if known else None
+    except RejectedError:
+        best = None
+    bad: dict[int, str] = {}
     with db.read() as s:
-        rows = s.execute(
-            select(*_OP_KEY, Outbox.payload, Outbox.hlc)
-            .where(Outbox.state == "pending")
-            .order_by(Outbox.seq)
-            .limit(limit)
-        ).all()
-    return [Op(*row) for row in rows]
+        rows = s.execute(select(Outbox.seq, Outbox.hlc, Outbox.state).order_by(Outbox.hlc.desc()))
+        for seq, stamp, state in rows:
+            try:
+                found = parse_stamp(stamp)
+            except RejectedError as exc:
+                if state == "pending":
+                    bad[seq] = NOT_SENT + str(exc)
+                continue
+            best = found if best is None else max(best, found)
+            break
+    if bad:
+        with db.write() as s:
+            for seq, reason in bad.items():
+                mark(s, [seq], "dead", reason[:2000])
+    return best
 
 
 def counts(s: Session) -> QueueCounts:
@@ -77,12 +135,23 @@ def counts(s: Session) -> QueueCounts:
 
 def dead_letters(s: Session, limit: int = 200) -> list[DeadLetter]:
     rows = s.execute(
-        select(*_OP_KEY, Outbox.created_at, Outbox.last_error)
+        select(*_RAW_OP[:5], Outbox.created_at, Outbox.last_error)
         .where(Outbox.state == "dead")
         .order_by(Outbox.seq)
         .limit(limit)
     ).all()
-    return [DeadLetter(*row[:6], reason=row[6] or "") for row in rows]
+    return [
+        DeadLetter(row[0], _lenient_id(row[1]), row[2], row[3], row[4], row[5], row[6] or "")
+        for row in rows
+    ]
+
+
+def _lenient_id(text: str) -> uuid.UUID:
+    """A dead letter's op id; a damaged one shows as the nil id rather than failing the list."""
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return uuid.UUID(int=0)
 
 
 def note_failure(db: Database, seqs: Sequence[int], error: str) -> None:

@@ -32,12 +32,16 @@ from posassist.domain.fields import (
     customer_derived,
 )
 from posassist.domain.hlc import Timestamp
+from posassist.domain.identifiers import find_control
 from posassist.domain.lww import stamp_fields, wins
 
 # A register clock this far ahead of the server's is clamped (DESIGN.md: the server
 # clamps clocks too far in the future), so one PC with a wrong date cannot win every
 # edit for days.
 MAX_CLOCK_AHEAD_MS = 60_000
+# The largest op (its payload as JSON, UTF-8) either end accepts: far above any real
+# change (a note is at most 20,000 characters), far below what would slow a batch.
+MAX_OP_BYTES = 256 * 1024
 
 FACT_ENTITIES = (
     "interaction",
@@ -330,18 +334,103 @@ def check_fact(op: Op) -> None:
         raise RejectedError("lines must be a list of objects")
 
 
-def check_op(op: Op) -> None:
-    """Reject an op of an unknown kind or with an unusable clock."""
+# -- poison: what makes an op unusable, at either end ---------------------------------
+# In payload text the protocol allows tab, newline and carriage return (older notes);
+# the services refuse more (see ``identifiers.check_text``).
+_PAYLOAD_ALLOWED = "\t\n\r"
+
+
+def parse_stamp(text: object) -> Timestamp:
+    """A clock stamp in the one form every register writes, or :class:`RejectedError`.
+
+    The canonical form matters: stamps are compared as text.
+    """
+    if not isinstance(text, str):
+        raise RejectedError(f"not a hybrid logical clock timestamp: {text!r}")
     try:
-        Timestamp.decode(op.hlc)
+        stamp = Timestamp.decode(text)
     except ValueError as exc:
         raise RejectedError(str(exc)) from exc
+    if stamp.encode() != text:
+        raise RejectedError(f"not a hybrid logical clock timestamp: {text!r}")
+    return stamp
+
+
+def parse_op(
+    seq: int,
+    op_id: object,
+    entity: object,
+    entity_id: object,
+    op: object,
+    payload: object,
+    hlc: object,
+) -> Op:
+    """An outbox row as stored (raw text, before any JSON decoding) as a checked :class:`Op`.
+
+    Raises :class:`RejectedError` saying why the row cannot be sent: the caller makes
+    it a dead letter, and the rows behind it keep flowing.
+    """
+    try:
+        oid = uuid.UUID(str(op_id))
+    except ValueError as exc:
+        raise RejectedError(f"the op id is not a valid id: {op_id!r}") from exc
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", errors="replace")
+    if not isinstance(payload, str):
+        raise RejectedError("the payload is missing")
+    _check_size(len(payload.encode("utf-8", errors="replace")))
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise RejectedError(f"the payload is not JSON ({exc})") from exc
+    parsed = Op(seq, oid, str(entity), str(entity_id), str(op), data, str(hlc))
+    check_op(parsed)
+    return parsed
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_OP_BYTES:
+        raise RejectedError(
+            f"the change is too large ({size:,} bytes; the limit is {MAX_OP_BYTES // 1024} KiB)"
+        )
+
+
+def _check_texts(value: Any, where: str) -> None:
+    """Every text in a payload (keys too): no NUL or other control character."""
+    if isinstance(value, str):
+        bad = find_control(value, _PAYLOAD_ALLOWED)
+        if bad is not None:
+            raise RejectedError(f"{where} contains a control character (U+{ord(bad):04X})")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(key, "a field name")
+            _check_texts(item, str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _check_texts(item, where)
+
+
+def check_op(op: Op) -> None:
+    """Reject an op that is not usable as it is, before it reaches any table.
+
+    The same check runs on the register before sending, on the server before applying
+    and on a register before applying a pulled change (see the README's "A change that
+    cannot be sent…").
+    """
     if not isinstance(op.payload, dict):
         raise RejectedError("the payload is not an object")
+    parse_stamp(op.hlc)
+    _check_texts(op.entity_id, "the entity id")
+    _check_texts(op.payload, "the payload")
+    _check_size(len(json.dumps(op.payload, ensure_ascii=False, default=str).encode()))
     if op.entity == "customer":
         if op.op not in CUSTOMER_OPS:
             raise RejectedError(f"unknown customer operation {op.op!r}")
         as_uuid(op.entity_id, "customer id")
+        if op.op != "erase":
+            for name, value in op.payload.items():
+                if name in CUSTOMER_BY_NAME:
+                    check_customer_value(name, value)
     elif op.entity in FACT_ENTITIES:
         check_fact(op)
     elif op.entity in MUTABLE_ENTITIES:

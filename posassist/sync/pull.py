@@ -6,9 +6,11 @@ the outbox (a pulled change is not this register's news to tell). This register'
 own ops are skipped: they are already here, except in a store just restored from a
 backup (``REPLAY_OWN_KEY``), which lacks the changes it made after the backup: there
 they are applied like any other (every apply is idempotent) until the pull has caught
-up with the change log. A row that cannot be applied (it points
-at something this register never received) is recorded in ``sync_problem`` instead
-of stopping every later row behind it.
+up with the change log. A row that cannot be applied (it points at something this
+register never received, or it is poison: no object, an id or clock stamp that is none,
+a wrong type, an unknown kind, a control character, too large; see
+:func:`~posassist.sync.protocol.check_op`) is recorded in ``sync_problem`` with its
+reason instead of stopping every later row behind it; the cursor moves on.
 """
 
 from __future__ import annotations
@@ -51,13 +53,27 @@ from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
     Change,
     CustomerState,
+    Op,
     RejectedError,
     as_uuid,
+    check_op,
     merge_customer,
 )
 from posassist.sync.rows import payload_row
 
 CURSOR_KEY = "pull_cursor"
+# What a change that cannot be applied raises. Beyond the database's and the protocol's
+# refusals, a malformed payload can surface as a plain TypeError or the like; caught
+# per row only, so one such row is a recorded problem and never a stuck cursor.
+_UNAPPLIABLE = (
+    IntegrityError,
+    StatementError,
+    RejectedError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+)
 
 _FACT_TABLES: dict[str, Table] = {
     "interaction": Interaction.__table__,  # type: ignore[dict-item]
@@ -163,7 +179,7 @@ def apply_changes(
                 for change in todo:
                     _apply_one(s, change, skip_origin, result, facts)
                 facts.flush(s)
-        except (IntegrityError, StatementError, RejectedError):
+        except _UNAPPLIABLE:
             # One row cannot be applied: replay the batch row by row, keeping the rest.
             result.applied = Applied()
             for change in todo:
@@ -172,7 +188,7 @@ def apply_changes(
                         facts = _FactBuffer()
                         _apply_one(s, change, skip_origin, result, facts)
                         facts.flush(s)
-                except (IntegrityError, StatementError, RejectedError) as exc:
+                except _UNAPPLIABLE as exc:
                     _record_problem(s, change, exc)
                     result.problems += 1
         set_state(s, CURSOR_KEY, str(todo[-1].server_seq))
@@ -233,6 +249,7 @@ def _apply_one(
     if change.origin == skip_origin:
         result.applied.own_skipped += 1
         return
+    check_op(Op(0, *astuple_change(change)))
     if change.entity in _FACT_TABLES:
         _apply_fact(change, facts)
         for key in _CUSTOMER_KEYS:
@@ -252,6 +269,11 @@ def _apply_one(
     result.applied.count += 1
     if change.hlc > result.newest_stamp:
         result.newest_stamp = change.hlc
+
+
+def astuple_change(change: Change) -> tuple[uuid.UUID, str, str, str, Any, str]:
+    """The fields a change shares with an op, for the one check both ends run."""
+    return (change.op_id, change.entity, change.entity_id, change.op, change.payload, change.hlc)
 
 
 # -- customers -----------------------------------------------------------------------

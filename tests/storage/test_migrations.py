@@ -152,3 +152,82 @@ def test_a_populated_store_gains_the_correction_tables(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
+
+
+def test_a_populated_store_loses_its_control_characters(tmp_path: Path) -> None:
+    """0003 → 0004: NUL and other control characters leave text columns and pending
+    outbox payloads; tab and newline in a note stay; nothing else changes."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from posassist.storage.database import open_database
+
+    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
+    command.upgrade(alembic_config(engine), "0003")
+    t = "2026-01-01 10:00:00.000000"
+    cid, vid, iid = "c4" * 16, "e4" * 16, "d4" * 16
+    payload = json.dumps({"id": cid, "display_name": "Ann\u0000 Archer", "notes": "a\tb\nc"})
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO branch (id, code, name, address, phone, timezone) "
+                "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
+            ),
+            {"b": "b4" * 16},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
+                "preferences, created_at, updated_at) "
+                "VALUES (:id, :name, 'ann archer', 0, :notes, :prefs, :t, :t)"
+            ),
+            {
+                "id": cid,
+                "name": "Ann\x00 Archer",
+                "notes": "line 1\n\tline 2\x1b[0m",
+                "prefs": "tea\x7f\x85",
+                "t": t,
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
+                "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', 'purchase', :note)"
+            ),
+            {"i": iid, "c": cid, "b": "b4" * 16, "t": t, "note": "ok\x00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO vendor (id, name, address, phone, website, hours, categories, "
+                "keywords, notes, active) VALUES (:v, :name, "
+                "'1 Main St', '', '', '', '', '', :notes, 1)"
+            ),
+            {"v": vid, "name": "Tail\x00or", "notes": "n\x01"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO outbox (op_id, entity, entity_id, op, payload, hlc, created_at, "
+                "attempts, state) VALUES (:o, 'customer', :c, 'insert', :p, "
+                "'000000000000001-000000-aa', :t, 0, 'pending')"
+            ),
+            {"o": "f4" * 16, "c": cid, "p": payload, "t": t},
+        )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            conn = s.connection()
+            customer = conn.exec_driver_sql(
+                "SELECT display_name, notes, preferences FROM customer"
+            ).one()
+            note = conn.exec_driver_sql("SELECT note FROM interaction").scalar()
+            vendor = conn.exec_driver_sql("SELECT name, address, notes FROM vendor").one()
+            stored = conn.exec_driver_sql("SELECT payload FROM outbox").scalar()
+    finally:
+        db.close()
+    assert tuple(customer) == ("Ann Archer", "line 1\n\tline 2[0m", "tea")
+    assert note == "ok"
+    assert tuple(vendor) == ("Tailor", "1 Main St", "n")
+    assert json.loads(stored) == {"id": cid, "display_name": "Ann Archer", "notes": "a\tb\nc"}

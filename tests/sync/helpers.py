@@ -201,8 +201,14 @@ def outbox_states(reg: Reg) -> dict[str, int]:
     return out
 
 
-def assert_exactly_once(central: Central, regs: list[Reg]) -> None:
-    """Every op of every register was applied exactly once and logged at most once."""
+def assert_exactly_once(
+    central: Central, regs: list[Reg], *, dead: dict[str, set[int]] | None = None
+) -> None:
+    """Every op of every register was applied exactly once and logged at most once.
+
+    ``dead`` names, per register, the outbox rows (by seq) that must instead be dead
+    letters the server never applied: the poison changes of ``test_sync_poison``.
+    """
     with central.connect() as conn:
         dup_log = conn.execute(
             "SELECT op_id, count(*) FROM change_log GROUP BY op_id HAVING count(*) > 1"
@@ -210,10 +216,15 @@ def assert_exactly_once(central: Central, regs: list[Reg]) -> None:
         applied = {r[0] for r in conn.execute("SELECT op_id FROM applied_ops")}
     assert dup_log == []
     for reg in regs:
+        poison = (dead or {}).get(reg.name, set())
         with reg.db.read() as s:
-            ops = s.execute(select(Outbox.op_id, Outbox.state)).all()
+            rows = s.execute(select(Outbox.seq, Outbox.op_id, Outbox.state)).all()
+        ops = [(op_id, state) for seq, op_id, state in rows if seq not in poison]
         assert all(state == "acked" for _, state in ops), outbox_states(reg)
         assert {op_id for op_id, _ in ops} <= applied
+        refused = [(op_id, state) for seq, op_id, state in rows if seq in poison]
+        assert len(refused) == len(poison)
+        assert all(state == "dead" and op_id not in applied for op_id, state in refused)
 
 
 def converge(regs: list[Reg], rounds: int = 3) -> None:

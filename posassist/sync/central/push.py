@@ -118,13 +118,20 @@ def _push_tx(
                 reply.results[op.op_id] = OpResult("rejected", _db_reason(exc))
     else:
         _apply_ops(conn, origin, fresh, stamps, now, reply, fault)
-    customer_ids = sorted({str(as_uuid(o.entity_id, "id")) for o in ops if o.entity == "customer"})
+    # What the register adopts, for the ops not refused (a refused op's id may be no id).
+    kept = [o for o in ops if _outcome(reply, o) not in (None, "rejected")]
+    customer_ids = sorted({str(as_uuid(o.entity_id, "id")) for o in kept if o.entity == "customer"})
     for cid, state in reads.load_customers(conn, customer_ids, lock=False).items():
         reply.customers[str(cid)] = state.view()
-    reply.rows = reads.shared_rows(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
+    reply.rows = reads.shared_rows(conn, [o for o in kept if o.entity in MUTABLE_ENTITIES])
     if fault is not None:
         fault("before_commit")
     return reply
+
+
+def _outcome(reply: PushReply, op: Op) -> str | None:
+    result = reply.results.get(op.op_id)
+    return None if result is None else result.outcome
 
 
 def _fresh_ops(conn: psycopg.Connection[Any], ops: Sequence[Op], reply: PushReply) -> list[Op]:
