@@ -230,6 +230,7 @@ class CentralInit:
     target: str
     before: str | None
     after: str
+    restore_note: str = ""  # set when it found (and adopted) a restore from a backup
 
 
 def init_central_schema(central: CentralSettings, password: str | None) -> CentralInit:
@@ -238,7 +239,15 @@ def init_central_schema(central: CentralSettings, password: str | None) -> Centr
 
     target = CentralTarget.from_settings(central, password)
     result = init_central(target)
-    return CentralInit(target.describe(), result.before, result.after)
+    note = ""
+    if result.restored is not None:
+        note = (
+            f"This database was restored from a backup (its change log ends at "
+            f"{result.restored.restore_point:,}). It has a new id now, new changes are "
+            f"numbered from {result.restored.next_seq:,}, and every register resends what "
+            "the backup lacks at its next sync."
+        )
+    return CentralInit(target.describe(), result.before, result.after, note)
 
 
 __all__ = [
