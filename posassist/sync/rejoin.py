@@ -99,8 +99,7 @@ def rejoin(
         set_state(s, RESTORE_KEY, json.dumps(asdict(record)))
     if point is None:
         log.warning(
-            "central database changed (%s → %s): pulling everything again, resending %d "
-            "changes",
+            "central database changed (%s → %s): pulling everything again, resending %d changes",
             known_id,
             found.central_id,
             len(missing),

@@ -68,7 +68,12 @@ _PUT = Query(
 )
 _PUT_NEW = Query(_SET.on_conflict_do_nothing(index_elements=[_info.c.key]))
 _SETVAL = Query(
-    select(func.setval(func.pg_get_serial_sequence("change_log", "server_seq"), cast(bindparam("n"), BigInteger)))
+    select(
+        func.setval(
+            func.pg_get_serial_sequence("change_log", "server_seq"),
+            cast(bindparam("n"), BigInteger),
+        )
+    )
 )
 
 _applied = schema.applied_ops
