@@ -202,6 +202,15 @@ def clock_off(offset_ms: int | None) -> str:
     return f"{seconds} s {side}"
 
 
+def clock_line(report: StatusReport) -> str:
+    """The PC clock against the server's, for ``sync --status``."""
+    if report.clock_offset_ms is None:
+        return "unchecked (never reached the central database; edits use the PC's clock)"
+    skew = clock_off(report.clock_offset_ms)
+    off = f"{-report.clock_offset_ms / 1000:+.1f} s against the server"
+    return f"{skew} ({off}); edits use the corrected time" if skew else off
+
+
 def describe_restore(r: RestoreRecord) -> str:
     """One sentence for IT: what the register found and did."""
     if r.restore_point is None:
@@ -305,6 +314,7 @@ __all__ = [
     "SyncLoop",
     "SyncService",
     "SyncStatus",
+    "clock_line",
     "clock_off",
     "describe_restore",
     "init_central_schema",
