@@ -40,6 +40,8 @@ def _init(args: argparse.Namespace) -> int:
         if password is not None or "password" not in exc.message or not sys.stdin.isatty():
             raise
         result = init_central_schema(central, getpass.getpass("Password: "))
+    if result.restore_note:
+        print(result.restore_note)
     if result.before == result.after:
         print(f"The central database {result.target} is up to date (schema {result.after}).")
     elif result.before is None:

@@ -66,7 +66,7 @@ def _once(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from posassist.services.sync import status_report
+    from posassist.services.sync import clock_line, describe_restore, status_report
 
     settings = central_settings(args)
     report = status_report(settings.data_dir)
@@ -77,6 +77,9 @@ def _status(args: argparse.Namespace) -> int:
     print(f"Waiting to send:  {report.queue.pending:,}")
     print(f"Refused:          {report.queue.dead:,}")
     print(f"Pulled up to:     change {report.cursor}")
+    print(f"PC clock:         {clock_line(report)}")
+    if report.restore is not None:
+        print(f"Central restored: {describe_restore(report.restore)}")
     for letter in report.refused:
         print(
             f"  refused {_when(letter.created_at)} {letter.entity} {letter.op} "

@@ -4,6 +4,10 @@ A timestamp is (physical milliseconds, counter, node). It never goes backwards o
 register, and it moves past any timestamp the register has seen from others, so
 "last writer wins" means the edit made last in causal order, not by the worst clock.
 Encoded as a fixed-width string so string order equals clock order.
+
+The physical part is the register's wall clock plus the offset it last measured from
+the central server (:meth:`HybridClock.set_offset`), so an edit made later carries a
+later time even when the PC's own clock is days off.
 """
 
 from __future__ import annotations
@@ -38,12 +42,39 @@ class HybridClock:
     def __init__(self, node: str, wall_millis: Callable[[], int] | None = None) -> None:
         self._node = node
         self._wall = wall_millis or (lambda: time.time_ns() // 1_000_000)
+        self._offset: int | None = None  # None: never measured, the PC's clock as it is
         self._last = Timestamp(0, 0, node)
         self._lock = threading.Lock()
 
+    @property
+    def offset_ms(self) -> int | None:
+        return self._offset
+
+    def wall_millis(self) -> int:
+        """The uncorrected local clock (what an offset is measured against)."""
+        return self._wall()
+
+    def physical_millis(self) -> int:
+        return self._wall() + (self._offset or 0)
+
+    def set_offset(self, offset_ms: int, *, ceiling_ms: int | None = None) -> bool:
+        """Correct the physical clock by ``offset_ms`` (server minus local).
+
+        ``ceiling_ms``: a last stamp beyond it came from the uncorrected clock (far
+        ahead); it is forgotten, else every later edit would carry that wrong future
+        time until the real clock caught up. Stamps seen from others stay respected
+        through :meth:`observe`, which the caller repeats for them. True if it forgot.
+        """
+        with self._lock:
+            self._offset = offset_ms
+            if ceiling_ms is not None and self._last.millis > ceiling_ms:
+                self._last = Timestamp(0, 0, self._node)
+                return True
+            return False
+
     def now(self) -> Timestamp:
         with self._lock:
-            wall = self._wall()
+            wall = self.physical_millis()
             if wall > self._last.millis:
                 self._last = Timestamp(wall, 0, self._node)
             else:
@@ -53,7 +84,7 @@ class HybridClock:
     def observe(self, remote: Timestamp) -> Timestamp:
         """Move past a timestamp received from another node."""
         with self._lock:
-            wall = self._wall()
+            wall = self.physical_millis()
             top = max(wall, self._last.millis, remote.millis)
             if top == self._last.millis == remote.millis:
                 counter = max(self._last.counter, remote.counter) + 1

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posassist.config import Settings
-from posassist.domain.clock import Clock, system_clock
+from posassist.domain.clock import Clock, millis, system_clock
 from posassist.domain.hlc import HybridClock
 from posassist.errors import ConfigError
 from posassist.storage.database import Database
@@ -36,7 +36,10 @@ class StoreContext:
     hlc: HybridClock = field(init=False)
 
     def __post_init__(self) -> None:
-        self.hlc = HybridClock(self.register_id.hex[:12])
+        # The HLC reads the same injected clock (system_clock: the PC's own time).
+        clock = self.clock
+        wall = None if clock is system_clock else (lambda: millis(clock))
+        self.hlc = HybridClock(self.register_id.hex[:12], wall_millis=wall)
 
     def now(self) -> datetime:
         return self.clock()

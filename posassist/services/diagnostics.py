@@ -206,6 +206,52 @@ _NETWORK_TODO = (
 )
 
 
+def check_sync_clock(settings: Settings) -> list[Finding]:
+    """The PC clock against the server's (last measured), and a restore of central met."""
+    if not settings.central.enabled:
+        return []
+    from posassist.services.sync import clock_off, describe_restore, status_report
+
+    try:
+        report = status_report(settings.data_dir)
+    except KnownError:
+        return []  # no store yet, or not migrated: check_store says so
+    findings: list[Finding] = []
+    skew = clock_off(report.clock_offset_ms)
+    if report.clock_offset_ms is None:
+        findings.append(
+            Finding(
+                "warning",
+                "This register has never reached the central database, so its clock is "
+                "unchecked: edits are stamped with the PC's own clock.",
+                "Connect it once; from then on its edits carry the server-corrected time.",
+            )
+        )
+    elif skew:
+        findings.append(
+            Finding(
+                "warning",
+                f"This PC's clock is {skew} of the central server's (edits are stamped with "
+                "the corrected time).",
+                "Set the PC's date and time right (turn on automatic time): reports, "
+                "visit times and receipts use the PC's clock.",
+            )
+        )
+    else:
+        off = abs(report.clock_offset_ms) / 1000
+        findings.append(Finding("ok", f"PC clock within {off:.1f} s of the central server."))
+    if report.restore is not None:
+        findings.append(
+            Finding(
+                "warning",
+                describe_restore(report.restore),
+                "Nothing to repair: check that every register has synced since (their "
+                "`doctor` says the same), then this note can be ignored.",
+            )
+        )
+    return findings
+
+
 def check_printer(settings: Settings) -> list[Finding]:
     """The same readiness check printing does: a paused queue, a stopped print server
     or a printer out of paper is a problem; no printer at all only a warning (slips
@@ -277,6 +323,7 @@ CHECKS = (
     check_keyring,
     check_central,
     check_qt_libraries,
+    check_sync_clock,
     check_printer,
     check_logo,
 )

@@ -25,6 +25,8 @@ from posassist.storage.orm import Customer
 from posassist.sync import outbox
 from posassist.sync.central import CentralLink, CentralTarget, Fault
 from posassist.sync.engine import (
+    CLOCK_WARN_MS,
+    OFFSET_KEY,
     Backoff,
     CycleReport,
     LocalStatus,
@@ -33,6 +35,7 @@ from posassist.sync.engine import (
     SyncStatus,
 )
 from posassist.sync.outbox import DeadLetter, QueueCounts
+from posassist.sync.rejoin import RestoreRecord, read_record
 
 INCREMENTAL_NAME_UPDATES = 2000
 
@@ -181,6 +184,47 @@ class StatusReport:
     cursor: str
     refused: list[DeadLetter]  # the first 50
     problems: list[ReceivedProblem]  # the first 20
+    clock_offset_ms: int | None = None  # server minus this PC; None: never reached it
+    restore: RestoreRecord | None = None  # the last restore of central this register met
+
+
+def clock_off(offset_ms: int | None) -> str:
+    """ "3 days ahead" / "5 min behind" for a PC clock off by more than CLOCK_WARN_MS; else ""."""
+    if offset_ms is None or abs(offset_ms) <= CLOCK_WARN_MS:
+        return ""
+    seconds = abs(offset_ms) // 1000
+    side = "ahead" if offset_ms < 0 else "behind"
+    for unit, size in (("day", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            name = f"{unit}{'s' if n != 1 else ''}" if unit == "day" else unit
+            return f"{n} {name} {side}"
+    return f"{seconds} s {side}"
+
+
+def clock_line(report: StatusReport) -> str:
+    """The PC clock against the server's, for ``sync --status``."""
+    if report.clock_offset_ms is None:
+        return "unchecked (never reached the central database; edits use the PC's clock)"
+    skew = clock_off(report.clock_offset_ms)
+    off = f"{-report.clock_offset_ms / 1000:+.1f} s against the server"
+    return f"{skew} ({off}); edits use the corrected time" if skew else off
+
+
+def describe_restore(r: RestoreRecord) -> str:
+    """One sentence for IT: what the register found and did."""
+    if r.restore_point is None:
+        found = f"The central database was replaced (id {r.old_id} → {r.new_id})"
+    else:
+        found = (
+            f"The central database was restored from a backup (its change log ended at "
+            f"{r.restore_point:,}; this register had received up to {r.cursor_before:,})"
+        )
+    return (
+        f"{found}, noticed {r.detected_at[:19].replace('T', ' ')}: {r.resent:,} changes of "
+        f"this register were sent again and changes are received again from "
+        f"{r.cursor_after:,}."
+    )
 
 
 def status_report(data_dir: Path) -> StatusReport:
@@ -218,9 +262,18 @@ def status_report(data_dir: Path) -> StatusReport:
                 problems=[
                     ReceivedProblem(p.server_seq, p.entity, p.entity_id, p.reason) for p in problems
                 ],
+                clock_offset_ms=_int(outbox.get_state(s, OFFSET_KEY)),
+                restore=read_record(s),
             )
     finally:
         db.close()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +283,7 @@ class CentralInit:
     target: str
     before: str | None
     after: str
+    restore_note: str = ""  # set when it found (and adopted) a restore from a backup
 
 
 def init_central_schema(central: CentralSettings, password: str | None) -> CentralInit:
@@ -238,7 +292,15 @@ def init_central_schema(central: CentralSettings, password: str | None) -> Centr
 
     target = CentralTarget.from_settings(central, password)
     result = init_central(target)
-    return CentralInit(target.describe(), result.before, result.after)
+    note = ""
+    if result.restored is not None:
+        note = (
+            f"This database was restored from a backup (its change log ends at "
+            f"{result.restored.restore_point:,}). It has a new id now, new changes are "
+            f"numbered from {result.restored.next_seq:,}, and every register resends what "
+            "the backup lacks at its next sync."
+        )
+    return CentralInit(target.describe(), result.before, result.after, note)
 
 
 __all__ = [
@@ -247,10 +309,14 @@ __all__ = [
     "DeadLetter",
     "LocalStatus",
     "ReceivedProblem",
+    "RestoreRecord",
     "StatusReport",
     "SyncLoop",
     "SyncService",
     "SyncStatus",
+    "clock_line",
+    "clock_off",
+    "describe_restore",
     "init_central_schema",
     "status_report",
 ]

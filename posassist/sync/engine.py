@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Literal
 
 from posassist.domain.clock import Clock, system_clock
-from posassist.domain.hlc import HybridClock
+from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.errors import SyncError
 from posassist.storage.database import Database
 from posassist.sync import central
@@ -30,12 +30,18 @@ from posassist.sync.outbox import QueueCounts, counts, get_state, newest_stamp, 
 from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
 from posassist.sync.pull import CURSOR_KEY, PullResult, pull_once
 from posassist.sync.push import PushResult, push_once
+from posassist.sync.rejoin import CENTRAL_ID_KEY, RestoreRecord, read_record, rejoin
 
 log = logging.getLogger(__name__)
 
 LAST_SYNCED_KEY = "last_synced_at"
-CENTRAL_ID_KEY = "central_id"
 HLC_HIGH_KEY = "hlc_high"
+OFFSET_KEY = "clock_offset_ms"
+OFFSET_AT_KEY = "clock_offset_at"
+# A PC clock further than this from the server's is shown in the status bar and by doctor.
+CLOCK_WARN_MS = 120_000
+# A newly measured offset is saved when it moved by this much (not on every cycle).
+OFFSET_SAVE_MS = 1_000
 
 
 @dataclass
@@ -70,6 +76,8 @@ class LocalStatus:
     queue: QueueCounts
     last_synced: datetime | None
     cursor: int
+    clock_offset_ms: int | None = None  # None: never reached the server, own clock used
+    restore: RestoreRecord | None = None  # the last time central came back from a backup
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,7 @@ class SyncStatus:
     last_synced: datetime | None
     offline_since: datetime | None = None
     error: str | None = None
+    clock_offset_ms: int | None = None  # server minus this PC; None: never measured
 
 
 class SyncEngine:
@@ -112,17 +121,27 @@ class SyncEngine:
         self.clock = clock
         self.on_customers_changed = on_customers_changed
         self.fault = fault
+        self.restore: RestoreRecord | None = None  # set when this run rejoined a restore
         self._prime_clock()
 
     def _prime_clock(self) -> None:
         """After a restart, never stamp below what this register already wrote or saw.
 
-        A stamp that is no clock is skipped (its row becomes a dead letter), so a damaged
-        outbox row can never stop the register from starting.
+        The offset measured last time is applied first (an offline restart keeps it).
+        Own stamps far beyond the corrected clock were made before the offset was known
+        and are not followed (the server pins them when they arrive). A stamp that is no
+        clock is skipped (its row becomes a dead letter), so a damaged outbox row can never
+        stop the register from starting.
         """
         with self.db.read() as s:
+            saved = get_state(s, OFFSET_KEY)
             known = get_state(s, HLC_HIGH_KEY)
-        high = newest_stamp(self.db, known)
+        if saved is not None and self.hlc.offset_ms is None:
+            self.hlc.set_offset(int(saved))
+        limit = None
+        if self.hlc.offset_ms is not None:
+            limit = Timestamp(self.hlc.physical_millis() + self.max_ahead_ms, 0, "").encode()
+        high = newest_stamp(self.db, known, below=limit)
         if high is not None:
             self.hlc.observe(high)
 
@@ -165,41 +184,74 @@ class SyncEngine:
         return report
 
     def _check_central(self) -> None:
-        """Same schema as ours, and the same central database as last time?"""
+        """Same schema, same central database as last time, and how far off our clock is.
+
+        One probe per cycle answers the server's time (the offset is measured with the
+        round trip halved), central's id and its change log's high-water mark. A central
+        restored from a backup is adopted and rejoined (``sync/rejoin.py``).
+        """
         from posassist.sync.migrate import central_head
 
+        with self.db.read() as s:
+            known = get_state(s, CENTRAL_ID_KEY)
+            cursor = int(get_state(s, CURSOR_KEY) or 0)
         with self.link.use() as conn:
             revision = central.schema_revision(conn)
-            identity = central.central_id(conn) if revision is not None else ""
-        if revision is None:
-            raise SyncError(
-                "The central database has no posassist tables.",
-                hint="Run `posassist central init` once.",
-            )
-        if revision != central_head():
-            raise SyncError(
-                f"The central database has schema {revision}; this posassist needs "
-                f"{central_head()}.",
-                hint="Run `posassist central init` with the newer posassist, or update "
-                "posassist here.",
-            )
-        with self.db.read() as s:
-            if get_state(s, CENTRAL_ID_KEY) == identity:
-                return
-        with self.db.write() as s:
-            known = get_state(s, CENTRAL_ID_KEY)
-            if known != identity:
-                if known is not None:
-                    log.warning("central database changed (%s → %s): pulling all", known, identity)
-                set_state(s, CENTRAL_ID_KEY, identity)
-                set_state(s, CURSOR_KEY, "0")
+            if revision is None:
+                raise SyncError(
+                    "The central database has no posassist tables.",
+                    hint="Run `posassist central init` once.",
+                )
+            if revision != central_head():
+                raise SyncError(
+                    f"The central database has schema {revision}; this posassist needs "
+                    f"{central_head()}.",
+                    hint="Run `posassist central init` with the newer posassist, or update "
+                    "posassist here.",
+                )
+            sent = self.hlc.wall_millis()
+            found = central.probe(conn, known)
+            offset = found.server_ms - (sent + self.hlc.wall_millis()) // 2
+            behind = known == found.central_id and found.high < cursor
+            adopt = found.recorded_oid is None or found.restored_by_tables or behind
+            if adopt and central.adopt_restore(conn, cursor) is not None:
+                found = central.probe(conn, known)
+            if not found.central_id:
+                raise SyncError(
+                    "The central database was not set up by posassist.",
+                    hint="Run `posassist central init` once.",
+                )
+            if known is not None and known != found.central_id:
+                self.restore = rejoin(
+                    self.db, conn, known, found, CURSOR_KEY, self.clock().isoformat()
+                )
+        self._set_offset(offset)
+        if known is None:
+            with self.db.write() as s:
+                set_state(s, CENTRAL_ID_KEY, found.central_id)
+
+    def _set_offset(self, offset: int) -> None:
+        """Stamp edits with the corrected time; keep the offset for an offline restart."""
+        ceiling = self.hlc.wall_millis() + offset + self.max_ahead_ms
+        previous = self.hlc.offset_ms
+        forgot = self.hlc.set_offset(offset, ceiling_ms=ceiling)
+        if previous is None or abs(previous - offset) >= OFFSET_SAVE_MS:
+            with self.db.write() as s:
+                set_state(s, OFFSET_KEY, str(offset))
+                set_state(s, OFFSET_AT_KEY, self.clock().isoformat())
+        if forgot or previous is None or abs(previous - offset) > self.max_ahead_ms:
+            self._prime_clock()  # the stamps seen from others still bound ours from below
+            if abs(offset) > CLOCK_WARN_MS:
+                log.warning("this PC's clock is %+d s off the server's; corrected", offset // 1000)
 
     def local_status(self) -> LocalStatus:
         with self.db.read() as s:
             queue = counts(s)
             last = get_state(s, LAST_SYNCED_KEY)
             cursor = int(get_state(s, CURSOR_KEY) or 0)
-        return LocalStatus(queue, datetime.fromisoformat(last) if last else None, cursor)
+            restore = read_record(s)
+        last_at = datetime.fromisoformat(last) if last else None
+        return LocalStatus(queue, last_at, cursor, self.hlc.offset_ms, restore)
 
     def close(self) -> None:
         self.link.close()
@@ -273,6 +325,7 @@ class SyncLoop:
             last_synced=local.last_synced,
             offline_since=self._offline_since,
             error=self._error,
+            clock_offset_ms=local.clock_offset_ms,
         )
 
     def _publish(self) -> SyncStatus:

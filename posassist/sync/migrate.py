@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from posassist.errors import SyncError
 from posassist.sync.central import CentralTarget, explain
+from posassist.sync.central.restore import Adoption, adopt_restore
 from posassist.sync.schema import VERSION_TABLE, alembic_version, central_info, metadata
 
 SCRIPT_LOCATION = "posassist.sync:migrations"
@@ -60,6 +61,7 @@ class InitResult:
     before: str | None
     after: str
     central_id: str
+    restored: Adoption | None = None  # set when this run adopted a restore from a backup
 
 
 def init_central(target: CentralTarget) -> InitResult:
@@ -93,12 +95,26 @@ def init_central(target: CentralTarget) -> InitResult:
                 .values(key="central_id", value=str(uuid.uuid4()))
                 .on_conflict_do_nothing(index_elements=[central_info.c.key])
             )
+        restored = _adopt_restore(target)
+        with engine.begin() as conn:
             cid = conn.execute(_READ_ID).scalar_one()
-        return InitResult(before, central_head(), str(cid))
+        return InitResult(before, central_head(), str(cid), restored)
     except DBAPIError as exc:
         raise explain(exc.orig or exc, target) from exc
+    except psycopg.Error as exc:
+        raise explain(exc, target) from exc
     finally:
         engine.dispose()
+
+
+def _adopt_restore(target: CentralTarget) -> Adoption | None:
+    """A database restored from a backup: new id, sequence moved past the old numbers.
+
+    Registers do the same by themselves when they find it first; doing it here lets
+    IT see it happen (``posassist central init`` after a restore).
+    """
+    with psycopg.connect(**target.conninfo(), autocommit=True) as conn:
+        return adopt_restore(conn, 0)
 
 
 def central_revision(target: CentralTarget) -> str:

@@ -92,11 +92,12 @@ def pending_batch(db: Database, limit: int) -> list[Op]:
             return ops
 
 
-def newest_stamp(db: Database, known: str | None) -> Timestamp | None:
+def newest_stamp(db: Database, known: str | None, *, below: str | None = None) -> Timestamp | None:
     """The highest well-formed stamp among ``known`` and the outbox's, for clock priming.
 
     Stamps that are no clock are passed over (a pending one becomes a dead letter):
-    a damaged row must never stop the register from starting.
+    a damaged row must never stop the register from starting. Outbox stamps above
+    ``below`` (made with a clock since found to be wrong) are not followed.
     """
     try:
         best = parse_stamp(known) if known else None
@@ -104,7 +105,10 @@ def newest_stamp(db: Database, known: str | None) -> Timestamp | None:
         best = None
     bad: dict[int, str] = {}
     with db.read() as s:
-        rows = s.execute(select(Outbox.seq, Outbox.hlc, Outbox.state).order_by(Outbox.hlc.desc()))
+        query = select(Outbox.seq, Outbox.hlc, Outbox.state).order_by(Outbox.hlc.desc())
+        if below is not None:
+            query = query.where(Outbox.hlc <= below)
+        rows = s.execute(query)
         for seq, stamp, state in rows:
             try:
                 found = parse_stamp(stamp)

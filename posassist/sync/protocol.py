@@ -121,15 +121,17 @@ def ref_op_id(entity: str, payload: Mapping[str, Any]) -> uuid.UUID:
     return uuid.uuid5(_REF_NAMESPACE, digest)
 
 
-def clamp(stamp: str, limit_ms: int, counter: int) -> str:
-    """``stamp`` unless its physical time is beyond ``limit_ms``; then pinned to the limit.
+def clamp(stamp: str, limit_ms: int, counter: int, pin_ms: int | None = None) -> str:
+    """``stamp`` unless its physical time is beyond ``limit_ms``; then pinned to ``pin_ms``.
 
+    ``pin_ms`` (default ``limit_ms``) is the server's own time: a stamp pinned into the
+    future would outrank, for that long, edits other registers make truly later.
     ``counter`` keeps several clamped stamps of one push in their original order.
     """
     ts = Timestamp.decode(stamp)
     if ts.millis <= limit_ms:
         return stamp
-    return Timestamp(limit_ms, counter, ts.node).encode()
+    return Timestamp(limit_ms if pin_ms is None else pin_ms, counter, ts.node).encode()
 
 
 # -- payload values ---------------------------------------------------------------

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import KnownError
-from posassist.services.sync import DeadLetter, SyncLoop, SyncService, SyncStatus
+from posassist.services.sync import DeadLetter, SyncLoop, SyncService, SyncStatus, clock_off
 from posassist.ui.feedback import show_error
 
 
@@ -70,6 +70,9 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         parts.append(_plural(status.pending, "change waiting", "changes waiting"))
     if status.state == "offline" and status.last_synced:
         parts.append(f"last synced {_hhmm(status.last_synced, tz)}")
+    skew = clock_off(status.clock_offset_ms)
+    if skew:
+        parts.append(f"PC clock {skew}")
     text = " · ".join(html.escape(p) for p in parts)
     if status.dead:
         text += f' · <a href="dead">{html.escape(_plural(status.dead, "refused", "refused"))}</a>'
@@ -80,6 +83,12 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         tips.append(
             "The central database cannot be reached. This register keeps working on its "
             "own store; everything waiting is sent when the link returns."
+        )
+    if skew:
+        tips.append(
+            f"This PC's clock is {skew} of the central server's. Edits are stamped with the "
+            "corrected time, but reports and receipts use the PC's clock: set it right "
+            "(date and time settings, automatic time)."
         )
     if status.error:
         tips.append(status.error)

@@ -106,7 +106,7 @@ def _push_tx(
     stamps: dict[uuid.UUID, str] = {}
     clamped = 0
     for op in fresh:
-        stamp = clamp(op.hlc, now_ms + max_ahead_ms, clamped)
+        stamp = clamp(op.hlc, now_ms + max_ahead_ms, clamped, now_ms)
         clamped += stamp != op.hlc
         stamps[op.op_id] = stamp
     if careful:
