@@ -86,6 +86,7 @@ class SyncStatus:
     last_synced: datetime | None
     offline_since: datetime | None = None
     error: str | None = None
+    error_kind: str | None = None  # SyncError.kind: which connection problem it is
 
 
 class SyncEngine:
@@ -248,6 +249,7 @@ class SyncLoop:
         self._offline_since: datetime | None = None
         self._online: bool | None = None
         self._error: str | None = None
+        self._error_kind: str | None = None
         self._last: SyncStatus | None = None
 
     def stop(self) -> None:
@@ -274,6 +276,7 @@ class SyncLoop:
             last_synced=local.last_synced,
             offline_since=self._offline_since,
             error=self._error,
+            error_kind=self._error_kind,
         )
 
     def _publish(self) -> SyncStatus:
@@ -292,7 +295,7 @@ class SyncLoop:
             if self._online is not False:
                 self._offline_since = self.engine.clock()
             self._online = False
-            self._error = str(exc)
+            self._error, self._error_kind = str(exc), exc.kind
             log.info("sync failed (%d in a row): %s", self._failures, exc)
             self._publish()
             return self.backoff.delay(self._failures, self._rng)
@@ -301,14 +304,14 @@ class SyncLoop:
             self._online = False
             if self._offline_since is None:
                 self._offline_since = self.engine.clock()
-            self._error = f"internal error: {exc}"
+            self._error, self._error_kind = f"internal error: {exc}", "bug"
             log.exception("sync cycle failed with a bug")
             self._publish()
             return self.backoff.delay(self._failures, self._rng)
         self._failures = 0
         self._online = True
         self._offline_since = None
-        self._error = None
+        self._error = self._error_kind = None
         self._publish()
         return self.poll_seconds
 
