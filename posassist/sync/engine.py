@@ -27,6 +27,7 @@ from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.errors import SyncError
 from posassist.storage.database import Database
 from posassist.storage.orm import Outbox
+from posassist.storage.outbox import prune_acked
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import QueueCounts, counts, get_state, set_state
@@ -161,6 +162,7 @@ class SyncEngine:
             set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
             if newest:
                 set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
+        prune_acked(self.db, self.clock())
         touched = report.customers_changed | report.customers_touched
         if touched and self.on_customers_changed is not None:
             self.on_customers_changed(report)
@@ -316,6 +318,7 @@ class SyncLoop:
         return self.poll_seconds
 
     def run(self) -> None:
+        prune_acked(self.engine.db, self.engine.clock())  # at start-up, off the GUI thread
         self._publish()
         while not self._stopped.is_set():
             delay = self.run_cycle()
