@@ -32,7 +32,7 @@ def housekeeping_rows(store: Path) -> list[Row]:
 
 def _mb(path: Path) -> str:
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))  # with -wal
-    return f"{size / 1e6:,.0f} MB"
+    return f"{size / 1e6:,.1f} MB"
 
 
 def outbox_prune_row(ops: int = OPS) -> Row:
@@ -72,11 +72,14 @@ def outbox_prune_row(ops: int = OPS) -> Row:
         prune_ms = (time.perf_counter() - t0) * 1000
         db.checkpoint()
         unvacuumed = _mb(path)
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("VACUUM")
-        db.checkpoint()
-        after = _mb(path)
         db.close()
+        raw = sqlite3.connect(path, isolation_level=None)  # VACUUM runs outside a transaction
+        try:
+            raw.execute("VACUUM")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        after = _mb(path)
         name = (
             f"prune {pruned:,} acked ops: store {before} → {unvacuumed} (pruned) → {after} (VACUUM)"
         )
