@@ -62,7 +62,16 @@ class PrinterProblemError(PrinterError):
 
 
 class SyncError(KnownError):
-    """The central database is unreachable or refused the connection."""
+    """The central database is unreachable or refused the connection.
+
+    ``kind`` names the problem (``password``, ``unreachable``, …: see
+    ``posassist.sync.central.problems``) so the status bar and ``doctor`` can say more
+    than the message; ``other`` when nothing more specific is known.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, kind: str = "other") -> None:
+        super().__init__(message, hint=hint)
+        self.kind = kind
 
 
 class SecretStoreError(KnownError):

@@ -208,6 +208,44 @@ class PgTestServer:
             for key, value in settings.items():
                 fh.write(f"{key} = {value}\n")
 
+    # -- settings for the connection-problem tests --------------------------------
+    def configure(self, **settings: str) -> None:
+        """Append ``postgresql.conf`` settings (values as written there, e.g. ``"'on'"``).
+
+        Later lines win in postgresql.conf; they apply at the next start (or reload,
+        for the settings PostgreSQL reloads).
+        """
+        with (self.datadir / "postgresql.conf").open("a", encoding="utf-8") as fh:
+            for key, value in settings.items():
+                fh.write(f"{key} = {value}\n")
+
+    def write_hba(self, rules: list[str]) -> None:
+        """Replace ``pg_hba.conf``. Local (socket) connections stay trusted, so the
+        superuser can always set up; ``rules`` are the TCP ones, first match wins."""
+        text = "local all all trust\n" + "".join(f"{rule}\n" for rule in rules)
+        (self.datadir / "pg_hba.conf").write_text(text, encoding="utf-8")
+
+    def enable_ssl(self) -> None:
+        """``ssl = on`` with a self-signed certificate made by ``openssl req``.
+
+        Run as the server's user (under root), so the key belongs to it: PostgreSQL
+        refuses a key file another user can read.
+        """
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            raise RuntimeError("openssl is needed to make the test server's certificate")
+        self._run(
+            openssl, "req", "-new", "-x509", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-newkey", "rsa:2048", "-keyout", str(self.datadir / "server.key"),
+            "-out", str(self.datadir / "server.crt"),
+        )  # fmt: skip
+        (self.datadir / "server.key").chmod(0o600)
+        self.configure(ssl="on", ssl_cert_file="'server.crt'", ssl_key_file="'server.key'")
+
+    def reload(self) -> None:
+        """Re-read pg_hba.conf and the reloadable settings without dropping anyone."""
+        self._run(self.binaries.tool("pg_ctl"), "-D", str(self.datadir), "reload")
+
     def start(self) -> None:
         self._run(
             self.binaries.tool("pg_ctl"),

@@ -24,6 +24,7 @@ from posassist.services.name_index import NameIndex
 from posassist.storage.orm import Customer
 from posassist.sync import outbox
 from posassist.sync.central import CentralLink, CentralTarget, Fault
+from posassist.sync.central.problems import LABELS, NETWORK_KINDS, PASSWORD_KINDS
 from posassist.sync.engine import (
     CLOCK_WARN_MS,
     OFFSET_KEY,
@@ -55,6 +56,7 @@ class SyncService:
             raise SyncError(
                 "No central database is configured.",
                 hint="Set [central] host in the settings (see the README's admin guide).",
+                kind="not_configured",
             )
         self._ctx = ctx
         self.central = ctx.settings.central
@@ -303,6 +305,20 @@ def init_central_schema(central: CentralSettings, password: str | None) -> Centr
     return CentralInit(target.describe(), result.before, result.after, note)
 
 
+def problem_label(kind: str | None) -> str:
+    """A few words for the status bar naming a connection problem ('' when none fits)."""
+    return LABELS.get(kind or "", "")
+
+
+def is_network_problem(kind: str | None) -> bool:
+    """True when the fault is the link (cable, server down), not the settings or server."""
+    return kind is None or kind in NETWORK_KINDS
+
+
+def is_password_problem(kind: str | None) -> bool:
+    return kind in PASSWORD_KINDS
+
+
 __all__ = [
     "CentralInit",
     "CycleReport",
@@ -318,5 +334,8 @@ __all__ = [
     "clock_off",
     "describe_restore",
     "init_central_schema",
+    "is_network_problem",
+    "is_password_problem",
+    "problem_label",
     "status_report",
 ]

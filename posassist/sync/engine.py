@@ -24,6 +24,7 @@ from posassist.domain.clock import Clock, system_clock
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.errors import SyncError
 from posassist.storage.database import Database
+from posassist.storage.outbox import prune_acked
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import QueueCounts, counts, get_state, newest_stamp, set_state
@@ -92,6 +93,7 @@ class SyncStatus:
     offline_since: datetime | None = None
     error: str | None = None
     clock_offset_ms: int | None = None  # server minus this PC; None: never measured
+    error_kind: str | None = None  # SyncError.kind: which connection problem it is
 
 
 class SyncEngine:
@@ -178,6 +180,7 @@ class SyncEngine:
             set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
             if newest:
                 set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
+        prune_acked(self.db, self.clock())
         touched = report.customers_changed | report.customers_touched
         if touched and self.on_customers_changed is not None:
             self.on_customers_changed(report)
@@ -299,6 +302,7 @@ class SyncLoop:
         self._offline_since: datetime | None = None
         self._online: bool | None = None
         self._error: str | None = None
+        self._error_kind: str | None = None
         self._last: SyncStatus | None = None
 
     def stop(self) -> None:
@@ -326,6 +330,7 @@ class SyncLoop:
             offline_since=self._offline_since,
             error=self._error,
             clock_offset_ms=local.clock_offset_ms,
+            error_kind=self._error_kind,
         )
 
     def _publish(self) -> SyncStatus:
@@ -344,7 +349,7 @@ class SyncLoop:
             if self._online is not False:
                 self._offline_since = self.engine.clock()
             self._online = False
-            self._error = str(exc)
+            self._error, self._error_kind = str(exc), exc.kind
             log.info("sync failed (%d in a row): %s", self._failures, exc)
             self._publish()
             return self.backoff.delay(self._failures, self._rng)
@@ -353,18 +358,19 @@ class SyncLoop:
             self._online = False
             if self._offline_since is None:
                 self._offline_since = self.engine.clock()
-            self._error = f"internal error: {exc}"
+            self._error, self._error_kind = f"internal error: {exc}", "bug"
             log.exception("sync cycle failed with a bug")
             self._publish()
             return self.backoff.delay(self._failures, self._rng)
         self._failures = 0
         self._online = True
         self._offline_since = None
-        self._error = None
+        self._error = self._error_kind = None
         self._publish()
         return self.poll_seconds
 
     def run(self) -> None:
+        prune_acked(self.engine.db, self.engine.clock())  # at start-up, off the GUI thread
         self._publish()
         while not self._stopped.is_set():
             delay = self.run_cycle()

@@ -30,7 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import KnownError
-from posassist.services.sync import DeadLetter, SyncLoop, SyncService, SyncStatus, clock_off
+from posassist.services.sync import (
+    DeadLetter,
+    SyncLoop,
+    SyncService,
+    SyncStatus,
+    clock_off,
+    is_network_problem,
+    is_password_problem,
+    problem_label,
+)
 from posassist.ui.feedback import show_error
 
 
@@ -66,6 +75,8 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         parts.append(f"Online · last synced {_hhmm(status.last_synced, tz)}")
     else:
         parts.append(f"Offline since {_hhmm(status.offline_since, tz)}")
+        if label := problem_label(status.error_kind):
+            parts.append(label)
     if status.pending:
         parts.append(_plural(status.pending, "change waiting", "changes waiting"))
     if status.state == "offline" and status.last_synced:
@@ -76,13 +87,20 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
     text = " · ".join(html.escape(p) for p in parts)
     if status.dead:
         text += f' · <a href="dead">{html.escape(_plural(status.dead, "refused", "refused"))}</a>'
-    if status.state == "offline" and status.error and "password" in status.error:
+    asks_password = is_password_problem(status.error_kind) or "password" in (status.error or "")
+    if status.state == "offline" and asks_password:
         text += ' · <a href="password">enter password</a>'
     tips = []
-    if status.state == "offline":
+    if status.state == "offline" and is_network_problem(status.error_kind):
         tips.append(
             "The central database cannot be reached. This register keeps working on its "
             "own store; everything waiting is sent when the link returns."
+        )
+    elif status.state == "offline":
+        tips.append(
+            "The central database answered but did not let this register in (see below). "
+            "This register keeps working on its own store; everything waiting is sent "
+            "once that is fixed."
         )
     if skew:
         tips.append(

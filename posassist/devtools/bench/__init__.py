@@ -4,7 +4,8 @@ Builds (once, then reuses) the 100,000-customer / ~1,000,000-interaction store a
 times, at the service layer, the lookups and the card load (:mod:`.lookups`), the
 repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referrals`),
 then key-to-paint in the real offscreen window (:mod:`.gui`), then the whole start-up
-to a usable window in a fresh process, and last central sync
+to a usable window in a fresh process, outbox pruning and ``quick_check``
+(:mod:`.housekeeping`), and last central sync
 against a throwaway local PostgreSQL (:mod:`.sync`). Prints a table, or with
 ``as_json`` one JSON document (:mod:`.report`).
 """
@@ -59,6 +60,9 @@ def run_bench(
     from posassist.devtools.bench.lookups import startup_row
 
     rows.append(startup_row(store))
+    from posassist.devtools.bench.housekeeping import housekeeping_rows
+
+    rows += housekeeping_rows(store)  # outbox pruning on 1,000,000 ops, quick_check
     rows += sync_rows()  # central sync against a throwaway local PostgreSQL
     print_report(rows, as_json, store)
     return 0

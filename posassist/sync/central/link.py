@@ -27,6 +27,13 @@ from sqlalchemy import literal, select
 
 from posassist.config import CentralSettings
 from posassist.errors import SyncError
+from posassist.sync.central.problems import (
+    NETWORK_HINT,
+    NETWORK_KINDS,
+    classify,
+    explain_problem,
+    problem_error,
+)
 from posassist.sync.central.sql import Query, run
 
 log = logging.getLogger(__name__)
@@ -91,26 +98,40 @@ class CentralTarget:
 
 
 def explain(exc: BaseException, target: CentralTarget | None = None) -> SyncError:
-    """Turn a psycopg error into a message store IT can act on."""
+    """Turn a psycopg error into a message store IT can act on (see :mod:`.problems`).
+
+    One case needs a second attempt: "no pg_hba.conf entry …, no encryption" reads the
+    same whether the server takes only TLS (a ``hostssl`` rule) or does not take this
+    register at all. When the settings did not try TLS, one TLS attempt tells them
+    apart: if that one gets past pg_hba.conf, the server requires TLS.
+    """
     where = f" at {target.describe()}" if target else ""
-    if isinstance(exc, pgerrors.InvalidPassword | pgerrors.InvalidAuthorizationSpecification):
-        return SyncError(
-            f"The central database{where} refused the user name or password.",
-            hint="Check [central] user in the settings, then store the password with "
-            "`posassist central password`.",
-        )
-    if isinstance(exc, pgerrors.InvalidCatalogName):
-        return SyncError(
-            f"The central database{where} does not exist.",
-            hint="Create it on the server (createdb), then run `posassist central init`.",
-        )
-    if isinstance(exc, pgerrors.UndefinedTable):
-        return SyncError(
-            f"The central database{where} has no posassist tables.",
-            hint="Run `posassist central init` once to create them.",
-        )
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return SyncError(f"Cannot reach the central database{where}: {text}")
+    error = explain_problem(exc, where)
+    if (
+        target is not None
+        and error.kind == "not_allowed"
+        and "no encryption" in str(exc)
+        and target.sslmode in ("disable", "allow")
+        and _tls_gets_in(target)
+    ):
+        return problem_error("tls_required", where)
+    return error
+
+
+def _tls_gets_in(target: CentralTarget) -> bool:
+    """Would pg_hba.conf let this target in over TLS? Refused later (a wrong password,
+    say) also counts as yes: pg_hba.conf matched a rule to get that far."""
+    info = {**target.conninfo(), "sslmode": "require"}
+    try:
+        psycopg.connect(**info).close()
+    except psycopg.Error as exc:
+        problem = classify(exc)
+        return problem is not None and problem.kind not in NETWORK_KINDS | {
+            "not_allowed",
+            "tls_unsupported",
+            "tls_certificate",
+        }
+    return True
 
 
 def _transient(exc: BaseException) -> bool:
@@ -213,7 +234,9 @@ class CentralLink:
             if self._fired:
                 raise SyncError(
                     f"The central database did not answer within {self.op_timeout:.0f} s "
-                    "(the network may be hanging)."
+                    "(the network may be hanging).",
+                    hint=NETWORK_HINT,
+                    kind="timeout",
                 ) from exc
             if isinstance(exc, OSError) or _transient(exc):
                 raise explain(exc, self.connected_target) from exc
