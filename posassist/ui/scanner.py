@@ -196,7 +196,7 @@ def close_dialogs_for_scan(then: Callable[[], None]) -> None:
     A scan means the next customer is at the counter: a dialog left open would act on
     the previous one. A form someone typed into (it has ``typed()`` and ``save()``) is
     saved or discarded as the cashier says; ``then`` runs once every dialog has closed
-    (a save closes its dialog when the worker answers).
+    (a save closes its dialog when the worker answers). With nothing open, at once.
     """
     dialogs = _open_dialogs()
     if not dialogs:
@@ -211,6 +211,11 @@ def close_dialogs_for_scan(then: Callable[[], None]) -> None:
 
     for dialog in dialogs:
         dialog.finished.connect(lambda _r, d=dialog: closed(d))
+    # Not from inside the key's event filter: asking opens a message box.
+    QTimer.singleShot(0, lambda: _close(dialogs))
+
+
+def _close(dialogs: list[QDialog]) -> None:
     for dialog in dialogs:
         typed = getattr(dialog, "typed", None)
         if callable(typed) and typed() and ask_keep(dialog, getattr(dialog, "customer", "")):
