@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from posassist.ui.models.base import RowsTableModel
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.views.tables import read_only_table
-from posassist.ui.models.base import RowsTableModel
 
 # (key, what it does), in the order a cashier meets them.
 REGISTER_KEYS: tuple[tuple[str, str], ...] = (

@@ -6,8 +6,9 @@ next customer. A scan is recognised wherever the focus is (:class:`ScanFilter`).
 
 Never the wrong customer: the card belongs to the search that opened it. When the
 search text changes, or a search finds nobody, the card closes, so no F-key can act on
-the previous customer; every dialog names the customer it is for. Lookups answer here as the cashier types; everything that writes runs
-on the worker (:class:`~posassist.ui.workers.BackgroundOp`).
+the previous customer; every dialog names the customer it is for. Lookups answer here as
+the cashier types; everything that writes runs on the worker
+(:class:`~posassist.ui.workers.BackgroundOp`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ MINIMUM_SIZE = QSize(1000, 700)  # the smallest register screen, less panels and
 
 def register_settings() -> QSettings:
     """Where the window keeps its size and place between runs."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "posassist", "posassist")
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "posassist", "posassist"
+    )
 
 
 @dataclass

@@ -150,7 +150,9 @@ class ScanFilter(QObject):
         """True (Enter swallowed) when the burst was a scan: its characters are removed."""
         code = "".join(self._text)
         scanned = (
-            self._keys.looks_scanned() and bool(_CODE.match(code)) and any(c.isdigit() for c in code)
+            self._keys.looks_scanned()
+            and bool(_CODE.match(code))
+            and any(c.isdigit() for c in code)
         )
         restore = self._restore
         self.reset()

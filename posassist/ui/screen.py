@@ -52,7 +52,9 @@ class _KeepOnScreen(QObject):
             if extra.height() <= 0:  # not decorated yet: assume the usual title bar
                 extra = FRAME_ALLOWANCE
             x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
-            y = min(max(frame.y(), area.top()), area.bottom() + 1 - watched.height() - extra.height())
+            y = min(
+                max(frame.y(), area.top()), area.bottom() + 1 - watched.height() - extra.height()
+            )
             if (x, y) != (frame.x(), frame.y()):
                 watched.move(max(x, area.left()), max(y, area.top()))
         return False

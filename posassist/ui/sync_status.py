@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.sync import DeadLetter, SyncLoop, SyncService, SyncStatus
 from posassist.ui.feedback import show_error
+from posassist.ui.screen import fit_to_screen
 
 
 class _SyncThread(QThread):
@@ -123,6 +124,7 @@ class DeadLettersDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(900, 400)
+        fit_to_screen(self)
 
 
 class SyncStatusController(QObject):

@@ -6,7 +6,6 @@ in the user's own settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ __all__ = ["gui_thread_writes", "settings_in_tmp"]
 
 
 @pytest.fixture(autouse=True)
-def settings_in_tmp(tmp_path: Path) -> Iterator[Path]:
+def settings_in_tmp(tmp_path: Path) -> Path:
     folder = tmp_path / "qsettings"
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    yield folder
+    return folder

@@ -91,7 +91,8 @@ def test_human_speed_digits_are_typed_not_scanned(qtbot: QtBot, window: MainWind
     qtbot.keyClicks(window.search.box, PHONE_DIGITS, delay=80)
     assert window.search.box.text() == PHONE_DIGITS  # every key reached the box
     qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
-    assert seen and not any(seen)
+    assert seen
+    assert not any(seen)
     assert window.card.name.text() == "Pete Phone"  # typed digits still find the phone
 
 
@@ -166,7 +167,9 @@ def test_scan_after_a_click_in_the_timeline(
     window.reload_card()
     table = window.card.timeline
     qtbot.mouseClick(
-        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(table.model().index(0, 0)).center()
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=table.visualRect(table.model().index(0, 0)).center(),
     )
     table.setFocus()
     scan(qtbot, table, CARD)

@@ -117,7 +117,9 @@ class SearchPanel(QWidget):
         hits = page.hits
         self.model.set_hits(hits)
         if page.capped:
-            self.show_hint(f"{len(hits)} of {plural(page.total, 'match', 'matches')} shown — type more")
+            self.show_hint(
+                f"{len(hits)} of {plural(page.total, 'match', 'matches')} shown — type more"
+            )
         elif hits:
             self.show_hint("")
         elif text.strip():
