@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.card)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
-        splitter.setSizes([360, 1000])
+        splitter.setSizes([260, 1000])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.connection_label = QLabel("Standalone")
@@ -140,10 +140,10 @@ class MainWindow(QMainWindow):
         the screen it starts on."""
         settings = register_settings()
         geometry = settings.value("window/geometry")
-        if geometry is not None and self.restoreGeometry(geometry):  # type: ignore[arg-type]
+        if geometry is not None and self.restoreGeometry(geometry):
             state = settings.value("window/state")
             if state is not None:
-                self.restoreState(state)  # type: ignore[arg-type]
+                self.restoreState(state)
             self.show()
         else:
             self.showMaximized()

@@ -62,9 +62,10 @@ class _KeepOnScreen(QObject):
 
 def _scroll_content(dialog: QDialog, layout: QLayout) -> None:
     """Content into a scroll area; the dialog's top-level button boxes stay below it."""
+    items = (layout.itemAt(i) for i in range(layout.count()))
     buttons = [
         w
-        for w in (layout.itemAt(i).widget() for i in range(layout.count()))
+        for w in (item.widget() for item in items if item is not None)
         if isinstance(w, QDialogButtonBox)
     ]
     for box in buttons:

@@ -20,7 +20,11 @@ def test_window_and_every_dialog_fit_1024x768(tmp_path: Path) -> None:
     screens = tmp_path / "screens.json"
     screens.write_text(
         json.dumps(
-            {"screens": [{"name": "s", "x": 0, "y": 0, "width": 1024, "height": 768, "logicalDpi": 96}]}
+            {
+                "screens": [
+                    {"name": "s", "x": 0, "y": 0, "width": 1024, "height": 768, "logicalDpi": 96}
+                ]
+            }
         )
     )
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screens}"}

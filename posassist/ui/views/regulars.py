@@ -91,8 +91,10 @@ class RegularsDialog(QDialog):
         self.model = RegularsModel()
         self.table = read_only_table(self.model, QHeaderView.ResizeMode.Interactive)
         header = self.table.horizontalHeader()
+        self.table.ensurePolished()
         for column, width in enumerate((220, 170, 70, 110, 130, 130)):
-            header.resizeSection(column, width)
+            # Never narrower than the header ("Last 90 days" in the register's large type).
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         header.setSortIndicator(self._sort_column, self._sort_order)

@@ -46,6 +46,7 @@ class SearchPanel(QWidget):
         self.results.setModel(self.model)
         self.hint = named(QLabel(), "emptyHint")
         self.hint.setWordWrap(True)
+        self.setMinimumWidth(260)  # the card keeps room for its timeline at 1024 pixels
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
