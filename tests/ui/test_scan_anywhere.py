@@ -195,3 +195,12 @@ def test_search_that_matches_nobody_closes_the_card(qtbot: QtBot, window: MainWi
     qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
     assert window.card.card is None
     assert "No customer matches" in window.search.hint.text()
+
+
+def test_capped_name_search_says_so(qtbot: QtBot, window: MainWindow, backend: Backend) -> None:
+    for i in range(25):
+        backend.customers.create(NewCustomer(f"Kim Lee{chr(97 + i)}"))
+    backend.customers.names.invalidate()
+    qtbot.keyClicks(window.search.box, "kim")
+    qtbot.waitUntil(lambda: window.search.model.rowCount() == 20)
+    assert "20 of 25 matches shown — type more" in window.search.hint.text()
