@@ -15,6 +15,7 @@ from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.models.customers import CustomerHitsModel, TimelineModel
 from posassist.ui.workers import Worker
 from tests.qt_helpers import when_dialog
+from tests.ui.windows import register_window
 
 
 @pytest.fixture
@@ -25,14 +26,7 @@ def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
         )
     )
     backend.customers.create(NewCustomer("Mario Gardner"))
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = register_window(qtbot, backend)
     yield w
     w.worker.wait_idle()
 

@@ -14,10 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from posassist.app import Backend
 from posassist.services.customers import NewCustomer
-from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.main_window import MainWindow
 from posassist.ui.views.dialogs import InteractionDialog
-from posassist.ui.workers import Worker
 from tests.qt_helpers import when_dialog
+from tests.ui.windows import register_window
 
 CARD = "PA00000042"
 PHONE_DIGITS = "2125550177"
@@ -30,14 +30,7 @@ def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
         NewCustomer("Pete Phone", phone="(212) 555-0177", consent_contact=True)
     )
     backend.customers.create(NewCustomer("Mario Gardner"))
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = register_window(qtbot, backend)
     yield w
     w.worker.wait_idle()
 
