@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -20,7 +21,7 @@ def when_dialog(act: Callable[[QDialog], None]) -> list[str]:
     notes: list[str] = []
 
     def guard(dialog: QDialog) -> None:
-        if dialog.isVisible():
+        if shiboken6.isValid(dialog) and dialog.isVisible():  # deleted long ago: nothing to do
             notes.append("forced closed")
             dialog.reject()
 
