@@ -410,7 +410,7 @@ def run_gui(
                 instance_server_name(backend.settings.data_dir), lambda: _bring_to_front(window)
             )
             previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
-            window.show()
+            window.show_for_register()  # maximised, or as it was left
             app.processEvents()  # the window is painted and accepts keys from here on
             shown_at = time.time()
             window.warm_up()

@@ -48,6 +48,18 @@ class CustomerHit:
 
 
 @dataclass(frozen=True, slots=True)
+class HitPage:
+    """The hits shown and how many matched in all (more than shown when capped)."""
+
+    hits: list[CustomerHit]
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        return self.total > len(self.hits)
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     id: uuid.UUID
     kind: str
@@ -122,22 +134,33 @@ class CustomerService:
     # ----------------------------------------------------------------- search
     def search(self, text: str, *, scanned: bool = False, limit: int = 20) -> list[CustomerHit]:
         """Ranked matches for whatever was typed or scanned into the search box."""
+        return self.search_page(text, scanned=scanned, limit=limit).hits
+
+    def search_page(self, text: str, *, scanned: bool = False, limit: int = 20) -> HitPage:
+        """:meth:`search`, saying how many matched in all when the list is capped.
+
+        A scanned all-digit code is tried as a card first, then as a phone: a phone
+        number typed at scanner speed (or read from a phone-number barcode) still finds
+        its customer.
+        """
+        total = 0
         parsed = ids.parse_query(text, self._ctx.settings.store.region, scanned=scanned)
         if parsed.kind is QueryKind.EMPTY:
-            return []
+            return HitPage([], 0)
         region = self._ctx.settings.store.region
         scored: list[tuple[q.HitRow, str, float]] = []
         with self._ctx.db.read() as s:
             if parsed.kind is QueryKind.CARD:
                 scored += [(r, "card", 100.0) for r in q.hits_by_card(s, parsed.value)]
-                if not scored and not scanned:
-                    # Typed, not scanned: it may be a phone number without separators,
-                    # or a name with a digit in it ("Customer 42").
+                if not scored:
+                    # Not a card: it may be a phone number without separators, or (typed,
+                    # not scanned) a name with a digit in it ("Customer 42").
                     phone = ids.try_normalise_phone(parsed.raw, region)
                     if phone:
                         scored += [(r, "phone", 100.0) for r in q.hits_by_phone(s, phone, limit)]
-                    if not scored:
-                        scored += self._by_name(s, ids.name_key(parsed.raw), limit)
+                    if not scored and not scanned:
+                        named, total = self._by_name(s, ids.name_key(parsed.raw), limit)
+                        scored += named
             elif parsed.kind is QueryKind.PHONE:
                 scored += [(r, "phone", 100.0) for r in q.hits_by_phone(s, parsed.value, limit)]
             elif parsed.kind is QueryKind.EMAIL:
@@ -147,7 +170,8 @@ class CustomerService:
                     (r, "last 4 digits", 90.0) for r in q.hits_by_last4(s, parsed.value, limit)
                 ]
             else:
-                scored += self._by_name(s, parsed.value, limit)
+                named, total = self._by_name(s, parsed.value, limit)
+                scored += named
             scored = _as_survivors(s, scored)
         flags = [self.standing.flag_as_of_refit(r.id) for r, _how, _score in scored]
         hits = [
@@ -166,12 +190,14 @@ class CustomerService:
         ]
         # Best score first; among equals, the customer seen most recently is likelier.
         hits.sort(key=lambda h: (-h.score, -(h.last_visit.toordinal() if h.last_visit else 0)))
-        return hits[:limit]
+        return HitPage(hits[:limit], max(total, min(len(hits), limit)))
 
-    def _by_name(self, s: Session, key: str, limit: int) -> list[tuple[q.HitRow, str, float]]:
-        matches = self.names.search(key, limit=limit)
+    def _by_name(
+        self, s: Session, key: str, limit: int
+    ) -> tuple[list[tuple[q.HitRow, str, float]], int]:
+        matches, total = self.names.search_counted(key, limit=limit)
         by_id = q.hits_by_ids(s, [cid for cid, _ in matches])
-        return [(by_id[cid], "name", score) for cid, score in matches if cid in by_id]
+        return [(by_id[cid], "name", score) for cid, score in matches if cid in by_id], total
 
     # ------------------------------------------------------------------- card
     def card(self, customer_id: uuid.UUID) -> CustomerCard:

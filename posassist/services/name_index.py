@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 WORD_CUTOFF = 70.0
 MAX_WORD_MATCHES = 12
 MAX_CANDIDATES = 20_000
+TIE_FACTOR = 5  # ties at the cut kept for ranking by recency: at most 5 × the limit
 
 
 class NameIndex:
@@ -108,10 +109,21 @@ class NameIndex:
         self, key: str, limit: int = 10, cutoff: float = 60.0
     ) -> list[tuple[uuid.UUID, float]]:
         """Best matches for a normalised name key, as (id, score 0–100), best first."""
+        return self.search_counted(key, limit, cutoff)[0][:limit]
+
+    def search_counted(
+        self, key: str, limit: int = 10, cutoff: float = 60.0
+    ) -> tuple[list[tuple[uuid.UUID, float]], int]:
+        """The best matches and how many matched in all ("20 of 143 shown").
+
+        Matches tied with the ``limit``-th best are kept too (up to a few times
+        ``limit``), so the caller can prefer the customer seen most recently among equals
+        instead of whichever the index happened to list first.
+        """
         self.ensure_loaded()
         words = key.split()
         if not words:
-            return []
+            return [], 0
         with self._lock:
             per_word = [self._word_positions(w) for w in words]
             candidates = set.intersection(*per_word) or set.union(*per_word)
@@ -122,6 +134,11 @@ class NameIndex:
             ids = [self._ids[p] for p in positions]
         # WRatio forgives typos, word order and partial names ("smith" → "john smith").
         hits = process.extract(
-            key, choices, scorer=fuzz.WRatio, processor=None, limit=limit, score_cutoff=cutoff
+            key, choices, scorer=fuzz.WRatio, processor=None, limit=None, score_cutoff=cutoff
         )
-        return [(uuid.UUID(hex=ids[idx]), float(score)) for _k, score, idx in hits]
+        if len(hits) > limit:
+            boundary = hits[limit - 1][1]
+            kept = [h for h in hits[: limit * TIE_FACTOR] if h[1] >= boundary]
+        else:
+            kept = hits
+        return [(uuid.UUID(hex=ids[idx]), float(score)) for _k, score, idx in kept], len(hits)

@@ -56,3 +56,9 @@ def interval(days: float | None) -> str:
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 customer', '2 customers', '1,204 customers': counts on screen read right."""
+    word = one if n == 1 else (many or f"{one}s")
+    return f"{n:,} {word}"

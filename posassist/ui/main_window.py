@@ -1,9 +1,14 @@
 """The register window. Thin: it turns keys and clicks into service calls.
 
-Keyboard first: F2 search, F3 new customer, F5–F8 log an interaction, F9 notes,
-Esc clears. After every action focus goes back to the search box, ready for the
-next customer. Lookups answer here as the cashier types; everything that writes runs
-on the worker (:class:`~posassist.ui.workers.BackgroundOp`).
+Keyboard first: F1 keys, F2 search, F3 new customer, F5–F8 log an interaction, F9
+notes, Esc clears. After every action focus goes back to the search box, ready for the
+next customer. A scan is recognised wherever the focus is (:class:`ScanFilter`).
+
+Never the wrong customer: the card belongs to the search that opened it. When the
+search text changes, or a search finds nobody, the card closes, so no F-key can act on
+the previous customer; every dialog names the customer it is for. Lookups answer here as
+the cashier types; everything that writes runs on the worker
+(:class:`~posassist.ui.workers.BackgroundOp`).
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMenu,
@@ -28,6 +34,8 @@ from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
 from posassist.services.privacy import PrivacyService
 from posassist.ui.feedback import show_error
+from posassist.ui.keymap import KeyMapDialog
+from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.card import CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
@@ -38,6 +46,14 @@ from posassist.ui.workers import BackgroundOp, Worker
 
 log = logging.getLogger(__name__)
 REFIT_CHECK_MS = 60 * 60 * 1000  # hourly check; refits only when the fit is a day old
+MINIMUM_SIZE = QSize(1000, 700)  # the smallest register screen, less panels and title
+
+
+def register_settings() -> QSettings:
+    """Where the window keeps its size and place between runs."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "posassist", "posassist"
+    )
 
 
 @dataclass
@@ -58,6 +74,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.worker = worker
         self.finder: FinderDialog | None = None
+        self._card_search: str | None = None  # the search text that opened the card
         self.setWindowTitle(f"posassist — {services.store_label}")
         self.search = SearchPanel()
         self.card = CustomerCardView(tz)  # type: ignore[arg-type]
@@ -66,7 +83,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.card)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
-        splitter.setSizes([420, 1000])
+        splitter.setSizes([260, 1000])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.connection_label = QLabel("Standalone")
@@ -82,6 +99,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.connection_label)
 
         self.search.search_requested.connect(self._on_search_requested)
+        self.search.box.textChanged.connect(self._on_search_text_changed)
         self.search.open_requested.connect(self.open_customer)
         for kind, button in self.card.action_buttons.items():
             button.clicked.connect(lambda _=False, k=kind: self.log_interaction(k))
@@ -89,6 +107,7 @@ class MainWindow(QMainWindow):
         self.search.new_button.clicked.connect(self.new_customer)
         self.search.find_button.clicked.connect(self.open_finder)
         self.search.find_button.setEnabled(services.desk is not None)
+        self._shortcut("F1", self.show_keys)
         self._shortcut("F2", self.focus_search)
         self._shortcut("F3", self.new_customer)
         self._shortcut("F5", lambda: self.log_interaction("purchase"))
@@ -109,7 +128,40 @@ class MainWindow(QMainWindow):
         self.erase_action.setEnabled(services.privacy is not None)
         self._add_referral_menu()
         self._add_corrections_menu()
-        self.resize(1440, 900)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.scan_filter = ScanFilter(self)
+        self.scan_filter.scanned.connect(self._on_scanned)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.scan_filter)
+        self.search.focus_box()
+
+    # -- the register's screen ---------------------------------------------------
+    def show_for_register(self) -> None:
+        """Show as it was left (size, place, maximised) or, the first time, maximised on
+        the screen it starts on."""
+        settings = register_settings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            state = settings.value("window/state")
+            if state is not None:
+                self.restoreState(state)
+            self.show()
+        else:
+            self.showMaximized()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = register_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.scan_filter)
+        super().closeEvent(event)
+
+    def show_keys(self) -> None:
+        """F1: the key map, from the same table as the README's."""
+        KeyMapDialog(self).exec()
         self.search.focus_box()
 
     def _shortcut(self, key: str, slot: object) -> None:
@@ -120,6 +172,27 @@ class MainWindow(QMainWindow):
     # -- helpers -----------------------------------------------------------------
     def say(self, text: str) -> None:
         self.message_label.setText(text)
+
+    def close_card(self) -> None:
+        """Nobody on the card: F5–F9, F12 and erase have no customer to act on."""
+        self._card_search = None
+        if self.card.card is not None:
+            self.card.show_card(None)
+
+    def _on_search_text_changed(self, text: str) -> None:
+        self.say("")  # a hint about the last customer is stale now
+        if text != self._card_search:
+            self.close_card()
+
+    def _on_scanned(self, code: str) -> None:
+        """A card scanned anywhere: close what is open (asking about anything typed),
+        then the scanned customer opens."""
+        close_dialogs_for_scan(lambda: self._open_scanned(code))
+
+    def _open_scanned(self, code: str) -> None:
+        self.activateWindow()
+        self.search.scan(code)
+        self.search.focus_box()
 
     def focus_search(self) -> None:
         self.search.focus_box()
@@ -166,6 +239,7 @@ class MainWindow(QMainWindow):
         standing = self.services.customers.standing
         tz = self.card.timeline_model.tz
         dialog = RegularsDialog(standing.export_regulars, self.worker, self)
+        dialog.open_requested.connect(self.open_customer)
 
         def done(rows: object) -> None:
             fit = standing.fit
@@ -274,19 +348,24 @@ class MainWindow(QMainWindow):
     # -- slots -------------------------------------------------------------------
     def _on_search_requested(self, text: str, scanned: bool) -> None:
         try:
-            hits = self.services.customers.search(text, scanned=scanned)
+            page = self.services.customers.search_page(text, scanned=scanned)
         except KnownError as exc:
             show_error(self.message_label, exc)
+            self.close_card()
             return
-        self.search.show_hits(hits, text)
+        self.search.show_hits(page, text)
+        if not page.hits:
+            self.close_card()
 
     def open_customer(self, customer_id: uuid.UUID) -> None:
         try:
             card = self.services.customers.card(customer_id)
         except KnownError as exc:
+            self.close_card()
             show_error(self, exc)
             return
         self.card.show_card(card)
+        self._card_search = self.search.box.text()
         self.say(f"Showing {card.display_name}.")
 
     def erase_customer(self) -> None:
@@ -314,7 +393,7 @@ class MainWindow(QMainWindow):
 
         def erased(_: object) -> None:
             if self.card.card is not None and self.card.card.id == card.id:
-                self.card.show_card(None)
+                self.close_card()
                 self.search.clear()
             self.say("The customer's personal data was erased.")
             self.search.focus_box()
@@ -349,7 +428,7 @@ class MainWindow(QMainWindow):
         def log_it(kind: str, **kwargs: object) -> None:
             self.services.interactions.log(card.id, kind, **kwargs)  # type: ignore[arg-type]
 
-        dialog = InteractionDialog(self.worker, kind, log_it, self)
+        dialog = InteractionDialog(self.worker, kind, log_it, self, card.display_name)
         if dialog.exec():
             self.reload_card()
             self.say(f"Logged for {card.display_name}.")
@@ -363,7 +442,9 @@ class MainWindow(QMainWindow):
         def save(notes: str, prefs: str) -> None:
             self.services.customers.update_notes(card.id, notes, prefs)
 
-        dialog = NotesDialog(self.worker, card.notes, card.preferences, save, self)
+        dialog = NotesDialog(
+            self.worker, card.notes, card.preferences, save, self, card.display_name
+        )
         if dialog.exec():
             self.reload_card()
             self.say("Notes saved.")

@@ -41,6 +41,7 @@ from posassist.services.sync import (
     problem_label,
 )
 from posassist.ui.feedback import show_error
+from posassist.ui.screen import fit_to_screen
 
 
 class _SyncThread(QThread):
@@ -150,6 +151,7 @@ class DeadLettersDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(900, 400)
+        fit_to_screen(self)
 
 
 class SyncStatusController(QObject):

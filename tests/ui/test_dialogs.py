@@ -50,3 +50,23 @@ def test_a_refusal_from_the_service_comes_back_next_to_its_field(qtbot: QtBot) -
     assert dialog.isVisible()
     assert dialog.ok_button.isEnabled()  # fix it and try again
     qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.preferences)
+
+
+def test_tab_leaves_a_note_field_and_ctrl_enter_saves(qtbot: QtBot) -> None:
+    saves: list[tuple[str, str]] = []
+    worker = Worker()
+    dialog = NotesDialog(worker, "", "", lambda n, p: saves.append((n, p)), None, "Maria Lopez")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.windowTitle() == "Notes and preferences — Maria Lopez"
+    assert dialog.heading.text() == "Notes and preferences — Maria Lopez"
+    dialog.notes.setFocus()
+    qtbot.keyClicks(dialog.notes, "allergic to nuts")
+    qtbot.keyClick(dialog.notes, Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.preferences  # Tab moved on, typed no tab
+    assert dialog.notes.toPlainText() == "allergic to nuts"
+    qtbot.keyClicks(dialog.preferences, "green tea")
+    qtbot.keyClick(dialog.preferences, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert saves == [("allergic to nuts", "green tea")]
+    worker.wait_idle()

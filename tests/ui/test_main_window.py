@@ -15,6 +15,7 @@ from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.models.customers import CustomerHitsModel, TimelineModel
 from posassist.ui.workers import Worker
 from tests.qt_helpers import when_dialog
+from tests.ui.windows import register_window
 
 
 @pytest.fixture
@@ -25,14 +26,7 @@ def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
         )
     )
     backend.customers.create(NewCustomer("Mario Gardner"))
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = register_window(qtbot, backend)
     yield w
     w.worker.wait_idle()
 
@@ -67,9 +61,7 @@ def test_search_open_log_help_and_timeline_updates(qtbot: QtBot, window: MainWin
 
 
 def test_scanned_card_opens_customer(qtbot: QtBot, window: MainWindow) -> None:
-    window.search.box.setText("PA00000042")
-    for _ in range(8):
-        window.search._keys.key(0.0)  # what a scanner's burst of keys looks like
+    qtbot.keyClicks(window.search.box, "PA00000042", delay=5)  # a scanner's burst of keys
     qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
     assert window.card.name.text() == "Maria Garcia"
 
@@ -127,7 +119,8 @@ def test_next_scan_after_opening_replaces_the_search(qtbot: QtBot, window: MainW
     qtbot.keyClicks(window.search.box, "mario gardner")
     qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
     assert window.card.name.text() == "Mario Gardner"
-    qtbot.keyClicks(window.search.box, "PA00000042")  # the scanner types into the same box
+    qtbot.keyClicks(window.search.box, "PA00000042")  # typed into the same box
+    qtbot.waitUntil(lambda: window.search.box.text() == "PA00000042")  # held ≤ HOLD_MS
     assert window.search.box.text() == "PA00000042"
     qtbot.keyClick(window.search.box, Qt.Key.Key_Return)
     assert window.card.name.text() == "Maria Garcia"

@@ -107,3 +107,30 @@ def test_card_shows_badge_reasons_and_method(
     assert "model" in view.method.text().lower()
     view.show_card(None)
     assert view.badge.isHidden()
+
+
+def test_enter_in_regulars_opens_the_customer_on_the_card(
+    qtbot: QtBot, backend: Backend, clock: MovableClock
+) -> None:
+    _store(backend, clock)
+    window = MainWindow(
+        Services(backend.customers, backend.interactions, "Test", "Staff"),
+        Worker(),
+        backend.ctx.tz,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    chosen: list[str] = []
+
+    def pick(dialog: QDialog) -> None:
+        assert isinstance(dialog, RegularsDialog)
+        qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=20_000)
+        qtbot.keyClicks(dialog.search, "rita")
+        chosen.append(dialog.model.row_at(0).name)
+        qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+
+    when_dialog(pick)
+    window.show_regulars()
+    assert chosen == ["Rita Regular"]
+    assert window.card.name.text() == "Rita Regular"
+    window.worker.wait_idle()

@@ -21,6 +21,7 @@ from posassist.errors import InvalidInputError
 from posassist.services.referrals import ArrivedReferral, ReferralService
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import PartnerChoicesModel
+from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.referral_desk import CustomerRef
 from posassist.ui.workers import BackgroundOp, Worker
@@ -77,6 +78,7 @@ class ArrivalDialog(QDialog):
         self.list.activated.connect(lambda _i: self.submit())
         self._filter("")
         self.box.setFocus()
+        fit_to_screen(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.box and event.type() == QEvent.Type.KeyPress:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -28,6 +29,8 @@ ACTIONS = (
     ("F7", "Question", "question"),
     ("F8", "Feedback", "feedback"),
 )
+# How the timeline's flexible columns share the width: What, Branch, Staff, Items / note.
+SHARES = {1: 1.3, 2: 1.0, 3: 1.0, 5: 2.6}
 
 
 class _Tile(QFrame):
@@ -37,7 +40,9 @@ class _Tile(QFrame):
         self.value = named(QLabel("—"), "tileValue")
         layout = QVBoxLayout(self)
         layout.addWidget(self.value)
-        layout.addWidget(named(QLabel(caption), "tileCaption"))
+        self.caption = named(QLabel(caption), "tileCaption")
+        self.caption.setWordWrap(True)  # "visits, last 90 days" on a narrow screen
+        layout.addWidget(self.caption)
 
 
 class CustomerCardView(QWidget):
@@ -72,6 +77,7 @@ class CustomerCardView(QWidget):
         buttons = self._make_buttons()
         self.timeline_model = TimelineModel(tz)
         self.timeline = read_only_table(self.timeline_model)
+        self._fit_timeline_columns()
         layout = QVBoxLayout(self)
         title = QHBoxLayout()
         title.addWidget(self.name, 1)
@@ -86,6 +92,43 @@ class CustomerCardView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.timeline, 1)
         self.show_card(None)
+
+    def _fit_timeline_columns(self) -> None:
+        """Headers are never clipped and the table never scrolls sideways on a 1024-pixel
+        screen: When and Basket fit their contents, the other columns share the rest (each
+        at least as wide as its header) and elide; the tooltip has the full text."""
+        self.timeline.setWordWrap(False)
+        self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.timeline.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.timeline.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        for column in range(len(TimelineModel.HEADERS)):
+            mode = (
+                QHeaderView.ResizeMode.ResizeToContents
+                if column in (0, 4)
+                else QHeaderView.ResizeMode.Fixed
+            )
+            header.setSectionResizeMode(column, mode)
+        self.timeline.viewport().installEventFilter(self)
+        # Contents-sized columns change with the rows: share the rest out again then.
+        self.timeline_model.modelReset.connect(
+            lambda: QTimer.singleShot(0, self._spread_timeline_columns)
+        )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.timeline.viewport() and event.type() == QEvent.Type.Resize:
+            self._spread_timeline_columns()
+        return super().eventFilter(watched, event)
+
+    def _spread_timeline_columns(self) -> None:
+        header = self.timeline.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in (0, 4))
+        room = self.timeline.viewport().width() - fixed - 2 * self.timeline.frameWidth() - 4
+        total = sum(SHARES.values())
+        for column, share in SHARES.items():
+            width = max(header.sectionSizeHint(column), int(room * share / total))
+            header.resizeSection(column, width)
 
     def _make_buttons(self) -> QGridLayout:
         """F5–F8, F9 and F12, two rows of three so the card fits a 1280-pixel screen."""

@@ -9,13 +9,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +30,27 @@ from posassist.errors import InvalidInputError
 from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem
 from posassist.ui.feedback import MessageLine, mark_field, show_error
-from posassist.ui.formatting import kind_label
+from posassist.ui.screen import fit_to_screen
+from posassist.ui.theme import named
 from posassist.ui.workers import BackgroundOp, Worker
+
+# The window title and first line of each logging dialog, before the customer's name.
+LOG_TITLES = {
+    "purchase": "Log a purchase",
+    "service": "Log help given, no sale",
+    "question": "Log a question answered",
+    "feedback": "Log feedback",
+}
+
+
+def _value(widget: QWidget) -> object:
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QPlainTextEdit | QTextEdit):
+        return widget.toPlainText()
+    if isinstance(widget, QAbstractButton):
+        return widget.isChecked()
+    return None
 
 
 class _FormDialog(QDialog):
@@ -37,9 +61,16 @@ class _FormDialog(QDialog):
     waits) until the answer is back, so a change is never submitted twice.
     """
 
-    def __init__(self, title: str, worker: Worker, parent: QWidget | None) -> None:
+    def __init__(
+        self, title: str, worker: Worker, parent: QWidget | None, customer: str = ""
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        # Whom this is for, in the title bar and the first line: never the wrong customer.
+        self.customer = customer
+        heading = f"{title} — {customer}" if customer else title
+        self.setWindowTitle(heading)
+        self.heading = named(QLabel(heading), "dialogHeading")
+        self.heading.setWordWrap(True)
         self.setMinimumWidth(560)
         self.worker = worker
         self.saved: object = None  # what the change returned (a new customer's id)
@@ -52,15 +83,54 @@ class _FormDialog(QDialog):
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.fields: dict[str, QWidget] = {}
+        self._shown_values: dict[str, object] | None = None
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # saves from a multi-line field too
+            QShortcut(QKeySequence(keys), self).activated.connect(self._on_buttons_accepted)
 
     def add_field(self, label: str, key: str, widget: QWidget) -> None:
-        """A form row for the field services call ``key`` in their refusals."""
+        """A form row for the field services call ``key`` in their refusals.
+
+        In a multi-line field Tab moves on (as everywhere else) instead of typing a tab.
+        """
+        if isinstance(widget, QPlainTextEdit | QTextEdit):
+            widget.setTabChangesFocus(True)
+            widget.installEventFilter(self)  # Ctrl+Enter saves instead of a new line
         self.form.addRow(label, mark_field(widget, key))
         self.fields[key] = widget
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            if event.type() == QEvent.Type.KeyPress:
+                self._on_buttons_accepted()
+            event.accept()
+            return True
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._shown_values is None:  # what the fields held before anyone typed
+            self._shown_values = self._values()
+        super().showEvent(event)
+
+    def _values(self) -> dict[str, object]:
+        return {key: _value(widget) for key, widget in self.fields.items()}
+
+    def typed(self) -> bool:
+        """Whether someone changed a field since the dialog opened."""
+        return self._shown_values is not None and self._values() != self._shown_values
+
+    def save(self) -> None:
+        """Save as OK does (the answer closes the dialog, or points at a field)."""
+        self._on_buttons_accepted()
 
     def change(self) -> Callable[[], object]:  # overridden
         raise NotImplementedError
@@ -118,6 +188,7 @@ class NewCustomerDialog(_FormDialog):
         )
         target.setText(text)
         self.name.setFocus()
+        fit_to_screen(self)
 
     def change(self) -> Callable[[], uuid.UUID]:
         new = NewCustomer(
@@ -147,9 +218,14 @@ class InteractionDialog(_FormDialog):
     """Opened by one F-key; Enter logs it. Two keystrokes in all."""
 
     def __init__(
-        self, worker: Worker, kind: str, log: Callable[..., object], parent: QWidget | None
+        self,
+        worker: Worker,
+        kind: str,
+        log: Callable[..., object],
+        parent: QWidget | None,
+        customer: str = "",
     ) -> None:
-        super().__init__(kind_label(kind), worker, parent)
+        super().__init__(LOG_TITLES.get(kind, f"Log {kind}"), worker, parent, customer)
         self._kind = kind
         self._log = log
         self.basket = QLineEdit()
@@ -166,6 +242,7 @@ class InteractionDialog(_FormDialog):
         first.setFocus()
         for edit in (self.basket, self.items, self.note):
             edit.returnPressed.connect(self._on_buttons_accepted)
+        fit_to_screen(self)
 
     def change(self) -> Callable[[], object]:
         basket = parse_money(self.basket.text()) if self._kind == "purchase" else None
@@ -182,14 +259,16 @@ class NotesDialog(_FormDialog):
         preferences: str,
         save: Callable[[str, str], None],
         parent: QWidget | None,
+        customer: str = "",
     ) -> None:
-        super().__init__("Notes and preferences", worker, parent)
+        super().__init__("Notes and preferences", worker, parent, customer)
         self._save = save
         self.notes = QPlainTextEdit(notes)
         self.preferences = QPlainTextEdit(preferences)
         self.add_field("Notes", "note", self.notes)
         self.add_field("Likes / preferences", "preferences", self.preferences)
         self.notes.setFocus()
+        fit_to_screen(self)
 
     def change(self) -> Callable[[], None]:
         notes, preferences = self.notes.toPlainText(), self.preferences.toPlainText()

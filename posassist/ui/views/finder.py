@@ -45,6 +45,7 @@ from posassist.domain.finder import FinderResult
 from posassist.errors import KnownError
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import FinderEntry, FinderResultsModel, finder_entries
+from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.files import choose_save_path
@@ -137,6 +138,7 @@ class FinderDialog(QDialog):
         if text.strip():
             self.search_now()
         self.focus_box()
+        fit_to_screen(self)
 
     def _make_keys(self) -> QHBoxLayout:
         """The row of key buttons, and the same actions as shortcuts."""

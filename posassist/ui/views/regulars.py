@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +28,7 @@ from posassist.services.standing import StandingRow
 from posassist.ui import formatting as fmt
 from posassist.ui.feedback import show_error
 from posassist.ui.models.base import RowsTableModel
+from posassist.ui.screen import fit_to_screen
 from posassist.ui.views.files import choose_save_path
 from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
@@ -66,7 +67,11 @@ class RegularsDialog(QDialog):
 
     Sorting and filtering are done on the Python rows by the model itself (a sort
     proxy would call back into Python for every comparison: seconds on 30,000 rows).
+    Enter (or a double click) on a row emits ``open_requested`` with the customer's id
+    and closes the dialog: the customer is then on the card.
     """
+
+    open_requested = Signal(object)  # customer id
 
     def __init__(
         self,
@@ -86,8 +91,10 @@ class RegularsDialog(QDialog):
         self.model = RegularsModel()
         self.table = read_only_table(self.model, QHeaderView.ResizeMode.Interactive)
         header = self.table.horizontalHeader()
+        self.table.ensurePolished()
         for column, width in enumerate((220, 170, 70, 110, 130, 130)):
-            header.resizeSection(column, width)
+            # Never narrower than the header ("Last 90 days" in the register's large type).
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         header.setSortIndicator(self._sort_column, self._sort_order)
@@ -102,6 +109,7 @@ class RegularsDialog(QDialog):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter by name")
         self.export_button = QPushButton("Export CSV…")
+        self.export_button.setAutoDefault(False)  # Enter opens a customer, never a file dialog
         self.count = QLabel("Preparing the list…")
         self.note = QLabel()
         controls = QHBoxLayout()
@@ -116,6 +124,21 @@ class RegularsDialog(QDialog):
         self.tier.currentIndexChanged.connect(self._on_filter_changed)
         self.search.textChanged.connect(self._on_filter_changed)
         self.export_button.clicked.connect(self._on_export_clicked)
+        self.table.activated.connect(self._on_row_activated)
+        self.search.returnPressed.connect(self._open_current)
+        fit_to_screen(self)
+
+    def _on_row_activated(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < self.model.rowCount():
+            self.open_requested.emit(self.model.row_at(index.row()).customer_id)
+            self.accept()
+
+    def _open_current(self) -> None:
+        """Enter in the filter box opens the highlighted row, or the first one."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            index = self.model.index(0, 0)
+        self._on_row_activated(index)
 
     def show_rows(self, rows: Sequence[StandingRow], note: str) -> None:
         """Called with the worker's result."""
@@ -146,7 +169,7 @@ class RegularsDialog(QDialog):
             reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
         )
         self.model.set_rows(rows)
-        self.count.setText(f"{len(rows):,} customers shown")
+        self.count.setText(f"{fmt.plural(len(rows), 'customer')} shown")
 
     def export_to(self, path: Path) -> int:
         """Write the rows shown to ``path`` as CSV, on the worker; how many it writes.
@@ -156,7 +179,7 @@ class RegularsDialog(QDialog):
         """
         rows = self.visible_rows()
         BackgroundOp(self.worker, lambda: self._export(path, rows)).success(
-            lambda n: self.count.setText(f"Exported {n:,} customers to {path}.")
+            lambda n: self.count.setText(f"Exported {fmt.plural(n, 'customer')} to {path}.")
         ).failure(lambda exc: show_error(self.count, exc)).run_in_background()
         return len(rows)
 

@@ -26,6 +26,7 @@ from posassist.errors import KnownError
 from posassist.services.referrals import ReferralService
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import DemandModel, LedgerModel
+from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.files import choose_save_path
 from posassist.ui.views.tables import read_only_table
@@ -74,6 +75,7 @@ class ReportsDialog(QDialog):
         layout.addLayout(bottom)
         self.refresh_ledger()
         self.refresh_demand()
+        fit_to_screen(self)
 
     def _ledger_tab(self, today: date) -> QWidget:
         self.start = QDateEdit(_qdate(today - timedelta(days=LEDGER_DAYS - 1)))

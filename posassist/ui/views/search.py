@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -15,16 +13,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posassist.services.customers import CustomerHit
+from posassist.services.customers import HitPage
+from posassist.ui.formatting import plural
 from posassist.ui.models.customers import CustomerHitsModel
-from posassist.ui.scanner import KeystrokeTimer
 from posassist.ui.theme import named
 
 SEARCH_DELAY_MS = 150
 
 
 class SearchPanel(QWidget):
-    """Emits ``search_requested`` as the cashier types and ``open_requested`` on Enter."""
+    """Emits ``search_requested`` as the cashier types and ``open_requested`` on Enter.
+
+    Whether a code was scanned is decided for the whole window by
+    :class:`~posassist.ui.scanner.ScanFilter`, which hands scans to :meth:`scan`; what
+    reaches the box as keys was typed.
+    """
 
     search_requested = Signal(str, bool)  # text, scanned
     open_requested = Signal(object)  # customer id
@@ -43,6 +46,7 @@ class SearchPanel(QWidget):
         self.results.setModel(self.model)
         self.hint = named(QLabel(), "emptyHint")
         self.hint.setWordWrap(True)
+        self.setMinimumWidth(260)  # the card keeps room for its timeline at 1024 pixels
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
@@ -53,7 +57,6 @@ class SearchPanel(QWidget):
         self.find_button = QPushButton("F4  Find elsewhere")
         layout.addWidget(self.new_button)
         layout.addWidget(self.find_button)
-        self._keys = KeystrokeTimer()
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._delay.timeout.connect(self._on_delay_timeout)
         self.box.textEdited.connect(self._on_box_edited)
@@ -76,23 +79,24 @@ class SearchPanel(QWidget):
             if key == Qt.Key.Key_Escape:
                 self.clear()
                 return True
-            if event.text():
-                self._keys.key(time.monotonic() * 1000)
         return super().eventFilter(watched, event)
 
-    def _on_box_edited(self, text: str) -> None:
-        if not text:
-            self._keys.reset()
+    def _on_box_edited(self, _text: str) -> None:
         self._delay.start()
 
     def _on_delay_timeout(self) -> None:
         self.search_requested.emit(self.box.text(), False)
 
     def _on_enter(self) -> None:
+        self._open_best(self.box.text(), scanned=False)
+
+    def scan(self, code: str) -> None:
+        """A scanned code: it replaces the search and its best match opens."""
+        self.box.setText(code)
+        self._open_best(code, scanned=True)
+
+    def _open_best(self, text: str, *, scanned: bool) -> None:
         self._delay.stop()
-        scanned = self._keys.looks_scanned()
-        self._keys.reset()
-        text = self.box.text()
         if not text.strip():
             return
         # Search now (not after the delay) so Enter always acts on what was typed.
@@ -110,9 +114,14 @@ class SearchPanel(QWidget):
             self.focus_box()
 
     # -- called by the window ----------------------------------------------------
-    def show_hits(self, hits: list[CustomerHit], text: str) -> None:
+    def show_hits(self, page: HitPage, text: str) -> None:
+        hits = page.hits
         self.model.set_hits(hits)
-        if hits:
+        if page.capped:
+            self.show_hint(
+                f"{len(hits)} of {plural(page.total, 'match', 'matches')} shown — type more"
+            )
+        elif hits:
             self.show_hint("")
         elif text.strip():
             self.show_hint(f"No customer matches “{text.strip()[:40]}”. Press F3 to add them.")
@@ -125,7 +134,6 @@ class SearchPanel(QWidget):
 
     def clear(self) -> None:
         self.box.clear()
-        self._keys.reset()
         self.model.set_hits([])
         self.show_hint("Scan a card or type to find a customer.")
 

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posassist.ui.screen import fit_to_screen
+
 
 class SlipPreviewDialog(QDialog):
     """The slip exactly as it will print: the PDF's own pages, rendered by QtPdf.
@@ -50,3 +52,4 @@ class SlipPreviewDialog(QDialog):
         layout.addWidget(QLabel("A preview shows no code: the code is made when the slip prints."))
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
+        fit_to_screen(self)

@@ -31,6 +31,7 @@ from posassist.errors import KnownError
 from posassist.services.vendors import CSV_COLUMNS, VendorInput, VendorRecord, VendorService
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import VendorTableModel
+from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.dialogs import _FormDialog
 from posassist.ui.views.files import choose_open_path, choose_save_path
@@ -83,6 +84,7 @@ class VendorEditDialog(_FormDialog):
             edit.returnPressed.connect(self._on_buttons_accepted)
         self.keywords.returnPressed.connect(self._on_buttons_accepted)
         self.name.setFocus()
+        fit_to_screen(self)
 
     def value(self) -> VendorInput:
         def split(text: str) -> tuple[str, ...]:
@@ -143,6 +145,7 @@ class VendorsDialog(QDialog):
         QShortcut(QKeySequence("Del"), self).activated.connect(self.toggle_active)
         self.reload()
         self.filter.setFocus()
+        fit_to_screen(self)
 
     def _make_table(self) -> QTableView:
         table = read_only_table(self.proxy, QHeaderView.ResizeMode.Interactive, stretch_last=False)

@@ -1,0 +1,123 @@
+"""Open the register window and every dialog on a 1024×768 screen; print what does not fit.
+
+Run in its own process (the screen size is fixed when Qt starts):
+``QT_QPA_PLATFORM="offscreen:configfile=screens.json" python -m tests.ui.fit_check DIR``.
+Prints one JSON object: {"problems": [...]} (empty when everything fits).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
+
+from posassist.services.customers import NewCustomer
+from posassist.ui.main_window import MainWindow
+from posassist.ui.theme import apply_theme
+from tests.conftest import NOW, MovableClock, make_backend
+
+
+def _inside(widget: QWidget, area: QRect) -> bool:
+    return area.contains(widget.frameGeometry())
+
+
+def _buttons_visible(dialog: QDialog) -> bool:
+    boxes = [b for b in dialog.findChildren(QDialogButtonBox) if b.window() is dialog]
+    if not boxes:
+        return True
+    for box in boxes:
+        top_left = box.mapTo(dialog, box.rect().topLeft())
+        rect = QRect(top_left, box.size())
+        if not box.isVisible() or not dialog.rect().contains(rect) or box.visibleRegion().isEmpty():
+            return False
+    return True
+
+
+def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    from posassist.ui.keymap import KeyMapDialog
+    from posassist.ui.views.arrival import ArrivalDialog
+    from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
+    from posassist.ui.views.finder import FinderDialog
+    from posassist.ui.views.regulars import RegularsDialog
+    from posassist.ui.views.reports import ReportsDialog
+    from posassist.ui.views.vendors import VendorEditDialog, VendorsDialog
+
+    s, w, tz = window.services, window.worker, window.card.timeline_model.tz
+    desk = s.desk
+    assert desk is not None
+    name = "Maria Lopez-Fernández de la Vega"
+
+    def never(*_a: object, **_k: object) -> None:
+        return None
+
+    return {
+        "new customer": lambda: NewCustomerDialog(w, s.customers.create, "", window),
+        **{
+            f"log {kind}": lambda kind=kind: InteractionDialog(w, kind, never, window, name)  # type: ignore[misc]
+            for kind in ("purchase", "service", "question", "feedback")
+        },
+        "notes": lambda: NotesDialog(w, "x" * 400, "tea", never, window, name),
+        "keys": lambda: KeyMapDialog(window),
+        "regulars": lambda: RegularsDialog(s.customers.standing.export_regulars, w, window),
+        "finder": lambda: FinderDialog(desk, w, tz, None, window),
+        "arrival": lambda: ArrivalDialog(desk.referrals, w, None, window),
+        "reports": lambda: ReportsDialog(desk.referrals, tz, w, window),
+        "vendors": lambda: VendorsDialog(desk.vendors, w, window),
+        "vendor edit": lambda: VendorEditDialog(w, never, None, window),
+    }
+
+
+def check(data_dir: Path) -> list[str]:
+    from posassist.ui.main_window import Services
+    from posassist.ui.views.referral_desk import ReferralDesk
+    from posassist.ui.workers import Worker
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(data_dir / "qs"))
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)  # type: ignore[arg-type]
+    backend = make_backend(data_dir / "store", MovableClock(NOW))
+    backend.customers.create(NewCustomer("Maria Lopez", card_code="PA00000042"))
+    b = backend
+    window = MainWindow(
+        Services(
+            b.customers,
+            b.interactions,
+            "Store",
+            "Staff",
+            desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing),
+        ),
+        Worker(),
+        b.ctx.tz,
+    )
+    problems: list[str] = []
+    area = app.primaryScreen().availableGeometry()  # type: ignore[union-attr]
+    hint = window.minimumSizeHint()
+    if hint.width() > 1000 or hint.height() > 700:
+        problems.append(f"main window needs at least {hint.width()}×{hint.height()}")
+    window.show_for_register()
+    window.open_customer(b.customers.search("maria lopez")[0].id)
+    app.processEvents()
+    if not _inside(window, area):
+        problems.append(f"main window {window.frameGeometry()} outside {area}")
+    for label, make in _dialogs(window).items():
+        dialog = make()
+        dialog.show()
+        app.processEvents()
+        if not _inside(dialog, area):
+            problems.append(f"{label}: {dialog.frameGeometry()} outside {area}")
+        if not _buttons_visible(dialog):
+            problems.append(f"{label}: its buttons are not visible")
+        dialog.reject()
+        dialog.deleteLater()
+    window.worker.wait_idle()
+    window.close()
+    backend.close()
+    return problems
+
+
+if __name__ == "__main__":
+    print(json.dumps({"problems": check(Path(sys.argv[1]))}))
