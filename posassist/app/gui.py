@@ -357,6 +357,7 @@ def run_gui(
         return refused
     from PySide6.QtCore import QTimer
 
+    from posassist.app.store_watch import StoreWatch
     from posassist.ui.workers import Worker
 
     app = _application()
@@ -383,10 +384,12 @@ def run_gui(
             app.processEvents()  # the window is painted and accepts keys from here on
             shown_at = time.time()
             window.warm_up()
+            watch = StoreWatch(backend.db, window, worker)
+            if smoke_test:  # the smoke test ends when the store's check is done
+                watch.on_checked = lambda: QTimer.singleShot(0, app.quit)
+            watch.start()
             sync_ui = _start_sync(backend, window)
             log.info("window shown after %.2f s", time.perf_counter() - started)
-            if smoke_test:
-                QTimer.singleShot(0, app.quit)
             code = int(app.exec())
         finally:
             if instances is not None:
@@ -400,6 +403,9 @@ def run_gui(
     finally:
         signals.close()
     if smoke_test:
+        if watch.problem is not None:
+            print(f"posassist smoke test failed: {watch.problem}", file=sys.stderr)
+            return 2
         print(f"posassist smoke test ok: {backend.settings.data_dir}")
         print(f"window-shown-epoch={shown_at:.6f}")
         return 0

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_layout(args.layout)  # refused before the store is even opened
     _check_writable(args.output)
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=True) as backend:
         return _slip(backend, args)
 
 

@@ -223,16 +223,28 @@ class Database:
         """One session per user action that changes data; commits or rolls back whole."""
         if self.damage is not None:
             raise self.damage
-        try:
+        with self._classified():
             with self._writer.begin() as session:
                 yield session
-        except OSError as exc:
-            raise faults.from_os_error(self.path, exc) or exc
+
+    @contextmanager
+    def _classified(self) -> Iterator[None]:
+        """Store faults raised past the engine's hook (a raw DB-API cursor, the OS) are
+        classified here, so they too reach the user as a StoreError."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            known = faults.classify(self.path, exc)
+            if known is None:
+                raise
+            if known.kind == "damaged":
+                self._damaged(known)
+            raise known from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session; rolled back at the end, whatever happened."""
-        with self._reader() as session, session.begin():
+        with self._classified(), self._reader() as session, session.begin():
             yield session
 
     def checkpoint(self) -> None:
