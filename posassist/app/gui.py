@@ -27,6 +27,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from posassist.app.backend import Backend, open_backend, resolve_settings
+from posassist.app.log_scrub import scrub
 from posassist.errors import KnownError
 
 if TYPE_CHECKING:
@@ -71,7 +72,9 @@ class CrashLog:
             faulthandler.enable(fh, all_threads=True)
 
     def write(self, text: str) -> Path | None:
-        """Append a bug's traceback (once); None if the log cannot be written."""
+        """Append a bug's traceback (once, scrubbed of personal data); None if the log
+        cannot be written."""
+        text = scrub(text)
         key = text.strip()
         if key in self._written:
             return self.path
@@ -93,7 +96,7 @@ class CrashLog:
 
     def seen(self, exc: BaseException) -> bool:
         """Whether ``exc`` was already written (by the worker, from its notes)."""
-        notes = "\n".join(getattr(exc, "__notes__", []))
+        notes = scrub("\n".join(getattr(exc, "__notes__", [])))
         return bool(notes.strip()) and notes.strip() in self._written
 
     def close(self) -> None:
