@@ -17,7 +17,7 @@ import traceback
 __all__ = ["ScrubFilter", "configure_logging", "scrub"]
 
 _PARAMETERS = re.compile(r"\[parameters:[^\n]*")
-_SQL_VALUES = re.compile(r"(VALUES\s*)\([^\n]*\)", re.IGNORECASE)
+_SQL_VALUES = re.compile(r"(VALUES\s*)\([^\n)]*\)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 7+ digits with the usual separators, not inside an identifier (a UUID, a hex digest).
 _PHONE = re.compile(r"(?<![\w-])\+?\d(?:[\d ().-]*\d){6,}(?![\w-])")

@@ -223,9 +223,8 @@ class Database:
         """One session per user action that changes data; commits or rolls back whole."""
         if self.damage is not None:
             raise self.damage
-        with self._classified():
-            with self._writer.begin() as session:
-                yield session
+        with self._classified(), self._writer.begin() as session:
+            yield session
 
     @contextmanager
     def _classified(self) -> Iterator[None]:

@@ -34,9 +34,7 @@ RESTORE_HINT = (
 
 def damaged(path: Path, detail: str) -> StoreError:
     """The one message for a store whose file is bad: what happened and how to restore."""
-    return StoreError(
-        f"The store {path} is damaged ({detail}).", hint=RESTORE_HINT, kind="damaged"
-    )
+    return StoreError(f"The store {path} is damaged ({detail}).", hint=RESTORE_HINT, kind="damaged")
 
 
 def _full(path: Path) -> StoreError:

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 BANNER_STYLE = (
-    "QWidget#storeBanner { background: #b3261e; }"
-    "QWidget#storeBanner QLabel { color: white; }"
+    "QWidget#storeBanner { background: #b3261e; }QWidget#storeBanner QLabel { color: white; }"
 )
 
 
