@@ -64,4 +64,5 @@ def attach_banner(window: QMainWindow, title: str, text: str) -> Banner:
     banner = Banner(title, text, bar)
     bar.addWidget(banner)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    bar.show()  # added to a window already on screen: not shown by itself
     return banner
