@@ -114,8 +114,7 @@ def classify(path: Path, exc: BaseException) -> StoreError | None:
     if code in (_SQLITE_PERM, _SQLITE_AUTH, _SQLITE_CANTOPEN, _SQLITE_IOERR) or (
         "unable to open" in text or "disk i/o" in text
     ):
-        return _folder_fault(path) or StoreError(
-            f"The store {path} cannot be used ({exc}).",
-            hint=f"Check the disk and the data folder's permissions. {_NOT_DAMAGE}",
-        )
+        # Classified only when the folder shows why; an unexplained I/O error stays what
+        # it is (the crash log keeps its traceback for whoever looks at the disk).
+        return _folder_fault(path)
     return None
