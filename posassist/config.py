@@ -236,6 +236,11 @@ def load_settings(
     text, raw = _read_file(path, explicit)
 
     def where_of(section: str, key: str) -> str:
+        """Where a value came from: the environment variable that set it (it wins over
+        the file, which may not even exist), else the settings file and its line."""
+        env_key = f"POSASSIST_{section.upper()}_{key.upper()}"
+        if env_key in env:
+            return f"Environment variable {env_key}={env[env_key]!r}"
         line = _line_of(text, section, key) if text else None
         return f"{path}:{line}" if line else f"{path}"
 
@@ -253,12 +258,12 @@ def load_settings(
     for name, default in sections.items():
         sections[name] = _section(name, default, raw.get(name, {}), env, path, where_of)
 
-    app = raw.get("app", {})
+    app = _app_section(raw.get("app", {}), path, where_of)
     chosen_dir = data_dir or (
         Path(env["POSASSIST_DATA_DIR"]) if "POSASSIST_DATA_DIR" in env else None
     )
-    if chosen_dir is None and isinstance(app, dict) and "data_dir" in app:
-        chosen_dir = Path(str(app["data_dir"])).expanduser()
+    if chosen_dir is None and "data_dir" in app:
+        chosen_dir = Path(app["data_dir"]).expanduser()
     settings = Settings(
         data_dir=chosen_dir or default_data_dir(),
         config_file=path if path.exists() else None,
@@ -271,6 +276,22 @@ def load_settings(
     _validate(settings, where_of)
     _validate_central(settings.central, where_of)
     return settings
+
+
+APP_KEYS = {"data_dir": str}
+
+
+def _app_section(table: Any, path: Path, where_of: Callable[[str, str], str]) -> dict[str, Any]:
+    """``[app]`` checked like the other sections: a table, known keys, the right types."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [app] must be a table.")
+    for key, value in table.items():
+        if key not in APP_KEYS:
+            raise ConfigError(f"{where_of('app', key)}: unknown setting [app] {key}.")
+        _coerce("app", key, value, APP_KEYS[key].__name__, where_of("app", key))
+    if "data_dir" in table and not str(table["data_dir"]).strip():
+        raise ConfigError(f"{where_of('app', 'data_dir')}: [app] data_dir must not be empty.")
+    return dict(table)
 
 
 def _read_file(path: Path, explicit: bool) -> tuple[str, dict[str, Any]]:

@@ -34,7 +34,20 @@ class InvalidInputError(KnownError):
 
 
 class StoreError(KnownError):
-    """The local store cannot be opened or used (corrupt, locked, too new)."""
+    """The local store cannot be opened or used (corrupt, locked, too new, disk full).
+
+    ``kind`` tells what IT must do, because the advice differs: only ``"damaged"`` means
+    the file itself is bad (restore it); ``"full"``, ``"readonly"``, ``"permission"`` and
+    ``"lock"`` are faults of the disk or folder around a good file, which must never be
+    thrown away for them. ``"other"`` covers the rest (busy, too new, another program's).
+    """
+
+    KINDS = ("damaged", "full", "readonly", "permission", "lock", "busy", "other")
+
+    def __init__(self, message: str, *, hint: str | None = None, kind: str = "other") -> None:
+        super().__init__(message, hint=hint)
+        assert kind in self.KINDS, kind
+        self.kind = kind
 
 
 class ConfigError(KnownError):

@@ -82,10 +82,15 @@ def open_backend(
     *,
     demo: bool = False,
     config_file: Path | None = None,
+    check: bool = False,
 ) -> Backend:
+    """The services on the store in ``data_dir``; with ``check``, SQLite's ``quick_check``
+    runs first and a damaged store is refused before anything is written to it."""
     settings = resolve_settings(data_dir, demo=demo, config_file=config_file)
     db = open_database(settings.data_dir)
     try:
+        if check:
+            db.require_healthy()
         if demo:
             # The generator is only needed for the demo: keep it off the normal start-up.
             from posassist.devtools.demo import DemoSpec, ensure_demo_store

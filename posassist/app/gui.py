@@ -27,6 +27,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from posassist.app.backend import Backend, open_backend, resolve_settings
+from posassist.app.log_scrub import scrub
 from posassist.errors import KnownError
 
 if TYPE_CHECKING:
@@ -72,7 +73,9 @@ class CrashLog:
             faulthandler.enable(fh, all_threads=True)
 
     def write(self, text: str) -> Path | None:
-        """Append a bug's traceback (once); None if the log cannot be written."""
+        """Append a bug's traceback (once, scrubbed of personal data); None if the log
+        cannot be written."""
+        text = scrub(text)
         key = text.strip()
         if key in self._written:
             return self.path
@@ -94,7 +97,7 @@ class CrashLog:
 
     def seen(self, exc: BaseException) -> bool:
         """Whether ``exc`` was already written (by the worker, from its notes)."""
-        notes = "\n".join(getattr(exc, "__notes__", []))
+        notes = scrub("\n".join(getattr(exc, "__notes__", [])))
         return bool(notes.strip()) and notes.strip() in self._written
 
     def close(self) -> None:
@@ -388,6 +391,7 @@ def run_gui(
         return refused
     from PySide6.QtCore import QTimer
 
+    from posassist.app.store_watch import StoreWatch
     from posassist.ui.workers import Worker
 
     app = _application()
@@ -414,11 +418,13 @@ def run_gui(
             app.processEvents()  # the window is painted and accepts keys from here on
             shown_at = time.time()
             window.warm_up()
+            watch = StoreWatch(backend.db, window, worker)
+            if smoke_test:  # the smoke test ends when the store's check is done
+                watch.on_checked = lambda: QTimer.singleShot(0, app.quit)
+            watch.start()
             sync_ui = _start_sync(backend, window)
             schedule_daily_backup(backend, worker, window)
             log.info("window shown after %.2f s", time.perf_counter() - started)
-            if smoke_test:
-                QTimer.singleShot(0, app.quit)
             code = int(app.exec())
         finally:
             if instances is not None:
@@ -432,6 +438,9 @@ def run_gui(
     finally:
         signals.close()
     if smoke_test:
+        if watch.problem is not None:
+            print(f"posassist smoke test failed: {watch.problem}", file=sys.stderr)
+            return 2
         print(f"posassist smoke test ok: {backend.settings.data_dir}")
         print(f"window-shown-epoch={shown_at:.6f}")
         return 0

@@ -103,7 +103,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from posassist.app.log_scrub import configure_logging  # no personal data in logs
+
+    configure_logging(logging.WARNING)
     try:
         return int(args.run(args))
     except KnownError as exc:

@@ -50,11 +50,15 @@ def iso_date(text: str) -> date:
 
 
 @contextmanager
-def opened_backend(args: argparse.Namespace) -> Iterator[Backend]:
-    """The store and services for one command, opened like the window opens them."""
+def opened_backend(args: argparse.Namespace, *, writes: bool = False) -> Iterator[Backend]:
+    """The store and services for one command, opened like the window opens them.
+
+    A command that ``writes`` first runs SQLite's ``quick_check``: a damaged store is
+    reported (with how to restore it) before anything is added to it.
+    """
     from posassist.app import open_backend
 
-    backend = open_backend(args.data_dir, config_file=args.config)
+    backend = open_backend(args.data_dir, config_file=args.config, check=writes)
     try:
         yield backend
     finally:

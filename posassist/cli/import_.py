@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from posassist.services.importing import ImportService
 
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=True) as backend:
         result = ImportService(backend.ctx, backend.customers).transactions(args.file)
     print(
         f"Imported {args.file}: {result.rows:,} rows, {result.customers_new:,} new customers, "

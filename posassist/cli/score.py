@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=True) as backend:
         standing = backend.standing
         as_of: date = args.as_of or backend.ctx.today()
         if args.evaluate_until is not None:

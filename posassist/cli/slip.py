@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from posassist.cli.common import opened_backend
 from posassist.errors import InvalidInputError
+from posassist.services.csv_files import check_export_target
 
 if TYPE_CHECKING:
     from posassist.app import Backend
@@ -40,14 +41,13 @@ def run(args: argparse.Namespace) -> int:
 
         check_layout(args.layout)  # refused before the store is even opened
     _check_writable(args.output)
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=True) as backend:
         return _slip(backend, args)
 
 
 def _check_writable(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InvalidInputError("output", f"Cannot write {path}: it is a folder.")
+    check_export_target(path, "output")  # no symlink, device or folder at the target
     if not folder.is_dir():
         raise InvalidInputError(
             "output", f"Cannot write {path}: the folder {folder} does not exist."
@@ -109,7 +109,11 @@ class _StagedFile:
     def commit(self, recorded: str) -> None:
         assert self.tmp is not None, "issue_slip returned without staging the slip"
         try:
+            check_export_target(self.path, "output")
             os.replace(self.tmp, self.path)
+        except InvalidInputError as exc:
+            self.discard()
+            raise InvalidInputError("output", f"{exc.message} {recorded}") from exc
         except OSError as exc:
             self.discard()
             raise InvalidInputError(

@@ -48,7 +48,7 @@ def _needs_password_prompt() -> bool:
 
 def _once(args: argparse.Namespace) -> int:
     central_settings(args)
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=True) as backend:
         assert backend.sync is not None
         if backend.sync.secret_notice and _needs_password_prompt():
             backend.sync.remember_password(getpass.getpass("Central database password: "))
@@ -94,7 +94,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _retry_refused(args: argparse.Namespace) -> int:
     central_settings(args)
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=True) as backend:
         assert backend.sync is not None
         n = backend.sync.retry_dead()
     print(f"{n:,} refused changes queued again; they are sent at the next sync.")

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action != "list" and args.file is None:
         raise InvalidInputError("file", f"posassist vendors {args.action} needs a FILE.")
-    with opened_backend(args) as backend:
+    with opened_backend(args, writes=args.action == "import") as backend:
         if args.action == "import":
             print(backend.vendors.import_csv(args.file))
         elif args.action == "export":

@@ -1,9 +1,16 @@
 """Writing the CSV files managers open in a spreadsheet: one helper for every export.
 
-Every export (vendors, goodwill ledger, unmet demand) goes through :func:`write_csv`, so
-each one is UTF-8 with a BOM (Excel then reads accented names right), written atomically
-(a full disk never leaves half a report that looks complete), and has its text cells
-neutralised against formula injection (:mod:`posassist.domain.spreadsheet`).
+Every export (vendors, regulars, goodwill ledger, unmet demand) goes through
+:func:`write_csv`, so each one is UTF-8 with a BOM (Excel then reads accented names
+right), written atomically (a full disk never leaves half a report that looks complete),
+and has its text cells neutralised against formula injection
+(:mod:`posassist.domain.spreadsheet`).
+
+:func:`write_bytes_atomically` is the one way any file the user names is written (CSV
+exports, ``slip -o``, backups): a temporary file in the same folder, fsync, then
+``os.replace``. :func:`check_export_target` refuses a symlink, a device, a folder or any
+other non-regular file at the target first: replacing a symlink someone planted, or
+writing into ``/dev/sda``, is never what "export to this file" meant.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,7 +26,7 @@ from pathlib import Path
 from posassist.domain.spreadsheet import neutralise_cell
 from posassist.errors import InvalidInputError
 
-__all__ = ["csv_text", "write_bytes_atomically", "write_csv"]
+__all__ = ["check_export_target", "csv_text", "write_bytes_atomically", "write_csv"]
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -30,23 +38,51 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
+def check_export_target(path: Path, field: str = "file") -> None:
+    """Refuse anything but a regular file (or nothing) at ``path``, with a message."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InvalidInputError(field, f"Cannot write {path}: {exc.strerror or exc}.") from exc
+    if stat.S_ISLNK(st.st_mode):
+        what = "a symbolic link; posassist does not write through links"
+    elif stat.S_ISDIR(st.st_mode):
+        what = "a folder"
+    elif not stat.S_ISREG(st.st_mode):
+        what = "a device or other special file, not a regular file"
+    else:
+        return
+    raise InvalidInputError(
+        field, f"Cannot write {path}: it is {what}.", hint="Choose a new file name."
+    )
 
-    Raises InvalidInputError naming the path when the folder is missing or read-only.
+
+def write_bytes_atomically(path: Path, data: bytes, field: str = "file") -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync, rename.
+
+    Raises InvalidInputError naming the path when the folder is missing or read-only, the
+    disk is full, or the target is not a regular file; the target is then unchanged.
     """
+    check_export_target(path, field)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise InvalidInputError("file", f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        raise InvalidInputError(field, f"Cannot write {path}: {exc.strerror or exc}.") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        check_export_target(path, field)  # nothing was swapped in meanwhile
         os.replace(tmp, path)
-    except OSError as exc:
+    except (OSError, InvalidInputError) as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise InvalidInputError("file", f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        if isinstance(exc, InvalidInputError):
+            raise
+        raise InvalidInputError(field, f"Cannot write {path}: {exc.strerror or exc}.") from exc
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

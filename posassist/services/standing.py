@@ -10,7 +10,6 @@ show how much better visits predict return than spend does.
 
 from __future__ import annotations
 
-import csv
 import threading
 import time
 import uuid
@@ -32,10 +31,10 @@ from posassist.domain.flags import (
     classify,
     model_is_usable,
 )
-from posassist.domain.spreadsheet import neutralise_cell
 from posassist.domain.visits import PopulationStats, VisitStats, population_stats
-from posassist.errors import InvalidInputError, KnownError
+from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
+from posassist.services.csv_files import csv_text, write_bytes_atomically
 from posassist.storage import queries as q
 from posassist.storage.orm import ModelFit
 
@@ -252,8 +251,9 @@ class StandingService:
     def export_regulars(self, path: Path, rows: list[StandingRow]) -> int:
         """Write the Regulars list as CSV for a manager; returns the number of rows.
 
-        Written to a temporary file and moved into place, so a failed export never
-        leaves half a file where the manager expects the list.
+        Written through the one export helper (temporary file, fsync, rename; no symlink
+        or device at the target), so a failed export never leaves half a file where the
+        manager expects the list.
         """
         header = [
             "name",
@@ -265,30 +265,25 @@ class StandingService:
             "reasons",
             "method",
         ]
-        tmp = path.with_name(path.name + ".part")
-        try:
-            with tmp.open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(header)
-                for r in rows:
-                    writer.writerow(
-                        [
-                            neutralise_cell(r.name),
-                            r.flag.tier.value,
-                            r.visits_total,
-                            r.visits_90d,
-                            r.last_visit.isoformat(),
-                            ""
-                            if r.usual_interval_days is None
-                            else round(r.usual_interval_days, 1),
-                            neutralise_cell(r.flag.reasons),
-                            r.flag.method,
-                        ]
-                    )
-            tmp.replace(path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise KnownError(f"Cannot write {path}: {exc.strerror}.") from exc
+        write_bytes_atomically(
+            path,
+            csv_text(
+                header,
+                (
+                    [
+                        r.name,
+                        r.flag.tier.value,
+                        r.visits_total,
+                        r.visits_90d,
+                        r.last_visit.isoformat(),
+                        "" if r.usual_interval_days is None else round(r.usual_interval_days, 1),
+                        r.flag.reasons,
+                        r.flag.method,
+                    ]
+                    for r in rows
+                ),
+            ).encode("utf-8"),
+        )
         return len(rows)
 
     def evaluate(self, as_of: date, until: date) -> Evaluation:

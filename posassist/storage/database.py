@@ -8,8 +8,10 @@ exactly as it was. Only then do we set the durability pragmas and migrate.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +19,11 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from posassist.errors import StoreError
+from posassist.storage import faults
 
 STORE_FILENAME = "posassist.sqlite3"
 LOCK_FILENAME = "posassist.lock"
@@ -66,13 +69,31 @@ def _begin(conn: Any) -> None:
 
 def make_sqlite_engine(path: Path) -> Engine:
     """An engine on ``path`` with WAL, synchronous=FULL, foreign keys and busy timeout."""
+    # hide_parameters: a failed statement's message would otherwise carry the bound
+    # values (a customer's name, phone, e-mail) into logs and the crash log.
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
+
+
+def _classify_in_engine(path: Path, on_damage: Any) -> Any:
+    """An engine ``handle_error`` hook: a store fault becomes a StoreError right where
+    SQLAlchemy raises it, so every service (read or write) raises a KnownError."""
+
+    def handle_error(context: Any) -> None:
+        known = faults.classify(path, context.original_exception)
+        if known is None:
+            return
+        if known.kind == "damaged":
+            on_damage(known)
+        raise known from context.sqlalchemy_exception
+
+    return handle_error
 
 
 def inspect_existing_file(path: Path) -> str | None:
@@ -80,18 +101,25 @@ def inspect_existing_file(path: Path) -> str | None:
 
     Raises :class:`StoreError` for anything that is not a healthy SQLite file.
     """
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists():
         return None
     try:
+        if path.stat().st_size == 0:
+            # SQLite would take it for a new store and fill it with empty tables: a
+            # truncated file (a full disk, a bad copy) would silently lose every card.
+            raise faults.damaged(path, "the file is empty (0 bytes)")
         with path.open("rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise StoreError(f"Cannot read the store file {path}: {exc.strerror}.") from exc
+        raise faults.from_os_error(path, exc) or StoreError(
+            f"Cannot read the store file {path}: {exc.strerror}."
+        ) from exc
     if header != SQLITE_HEADER:
         raise StoreError(
             f"The store file {path} is not a posassist database (it may be damaged).",
             hint="It has not been changed. Restore it from a backup, or move it aside "
             "to start an empty store.",
+            kind="damaged",
         )
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -112,12 +140,8 @@ def inspect_existing_file(path: Path) -> str | None:
                 )
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"The store file {path} is damaged ({exc}).",
-            hint="It has not been changed. Restore it from a backup, or run "
-            "`posassist doctor` for details.",
-        ) from exc
+    except sqlite3.Error as exc:
+        raise faults.classify(path, exc) or faults.damaged(path, str(exc)) from exc
     return str(row[0]) if row else None
 
 
@@ -127,15 +151,22 @@ class Database:
 
     ``write()`` sessions begin IMMEDIATE (they take the write lock up front);
     ``read()`` sessions begin DEFERRED so lookups never wait for a writer in WAL mode.
+    Once the store is known to be damaged (``quick_check`` failed, or SQLite said
+    "malformed" on any statement), ``damage`` holds the StoreError and every write is
+    refused with it: writing to a damaged file can spread the damage over good pages.
     """
 
     path: Path
     engine: Engine
     _lock: FileLock | None = None
+    damage: StoreError | None = field(init=False, default=None)
     _writer: sessionmaker[Session] = field(init=False)
     _reader: sessionmaker[Session] = field(init=False)
+    _damage_listeners: list[Callable[[StoreError], None]] = field(init=False)
 
     def __post_init__(self) -> None:
+        self._damage_listeners = []
+        event.listen(self.engine, "handle_error", _classify_in_engine(self.path, self._damaged))
         self._writer = sessionmaker(
             bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"),
             expire_on_commit=False,
@@ -145,23 +176,74 @@ class Database:
             expire_on_commit=False,
         )
 
+    def on_damage(self, listener: Callable[[StoreError], None]) -> None:
+        """Call ``listener`` (from whatever thread found it) when damage is found."""
+        self._damage_listeners.append(listener)
+        if self.damage is not None:
+            listener(self.damage)
+
+    def _damaged(self, error: StoreError) -> None:
+        first = self.damage is None
+        self.damage = error
+        if first:
+            for listener in list(self._damage_listeners):
+                listener(error)
+
+    def quick_check(self) -> StoreError | None:
+        """Run SQLite's ``quick_check`` on a read-only connection; the damage, or None.
+
+        Seconds on a large store, so the window runs it in the background and a CLI
+        command runs it before it writes (:meth:`require_healthy`).
+        """
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+            try:
+                lines = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            known = faults.classify(self.path, exc) or faults.damaged(self.path, str(exc))
+            if known.kind != "damaged":
+                return known
+            lines = [str(exc)]
+        if lines == ["ok"]:
+            return self.damage
+        more = f" and {len(lines) - 1} more problems" if len(lines) > 1 else ""
+        self._damaged(faults.damaged(self.path, f"SQLite's check found: {lines[0]}{more}"))
+        return self.damage
+
+    def require_healthy(self) -> None:
+        """For a command about to write: refuse, with what to do, unless the check passes."""
+        problem = self.quick_check()
+        if problem is not None:
+            raise problem
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One session per user action that changes data; commits or rolls back whole."""
+        if self.damage is not None:
+            raise self.damage
+        with self._classified(), self._writer.begin() as session:
+            yield session
+
+    @contextmanager
+    def _classified(self) -> Iterator[None]:
+        """Store faults raised past the engine's hook (a raw DB-API cursor, the OS) are
+        classified here, so they too reach the user as a StoreError."""
         try:
-            with self._writer.begin() as session:
-                yield session
-        except OperationalError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                raise StoreError(
-                    "The store is busy (another program is writing to it). Try again."
-                ) from exc
-            raise
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            known = faults.classify(self.path, exc)
+            if known is None:
+                raise
+            if known.kind == "damaged":
+                self._damaged(known)
+            raise known from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session; rolled back at the end, whatever happened."""
-        with self._reader() as session, session.begin():
+        with self._classified(), self._reader() as session, session.begin():
             yield session
 
     def checkpoint(self) -> None:
@@ -188,15 +270,30 @@ class Database:
 
 def acquire_instance_lock(data_dir: Path) -> FileLock:
     """One app instance per data directory: two writers of one store would fight."""
-    lock = FileLock(str(data_dir / LOCK_FILENAME), timeout=0)
+    lock_path = data_dir / LOCK_FILENAME
+    lock = FileLock(str(lock_path), timeout=0)
     try:
         lock.acquire()
     except Timeout as exc:
+        if lock_path.exists() and not os.access(lock_path, os.W_OK):
+            raise _lock_unwritable(lock_path, "permission denied") from exc
         raise StoreError(
             f"posassist is already running on the store in {data_dir}.",
             hint="Switch to the open window, or close it first.",
         ) from exc
+    except OSError as exc:
+        raise _lock_unwritable(lock_path, exc.strerror or str(exc)) from exc
     return lock
+
+
+def _lock_unwritable(lock_path: Path, reason: str) -> StoreError:
+    return StoreError(
+        f"Cannot create the lock file {lock_path} ({reason}).",
+        hint="posassist needs to write in its data folder: check that the disk is mounted "
+        "read-write, not full, and that this account may write there. The store file is "
+        "fine: do not delete it or restore it from a backup.",
+        kind="lock",
+    )
 
 
 def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) -> Database:
@@ -204,7 +301,10 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"Cannot create the data folder {data_dir}: {exc.strerror}.") from exc
+        raise StoreError(
+            f"Cannot create the data folder {data_dir}: {exc.strerror}.",
+            kind="permission" if exc.errno in (errno.EACCES, errno.EPERM) else "other",
+        ) from exc
     instance_lock = acquire_instance_lock(data_dir) if lock else None
     try:
         path = data_dir / STORE_FILENAME
@@ -220,6 +320,9 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
         if migrate and not at_head:
             try:
                 upgrade_to_head(engine)
+            except StoreError:  # a fault of the disk or file, classified by the engine
+                engine.dispose()
+                raise
             except (SQLAlchemyError, RuntimeError) as exc:
                 # The migration runs in one transaction, so the file is as it was.
                 engine.dispose()

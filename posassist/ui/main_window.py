@@ -194,6 +194,12 @@ class MainWindow(QMainWindow):
         self.search.scan(code)
         self.search.focus_box()
 
+    def show_banner(self, title: str, text: str) -> None:
+        """A fault of the whole register (a damaged store), above everything."""
+        from posassist.ui.views.banner import attach_banner
+
+        attach_banner(self, title, text)
+
     def focus_search(self) -> None:
         self.search.focus_box()
 
