@@ -31,7 +31,8 @@ def test_standalone_changes_kept_are_not_a_problem(
     backend.close()
     main(["doctor", "--data-dir", str(tmp_path)])
     out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if "changes are kept" in line)
+    line = next(line for line in out.splitlines() if "kept for a central database" in line)
     assert line.startswith("ok ")
+    assert "1 change is kept" in line  # one customer added: one change, in the singular
     assert "none is configured (standalone), so nothing is waiting to be sent" in line
     assert "0 problem(s)" in out or "All checks passed." in out

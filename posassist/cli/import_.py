@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from posassist.cli.common import add_command, opened_backend
+from posassist.domain.wording import plural
 
 NAME = "import"
 HELP = "import data from a file"
@@ -25,7 +26,9 @@ def run(args: argparse.Namespace) -> int:
     with opened_backend(args, writes=True) as backend:
         result = ImportService(backend.ctx, backend.customers).transactions(args.file)
     print(
-        f"Imported {args.file}: {result.rows:,} rows, {result.customers_new:,} new customers, "
-        f"{result.interactions_new:,} new purchases, {result.duplicates_skipped:,} already there."
+        f"Imported {args.file}: {plural(result.rows, 'row')}, "
+        f"{plural(result.customers_new, 'new customer')}, "
+        f"{plural(result.interactions_new, 'new purchase')}, "
+        f"{result.duplicates_skipped:,} already there."
     )
     return 0

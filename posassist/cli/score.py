@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from posassist.cli.common import iso_date, opened_backend
+from posassist.domain.wording import plural
 
 if TYPE_CHECKING:
     from posassist.domain.flags import Tier
@@ -94,7 +95,8 @@ def _print(as_of: date, fit: Fit, counts: dict[Tier, int], evaluation: Evaluatio
             f"  r = {p.r:.4g}   alpha = {p.alpha:.4g}   a = {p.a:.4g}   b = {p.b:.4g}   "
             f"log-likelihood = {p.log_likelihood:.1f}   converged = {p.converged}"
         )
-        print(f"  {p.n_customers:,} customers, {p.n_repeat_customers:,} came back at least once")
+        came_back = f"{p.n_repeat_customers:,} came back at least once"
+        print(f"  {plural(p.n_customers, 'customer')}, {came_back}")
     print("  tiers: " + ", ".join(f"{t.value} {counts.get(t, 0):,}" for t in Tier))
     if evaluation is not None:
         e = evaluation

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 
 from posassist.cli.common import central_settings, opened_backend
+from posassist.domain.wording import plural
 
 NAME = "sync"
 HELP = "sync with the central database, or show what is waiting"
@@ -86,7 +87,7 @@ def _status(args: argparse.Namespace) -> int:
             f"{letter.entity_id}: {letter.reason}"
         )
     if report.queue.problems:
-        print(f"Not applied here: {report.queue.problems:,} changes from other registers")
+        print(f"Not applied here: {plural(report.queue.problems, 'change')} from other registers")
         for p in report.problems:
             print(f"  change {p.server_seq} {p.entity} {p.entity_id}: {p.reason}")
     return 0
@@ -97,5 +98,5 @@ def _retry_refused(args: argparse.Namespace) -> int:
     with opened_backend(args, writes=True) as backend:
         assert backend.sync is not None
         n = backend.sync.retry_dead()
-    print(f"{n:,} refused changes queued again; they are sent at the next sync.")
+    print(f"{plural(n, 'refused change')} queued again; they are sent at the next sync.")
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posassist.cli.common import opened_backend
+from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             print(backend.vendors.import_csv(args.file))
         elif args.action == "export":
             written = backend.vendors.export_csv(args.file)
-            print(f"{written} vendors written to {args.file}.")
+            print(f"{plural(written, 'vendor')} written to {args.file}.")
         else:
             _list(backend, as_json=args.json)
     return 0

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from posassist.config import Settings
+from posassist.domain.wording import plural
 from posassist.errors import (
     KnownError,
     NoPrinterError,
@@ -119,7 +120,8 @@ def _outbox_findings(settings: Settings, check: StoreCheck) -> list[Finding]:
         findings.append(
             Finding(
                 "warning",
-                f"{check.dead} changes were refused by the central database.",
+                f"{plural(check.dead, 'change was', 'changes were')} refused by the "
+                "central database.",
                 "See them with `posassist sync --status`; fix the cause centrally, then run "
                 "`posassist sync --retry-refused`.",
             )
@@ -128,21 +130,22 @@ def _outbox_findings(settings: Settings, check: StoreCheck) -> list[Finding]:
         findings.append(
             Finding(
                 "warning",
-                f"{check.problems} changes from other registers could not be applied here.",
+                f"{plural(check.problems, 'change')} from other registers could not be "
+                "applied here.",
                 "See them and their reasons with `posassist sync --status`; they are kept, "
                 "and sync goes on past them.",
             )
         )
     if settings.central.enabled:
-        findings.append(Finding("ok", f"{check.pending} changes waiting to be sent."))
+        findings.append(Finding("ok", f"{plural(check.pending, 'change')} waiting to be sent."))
     elif check.pending:
         # A standalone register keeps its change log in case a central database is added
         # later; nothing is stuck, so this is no problem and no warning either.
         findings.append(
             Finding(
                 "ok",
-                f"{check.pending} changes are kept for a central database; none is "
-                "configured (standalone), so nothing is waiting to be sent.",
+                f"{plural(check.pending, 'change is', 'changes are')} kept for a central "
+                "database; none is configured (standalone), so nothing is waiting to be sent.",
             )
         )
     return findings

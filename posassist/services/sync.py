@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from posassist.config import CentralSettings
+from posassist.domain.wording import plural
 from posassist.errors import KnownError, SyncError
 from posassist.secrets import SecretStore, SessionSecretStore, central_password_key
 from posassist.services.context import StoreContext
@@ -223,9 +224,9 @@ def describe_restore(r: RestoreRecord) -> str:
             f"{r.restore_point:,}; this register had received up to {r.cursor_before:,})"
         )
     return (
-        f"{found}, noticed {r.detected_at[:19].replace('T', ' ')}: {r.resent:,} changes of "
-        f"this register were sent again and changes are received again from "
-        f"{r.cursor_after:,}."
+        f"{found}, noticed {r.detected_at[:19].replace('T', ' ')}: "
+        f"{plural(r.resent, 'change')} of this register {'was' if r.resent == 1 else 'were'} "
+        f"sent again and changes are received again from {r.cursor_after:,}."
     )
 
 

@@ -36,6 +36,7 @@ from posassist.domain import opening_hours
 from posassist.domain.fields import VENDOR, VENDOR_CSV_COLUMNS, VENDOR_FIELDS, VendorField
 from posassist.domain.identifiers import IdentifierError, check_text
 from posassist.domain.spreadsheet import restore_cell
+from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_csv
@@ -90,7 +91,7 @@ class ImportResult:
     path: Path
 
     def __str__(self) -> str:
-        return f"{self.path.name}: {self.added} vendors added, {self.updated} updated."
+        return f"{self.path.name}: {plural(self.added, 'vendor')} added, {self.updated:,} updated."
 
 
 @dataclass
@@ -252,7 +253,7 @@ class VendorService:
         with self._ctx.db.read() as s:
             ids = [v for v in s.scalars(select(Vendor.id)) if v.hex.startswith(wanted)]
         if len(ids) != 1:
-            what = "No vendor" if not ids else f"{len(ids)} vendors"
+            what = "No vendor" if not ids else plural(len(ids), "vendor")
             raise InvalidInputError(
                 "vendor",
                 f"{what} with id {text.strip()!r}.",
@@ -308,7 +309,8 @@ class VendorService:
             if used:
                 raise InvalidInputError(
                     "vendor",
-                    f"{vendor.name} has {used} referrals on record, so it cannot be deleted.",
+                    f"{vendor.name} has {plural(used, 'referral')} on record, so it cannot "
+                    "be deleted.",
                     hint="Mark it inactive instead: it then no longer appears in the finder.",
                 )
             s.delete(vendor)
@@ -351,7 +353,7 @@ class VendorService:
                     if len(same) > 1:
                         raise InvalidInputError(
                             f"{path}:{row.line}",
-                            f"{path}, line {row.line}: {len(same)} vendors are called "
+                            f"{path}, line {row.line}: {len(same):,} vendors are called "
                             f"“{row.data.name}”; give this row the id of the one to update.",
                         )
                     vendor = same[0] if same else None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+# Re-exported: views write fmt.plural(...); the rule itself lives in the domain.
+from posassist.domain.wording import plural as plural
+
 KIND_LABELS = {
     "purchase": "Purchase",
     "service": "Help, no sale",
@@ -56,9 +59,3 @@ def interval(days: float | None) -> str:
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """'1 customer', '2 customers', '1,204 customers': counts on screen read right."""
-    word = one if n == 1 else (many or f"{one}s")
-    return f"{n:,} {word}"

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posassist.domain.wording import plural
 from posassist.errors import KnownError
 from posassist.services.sync import (
     DeadLetter,
@@ -63,10 +64,6 @@ def _hhmm(at: datetime | None, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%H:%M") if at else "never"
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
 def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
     """(label rich text, tooltip) for a status; plain words, local times."""
     parts: list[str] = []
@@ -79,7 +76,7 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         if label := problem_label(status.error_kind):
             parts.append(label)
     if status.pending:
-        parts.append(_plural(status.pending, "change waiting", "changes waiting"))
+        parts.append(plural(status.pending, "change waiting", "changes waiting"))
     if status.state == "offline" and status.last_synced:
         parts.append(f"last synced {_hhmm(status.last_synced, tz)}")
     skew = clock_off(status.clock_offset_ms)
@@ -87,7 +84,7 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         parts.append(f"PC clock {skew}")
     text = " · ".join(html.escape(p) for p in parts)
     if status.dead:
-        text += f' · <a href="dead">{html.escape(_plural(status.dead, "refused", "refused"))}</a>'
+        text += f' · <a href="dead">{html.escape(plural(status.dead, "refused", "refused"))}</a>'
     asks_password = is_password_problem(status.error_kind) or "password" in (status.error or "")
     if status.state == "offline" and asks_password:
         text += ' · <a href="password">enter password</a>'
@@ -115,7 +112,7 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         tips.append("Some changes were refused by the central database: click to review.")
     if status.problems:
         tips.append(
-            _plural(status.problems, "change", "changes")
+            plural(status.problems, "change", "changes")
             + " from other registers could not be applied here (see `posassist sync --status`)."
         )
     return text, "\n\n".join(tips) or "Changes flow both ways with the central database."

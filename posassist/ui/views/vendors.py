@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.vendors import CSV_COLUMNS, VendorInput, VendorRecord, VendorService
 from posassist.ui.feedback import MessageLine, show_error
+from posassist.ui.formatting import plural
 from posassist.ui.models.referrals import VendorTableModel
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
@@ -262,10 +263,12 @@ class VendorsDialog(QDialog):
         path = self.choose_save_path(self, "Export partners", "partners.csv", "CSV files (*.csv)")
         if path is None:
             return
-        self._run(
-            lambda: self.vendors.export_csv(path),
-            lambda count: self.say(f"{count} partners written to {path}."),
-        )
+
+        def done(count: object) -> None:
+            assert isinstance(count, int)  # export_csv returns how many rows it wrote
+            self.say(f"{plural(count, 'partner')} written to {path}.")
+
+        self._run(lambda: self.vendors.export_csv(path), done)
 
     def _run(
         self, work: Callable[[], object], done: Callable[[object], None], *, refused: str = ""
