@@ -22,6 +22,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from posassist.app.store_watch import StoreWatch
     from posassist.ui.main_window import MainWindow
     from posassist.ui.sync_status import SyncStatusController
     from posassist.ui.workers import Worker
@@ -389,11 +391,6 @@ def run_gui(
     started = time.perf_counter()
     if (refused := _qt_libraries_missing()) is not None:
         return refused
-    from PySide6.QtCore import QTimer
-
-    from posassist.app.store_watch import StoreWatch
-    from posassist.ui.workers import Worker
-
     app = _application()
     signals = QuitOnSignal(app)
     try:
@@ -401,50 +398,89 @@ def run_gui(
             backend = open_backend(data_dir, demo=demo, config_file=config_file)
         except KnownError as exc:
             return _cannot_start(_raised_other(exc, data_dir, demo, config_file), smoke_test)
-        crash_log = CrashLog(backend.settings.data_dir)
-        crash_log.enable_faulthandler()
-        worker = Worker()
-        worker.bug_reporter = crash_log.report
-        sync_ui = None
-        instances: InstanceServer | None = None
-        previous_hook = sys.excepthook
-        try:
-            window = _main_window(backend, worker)
-            instances = InstanceServer(
-                instance_server_name(backend.settings.data_dir), lambda: _bring_to_front(window)
-            )
-            previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
-            window.show_for_register()  # maximised, or as it was left
-            app.processEvents()  # the window is painted and accepts keys from here on
-            shown_at = time.time()
-            window.warm_up()
-            watch = StoreWatch(backend.db, window, worker)
-            if smoke_test:  # the smoke test ends when the store's check is done
-                watch.on_checked = lambda: QTimer.singleShot(0, app.quit)
-            watch.start()
-            sync_ui = _start_sync(backend, window)
-            schedule_daily_backup(backend, worker, window)
-            log.info("window shown after %.2f s", time.perf_counter() - started)
-            code = int(app.exec())
-        finally:
-            if instances is not None:
-                instances.close()
-            worker.wait_idle()
-            if sync_ui is not None:
-                sync_ui.stop()
-            backend.close()
-            sys.excepthook = previous_hook
-            crash_log.close()
+        session = _run_window(app, backend, smoke_test=smoke_test, started=started)
     finally:
         signals.close()
     if smoke_test:
-        if watch.problem is not None:
-            print(f"posassist smoke test failed: {watch.problem}", file=sys.stderr)
-            return 2
-        print(f"posassist smoke test ok: {backend.settings.data_dir}")
-        print(f"window-shown-epoch={shown_at:.6f}")
-        return 0
-    return code
+        return _smoke_test_result(backend, session)
+    return session.code
+
+
+@dataclass
+class _Session:
+    """What a finished window run leaves for the caller: the exit code, when the window
+    was first painted, and the store check (the smoke test reports both)."""
+
+    code: int
+    shown_at: float
+    watch: StoreWatch
+
+
+def _run_window(
+    app: QApplication, backend: Backend, *, smoke_test: bool, started: float
+) -> _Session:
+    """Wire the crash log, the worker, the window, the store check, sync and the daily
+    backup around ``app.exec()``, and take them all down again whatever happens."""
+    from posassist.ui.workers import Worker
+
+    crash_log = CrashLog(backend.settings.data_dir)
+    crash_log.enable_faulthandler()
+    worker = Worker()
+    worker.bug_reporter = crash_log.report
+    sync_ui = None
+    instances: InstanceServer | None = None
+    previous_hook = sys.excepthook
+    try:
+        window = _main_window(backend, worker)
+        instances = InstanceServer(
+            instance_server_name(backend.settings.data_dir), lambda: _bring_to_front(window)
+        )
+        previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
+        shown_at, watch = _show(app, window, backend, worker, smoke_test=smoke_test)
+        sync_ui = _start_sync(backend, window)
+        schedule_daily_backup(backend, worker, window)
+        log.info("window shown after %.2f s", time.perf_counter() - started)
+        return _Session(int(app.exec()), shown_at, watch)
+    finally:
+        if instances is not None:
+            instances.close()
+        worker.wait_idle()
+        if sync_ui is not None:
+            sync_ui.stop()
+        backend.close()
+        sys.excepthook = previous_hook
+        crash_log.close()
+
+
+def _show(
+    app: QApplication, window: MainWindow, backend: Backend, worker: Worker, *, smoke_test: bool
+) -> tuple[float, StoreWatch]:
+    """Paint the window first (it takes keys from then on), then warm it up and start
+    the store's background check; the smoke test quits when that check is done."""
+    from PySide6.QtCore import QTimer
+
+    from posassist.app.store_watch import StoreWatch
+
+    window.show_for_register()  # maximised, or as it was left
+    app.processEvents()  # the window is painted and accepts keys from here on
+    shown_at = time.time()
+    window.warm_up()
+    watch = StoreWatch(backend.db, window, worker)
+    if smoke_test:
+        watch.on_checked = lambda: QTimer.singleShot(0, app.quit)
+    watch.start()
+    return shown_at, watch
+
+
+def _smoke_test_result(backend: Backend, session: _Session) -> int:
+    """0 with the store's folder and the moment the window was shown; 2 if the store's
+    check found a problem (a damaged store must fail the smoke test)."""
+    if session.watch.problem is not None:
+        print(f"posassist smoke test failed: {session.watch.problem}", file=sys.stderr)
+        return 2
+    print(f"posassist smoke test ok: {backend.settings.data_dir}")
+    print(f"window-shown-epoch={session.shown_at:.6f}")
+    return 0
 
 
 def bench_window(backend: Backend, worker: Worker) -> tuple[QApplication, MainWindow]:

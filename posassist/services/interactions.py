@@ -41,6 +41,32 @@ class LineItem:
     sku: str | None = None
 
 
+def _checked(
+    kind: str, basket_minor: int | None, items: Sequence[LineItem], note: str
+) -> tuple[str, list[tuple[str, LineItem]]]:
+    """Refuse a bad log before anything is written: the cleaned note and the item lines
+    that have a description, each with its cleaned description."""
+    if kind not in INTERACTION_KINDS:
+        raise InvalidInputError("kind", f"Unknown kind of interaction: {kind!r}.")
+    if basket_minor is not None and not 0 <= basket_minor <= MAX_BASKET_MINOR:
+        raise InvalidInputError("basket", "The basket total must be between 0 and 1,000,000.")
+    if kind != "purchase" and (basket_minor is not None or items):
+        raise InvalidInputError("basket", "Only a purchase has a basket.")
+    try:
+        clean = ids.clean_note(note)
+        lines = [
+            (ids.clean_note(item.description, label="item description"), item)
+            for item in items
+            if item.description.strip()
+        ]
+    except IdentifierError as exc:
+        raise InvalidInputError(exc.field, str(exc)) from exc
+    for _desc, item in lines:
+        if item.quantity < 1 or item.quantity > 10_000:
+            raise InvalidInputError("items", "An item's quantity must be between 1 and 10,000.")
+    return clean, lines
+
+
 class InteractionService:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
@@ -55,37 +81,29 @@ class InteractionService:
         note: str = "",
     ) -> uuid.UUID:
         """Record one interaction (and its outbox row) in one transaction."""
-        if kind not in INTERACTION_KINDS:
-            raise InvalidInputError("kind", f"Unknown kind of interaction: {kind!r}.")
-        if basket_minor is not None and not 0 <= basket_minor <= MAX_BASKET_MINOR:
-            raise InvalidInputError("basket", "The basket total must be between 0 and 1,000,000.")
-        if kind != "purchase" and (basket_minor is not None or items):
-            raise InvalidInputError("basket", "Only a purchase has a basket.")
-        try:
-            clean = ids.clean_note(note)
-            lines = [
-                (ids.clean_note(item.description, label="item description"), item)
-                for item in items
-                if item.description.strip()
-            ]
-        except IdentifierError as exc:
-            raise InvalidInputError(exc.field, str(exc)) from exc
-        for _desc, item in lines:
-            if item.quantity < 1 or item.quantity > 10_000:
-                raise InvalidInputError("items", "An item's quantity must be between 1 and 10,000.")
-        now = self._ctx.now()
-        interaction = Interaction(
-            id=uuid.uuid4(),
-            customer_id=customer_id,
-            branch_id=self._ctx.branch_id,
-            register_id=self._ctx.register_id,
-            staff_id=self._ctx.staff_id,
-            occurred_at=now,
-            local_day=local_day(now, self._ctx.tz),
-            kind=kind,
-            basket_minor=basket_minor,
-            note=clean,
-        )
+        clean, lines = _checked(kind, basket_minor, items, note)
+        interaction = self._new_interaction(customer_id, kind, basket_minor, clean, lines)
+        with self._ctx.db.write() as s:
+            if customer_id is not None:
+                # A merged customer's id (a stale card on screen) logs on the survivor.
+                interaction.customer_id = fixes.survivor_of(s, customer_id)
+                customer = s.get(Customer, interaction.customer_id)
+                if customer is None or customer.erased_at is not None:
+                    raise InvalidInputError("customer", "That customer no longer exists.")
+            add_interaction(s, self._ctx, interaction)
+        return interaction.id
+
+    def _new_interaction(
+        self,
+        customer_id: uuid.UUID | None,
+        kind: str,
+        basket_minor: int | None,
+        note: str,
+        lines: list[tuple[str, LineItem]],
+    ) -> Interaction:
+        """The row and its purchase lines, stamped with this register, staff and now."""
+        interaction = new_interaction(self._ctx, customer_id, kind, note)
+        interaction.basket_minor = basket_minor
         interaction.lines = [
             PurchaseLine(
                 id=uuid.uuid4(),
@@ -97,15 +115,7 @@ class InteractionService:
             )
             for pos, (desc, item) in enumerate(lines)
         ]
-        with self._ctx.db.write() as s:
-            if customer_id is not None:
-                # A merged customer's id (a stale card on screen) logs on the survivor.
-                interaction.customer_id = fixes.survivor_of(s, customer_id)
-                customer = s.get(Customer, interaction.customer_id)
-                if customer is None or customer.erased_at is not None:
-                    raise InvalidInputError("customer", "That customer no longer exists.")
-            add_interaction(s, self._ctx, interaction)
-        return interaction.id
+        return interaction
 
     def log_walk_in(self, kind: str, *, note: str = "") -> uuid.UUID:
         """Help or a question for someone who is not a customer: never attached to one."""

@@ -78,6 +78,24 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"posassist — {services.store_label}")
         self.search = SearchPanel()
         self.card = CustomerCardView(tz)  # type: ignore[arg-type]
+        self._lay_out()
+        self._connect_keys()
+        self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
+        self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
+        self._refit_timer.start()
+        self._add_manager_menu()
+        self._add_referral_menu()
+        self._add_corrections_menu()
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.scan_filter = ScanFilter(self)
+        self.scan_filter.scanned.connect(self._on_scanned)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.scan_filter)
+        self.search.focus_box()
+
+    def _lay_out(self) -> None:
+        """Search on the left, the card on the right, the status bar below."""
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.search)
         splitter.addWidget(self.card)
@@ -90,7 +108,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setToolTip(
             "No central database configured: this register works alone."
         )
-        self.store_label = QLabel(f"{services.store_label}  ·  {services.staff_label}")
+        self.store_label = QLabel(f"{self.services.store_label}  ·  {self.services.staff_label}")
         self.message_label = QLabel()
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)  # a register window is maximised, not dragged
@@ -98,6 +116,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.store_label)
         bar.addPermanentWidget(self.connection_label)
 
+    def _connect_keys(self) -> None:
+        """Buttons and the register's function keys (F1–F9; the rest come with their menus)."""
         self.search.search_requested.connect(self._on_search_requested)
         self.search.box.textChanged.connect(self._on_search_text_changed)
         self.search.open_requested.connect(self.open_customer)
@@ -106,7 +126,7 @@ class MainWindow(QMainWindow):
         self.card.notes_button.clicked.connect(self.edit_notes)
         self.search.new_button.clicked.connect(self.new_customer)
         self.search.find_button.clicked.connect(self.open_finder)
-        self.search.find_button.setEnabled(services.desk is not None)
+        self.search.find_button.setEnabled(self.services.desk is not None)
         self._shortcut("F1", self.show_keys)
         self._shortcut("F2", self.focus_search)
         self._shortcut("F3", self.new_customer)
@@ -115,9 +135,9 @@ class MainWindow(QMainWindow):
         self._shortcut("F7", lambda: self.log_interaction("question"))
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
-        self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
-        self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
-        self._refit_timer.start()
+
+    def _add_manager_menu(self) -> None:
+        """Manager actions: regulars, refitting the model, erasure on request."""
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
         manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
@@ -125,16 +145,7 @@ class MainWindow(QMainWindow):
         self.erase_action = manager.addAction(
             "&Erase this customer's personal data…", self.erase_customer
         )
-        self.erase_action.setEnabled(services.privacy is not None)
-        self._add_referral_menu()
-        self._add_corrections_menu()
-        self.setMinimumSize(MINIMUM_SIZE)
-        self.scan_filter = ScanFilter(self)
-        self.scan_filter.scanned.connect(self._on_scanned)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.scan_filter)
-        self.search.focus_box()
+        self.erase_action.setEnabled(self.services.privacy is not None)
 
     # -- the register's screen ---------------------------------------------------
     def show_for_register(self) -> None:
