@@ -16,12 +16,11 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from posassist.services.customers import NewCustomer
-from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.sync_status import SyncStatusController
-from posassist.ui.workers import Worker
 from tests.sync.helpers import Central, Reg, assert_converged, converge
 from tests.sync.proxy import TcpProxy
 from tests.ui.gui_thread import gui_thread_writes  # noqa: F401  (autouse: GUI-thread check)
+from tests.ui.windows import register_window
 
 # A GUI thread that waited on the link would stall for the whole op timeout (1.5 s below)
 # or a connect attempt; 0.5 s tells that apart from a 2-core CI machine that is merely busy
@@ -78,14 +77,7 @@ def test_event_loop_never_stalls_while_server_down_or_link_hangs(
     other = registers("Register B")
     backend = reg.backend
     ann = backend.customers.create(NewCustomer("Ann Archer"))
-    window = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = register_window(qtbot, backend)
     label = window.connection_label
     ui = SyncStatusController(reg.sync, label, backend.ctx.tz, window)
     ui.sync_thread.loop.tick = 0.05
@@ -132,13 +124,7 @@ def test_the_card_on_screen_shows_a_visit_logged_at_another_register(
     a, b = registers("Register A"), registers("Register B")
     ann = a.backend.customers.create(NewCustomer("Ann Archer"))
     converge([a, b])
-    window = MainWindow(
-        Services(a.backend.customers, a.backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        a.backend.ctx.tz,
-    )
-    qtbot.addWidget(window)
-    window.show()
+    window = register_window(qtbot, a.backend)
     window.open_customer(ann)
 
     def refresh(ids: set[object]) -> None:  # what app.py wires

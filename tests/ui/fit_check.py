@@ -19,6 +19,7 @@ from posassist.services.customers import NewCustomer
 from posassist.ui.main_window import MainWindow
 from posassist.ui.theme import apply_theme
 from tests.conftest import NOW, MovableClock, make_backend
+from tests.ui.windows import services_for
 
 
 def _inside(widget: QWidget, area: QRect) -> bool:
@@ -72,8 +73,6 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
 
 
 def check(data_dir: Path) -> list[str]:
-    from posassist.ui.main_window import Services
-    from posassist.ui.views.referral_desk import ReferralDesk
     from posassist.ui.workers import Worker
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(data_dir / "qs"))
@@ -81,25 +80,14 @@ def check(data_dir: Path) -> list[str]:
     apply_theme(app)  # type: ignore[arg-type]
     backend = make_backend(data_dir / "store", MovableClock(NOW))
     backend.customers.create(NewCustomer("Maria Lopez", card_code="PA00000042"))
-    b = backend
-    window = MainWindow(
-        Services(
-            b.customers,
-            b.interactions,
-            "Store",
-            "Staff",
-            desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing),
-        ),
-        Worker(),
-        b.ctx.tz,
-    )
+    window = MainWindow(services_for(backend, desk=True), Worker(), backend.ctx.tz)
     problems: list[str] = []
     area = app.primaryScreen().availableGeometry()  # type: ignore[union-attr]
     hint = window.minimumSizeHint()
     if hint.width() > 1000 or hint.height() > 700:
         problems.append(f"main window needs at least {hint.width()}×{hint.height()}")
     window.show_for_register()
-    window.open_customer(b.customers.search("maria lopez")[0].id)
+    window.open_customer(backend.customers.search("maria lopez")[0].id)
     app.processEvents()
     if not _inside(window, area):
         problems.append(f"main window {window.frameGeometry()} outside {area}")

@@ -15,23 +15,16 @@ from sqlalchemy import select
 from posassist.app import Backend
 from posassist.services.customers import NewCustomer
 from posassist.storage.orm import Interaction
-from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.main_window import MainWindow
 from posassist.ui.views.corrections import EditCustomerDialog, MergeDialog, VoidDialog
-from posassist.ui.workers import Worker
 from tests.conftest import NOW, MovableClock
 from tests.qt_helpers import when_dialog
+from tests.ui.windows import register_window
 
 
 @pytest.fixture
 def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = register_window(qtbot, backend)
     yield w
     w.worker.wait_idle()
 

@@ -10,18 +10,12 @@ from pytestqt.qtbot import QtBot
 from posassist.app import Backend
 from posassist.app.gui import schedule_daily_backup
 from posassist.config import BackupSettings
-from posassist.ui.main_window import MainWindow, Services
-from posassist.ui.workers import Worker
+from posassist.ui.main_window import MainWindow
+from tests.ui.windows import register_window
 
 
 def _window(qtbot: QtBot, backend: Backend) -> MainWindow:
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    return w
+    return register_window(qtbot, backend, show=False)
 
 
 def test_daily_backup_at_start_up_in_the_background(qtbot: QtBot, backend: Backend) -> None:

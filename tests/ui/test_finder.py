@@ -20,7 +20,7 @@ from posassist.app import Backend
 from posassist.printing.target import PrintTarget
 from posassist.services.customers import NewCustomer
 from posassist.storage.orm import Interaction, Referral, UnmetDemand
-from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.main_window import MainWindow
 from posassist.ui.models.referrals import (
     DemandModel,
     FinderResultsModel,
@@ -35,6 +35,7 @@ from posassist.ui.views.vendors import VendorsDialog
 from posassist.ui.workers import Worker
 from tests.qt_helpers import when_dialog
 from tests.small_store import SmallStore, fill
+from tests.ui.windows import register_window
 
 
 @pytest.fixture
@@ -45,15 +46,7 @@ def store(backend: Backend) -> SmallStore:
 @pytest.fixture
 def window(qtbot: QtBot, backend: Backend, store: SmallStore) -> Iterator[MainWindow]:
     backend.customers.create(NewCustomer("Maria Garcia", card_code="PA00000042"))
-    desk = ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing)
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff", desk=desk),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = register_window(qtbot, backend, desk=True)
     yield w
     if w.finder is not None:
         w.finder.close()

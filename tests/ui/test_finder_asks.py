@@ -12,21 +12,16 @@ from sqlalchemy import select
 
 from posassist.app import Backend
 from posassist.storage.orm import UnmetDemand
-from posassist.ui.main_window import MainWindow, Services
-from posassist.ui.views.finder import FinderDialog, ReferralDesk
-from posassist.ui.workers import Worker
+from posassist.ui.main_window import MainWindow
+from posassist.ui.views.finder import FinderDialog
 from tests.small_store import fill
+from tests.ui.windows import register_window
 
 
 @pytest.fixture
 def window(qtbot: QtBot, backend: Backend) -> Iterator[MainWindow]:
     fill(backend)
-    desk = ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing)
-    services = Services(backend.customers, backend.interactions, "Store", "Staff", desk=desk)
-    w = MainWindow(services, Worker(), backend.ctx.tz)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = register_window(qtbot, backend, desk=True)
     yield w
     w.worker.wait_idle()
 

@@ -11,9 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from posassist.app import Backend
 from posassist.services.customers import NewCustomer
-from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.main_window import MainWindow
 from posassist.ui.models.customers import CustomerHitsModel, TimelineModel
-from posassist.ui.workers import Worker
 from tests.qt_helpers import when_dialog
 from tests.ui.windows import register_window
 
@@ -165,19 +164,7 @@ def test_erase_on_request_asks_first_then_forgets_the_customer(
         NewCustomer("Erin Erase", phone="(212) 555-0142", consent_contact=True)
     )
     backend.interactions.log(cid, "question")
-    w = MainWindow(
-        Services(
-            backend.customers,
-            backend.interactions,
-            "Test Store",
-            "Test staff",
-            privacy=backend.privacy,
-        ),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(w)
-    w.show()
+    w = register_window(qtbot, backend, privacy=True)
     w.open_customer(cid)
 
     def answer(button: QMessageBox.StandardButton) -> None:

@@ -14,12 +14,12 @@ from posassist.devtools.demo import DemoSpec, ensure_demo_store
 from posassist.domain.flags import Tier
 from posassist.services.customers import NewCustomer
 from posassist.services.standing import StandingService
-from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.views.card import CustomerCardView
 from posassist.ui.views.regulars import RegularsDialog
 from posassist.ui.workers import Worker
 from tests.conftest import NOW, MovableClock
 from tests.qt_helpers import when_dialog
+from tests.ui.windows import register_window
 
 
 def _store(backend: Backend, clock: MovableClock) -> object:
@@ -72,12 +72,7 @@ def test_ctrl_r_fills_the_list_from_the_worker(
     _store(backend, clock)
     fresh = StandingService(backend.ctx)  # a new process: cached fit, no badges computed yet
     backend.customers.standing = fresh
-    window = MainWindow(
-        Services(backend.customers, backend.interactions, "Test", "Staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(window)
+    window = register_window(qtbot, backend, show=False)
     seen: list[int] = []
 
     def look(dialog: QDialog) -> None:
@@ -113,13 +108,7 @@ def test_enter_in_regulars_opens_the_customer_on_the_card(
     qtbot: QtBot, backend: Backend, clock: MovableClock
 ) -> None:
     _store(backend, clock)
-    window = MainWindow(
-        Services(backend.customers, backend.interactions, "Test", "Staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(window)
-    window.show()
+    window = register_window(qtbot, backend)
     chosen: list[str] = []
 
     def pick(dialog: QDialog) -> None:

@@ -7,22 +7,16 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from posassist.app.store_watch import StoreWatch
-from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.main_window import MainWindow
 from posassist.ui.views.banner import Banner
-from posassist.ui.workers import Worker
 from tests.conftest import MovableClock, make_backend
 from tests.storage.test_store_faults import _damage_customer_table, _store_with_a_customer
+from tests.ui.windows import register_window
 
 
 def _window(qtbot: QtBot, data_dir: Path, clock: MovableClock) -> tuple[MainWindow, StoreWatch]:
     backend = make_backend(data_dir, clock)
-    window = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
-    )
-    qtbot.addWidget(window)
-    window.show()
+    window = register_window(qtbot, backend)
     watch = StoreWatch(backend.db, window, window.worker)
     return window, watch
 

@@ -6,16 +6,32 @@ from pytestqt.qtbot import QtBot
 
 from posassist.app import Backend
 from posassist.ui.main_window import MainWindow, Services
+from posassist.ui.views.finder import ReferralDesk
 from posassist.ui.workers import Worker
 
 
-def register_window(qtbot: QtBot, backend: Backend) -> MainWindow:
-    w = MainWindow(
-        Services(backend.customers, backend.interactions, "Test Store", "Test staff"),
-        Worker(),
-        backend.ctx.tz,
+def services_for(backend: Backend, *, desk: bool = False, privacy: bool = False) -> Services:
+    """What the composition root gives the window, from a test backend: the finder and
+    the referral desk (F4, F12) and erasure only when a test asks for them."""
+    b = backend
+    return Services(
+        b.customers,
+        b.interactions,
+        "Test Store",
+        "Test staff",
+        desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing) if desk else None,
+        privacy=b.privacy if privacy else None,
     )
+
+
+def register_window(
+    qtbot: QtBot, backend: Backend, *, desk: bool = False, privacy: bool = False, show: bool = True
+) -> MainWindow:
+    """A main window on ``backend`` that qtbot closes after the test; shown and exposed
+    unless ``show`` is false (tests of what happens before the window is shown)."""
+    w = MainWindow(services_for(backend, desk=desk, privacy=privacy), Worker(), backend.ctx.tz)
     qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    if show:
+        w.show()
+        qtbot.waitExposed(w)
     return w
