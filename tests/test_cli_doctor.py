@@ -35,4 +35,12 @@ def test_standalone_changes_kept_are_not_a_problem(
     assert line.startswith("ok ")
     assert "1 change is kept" in line  # one customer added: one change, in the singular
     assert "none is configured (standalone), so nothing is waiting to be sent" in line
-    assert "0 problem(s)" in out or "All checks passed." in out
+    assert "0 problems" in out or "All checks passed." in out
+
+
+def test_doctor_summary_counts_in_words() -> None:
+    from posassist.services.diagnostics import Finding, summary
+
+    one_each = [Finding("problem", "a"), Finding("warning", "b")]
+    assert summary(one_each) == "1 problem, 1 warning."
+    assert summary([Finding("warning", "b")] * 2) == "0 problems, 2 warnings."

@@ -345,4 +345,4 @@ def summary(findings: list[Finding]) -> str:
     warnings = sum(f.level == "warning" for f in findings)
     if not problems and not warnings:
         return "All checks passed."
-    return f"{problems} problem(s), {warnings} warning(s)."
+    return f"{plural(problems, 'problem')}, {plural(warnings, 'warning')}."

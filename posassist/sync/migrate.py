@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 import psycopg
 from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 from posassist.errors import SyncError
+from posassist.storage.migrate import alembic_config, head_revision, known_revisions
 from posassist.sync.central import CentralTarget, explain
 from posassist.sync.central.restore import Adoption, adopt_restore
 from posassist.sync.schema import VERSION_TABLE, alembic_version, central_info, metadata
@@ -31,18 +30,8 @@ _OURS = {VERSION_TABLE, *metadata.tables}
 _READ_ID = select(central_info.c.value).where(central_info.c.key == "central_id")
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", SCRIPT_LOCATION)
-    if engine is not None:
-        cfg.attributes["engine"] = engine
-    return cfg
-
-
 def central_head() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return head_revision(SCRIPT_LOCATION)
 
 
 def central_engine(target: CentralTarget) -> Engine:
@@ -81,14 +70,12 @@ def init_central(target: CentralTarget) -> InitResult:
                     hint="Create a new, empty database for posassist and point [central] "
                     "database at it.",
                 )
-            script = ScriptDirectory.from_config(alembic_config())
-            known = {r.revision for r in script.walk_revisions()}
-            if before is not None and before not in known:
+            if before is not None and before not in known_revisions(SCRIPT_LOCATION):
                 raise SyncError(
                     f"The central database was set up by a newer posassist (schema {before}).",
                     hint="Update posassist on this computer first.",
                 )
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(engine, location=SCRIPT_LOCATION), "head")
         with engine.begin() as conn:
             conn.execute(
                 pg_insert(central_info)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock
 from posassist.secrets import SessionSecretStore
 from posassist.services.context import open_context
+from posassist.services.customers import NewCustomer
 from posassist.services.privacy import PrivacyService
 from posassist.services.sync import SyncService
 from posassist.storage.database import open_database
@@ -78,6 +80,14 @@ class Reg:
     def close(self) -> None:
         self.sync.link.close()
         self.backend.close()
+
+
+MakeReg = Callable[..., Reg]  # the `registers` fixture: registers("Register A", branch=...)
+
+
+def add_customer(reg: Reg, name: str, **kwargs: object) -> uuid.UUID:
+    """A customer created through the service on ``reg`` (so it has its outbox row)."""
+    return reg.backend.customers.create(NewCustomer(name, **kwargs))  # type: ignore[arg-type]
 
 
 def open_register(

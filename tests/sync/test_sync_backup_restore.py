@@ -7,7 +7,6 @@ after the backup come back by pull like any other register's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,9 +15,14 @@ from posassist.services.backup import make_backup, restore_backup
 from posassist.services.customers import NewCustomer
 from posassist.storage.backup import REPLAY_OWN_KEY
 from posassist.storage.orm import Customer, Interaction, SyncState
-from tests.sync.helpers import Central, Reg, assert_converged, assert_exactly_once, converge
-
-MakeReg = Callable[..., Reg]
+from tests.sync.helpers import (
+    Central,
+    MakeReg,
+    Reg,
+    assert_converged,
+    assert_exactly_once,
+    converge,
+)
 
 
 def _names(reg: Reg) -> set[str]:

@@ -17,9 +17,8 @@ from posassist.services.customers import NewCustomer
 from posassist.services.diagnostics import check_sync_clock
 from posassist.services.sync import SyncStatus, clock_off
 from posassist.ui.sync_status import describe
-from tests.sync.helpers import Central, Reg, assert_converged, converge, open_register
+from tests.sync.helpers import Central, MakeReg, assert_converged, converge, open_register
 
-MakeReg = Callable[..., Reg]
 DAYS3 = timedelta(days=3)
 
 

@@ -6,24 +6,16 @@ of the fault tests (every register holds exactly what the central database holds
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-
-from posassist.services.customers import ContactDetails, NewCustomer
+from posassist.services.customers import ContactDetails
 from tests.sync.helpers import (
     Central,
-    Reg,
+    MakeReg,
+    add_customer,
     assert_converged,
     assert_exactly_once,
     central_state,
     converge,
 )
-
-MakeReg = Callable[..., Reg]
-
-
-def _customer(reg: Reg, name: str, **kwargs: object) -> uuid.UUID:
-    return reg.backend.customers.create(NewCustomer(name, **kwargs))  # type: ignore[arg-type]
 
 
 def test_walk_ins_sync_with_no_customer_and_count_in_every_report(
@@ -49,7 +41,7 @@ def test_a_void_and_an_undo_sync_and_stop_counting_everywhere(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Archer")
+    ann = add_customer(a, "Ann Archer")
     wrong = a.backend.interactions.log(ann, "purchase", basket_minor=900)
     converge([a, b])
     assert b.backend.customers.card(ann).visits.visit_days_total == 1
@@ -69,7 +61,7 @@ def test_a_void_and_an_undo_sync_and_stop_counting_everywhere(
 
 def test_edits_of_contact_details_merge_per_field(registers: MakeReg, central: Central) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Archer")
+    ann = add_customer(a, "Ann Archer")
     converge([a, b])
     # Offline together: A fixes the name, B adds the phone (with consent).
     a.backend.customers.edit(ann, ContactDetails("Anne Archer"))
@@ -93,8 +85,8 @@ def test_a_merge_syncs_and_an_offline_log_on_the_old_id_lands_on_the_survivor(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    keep = _customer(a, "Maria Keep", card_code="PA100100")
-    dup = _customer(a, "Mary Dup", card_code="PA200200")
+    keep = add_customer(a, "Maria Keep", card_code="PA100100")
+    dup = add_customer(a, "Mary Dup", card_code="PA200200")
     a.backend.interactions.log(dup, "service")
     converge([a, b])
     a.backend.customers.merge(dup, keep)  # the manager at A

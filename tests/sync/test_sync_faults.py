@@ -15,7 +15,7 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from posassist.storage.orm import Customer, Interaction, Outbox
 from posassist.sync.engine import Backoff, SyncStatus
 from tests.sync.helpers import (
     Central,
+    MakeReg,
     Reg,
     assert_converged,
     assert_exactly_once,
@@ -40,8 +41,6 @@ from tests.sync.helpers import (
     queue_visits,
 )
 from tests.sync.proxy import TcpProxy
-
-MakeReg = Callable[..., Reg]
 
 
 @pytest.fixture

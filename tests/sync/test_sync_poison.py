@@ -23,14 +23,13 @@ from posassist.storage.database import STORE_FILENAME
 from posassist.sync.protocol import MAX_OP_BYTES
 from tests.sync.helpers import (
     Central,
+    MakeReg,
     Reg,
     assert_converged,
     assert_exactly_once,
     converge,
     queue_visits,
 )
-
-MakeReg = Callable[..., Reg]
 
 
 def _stamp(reg: Reg) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,14 +12,15 @@ from sqlalchemy import func, select
 
 from posassist.domain.lww import ERASED_NAME
 from posassist.errors import SyncError
-from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem
 from posassist.storage.orm import AuditLog, Customer, Outbox, SyncProblem
 from posassist.storage.outbox import append_change
 from posassist.sync.migrate import init_central
 from tests.sync.helpers import (
     Central,
+    MakeReg,
     Reg,
+    add_customer,
     assert_converged,
     assert_exactly_once,
     central_state,
@@ -28,21 +28,15 @@ from tests.sync.helpers import (
     local_state,
 )
 
-MakeReg = Callable[..., Reg]
-
-
-def _customer(reg: Reg, name: str, **kwargs: object) -> uuid.UUID:
-    return reg.backend.customers.create(NewCustomer(name, **kwargs))  # type: ignore[arg-type]
-
 
 def test_every_register_gets_every_customers_full_history(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B", branch="B02")
-    ann = _customer(a, "Ann Archer", phone="(212) 555-0101", consent_contact=True)
+    ann = add_customer(a, "Ann Archer", phone="(212) 555-0101", consent_contact=True)
     a.backend.interactions.log(ann, "purchase", basket_minor=1250, items=[LineItem("Tea", 2)])
     a.backend.interactions.log(ann, "service", note="found the right size")
-    bob = _customer(b, "Bob Baker", card_code="PA00000077")
+    bob = add_customer(b, "Bob Baker", card_code="PA00000077")
     b.backend.interactions.log(bob, "question")
 
     converge([a, b])
@@ -72,7 +66,7 @@ def test_pulled_changes_write_no_outbox_rows_and_own_changes_are_skipped(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    _customer(a, "Ann Archer")
+    add_customer(a, "Ann Archer")
     a.sync.sync_once()
     with b.db.read() as s:
         before = s.scalar(select(func.count()).select_from(Outbox))
@@ -88,7 +82,7 @@ def test_pulled_changes_write_no_outbox_rows_and_own_changes_are_skipped(
 def test_name_index_sees_customers_pulled_from_elsewhere(registers: MakeReg) -> None:
     a, b = registers("Register A"), registers("Register B")
     assert b.backend.customers.search("zelda") == []  # loads B's (empty) name index
-    _customer(a, "Zelda Quist")
+    add_customer(a, "Zelda Quist")
     converge([a, b])
     hits = b.backend.customers.search("zelda quist")
     assert [h.display_name for h in hits] == ["Zelda Quist"]
@@ -96,7 +90,7 @@ def test_name_index_sees_customers_pulled_from_elsewhere(registers: MakeReg) -> 
 
 def test_concurrent_edits_last_writer_wins_per_field(registers: MakeReg, central: Central) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Archer")
+    ann = add_customer(a, "Ann Archer")
     converge([a, b])
     # Offline at the same time: A edits notes, then B edits notes and preferences.
     a.backend.customers.update_notes(ann, "likes green tea", "")
@@ -113,7 +107,7 @@ def test_erasure_beats_concurrent_edits_and_is_never_undone(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Secret", phone="(212) 555-0199", consent_contact=True)
+    ann = add_customer(a, "Ann Secret", phone="(212) 555-0199", consent_contact=True)
     a.backend.interactions.log(ann, "purchase", basket_minor=500)
     converge([a, b])
     # B (offline, stale) edits Ann; meanwhile A erases her.
@@ -149,7 +143,7 @@ def test_register_clocks_too_far_ahead_are_clamped(registers: MakeReg, central: 
     # own clock (3 days ahead), and the server pins those stamps when they arrive.
     ahead = registers("Register Ahead", skew_ms=int(timedelta(days=3).total_seconds() * 1000))
     good = registers("Register Good")
-    ann = _customer(ahead, "Ann Archer")
+    ann = add_customer(ahead, "Ann Archer")
     ahead.backend.customers.update_notes(ann, "from the wrong clock", "")
     converge([ahead, good])
     # The server clamped the stamp: a later edit elsewhere wins, as it should.
@@ -166,8 +160,8 @@ def test_register_clocks_too_far_ahead_are_clamped(registers: MakeReg, central: 
 
 def test_same_card_claimed_offline_on_two_registers(registers: MakeReg, central: Central) -> None:
     a, b = registers("Register A"), registers("Register B")
-    first = _customer(a, "Ann Archer", card_code="PA00001234")
-    second = _customer(b, "Bea Brown", card_code="PA00001234")
+    first = add_customer(a, "Ann Archer", card_code="PA00001234")
+    second = add_customer(b, "Bea Brown", card_code="PA00001234")
     converge([a, b])
     assert_converged(central, [a, b])
     owners = central.query("SELECT id FROM customer WHERE card_code = 'PA00001234'")
@@ -182,7 +176,7 @@ def test_a_refused_op_goes_dead_with_its_reason_and_blocks_nothing(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Archer")
+    ann = add_customer(a, "Ann Archer")
     with a.db.write() as s:  # a change the server cannot accept (an unknown kind)
         bad = uuid.uuid4()
         append_change(
@@ -217,7 +211,7 @@ def test_a_pulled_row_that_cannot_apply_is_recorded_not_blocking(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Archer")
+    ann = add_customer(a, "Ann Archer")
     a.backend.interactions.log(ann, "service")
     a.sync.sync_once()
     # Someone broke the central log by hand: an interaction pointing at nobody.
@@ -255,12 +249,12 @@ def test_offline_register_says_so_and_keeps_everything(
     registers: MakeReg, central: Central
 ) -> None:
     a = registers("Register A")
-    _customer(a, "Ann Archer")
+    add_customer(a, "Ann Archer")
     central.server.stop("immediate")
     try:
         with pytest.raises(SyncError, match="Cannot reach the central database"):
             a.sync.sync_once()
-        _customer(a, "Bob Offline")
+        add_customer(a, "Bob Offline")
         assert a.sync.status().queue.pending == 2
     finally:
         central.ensure_running()
@@ -300,7 +294,7 @@ def test_a_customer_erased_before_the_first_push_never_reaches_the_server(
     registers: MakeReg, central: Central
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Fleeting", email="ann@example.com", consent_contact=True)
+    ann = add_customer(a, "Ann Fleeting", email="ann@example.com", consent_contact=True)
     a.backend.interactions.log(ann, "question")
     a.backend.customers.update_notes(ann, "wants the red scarf", "")
     a.privacy.erase_customer(ann)
@@ -326,7 +320,7 @@ def test_vendor_directory_referrals_and_unmet_demand_reach_every_register(
     from posassist.services.vendors import VendorInput
 
     a, b = registers("Register A"), registers("Register B")
-    ann = _customer(a, "Ann Archer")
+    ann = add_customer(a, "Ann Archer")
     kites = a.backend.vendors.create(
         VendorInput("Kite Corner", phone="555-0100", keywords=("kites",))
     )

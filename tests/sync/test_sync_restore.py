@@ -8,7 +8,6 @@ every op is applied exactly once, and no change is numbered below a cursor.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,13 @@ from posassist.sync.central.restore import RESTORE_GAP
 from posassist.sync.migrate import init_central
 from tests.sync.helpers import (
     Central,
+    MakeReg,
     Reg,
     assert_converged,
     assert_exactly_once,
     converge,
     queue_visits,
 )
-
-MakeReg = Callable[..., Reg]
 
 
 def _tool(name: str) -> str:

@@ -6,19 +6,17 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
 
 from posassist.storage import orm  # noqa: F401  (registers the tables)
 from posassist.storage.base import Base
+from posassist.storage.migrate import engine_handed_over
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine")
-    if not isinstance(engine, Engine):
-        raise RuntimeError("posassist migrations run only through posassist.storage.migrate")
+    engine = engine_handed_over(config, "posassist.storage.migrate")
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         raw = connection.connection.driver_connection

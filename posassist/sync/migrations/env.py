@@ -7,8 +7,8 @@ at every register's start-up, these only through ``posassist central init``.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
 
+from posassist.storage.migrate import engine_handed_over
 from posassist.sync.schema import VERSION_TABLE, metadata
 
 config = context.config
@@ -16,9 +16,7 @@ target_metadata = metadata
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine")
-    if not isinstance(engine, Engine):
-        raise RuntimeError("central migrations run only through posassist.sync.migrate")
+    engine = engine_handed_over(config, "posassist.sync.migrate")
     with engine.connect() as connection:
         context.configure(
             connection=connection,
