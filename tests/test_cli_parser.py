@@ -52,6 +52,19 @@ def test_a_mistyped_command_is_an_invalid_choice(capsys: pytest.CaptureFixture[s
     assert "choose from" in err
     assert "vendors" in err
     assert "unrecognized arguments" not in err
+    assert "did you mean 'vendors'?" in err
+
+
+def test_a_mistyped_subcommand_action_gets_a_suggestion_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["doctr"])
+    assert info.value.code == USER_ERROR
+    assert "did you mean 'doctor'?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["zzzzzz"])
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess
 
 
 @pytest.mark.parametrize(

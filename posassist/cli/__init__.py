@@ -16,11 +16,14 @@ and exit code 2, Ctrl+C exit code 130; a bug keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from posassist.cli import (
     backup,
@@ -71,8 +74,22 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the "did you mean" of Python 3.14's ``suggest_on_error``, which the
+    Pythons posassist supports do not have yet. Subcommand parsers inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if found is not None:
+            choices = re.findall(r"'([^']*)'", found.group(2))
+            close = difflib.get_close_matches(found.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="posassist",
         description="A cashier's assistant beside the register.",
         parents=[global_options(top_level=True)],
