@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posassist.services.customers import CustomerCard
+from posassist.services.customers import CustomerCard, TimelineEntry
 from posassist.ui import formatting as fmt
 from posassist.ui.models.customers import TimelineModel
 from posassist.ui.theme import named
@@ -31,6 +32,8 @@ ACTIONS = (
 )
 # How the timeline's flexible columns share the width: What, Branch, Staff, Items / note.
 SHARES = {1: 1.3, 2: 1.0, 3: 1.0, 5: 2.6}
+# The columns as wide as their widest cell: When, Basket.
+CONTENT_COLUMNS = (0, 4)
 
 
 class _Tile(QFrame):
@@ -96,39 +99,58 @@ class CustomerCardView(QWidget):
     def _fit_timeline_columns(self) -> None:
         """Headers are never clipped and the table never scrolls sideways on a 1024-pixel
         screen: When and Basket fit their contents, the other columns share the rest (each
-        at least as wide as its header) and elide; the tooltip has the full text."""
+        at least as wide as its header) and elide; the tooltip has the full text.
+
+        Every column is Fixed and sized here, once per card, not ``ResizeToContents``: Qt
+        re-measures a contents-sized column over every row (through ``data()``, in Python)
+        each time *any* section moves, so sharing out the width cost a long timeline a
+        dozen passes over its rows on every Enter.
+        """
         self.timeline.setWordWrap(False)
         self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.timeline.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.timeline.horizontalHeader()
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
-        for column in range(len(TimelineModel.HEADERS)):
-            mode = (
-                QHeaderView.ResizeMode.ResizeToContents
-                if column in (0, 4)
-                else QHeaderView.ResizeMode.Fixed
-            )
-            header.setSectionResizeMode(column, mode)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._content_widths: dict[int, int] = {}
         self.timeline.viewport().installEventFilter(self)
-        # Contents-sized columns change with the rows: share the rest out again then.
-        self.timeline_model.modelReset.connect(
-            lambda: QTimer.singleShot(0, self._spread_timeline_columns)
-        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.timeline.viewport() and event.type() == QEvent.Type.Resize:
             self._spread_timeline_columns()
         return super().eventFilter(watched, event)
 
+    def _measure_content_columns(self) -> None:
+        """When and Basket as wide as ``ResizeToContents`` would make them: the header's
+        own hint or the widest cell, whichever is wider. The widest cell is found by the
+        font's text widths (cheap), and only that one cell is asked of the delegate, so
+        margins, font and grid line come out exactly as Qt measures them."""
+        header = self.timeline.horizontalHeader()
+        metrics = self.timeline.fontMetrics()
+        grid = 1 if self.timeline.showGrid() else 0
+        for column in CONTENT_COLUMNS:
+            width = header.sectionSizeHint(column)
+            texts = self.timeline_model.column_texts(column)
+            if texts:
+                widest = max(range(len(texts)), key=lambda r: metrics.horizontalAdvance(texts[r]))
+                cell = self.timeline.sizeHintForIndex(self.timeline_model.index(widest, column))
+                width = max(width, cell.width() + grid)
+            low, high = header.minimumSectionSize(), header.maximumSectionSize()
+            self._content_widths[column] = min(max(width, low), high)
+
     def _spread_timeline_columns(self) -> None:
         header = self.timeline.horizontalHeader()
-        fixed = sum(header.sectionSize(c) for c in (0, 4))
+        for column, width in self._content_widths.items():
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+        fixed = sum(self._content_widths.values())
         room = self.timeline.viewport().width() - fixed - 2 * self.timeline.frameWidth() - 4
         total = sum(SHARES.values())
         for column, share in SHARES.items():
             width = max(header.sectionSizeHint(column), int(room * share / total))
-            header.resizeSection(column, width)
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
 
     def _make_buttons(self) -> QGridLayout:
         """F5–F8, F9 and F12, two rows of three so the card fits a 1280-pixel screen."""
@@ -160,7 +182,7 @@ class CustomerCardView(QWidget):
             self.notes.setText("")
             for tile in self.tiles.values():
                 tile.value.setText("—")
-            self.timeline_model.set_entries([])
+            self._show_timeline(())
             return
         self.name.setText(card.display_name)
         self.greeting.setText(card.greeting)
@@ -188,4 +210,11 @@ class CustomerCardView(QWidget):
         self.tiles["last"].value.setText(fmt.day(card.visits.last_visit))
         self.tiles["usual"].value.setText(fmt.interval(card.visits.usual_interval_days))
         self.tiles["since"].value.setText(card.customer_since.strftime("%b %Y"))
-        self.timeline_model.set_entries(card.timeline)
+        self._show_timeline(card.timeline)
+
+    def _show_timeline(self, entries: Sequence[TimelineEntry]) -> None:
+        """New rows, then the columns sized for them before the next paint (one layout,
+        one paint: no frame with the last customer's widths)."""
+        self.timeline_model.set_entries(entries)
+        self._measure_content_columns()
+        self._spread_timeline_columns()

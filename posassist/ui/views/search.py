@@ -57,6 +57,7 @@ class SearchPanel(QWidget):
         self.find_button = QPushButton("F4  Find elsewhere")
         layout.addWidget(self.new_button)
         layout.addWidget(self.find_button)
+        self._shown_text: str | None = None  # what the hits in the list were found for
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._delay.timeout.connect(self._on_delay_timeout)
         self.box.textEdited.connect(self._on_box_edited)
@@ -96,11 +97,16 @@ class SearchPanel(QWidget):
         self._open_best(code, scanned=True)
 
     def _open_best(self, text: str, *, scanned: bool) -> None:
+        pending = self._delay.isActive()
         self._delay.stop()
         if not text.strip():
             return
-        # Search now (not after the delay) so Enter always acts on what was typed.
-        self.search_requested.emit(text, scanned)
+        # Search now (not after the delay) so Enter always acts on what was typed -- unless
+        # the list already shows the hits for exactly this typed text: then Enter opens the
+        # top one the cashier sees, without searching and repainting the list again.
+        listed = not scanned and not pending and text == self._shown_text
+        if not (listed and self.model.rowCount()):
+            self.search_requested.emit(text, scanned)
         if self.model.rowCount():
             self.open_requested.emit(self.model.hit(0).id)
         # Select what was typed, so the next customer's scan or typing replaces it
@@ -114,9 +120,16 @@ class SearchPanel(QWidget):
             self.focus_box()
 
     # -- called by the window ----------------------------------------------------
+    def set_typing_delay(self, ms: int) -> None:
+        """How long the box waits after a typed key before it searches (default
+        :data:`SEARCH_DELAY_MS`, so a fast typist does not search five times). The pause
+        is a choice, not work: ``posassist bench`` sets 0 to time the work after a key."""
+        self._delay.setInterval(ms)
+
     def show_hits(self, page: HitPage, text: str) -> None:
         hits = page.hits
         self.model.set_hits(hits)
+        self._shown_text = text
         if page.capped:
             self.show_hint(
                 f"{len(hits)} of {plural(page.total, 'match', 'matches')} shown — type more"
@@ -135,6 +148,7 @@ class SearchPanel(QWidget):
     def clear(self) -> None:
         self.box.clear()
         self.model.set_hits([])
+        self._shown_text = None
         self.show_hint("Scan a card or type to find a customer.")
 
     def focus_box(self) -> None:
