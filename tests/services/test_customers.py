@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,27 @@ def test_mistyped_branch_code_is_a_clear_error(tmp_path: Path) -> None:
             open_context(db, typo)
     finally:
         db.close()
+
+
+def test_two_letters_rank_the_word_itself_before_longer_words() -> None:
+    """A one- or two-letter key is matched by name words, not scored as a whole name."""
+    from posassist.services.name_index import NameIndex
+
+    names = {
+        "a" * 32: "jo march",
+        "b" * 32: "john smith",
+        "c" * 32: "mary jones",
+        "d" * 32: "ann lee",
+    }
+        "a" * 32: "jo march",
+        "b" * 32: "john smith",
+        "c" * 32: "mary jones",
+        "d" * 32: "ann lee",
+    }
+    index = NameIndex(lambda: list(names.items()))
+    hits, total = index.search_counted("jo", limit=10)
+    assert total == 3
+    assert hits[0][0].hex == "a" * 32  # the word "jo" itself first
+    assert {h.hex for h, _ in hits} == {"a" * 32, "b" * 32, "c" * 32}
+    index.remove(uuid.UUID(hex="b" * 32))
+    assert index.search_counted("jo", limit=1)[1] == 2
