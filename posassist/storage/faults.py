@@ -45,31 +45,34 @@ def _full(path: Path) -> StoreError:
     )
 
 
-def _readonly(path: Path) -> StoreError:
+def _readonly(what: str, place: Path, fix: str) -> StoreError:
+    """A read-only disk, folder or file: each says which, and what clears it."""
     return StoreError(
-        f"The store {path} is on a read-only disk: nothing can be saved.",
-        hint="Make the disk writable again (remount it read-write, or unlock the card or "
-        f"stick), then start posassist again. {_NOT_DAMAGE}",
+        f"{what} {place} is read-only: nothing can be saved.",
+        hint=f"{fix}, then start posassist again. {_NOT_DAMAGE}",
         kind="readonly",
+    )
+
+
+def _readonly_disk(path: Path) -> StoreError:
+    return _readonly(
+        "The disk holding the store",
+        path,
+        "Make the disk writable again (remount it read-write, or unlock the card or stick)",
     )
 
 
 def _readonly_folder(path: Path) -> StoreError:
-    return StoreError(
-        f"The data folder {path.parent} is read-only: posassist cannot create its files "
-        "there, so nothing can be saved.",
-        hint="Make the folder writable again (clear its read-only flag, e.g. "
-        f"`chmod u+w {path.parent}`), then start posassist again. {_NOT_DAMAGE}",
-        kind="readonly",
+    return _readonly(
+        "The data folder",
+        path.parent,
+        f"Clear the folder's read-only flag (e.g. `chmod u+w {path.parent}`)",
     )
 
 
 def _readonly_file(path: Path) -> StoreError:
-    return StoreError(
-        f"The store file {path} is read-only: nothing can be saved to it.",
-        hint="Clear the file's read-only flag (e.g. `chmod u+w` on it), then start "
-        f"posassist again. {_NOT_DAMAGE}",
-        kind="readonly",
+    return _readonly(
+        "The store file", path, "Clear the file's read-only flag (e.g. `chmod u+w` on it)"
     )
 
 
@@ -87,7 +90,7 @@ def from_os_error(path: Path, exc: OSError) -> StoreError | None:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return _full(path)
     if exc.errno == errno.EROFS:
-        return _readonly(path)
+        return _readonly_disk(path)
     if exc.errno in (errno.EACCES, errno.EPERM):
         return _permission(path)
     return None
@@ -109,7 +112,7 @@ def refusal(path: Path, *, check_file: bool = True) -> StoreError | None:
     folder = path.parent
     try:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return _readonly(path)
+            return _readonly_disk(path)
         if not os.access(folder, os.W_OK):
             return _readonly_folder(path) if _no_write_bits(folder) else _permission(path)
         if check_file and path.exists() and not os.access(path, os.W_OK):
@@ -153,7 +156,7 @@ def classify(path: Path, exc: BaseException) -> StoreError | None:
             "The store is busy (another program is writing to it). Try again.", kind="busy"
         )
     if code == _SQLITE_READONLY or "readonly" in text:
-        return _folder_fault(path) or _readonly(path)
+        return _folder_fault(path) or _readonly_disk(path)
     if code in (_SQLITE_PERM, _SQLITE_AUTH, _SQLITE_CANTOPEN, _SQLITE_IOERR) or (
         "unable to open" in text or "disk i/o" in text
     ):
