@@ -276,22 +276,33 @@ def acquire_instance_lock(data_dir: Path) -> FileLock:
         lock.acquire()
     except Timeout as exc:
         if lock_path.exists() and not os.access(lock_path, os.W_OK):
-            raise _lock_unwritable(lock_path, "permission denied") from exc
+            raise _cannot_lock(lock_path, "permission denied") from exc
         raise StoreError(
             f"posassist is already running on the store in {data_dir}.",
             hint="Switch to the open window, or close it first.",
         ) from exc
     except OSError as exc:
-        raise _lock_unwritable(lock_path, exc.strerror or str(exc)) from exc
+        raise _cannot_lock(lock_path, exc.strerror or str(exc)) from exc
     return lock
+
+
+def _cannot_lock(lock_path: Path, reason: str) -> StoreError:
+    """The lock is the first file written, so a read-only disk or folder shows up here:
+    those get their own message, as does a folder this account may not write to, unless
+    the lock file itself is in the way (then that is what to fix first)."""
+    known = faults.refusal(lock_path.parent / STORE_FILENAME, check_file=False)
+    if known is not None and known.kind == "readonly":
+        return known
+    in_the_way = lock_path.is_dir() or (lock_path.exists() and not os.access(lock_path, os.W_OK))
+    return known if known is not None and not in_the_way else _lock_unwritable(lock_path, reason)
 
 
 def _lock_unwritable(lock_path: Path, reason: str) -> StoreError:
     return StoreError(
         f"Cannot create the lock file {lock_path} ({reason}).",
-        hint="posassist needs to write in its data folder: check that the disk is mounted "
-        "read-write, not full, and that this account may write there. The store file is "
-        "fine: do not delete it or restore it from a backup.",
+        hint="That file only marks a running posassist: with none running on this store, "
+        "delete it (or give this account write access to it) and start again. The store "
+        "file is fine: do not delete it or restore it from a backup.",
         kind="lock",
     )
 
@@ -308,6 +319,11 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
     instance_lock = acquire_instance_lock(data_dir) if lock else None
     try:
         path = data_dir / STORE_FILENAME
+        # The instance that will write checks first that it can: a read-only file or
+        # folder would otherwise let the window start and fail at the first save.
+        refused = faults.refusal(path) if lock else None
+        if refused is not None:
+            raise refused
         revision = inspect_existing_file(path)
         at_head = revision == SCHEMA_HEAD
         if not at_head:

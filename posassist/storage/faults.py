@@ -17,7 +17,7 @@ from pathlib import Path
 
 from posassist.errors import StoreError
 
-__all__ = ["classify", "damaged", "from_os_error"]
+__all__ = ["classify", "damaged", "from_os_error", "refusal"]
 
 # SQLite's primary result codes (sqlite3.h); the extended code's low byte is the primary.
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
@@ -45,12 +45,34 @@ def _full(path: Path) -> StoreError:
     )
 
 
-def _readonly(path: Path) -> StoreError:
+def _readonly(what: str, place: Path, fix: str) -> StoreError:
+    """A read-only disk, folder or file: each says which, and what clears it."""
     return StoreError(
-        f"The store {path} is on a read-only disk or folder: nothing can be saved.",
-        hint="Make the disk or folder writable again (remount it read-write, or clear the "
-        f"file's read-only flag), then start posassist again. {_NOT_DAMAGE}",
+        f"{what} {place} is read-only: nothing can be saved.",
+        hint=f"{fix}, then start posassist again. {_NOT_DAMAGE}",
         kind="readonly",
+    )
+
+
+def _readonly_disk(path: Path) -> StoreError:
+    return _readonly(
+        "The disk holding the store",
+        path,
+        "Make the disk writable again (remount it read-write, or unlock the card or stick)",
+    )
+
+
+def _readonly_folder(path: Path) -> StoreError:
+    return _readonly(
+        "The data folder",
+        path.parent,
+        f"Clear the folder's read-only flag (e.g. `chmod u+w {path.parent}`)",
+    )
+
+
+def _readonly_file(path: Path) -> StoreError:
+    return _readonly(
+        "The store file", path, "Clear the file's read-only flag (e.g. `chmod u+w` on it)"
     )
 
 
@@ -68,23 +90,47 @@ def from_os_error(path: Path, exc: OSError) -> StoreError | None:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return _full(path)
     if exc.errno == errno.EROFS:
-        return _readonly(path)
+        return _readonly_disk(path)
     if exc.errno in (errno.EACCES, errno.EPERM):
         return _permission(path)
     return None
 
 
-def _folder_fault(path: Path) -> StoreError | None:
-    """Why the folder of ``path`` refuses writes, found by asking the OS, or None."""
+def _no_write_bits(path: Path) -> bool:
+    """A mode with no write bit for anyone: read-only by intent, not someone else's."""
+    return not path.stat().st_mode & 0o222
+
+
+def refusal(path: Path, *, check_file: bool = True) -> StoreError | None:
+    """Why the disk, the folder or (with ``check_file``) the store file at ``path`` will
+    refuse writes, found by asking the OS before anything is tried; None if they won't.
+
+    The read-only cases come first and each has its own message: a read-only disk is
+    remounted, a read-only folder or file has its flag cleared, while a folder or file
+    that is writable, only not by this account, is a matter of permissions.
+    """
     folder = path.parent
     try:
-        st = os.statvfs(folder)
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return _readonly_disk(path)
+        if not os.access(folder, os.W_OK):
+            return _readonly_folder(path) if _no_write_bits(folder) else _permission(path)
+        if check_file and path.exists() and not os.access(path, os.W_OK):
+            return _readonly_file(path) if _no_write_bits(path) else _permission(path)
     except OSError:
         return None
-    if st.f_flag & os.ST_RDONLY:
-        return _readonly(path)
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        return _permission(path)
+    return None
+
+
+def _folder_fault(path: Path) -> StoreError | None:
+    """Why the folder of ``path`` refuses writes, found by asking the OS, or None."""
+    known = refusal(path)
+    if known is not None:
+        return known
+    try:
+        st = os.statvfs(path.parent)
+    except OSError:
+        return None
     if st.f_bavail * st.f_frsize < 64 * 1024:
         return _full(path)
     return None
@@ -110,7 +156,7 @@ def classify(path: Path, exc: BaseException) -> StoreError | None:
             "The store is busy (another program is writing to it). Try again.", kind="busy"
         )
     if code == _SQLITE_READONLY or "readonly" in text:
-        return _folder_fault(path) or _readonly(path)
+        return _folder_fault(path) or _readonly_disk(path)
     if code in (_SQLITE_PERM, _SQLITE_AUTH, _SQLITE_CANTOPEN, _SQLITE_IOERR) or (
         "unable to open" in text or "disk i/o" in text
     ):
