@@ -142,6 +142,22 @@ def test_ctrl_c_is_cancelled_with_exit_code_130(
     assert "Traceback" not in err
 
 
+def test_ctrl_c_while_the_app_loads_is_cancelled_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Importing the app takes a moment after the command line is read; Ctrl+C may land there."""
+    from posassist.app import log_scrub
+
+    def interrupted(_level: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(log_scrub, "configure_logging", interrupted)
+    assert main(["doctor"]) == CANCELLED
+    err = capsys.readouterr().err
+    assert "cancelled" in err
+    assert "Traceback" not in err
+
+
 def test_a_known_error_is_one_line_and_exit_code_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

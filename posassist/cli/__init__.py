@@ -120,10 +120,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
-    from posassist.app.log_scrub import configure_logging  # no personal data in logs
-
-    configure_logging(logging.WARNING)
     try:
+        # Inside the try: importing the app takes a moment, and Ctrl+C then is a cancel too.
+        from posassist.app.log_scrub import configure_logging  # no personal data in logs
+
+        configure_logging(logging.WARNING)
         return int(args.run(args))
     except KnownError as exc:
         print(f"posassist: {exc}", file=sys.stderr)

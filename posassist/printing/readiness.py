@@ -97,8 +97,8 @@ def check_printer(wanted: str, qt: QtView) -> Ready:
     if not name:
         raise NoPrinterError(
             "No default printer is set on this computer.",
-            hint=f"Choose one of {', '.join(names)} under [printing] printer in the "
-            "settings, or use Save as PDF.",
+            hint=f"Name the slip printer under [printing] printer in the settings "
+            f"(installed: {', '.join(names)}), or use Save as PDF.",
         )
     if name not in names:
         raise NoPrinterError(

@@ -37,7 +37,7 @@ from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
 from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
 from posassist.ui.views.arrival import ArrivalDialog
-from posassist.ui.views.card import CustomerCardView
+from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
 from posassist.ui.views.finder import FinderDialog
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
 
     def log_interaction(self, kind: str) -> None:
         card = self.card.card
-        if card is None and kind in ("service", "question"):
+        if card is None and kind in WALK_IN_KINDS:
             self.corrections.log_walk_in(kind)  # help for someone who is not a customer
             return
         if card is None:

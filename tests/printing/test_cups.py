@@ -40,8 +40,9 @@ def test_a_named_printer_that_is_not_there(qapp: QApplication, cups: Cups) -> No
     cups.add_queue("Front")
     with pytest.raises(NoPrinterError, match=r"“Back” is not installed.*Installed: Front"):
         qt_print.printer_ready("Back")
-    with pytest.raises(NoPrinterError, match="No default printer is set"):
+    with pytest.raises(NoPrinterError, match="No default printer is set") as info:
         qt_print.printer_ready("")
+    assert "[printing] printer in the settings (installed: Front)" in str(info.value)
     cups.run("lpadmin", "-d", "Front")
     assert qt_print.printer_ready("").name == "Front"
 

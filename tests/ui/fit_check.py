@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSettings
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QScrollArea, QWidget
 
 from posassist.services.customers import NewCustomer
 from posassist.ui.main_window import MainWindow
@@ -36,6 +36,12 @@ def _buttons_visible(dialog: QDialog) -> bool:
         if not box.isVisible() or not dialog.rect().contains(rect) or box.visibleRegion().isEmpty():
             return False
     return True
+
+
+def _scrolls_sideways(dialog: QDialog) -> bool:
+    """A dialog wider than the screen scrolls sideways: its right-hand keys are out of sight."""
+    scroll = dialog.findChild(QScrollArea, "fitScroll")
+    return scroll is not None and scroll.horizontalScrollBar().maximum() > 0
 
 
 def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
@@ -99,6 +105,8 @@ def check(data_dir: Path) -> list[str]:
             problems.append(f"{label}: {dialog.frameGeometry()} outside {area}")
         if not _buttons_visible(dialog):
             problems.append(f"{label}: its buttons are not visible")
+        if _scrolls_sideways(dialog):
+            problems.append(f"{label}: wider than the screen (scrolls sideways)")
         dialog.reject()
         dialog.deleteLater()
     window.worker.wait_idle()

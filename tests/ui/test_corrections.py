@@ -40,6 +40,10 @@ def test_f6_enter_on_the_empty_card_logs_a_walk_in(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:
     assert window.card.card is None
+    # Their buttons look usable on the empty card; the others do not.
+    enabled = {k: b.isEnabled() for k, b in window.card.action_buttons.items()}
+    assert enabled == {"purchase": False, "service": True, "question": True, "feedback": False}
+    assert not window.card.notes_button.isEnabled()
     _enter(qtbot)
     qtbot.keyClick(window, Qt.Key.Key_F6)  # keystroke 1; Enter in the dialog is 2
     _enter(qtbot)

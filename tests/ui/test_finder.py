@@ -12,7 +12,7 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLineEdit
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, text
 
@@ -209,6 +209,8 @@ def test_referral_in_from_finder_selection_and_from_card_in_two_keys(
     told: list[str] = []
 
     def press_enter(dialog: QDialog) -> None:
+        assert dialog.windowTitle() == "Referral came in — Maria Garcia"
+        assert "Who sent Maria Garcia?" in [label.text() for label in dialog.findChildren(QLabel)]
         box = dialog.findChildren(QLineEdit)[0]
         qtbot.keyClick(box, Qt.Key.Key_Return)  # nobody chosen: nobody is credited
         told.append(dialog.findChild(object, "error").text())  # type: ignore[union-attr]

@@ -49,10 +49,15 @@ class ArrivalDialog(QDialog):
         self.customer = customer
         self.arrived: ArrivedReferral | None = None
         self._needs_vendor = False
-        self.setWindowTitle("Referral came in")
+        # Named in the title and the first line, like every logging dialog: never the wrong one.
+        self.setWindowTitle(
+            f"Referral came in — {customer.name}" if customer else "Referral came in"
+        )
         self.setMinimumWidth(620)
-        who = f"for {customer.name}" if customer else "(no customer open)"
-        heading = named(QLabel(f"Who sent this customer? {who}"), "emptyHint")
+        question = f"Who sent {customer.name}?" if customer else "Who sent this customer?"
+        heading = named(
+            QLabel(question if customer else f"{question} (no customer open)"), "emptyHint"
+        )
         heading.setWordWrap(True)
         self.box = named(QLineEdit(), "search")
         self.box.setPlaceholderText("Code from their slip, or the partner's name")

@@ -30,6 +30,9 @@ ACTIONS = (
     ("F7", "Question", "question"),
     ("F8", "Feedback", "feedback"),
 )
+# What can be logged with no customer open: help or a question for a walk-in. Their
+# buttons stay enabled on the empty card, so they do not look as if they could not.
+WALK_IN_KINDS = ("service", "question")
 # How the timeline's flexible columns share the width: What, Branch, Staff, Items / note.
 SHARES = {1: 1.3, 2: 1.0, 3: 1.0, 5: 2.6}
 # The columns as wide as their widest cell: When, Basket.
@@ -170,7 +173,9 @@ class CustomerCardView(QWidget):
 
     def show_card(self, card: CustomerCard | None) -> None:
         self.card = card
-        for button in [*self.action_buttons.values(), self.notes_button, self.referral_button]:
+        for kind, button in self.action_buttons.items():
+            button.setEnabled(card is not None or kind in WALK_IN_KINDS)
+        for button in (self.notes_button, self.referral_button):
             button.setEnabled(card is not None)
         if card is None:
             self.name.setText("No customer selected")
@@ -178,7 +183,7 @@ class CustomerCardView(QWidget):
             self.badge.hide()
             self.reasons.setText("")
             self.method.setText("")
-            self.contact.setText("Find a customer on the left, or log a walk-in.")
+            self.contact.setText("Find a customer on the left, or log a walk-in (F6, F7).")
             self.notes.setText("")
             for tile in self.tiles.values():
                 tile.value.setText("—")

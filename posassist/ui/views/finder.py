@@ -140,25 +140,34 @@ class FinderDialog(QDialog):
         self.focus_box()
         fit_to_screen(self)
 
-    def _make_keys(self) -> QHBoxLayout:
-        """The row of key buttons, and the same actions as shortcuts."""
+    def _make_keys(self) -> QVBoxLayout:
+        """The key buttons in two rows, and the same actions as shortcuts.
+
+        Two rows, because in one row at the register's large type they are wider than a
+        1024-pixel screen, and the dialog would scroll sideways with F12, F8 and Esc out
+        of sight.
+        """
         self.print_button = _key_button("Enter / F10  Print slip")
         self.print_button.setObjectName("primary")
-        keys = QHBoxLayout()
-        for button, slot in (
-            (self.print_button, self.print_slip),
-            (_key_button("F9  Preview"), self.preview),
-            (_key_button("Ctrl+S  Save PDF"), self.save_pdf),
-            (_key_button("F11  Not here — note it"), self.log_unmet_demand),
-            (_key_button("F12  Referral came in"), self.referral_came_in),
+        slip_row, other_row = QHBoxLayout(), QHBoxLayout()
+        for row, button, slot in (
+            (slip_row, self.print_button, self.print_slip),
+            (slip_row, _key_button("F9  Preview"), self.preview),
+            (slip_row, _key_button("Ctrl+S  Save PDF"), self.save_pdf),
+            (other_row, _key_button("F11  Not here — note it"), self.log_unmet_demand),
+            (other_row, _key_button("F12  Referral came in"), self.referral_came_in),
         ):
             button.clicked.connect(slot)
-            keys.addWidget(button)
-        keys.addStretch(1)
-        keys.addWidget(self.dont_log)
+            row.addWidget(button)
+        slip_row.addStretch(1)
+        other_row.addStretch(1)
+        other_row.addWidget(self.dont_log)
         close_button = _key_button("Esc  Close")
         close_button.clicked.connect(self.reject)
-        keys.addWidget(close_button)
+        other_row.addWidget(close_button)
+        keys = QVBoxLayout()
+        keys.addLayout(slip_row)
+        keys.addLayout(other_row)
         for key, slot in (
             ("F10", self.print_slip),
             ("F9", self.preview),
