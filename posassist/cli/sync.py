@@ -38,10 +38,6 @@ def _when(at: datetime | None) -> str:
     return at.astimezone().strftime("%Y-%m-%d %H:%M") if at else "never"
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def _needs_password_prompt() -> bool:
     """Only ask when a person is at the keyboard; cron jobs rely on trust/.pgpass auth."""
     return sys.stdin.isatty()
@@ -56,12 +52,13 @@ def _once(args: argparse.Namespace) -> int:
         report = backend.sync.sync_once()
         status = backend.sync.status()
     print(
-        f"Sent {_n(report.acked, 'change')}"
+        f"Sent {plural(report.acked, 'change')}"
         + (f" ({report.dead:,} refused)" if report.dead else "")
         + f", received {report.pulled:,} from other registers."
     )
     if report.problems:
-        print(f"{_n(report.problems, 'received change')} could not be applied here (see --status).")
+        not_applied = plural(report.problems, "received change")
+        print(f"{not_applied} could not be applied here (see --status).")
     print(f"Waiting: {status.queue.pending:,}. Refused so far: {status.queue.dead:,}.")
     return 0
 
