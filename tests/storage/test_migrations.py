@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from posassist.storage.base import Base
 from posassist.storage.database import SCHEMA_HEAD, make_sqlite_engine
@@ -19,6 +19,52 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+def _old_store(tmp_path: Path, revision: str) -> Engine:
+    """A store file at an older ``revision``, to fill with rows written the old way."""
+    from alembic import command
+
+    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
+    command.upgrade(alembic_config(engine), revision)
+    return engine
+
+
+def _add_branch(conn: Connection, branch: str) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO branch (id, code, name, address, phone, timezone) "
+            "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
+        ),
+        {"b": branch},
+    )
+
+
+def _add_customer(
+    conn: Connection, cid: str, t: str, *, name: str = "Ann", key: str = "ann", notes: str = "",
+    prefs: str = "",
+) -> None:  # fmt: skip
+    conn.execute(
+        text(
+            "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
+            "preferences, created_at, updated_at) "
+            "VALUES (:id, :name, :key, 0, :notes, :prefs, :t, :t)"
+        ),
+        {"id": cid, "name": name, "key": key, "notes": notes, "prefs": prefs, "t": t},
+    )
+
+
+def _add_interaction(
+    conn: Connection, iid: str, cid: str, branch: str, t: str, *, kind: str = "service",
+    note: str = "",
+) -> None:  # fmt: skip
+    conn.execute(
+        text(
+            "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
+            "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', :kind, :note)"
+        ),
+        {"i": iid, "c": cid, "b": branch, "t": t, "kind": kind, "note": note},
+    )
 
 
 def test_empty_file_migrates_to_head_with_no_difference_from_models(tmp_path: Path) -> None:
@@ -41,38 +87,14 @@ def test_start_up_shortcut_knows_the_real_head() -> None:
 
 def test_a_store_with_data_upgrades_from_the_first_schema(tmp_path: Path) -> None:
     """Batch migrations rebuild tables that others point at; data and keys must survive."""
-    from alembic import command
-    from sqlalchemy import text
-
     from posassist.storage.database import open_database
-    from posassist.storage.migrate import alembic_config
 
-    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
-    command.upgrade(alembic_config(engine), "0001")
+    engine = _old_store(tmp_path, "0001")
     ids = {"b": "b1" * 16, "c": "c1" * 16, "i": "d1" * 16, "t": "2026-01-01 10:00:00.000000"}
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO branch (id, code, name, address, phone, timezone) "
-                "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
-            ),
-            ids,
-        )
-        conn.execute(
-            text(
-                "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
-                "preferences, created_at, updated_at) "
-                "VALUES (:c, 'Ann', 'ann', 0, 'likes jazz', '', :t, :t)"
-            ),
-            ids,
-        )
-        conn.execute(
-            text(
-                "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
-                "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', 'service', '')"
-            ),
-            ids,
-        )
+        _add_branch(conn, ids["b"])
+        _add_customer(conn, ids["c"], ids["t"], notes="likes jazz")
+        _add_interaction(conn, ids["i"], ids["c"], ids["b"], ids["t"])
     engine.dispose()
     db = open_database(tmp_path)
     try:
@@ -92,13 +114,9 @@ def test_a_store_with_data_upgrades_from_the_first_schema(tmp_path: Path) -> Non
 
 def test_a_populated_store_gains_the_correction_tables(tmp_path: Path) -> None:
     """0002 → 0003 on a store with visits: nothing lost, voids and aliases can point at them."""
-    from alembic import command
-    from sqlalchemy import text
-
     from posassist.storage.database import open_database
 
-    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
-    command.upgrade(alembic_config(engine), "0002")
+    engine = _old_store(tmp_path, "0002")
     ids = {
         "b": "b2" * 16,
         "c": "c2" * 16,
@@ -107,29 +125,10 @@ def test_a_populated_store_gains_the_correction_tables(tmp_path: Path) -> None:
         "t": "2026-01-01 10:00:00.000000",
     }
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO branch (id, code, name, address, phone, timezone) "
-                "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
-            ),
-            ids,
-        )
+        _add_branch(conn, ids["b"])
         for key in ("c", "d"):
-            conn.execute(
-                text(
-                    "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
-                    "preferences, created_at, updated_at) "
-                    "VALUES (:id, 'Ann', 'ann', 0, '', '', :t, :t)"
-                ),
-                {"id": ids[key], "t": ids["t"]},
-            )
-        conn.execute(
-            text(
-                "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
-                "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', 'service', '')"
-            ),
-            ids,
-        )
+            _add_customer(conn, ids[key], ids["t"])
+        _add_interaction(conn, ids["i"], ids["c"], ids["b"], ids["t"])
     engine.dispose()
     db = open_database(tmp_path)
     try:
@@ -159,45 +158,24 @@ def test_a_populated_store_loses_its_control_characters(tmp_path: Path) -> None:
     outbox payloads; tab and newline in a note stay; nothing else changes."""
     import json
 
-    from alembic import command
-    from sqlalchemy import text
-
     from posassist.storage.database import open_database
 
-    engine = make_sqlite_engine(tmp_path / "posassist.sqlite3")
-    command.upgrade(alembic_config(engine), "0003")
+    engine = _old_store(tmp_path, "0003")
     t = "2026-01-01 10:00:00.000000"
     cid, vid, iid = "c4" * 16, "e4" * 16, "d4" * 16
     payload = json.dumps({"id": cid, "display_name": "Ann\u0000 Archer", "notes": "a\tb\nc"})
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO branch (id, code, name, address, phone, timezone) "
-                "VALUES (:b, 'B1', 'Main', '', '', 'UTC')"
-            ),
-            {"b": "b4" * 16},
+        _add_branch(conn, "b4" * 16)
+        _add_customer(
+            conn,
+            cid,
+            t,
+            name="Ann\x00 Archer",
+            key="ann archer",
+            notes="line 1\n\tline 2\x1b[0m",
+            prefs="tea\x7f\x85",
         )
-        conn.execute(
-            text(
-                "INSERT INTO customer (id, display_name, name_key, consent_contact, notes, "
-                "preferences, created_at, updated_at) "
-                "VALUES (:id, :name, 'ann archer', 0, :notes, :prefs, :t, :t)"
-            ),
-            {
-                "id": cid,
-                "name": "Ann\x00 Archer",
-                "notes": "line 1\n\tline 2\x1b[0m",
-                "prefs": "tea\x7f\x85",
-                "t": t,
-            },
-        )
-        conn.execute(
-            text(
-                "INSERT INTO interaction (id, customer_id, branch_id, occurred_at, local_day, "
-                "kind, note) VALUES (:i, :c, :b, :t, '2026-01-01', 'purchase', :note)"
-            ),
-            {"i": iid, "c": cid, "b": "b4" * 16, "t": t, "note": "ok\x00"},
-        )
+        _add_interaction(conn, iid, cid, "b4" * 16, t, kind="purchase", note="ok\x00")
         conn.execute(
             text(
                 "INSERT INTO vendor (id, name, address, phone, website, hours, categories, "
