@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,56 +14,15 @@ from pytestqt.qtbot import QtBot
 from posassist.app.gui import CRASH_LOG, CrashLog, install_crash_hook
 from posassist.storage.database import STORE_FILENAME, open_database
 from posassist.ui.workers import BackgroundOp, Worker
-
-ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-# `posassist ARGS` with INFO logging on stderr, so the test sees when the window is up.
-POSASSIST_LOGGING_INFO = (
-    "import logging, sys; logging.basicConfig(level=logging.INFO); "
-    "from posassist.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-
-
-def _wait_for(lines: queue.Queue[str | None], words: str, seconds: float) -> list[str]:
-    seen: list[str] = []
-    deadline = time.monotonic() + seconds
-    while not any(words in line for line in seen):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"no {words!r} on stderr within {seconds} s:\n{''.join(seen)}")
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            continue
-        if line is None:
-            raise AssertionError(f"exited before {words!r}:\n{''.join(seen)}")
-        seen.append(line)
-    return seen
+from tests.window_process import wait_for, window_process
 
 
 def _close_with(sig: signal.Signals, data_dir: Path) -> list[str]:
     """Start ``posassist --demo --data-dir DIR``, send ``sig`` once the window is up."""
-    lines: queue.Queue[str | None] = queue.Queue()
-    argv = [sys.executable, "-c", POSASSIST_LOGGING_INFO, "--demo", "--data-dir", str(data_dir)]
-    with subprocess.Popen(
-        argv, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    ) as proc:
-
-        def read() -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            seen = _wait_for(lines, "window shown", 180)
-            proc.send_signal(sig)
-            code = proc.wait(60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        reader.join(10)
+    with window_process("--demo", "--data-dir", str(data_dir)) as (proc, lines):
+        seen = wait_for(lines, "window shown", 180)
+        proc.send_signal(sig)
+        code = proc.wait(60)
     seen += list(iter(lines.get_nowait, None))
     assert code == 0, "".join(seen)
     return seen
