@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -56,20 +55,13 @@ class EditCustomerDialog(_FormDialog):
     ) -> None:
         super().__init__(f"Edit {current.display_name}", worker, parent)
         self._save = save
-        self.name = QLineEdit(current.display_name)
-        self.phone = QLineEdit(current.phone)
-        self.email = QLineEdit(current.email)
-        self.card = QLineEdit(current.card_code)
-        self.consent = QCheckBox("Customer agrees we keep their phone / email")
-        self.consent.setChecked(current.consent_contact)
-        for label, key, widget in (
-            ("Name", "name", self.name),
-            ("Phone (optional)", "phone", self.phone),
-            ("Email (optional)", "email", self.email),
-            ("Card (optional)", "card", self.card),
-            ("", "consent", self.consent),
-        ):
-            self.add_field(label, key, widget)
+        self.add_contact_fields(
+            current.display_name,
+            current.phone,
+            current.email,
+            current.card_code,
+            current.consent_contact,
+        )
         self.name.setFocus()
 
     def change(self) -> Callable[[], object]:

@@ -103,6 +103,31 @@ class _FormDialog(QDialog):
         self.form.addRow(label, mark_field(widget, key))
         self.fields[key] = widget
 
+    def add_contact_fields(
+        self,
+        name: str = "",
+        phone: str = "",
+        email: str = "",
+        card: str = "",
+        consent: bool = False,
+    ) -> None:
+        """Name, phone, e-mail, card and consent: the same rows (and field keys, for the
+        services' refusals) when a customer is added and when one is edited."""
+        self.name = QLineEdit(name)
+        self.phone = QLineEdit(phone)
+        self.email = QLineEdit(email)
+        self.card = QLineEdit(card)
+        self.consent = QCheckBox("Customer agrees we keep their phone / email")
+        self.consent.setChecked(consent)
+        for label, key, widget in (
+            ("Name", "name", self.name),
+            ("Phone (optional)", "phone", self.phone),
+            ("Email (optional)", "email", self.email),
+            ("Card (optional)", "card", self.card),
+            ("", "consent", self.consent),
+        ):
+            self.add_field(label, key, widget)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
             event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
@@ -166,22 +191,10 @@ class NewCustomerDialog(_FormDialog):
     ) -> None:
         super().__init__("New customer", worker, parent)
         self._create = create
-        self.name = QLineEdit()
-        self.phone = QLineEdit()
-        self.email = QLineEdit()
-        self.card = QLineEdit()
-        self.consent = QCheckBox("Customer agrees we keep their phone / email")
+        self.add_contact_fields()
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(80)
-        for label, key, widget in (
-            ("Name", "name", self.name),
-            ("Phone (optional)", "phone", self.phone),
-            ("Email (optional)", "email", self.email),
-            ("Card (optional)", "card", self.card),
-            ("", "consent", self.consent),
-            ("Note", "note", self.notes),
-        ):
-            self.add_field(label, key, widget)
+        self.add_field("Note", "note", self.notes)
         text = prefill.strip()
         target = (
             self.email if "@" in text else self.phone if text[:1] in "+0123456789(" else self.name
