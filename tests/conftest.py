@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from posassist.config import load_settings
 from posassist.domain.clock import Clock
 from posassist.services.context import open_context
 from posassist.storage.database import open_database
+from tests.printing.cupsd import Cups, private_cupsd
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
@@ -49,3 +52,27 @@ def backend(tmp_path: Path, clock: MovableClock) -> Iterator[Backend]:
     b = make_backend(tmp_path / "store", clock)
     yield b
     b.close()
+
+
+@pytest.fixture(scope="session")
+def cups_server() -> Iterator[Cups]:
+    """A real, private CUPS (see :mod:`tests.printing.cupsd`), started once.
+
+    Not under pytest's tmp folder: that is private to us (0700), and CUPS runs its
+    filters and backends as its own user, who must reach them."""
+    root = Path(tempfile.mkdtemp(prefix="posassist-cups-"))
+    root.chmod(0o755)
+    try:
+        with private_cupsd(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def cups(cups_server: Cups, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cups]:
+    """The private scheduler with no queues; ``CUPS_SERVER`` points at it for this test."""
+    monkeypatch.setenv("CUPS_SERVER", str(cups_server.socket))
+    yield cups_server
+    for name in cups_server.run("lpstat", "-e").split():
+        cups_server.remove_queue(name)

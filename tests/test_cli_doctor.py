@@ -9,6 +9,7 @@ import pytest
 from posassist.cli import main
 from posassist.services.customers import NewCustomer
 from tests.conftest import MovableClock, make_backend
+from tests.printing.cupsd import Cups
 
 
 def test_doctor_demo_checks_the_demo_folder(
@@ -24,8 +25,10 @@ def test_doctor_demo_checks_the_demo_folder(
 
 
 def test_standalone_changes_kept_are_not_a_problem(
-    tmp_path: Path, clock: MovableClock, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, clock: MovableClock, capsys: pytest.CaptureFixture[str], cups: Cups
 ) -> None:
+    cups.add_queue("Front")  # a store with a working printer: only the change log is judged
+    cups.run("lpadmin", "-d", "Front")
     backend = make_backend(tmp_path, clock)
     backend.customers.create(NewCustomer(display_name="Ada Lovelace"))
     backend.close()

@@ -17,6 +17,7 @@ from posassist.printing import qt_print
 from posassist.printing.slip_pdf import build_slip_pdf
 from posassist.printing.target import PrintTarget
 from posassist.ui.workers import BackgroundOp, Worker
+from tests.printing.cupsd import Cups
 from tests.printing.slip_samples import sample_slip_data
 
 
@@ -70,7 +71,9 @@ def test_printing_runs_on_a_worker_thread(qtbot: QtBot, tmp_path: Path) -> None:
     assert pypdf.PdfReader(out).pages[0].mediabox.width == pytest.approx(58 / 25.4 * 72, abs=1.5)
 
 
-def test_unknown_printer_is_a_plain_printer_error(qapp: QApplication) -> None:
+def test_unknown_printer_is_a_plain_printer_error(qapp: QApplication, cups: Cups) -> None:
+    """CUPS is running (a private one) with a queue, but not the one asked for."""
+    cups.add_queue("Office_laser")
     slip = build_slip_pdf(sample_slip_data(), "80mm")
     with pytest.raises(PrinterError, match="“No Such Thermal 80” is not installed"):
         qt_print.print_pdf(slip, PrintTarget(printer_name="No Such Thermal 80"))

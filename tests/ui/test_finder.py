@@ -33,6 +33,7 @@ from posassist.ui.views.finder import FinderDialog, ReferralDesk
 from posassist.ui.views.reports import ReportsDialog
 from posassist.ui.views.vendors import VendorsDialog
 from posassist.ui.workers import Worker
+from tests.printing.cupsd import Cups
 from tests.qt_helpers import when_dialog
 from tests.small_store import SmallStore, fill
 from tests.ui.windows import register_window
@@ -163,8 +164,10 @@ def test_f11_logs_unmet_demand_once_even_without_a_slip(
 
 
 def test_missing_printer_is_said_plainly_and_the_referral_is_kept(
-    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path, cups: Cups
 ) -> None:
+    """CUPS runs (a private one) but the named queue is not there: unplugged, renamed."""
+    cups.add_queue("Office_laser")
     backend.printing.redirect(PrintTarget(printer_name="Thermal 80 (unplugged)"))
     finder = open_finder(qtbot, window)
     qtbot.keyClicks(finder.box, "wireless headphones")
