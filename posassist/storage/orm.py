@@ -264,7 +264,15 @@ class HoldRequest(Base):
 
 
 class StaffPick(Base):
+    """One slot of a category's top three: chain-wide (``branch_id`` NULL) or a branch's own.
+
+    The id is the slot's (``domain/picks.py pick_id``), so registers filling the same slot
+    converge; ``removed`` empties a slot without a tombstone that would forbid it for
+    ever. Synced as a shared row (last writer wins per row), like the vendor directory.
+    """
+
     __tablename__ = "staff_pick"
+    __table_args__ = (CheckConstraint("rank BETWEEN 1 AND 3", name="rank"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     category: Mapped[str] = mapped_column(String(100), index=True)
@@ -272,6 +280,9 @@ class StaffPick(Base):
     rank: Mapped[int] = mapped_column(Integer, default=1)
     why: Mapped[str] = mapped_column(Text, default="")
     staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    staff_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
 
 
 class AuditLog(Base):

@@ -8,9 +8,10 @@ An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Fac
 (interactions with their lines, referrals, unmet demand, and the corrections: voids
 and customer aliases) are inserted once; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-shared directory rows (vendors) are ``insert`` / ``update`` / ``delete``, last writer
-wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
-are ``upsert`` and describe the register that sends them.
+shared directory rows (vendors, staff picks) are ``insert`` / ``update`` / ``delete``,
+last writer wins per row and a deletion is a tombstone (a staff pick is never deleted:
+its id is its slot, so it is emptied with ``removed``); reference rows (branch,
+register, staff) are ``upsert`` and describe the register that sends them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from posassist.domain.fields import (
 from posassist.domain.hlc import Timestamp
 from posassist.domain.identifiers import find_control
 from posassist.domain.lww import stamp_fields, wins
+from posassist.domain.picks import payload_problem as pick_problem
 
 # A register clock this far ahead of the server's is clamped (DESIGN.md: the server
 # clamps clocks too far in the future), so one PC with a wrong date cannot win every
@@ -51,7 +53,7 @@ FACT_ENTITIES = (
     "customer_alias",  # ... and a merge
 )
 REF_ENTITIES = ("branch", "register", "staff")
-MUTABLE_ENTITIES = ("vendor",)
+MUTABLE_ENTITIES = ("vendor", "staff_pick")
 MUTABLE_OPS = ("insert", "update", "delete")
 CUSTOMER_OPS = ("insert", "update", "erase")
 
@@ -439,6 +441,10 @@ def check_op(op: Op) -> None:
         if op.op not in MUTABLE_OPS:
             raise RejectedError(f"unknown {op.entity} operation {op.op!r}")
         as_uuid(op.entity_id, f"{op.entity} id")
+        if op.entity == "staff_pick":
+            problem = pick_problem(op.op, op.entity_id, op.payload)
+            if problem is not None:
+                raise RejectedError(problem)
     elif op.entity in REF_ENTITIES:
         if op.op != "upsert":
             raise RejectedError(f"{op.entity} rows are only announced (upsert), not {op.op!r}")

@@ -42,6 +42,7 @@ from posassist.storage.orm import (
     Referral,
     Register,
     Staff,
+    StaffPick,
     SyncProblem,
     UnmetDemand,
     Vendor,
@@ -91,7 +92,10 @@ _REF_TABLES: dict[str, Table] = {
     "staff": Staff.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
-_SHARED_TABLES: dict[str, Table] = {"vendor": Vendor.__table__}  # type: ignore[dict-item]
+_SHARED_TABLES: dict[str, Table] = {
+    "vendor": Vendor.__table__,  # type: ignore[dict-item]
+    "staff_pick": StaffPick.__table__,  # type: ignore[dict-item]
+}
 _INSERT_IGNORE = {
     name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
     for name, table in [*_FACT_TABLES.items(), ("purchase_line", _LINES)]

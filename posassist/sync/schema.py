@@ -207,6 +207,26 @@ vendor = Table(
     Column("deleted_at", TS),
 )
 
+# Staff picks (issue 11): one row per slot (branch or chain, category, rank), the id
+# derived from the slot; shared like the vendors, a removal is ``removed`` (a slot can be
+# filled again), never a tombstone. No foreign keys: a pick names a branch by id only.
+staff_pick = Table(
+    "staff_pick",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("category", Text, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("staff_name", Text, nullable=False),
+    Column("why", Text, nullable=False, server_default=""),
+    Column("branch_id", ID),
+    Column("staff_id", ID),
+    Column("removed", Boolean, nullable=False, server_default=text("false")),
+    Column("row_hlc", Text, nullable=False),
+    Column("deleted_at", TS),
+    CheckConstraint("rank BETWEEN 1 AND 3", name="rank"),
+)
+
 change_log = Table(
     "change_log",
     metadata,
@@ -243,4 +263,4 @@ FACT_TABLES = {
 # Reference rows each register announces about itself (upserted).
 REF_TABLES = {"branch": branch, "register": register, "staff": staff}
 # Shared rows any register may edit: insert / update / delete, last writer wins per row.
-MUTABLE_TABLES = {"vendor": vendor}
+MUTABLE_TABLES = {"vendor": vendor, "staff_pick": staff_pick}
