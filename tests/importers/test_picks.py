@@ -73,8 +73,10 @@ def test_a_bad_line_names_file_and_line_and_writes_nothing(
     with pytest.raises(InvalidInputError) as info:
         backend.picks.import_csv(path)
     assert info.value.field == f"{path}:{line}"
-    assert f"{path}, line {line}:" in str(info.value) and message in str(info.value)
-    assert _count(backend, StaffPick) == 0 and _count(backend, Outbox) == 0
+    assert f"{path}, line {line}:" in str(info.value)
+    assert message in str(info.value)
+    assert _count(backend, StaffPick) == 0
+    assert _count(backend, Outbox) == 0
 
 
 def test_a_header_without_a_required_column_is_refused(backend: Backend, tmp_path: Path) -> None:
@@ -100,6 +102,7 @@ def test_export_round_trips_with_import(backend: Backend, tmp_path: Path) -> Non
     with backend.db.write() as s:
         s.query(StaffPick).delete()
     result = backend.picks.import_csv(out)
-    assert result.set == 4 and backend.picks.shown() == before
+    assert result.set == 4
+    assert backend.picks.shown() == before
     backend.picks.export_csv(tmp_path / "again.csv")
     assert (tmp_path / "again.csv").read_bytes() == out.read_bytes()

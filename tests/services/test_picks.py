@@ -66,9 +66,11 @@ def test_setting_a_slot_again_replaces_it_and_queues_one_row_each(backend: Backe
         ops = s.execute(
             select(Outbox.op, Outbox.payload).where(Outbox.entity == "staff_pick")
         ).all()
-    assert len(rows) == 1 and rows[0].id == pick_id(None, "Audio", 1)
+    assert len(rows) == 1
+    assert rows[0].id == pick_id(None, "Audio", 1)
     assert [op for op, _ in ops] == ["insert", "update", "update", "update"]
-    assert ops[2][1]["removed"] is True and ops[3][1]["why"] == "back again"
+    assert ops[2][1]["removed"] is True
+    assert ops[3][1]["why"] == "back again"
     assert backend.picks.shown()[0].picks[0].why == "back again"
 
 
