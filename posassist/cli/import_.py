@@ -1,4 +1,4 @@
-"""``posassist import transactions FILE``: a transaction log (CSV) into the store."""
+"""``posassist import KIND FILE``: a transaction log, or the staff picks (CSV), into the store."""
 
 from __future__ import annotations
 
@@ -18,11 +18,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         what, "transactions", help="CSV with a customer id column, a date column, optional amount"
     )
     tx.add_argument("file", type=Path)
+    picks = add_command(
+        what, "picks", help="CSV with category, rank, sku, staff, why and optional branch_code"
+    )
+    picks.add_argument("file", type=Path)
 
 
 def run(args: argparse.Namespace) -> int:
     from posassist.services.importing import ImportService
 
+    if args.what == "picks":
+        with opened_backend(args, writes=True) as backend:
+            print(f"Imported {backend.picks.import_csv(args.file)}")
+        return 0
     with opened_backend(args, writes=True) as backend:
         result = ImportService(backend.ctx, backend.customers).transactions(args.file)
     print(
