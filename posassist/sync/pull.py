@@ -250,7 +250,8 @@ def _apply_one(
     result: PullResult,
     facts: _FactBuffer,
 ) -> None:
-    if change.origin == skip_origin:
+    own = change.origin == skip_origin
+    if own and change.entity not in _SHARED_TABLES:
         result.applied.own_skipped += 1
         return
     check_op(Op(0, *astuple_change(change)))
@@ -265,7 +266,7 @@ def _apply_one(
         if change.entity == "customer":
             _apply_customer(s, change, result)
         elif change.entity in _SHARED_TABLES:
-            _apply_shared(s, change)
+            _apply_shared(s, change, own=own)
         elif change.entity in _REF_TABLES:
             _apply_ref(s, change)
         else:
@@ -400,11 +401,14 @@ def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, An
     )
 
 
-def _apply_shared(s: Session, change: Change) -> None:
-    """A vendor edit from elsewhere; an unsent edit here waits for the server's verdict.
+def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
+    """A shared row's change, in the server's order; an unsent edit here waits for the
+    server's verdict (the push's answer then sets the row, see ``push.py``).
 
-    The push's answer then sets the row to what the server decided (see ``push.py``),
-    so skipping here loses nothing.
+    This register's own changes are applied too (``own``): the log holds a row's
+    accepted changes in clock order, so replaying all of them ends at the server's row.
+    Skipping our own would let an older edit from elsewhere, logged before ours but
+    pulled after our push, overwrite the newer row here for ever.
     """
     if has_pending(s, change.entity, change.entity_id):
         return
@@ -416,6 +420,8 @@ def _apply_shared(s: Session, change: Change) -> None:
         _upsert_shared(s, change.entity, rid, change.payload)
     else:
         exists = s.scalar(select(table.c.id).where(table.c.id == rid))
+        if exists is None and own:
+            return  # our own edit of a row deleted here since
         if exists is None:
             raise RejectedError(f"an edit of a {change.entity} never received here")
         row = payload_row(table, change.payload, skip=("id",))

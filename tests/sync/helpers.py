@@ -19,6 +19,7 @@ from posassist.devtools.pgserver import PgTestServer
 from posassist.domain.clock import Clock
 from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock
+from posassist.domain.picks import PICK_FIELDS
 from posassist.secrets import SessionSecretStore
 from posassist.services.context import open_context
 from posassist.services.customers import NewCustomer
@@ -32,6 +33,7 @@ from posassist.storage.orm import (
     InteractionVoid,
     Outbox,
     PurchaseLine,
+    StaffPick,
 )
 from posassist.sync.central import CentralTarget, Fault
 
@@ -157,6 +159,7 @@ INTERACTION_COLS = (
 LINE_COLS = ("id", "interaction_id", "position", "sku", "description", "quantity", "unit_minor")
 VOID_COLS = ("id", "interaction_id", "reason", "voided_at", "register_id")
 ALIAS_COLS = ("id", "merged_id", "survivor_id", "merged_at", "register_id")
+PICK_COLS = ("id", *PICK_FIELDS)
 
 
 def _norm(value: Any) -> Any:
@@ -178,6 +181,7 @@ def local_state(reg: Reg) -> dict[str, set[tuple[Any, ...]]]:
             ("purchase_line", PurchaseLine, LINE_COLS),
             ("interaction_void", InteractionVoid, VOID_COLS),
             ("customer_alias", CustomerAlias, ALIAS_COLS),
+            ("staff_pick", StaffPick, PICK_COLS),
         ):
             rows = s.execute(select(*(getattr(model, c) for c in cols))).all()
             out[key] = {tuple(_norm(v) for v in row) for row in rows}
@@ -193,6 +197,7 @@ def central_state(central: Central) -> dict[str, set[tuple[Any, ...]]]:
             ("purchase_line", LINE_COLS),
             ("interaction_void", VOID_COLS),
             ("customer_alias", ALIAS_COLS),
+            ("staff_pick", PICK_COLS),
         ):
             query = sql.SQL("SELECT {} FROM {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(table)

@@ -1,0 +1,100 @@
+"""Staff picks through the real central PostgreSQL: imported at one register, shown at
+every other; a branch's own pick overrides the chain's at that rank, at that branch only;
+two registers filling one slot offline end with one pick everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from posassist.domain.picks import PickInput
+from tests.sync.helpers import (
+    Central,
+    MakeReg,
+    Reg,
+    assert_converged,
+    assert_exactly_once,
+    converge,
+)
+
+PICKS = (
+    "category,rank,sku,staff,why\n"
+    "Audio,1,SKU-HP,Ana K.,Best noise cancelling under $100\n"
+    "Audio,2,SKU-SP,Ana K.,Fills a room and fits a bag\n"
+    "Games,1,SKU-BG,Bo,Two players or six: everyone learns it in ten minutes\n"
+)
+
+
+def _shown(reg: Reg) -> dict[str, list[tuple[int, str, str]]]:
+    return {
+        c.category: [(p.rank, p.sku, p.why) for p in c.picks] for c in reg.backend.picks.shown()
+    }
+
+
+def test_picks_imported_at_one_register_show_at_every_other(
+    registers: MakeReg, central: Central, tmp_path: Path
+) -> None:
+    a1, a2 = registers("A1", branch="B01"), registers("A2", branch="B01")
+    b1 = registers("B1", branch="B02")
+    regs = [a1, a2, b1]
+    converge(regs)  # the branches know each other
+    csv = tmp_path / "picks.csv"
+    csv.write_text(PICKS, encoding="utf-8")
+    assert a1.backend.picks.import_csv(csv).set == 3
+    converge(regs)
+    chain = _shown(a1)
+    assert chain["Audio"][0] == (1, "SKU-HP", "Best noise cancelling under $100")
+    assert _shown(a2) == _shown(b1) == chain
+    # B02's own #1 for Audio: shown at B02's registers only, and only at rank 1.
+    b1.backend.picks.set_pick(
+        PickInput("audio", 1, "SKU-EB", "Cy", "Our earbuds outsell everything here",
+                  branch_id=b1.backend.ctx.branch_id)
+    )  # fmt: skip
+    converge(regs)
+    assert [p[1] for p in _shown(b1)["Audio"]] == ["SKU-EB", "SKU-SP"]
+    assert _shown(a1) == _shown(a2) == chain
+    # The manager at B02 takes it back: the chain's #1 shows there again.
+    b1.backend.picks.remove_pick("Audio", 1, branch_id=b1.backend.ctx.branch_id)
+    converge(regs)
+    assert _shown(b1) == chain
+    assert_exactly_once(central, regs)
+    assert_converged(central, regs)
+
+
+def test_two_registers_filling_one_slot_offline_converge_on_one_pick(
+    registers: MakeReg, central: Central
+) -> None:
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    converge([a, b])
+    a.backend.picks.set_pick(PickInput("Games", 1, "SKU-A", "Ana", "A's favourite"))
+    b.backend.picks.set_pick(PickInput("games ", 1, "SKU-B", "Bo", "B's favourite"))  # later
+    converge([a, b])
+    assert _shown(a) == _shown(b) == {"games": [(1, "SKU-B", "B's favourite")]}
+    rows = central.query("SELECT count(*) FROM staff_pick")
+    assert rows == [(1,)]
+    # A slot emptied at one register and filled again at another stays filled.
+    a.backend.picks.remove_pick("Games", 1, branch_id=None)
+    converge([a, b])
+    assert _shown(b) == {}
+    b.backend.picks.set_pick(PickInput("Games", 1, "SKU-C", "Bo", "Back by demand"))
+    converge([a, b])
+    assert _shown(a) == {"Games": [(1, "SKU-C", "Back by demand")]}
+    assert_exactly_once(central, [a, b])
+    assert_converged(central, [a, b])
+
+
+def test_a_vendor_edited_later_elsewhere_wins_also_when_the_older_edit_syncs_first(
+    registers: MakeReg, central: Central
+) -> None:
+    """The shared-row pull replays a register's own changes too (found with the picks):
+    the older edit, pulled after the newer one was pushed, no longer wins at the pusher."""
+    from posassist.services.vendors import VendorInput
+
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    kites = a.backend.vendors.create(VendorInput(name="Kite Corner"))
+    converge([a, b])
+    a.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="555 0001"))
+    b.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="555 0002"))  # later
+    converge([a, b])
+    assert a.backend.vendors.get(kites).phone == b.backend.vendors.get(kites).phone == "555 0002"
+    assert_exactly_once(central, [a, b])
+    assert_converged(central, [a, b])
