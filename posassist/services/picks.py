@@ -113,6 +113,26 @@ def _matches(ask: list[str], text: str) -> bool:
     return any(w.startswith(a) or a.startswith(w) for a in ask for w in words)
 
 
+def _about(shown: list[CategoryPicks], ask: str) -> list[CategoryPicks]:
+    words = _words(ask)
+    if not words:
+        return []
+    return [
+        c
+        for c in shown
+        if _matches(words, c.category) or any(_matches(words, p.product) for p in c.picks)
+    ]
+
+
+def _badges(shown: list[CategoryPicks]) -> dict[str, str]:
+    best: dict[str, ShownPick] = {}
+    for category in shown:
+        for p in category.picks:
+            if p.sku not in best or p.rank < best[p.sku].rank:
+                best[p.sku] = p
+    return {sku: p.badge for sku, p in best.items()}
+
+
 class PicksService:
     """Staff picks use cases; each public method is one user action and one session."""
 
@@ -159,27 +179,19 @@ class PicksService:
         return {sku: name for sku, name in rows}
 
     def for_ask(self, ask: str) -> list[CategoryPicks]:
-        """The top threes an ask is about: its category, or a picked product, by name.
-
-        Small enough to answer on the GUI thread as the cashier types (a few dozen rows).
-        """
-        words = _words(ask)
-        if not words:
-            return []
-        return [
-            c
-            for c in self.shown()
-            if _matches(words, c.category) or any(_matches(words, p.product) for p in c.picks)
-        ]
+        """The top threes an ask is about: its category, or a picked product, by name."""
+        return _about(self.shown(), ask)
 
     def badges(self) -> dict[str, str]:
         """SKU → "★ Staff pick #1: why", for the rows of picked products (best rank)."""
-        out: dict[str, tuple[int, str]] = {}
-        for category in self.shown():
-            for p in category.picks:
-                if p.sku not in out or p.rank < out[p.sku][0]:
-                    out[p.sku] = (p.rank, p.badge)
-        return {sku: badge for sku, (_rank, badge) in out.items()}
+        return _badges(self.shown())
+
+    def for_finder(self, ask: str) -> tuple[list[CategoryPicks], dict[str, str]]:
+        """What the finder shows beside its answer, from one read: the top threes the ask
+        is about, and the badges of picked products. Small enough (a few dozen rows) to
+        answer on the GUI thread as the cashier types."""
+        shown = self.shown()
+        return _about(shown, ask), _badges(shown)
 
     def categories(self) -> list[str]:
         """The catalog's categories and those already picked, for the manager's editor."""

@@ -31,6 +31,7 @@ REGISTER_KEYS: tuple[tuple[str, str], ...] = (
     ("F9", "edit notes and preferences"),
     ("Ctrl+Enter", "save a dialog, also from a multi-line field (Tab moves to the next field)"),
     ("F4", "find elsewhere: we don't carry what the customer asks for — who does?"),
+    ("F11", "staff picks: “what's good here?” — each category's top three, who picked and why"),
     ("F12", "a partner sent this customer: log the referral that came in"),
     ("Ctrl+R", "regulars and lapsing regulars (Enter opens the customer)"),
     ("Ctrl+Z", "undo this register's last log (within 10 minutes)"),

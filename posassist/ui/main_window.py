@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
+from posassist.services.picks import PicksService
 from posassist.services.privacy import PrivacyService
 from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
@@ -66,6 +67,7 @@ class Services:
     staff_label: str
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
     privacy: PrivacyService | None = None  # erasure on the customer's request
+    picks: PicksService | None = None  # staff picks (F11; managers edit them)
 
 
 class MainWindow(QMainWindow):
@@ -135,12 +137,14 @@ class MainWindow(QMainWindow):
         self._shortcut("F7", lambda: self.log_interaction("question"))
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
+        self._shortcut("F11", self.show_picks)
 
     def _add_manager_menu(self) -> None:
         """Manager actions: regulars, refitting the model, erasure on request."""
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
         manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
+        manager.addAction("&Staff picks…", self.edit_picks).setEnabled(bool(self.services.picks))
         manager.addSeparator()
         self.erase_action = manager.addAction(
             "&Erase this customer's personal data…", self.erase_customer
@@ -271,6 +275,25 @@ class MainWindow(QMainWindow):
             lambda exc: show_error(dialog.count, exc, prefix="Could not prepare the list:")
         ).run_in_background()
         dialog.exec()
+        self.search.focus_box()
+
+    def show_picks(self) -> None:
+        """F11, "what's good here?": the staff's top three per category."""
+        from posassist.ui.views.picks import PicksDialog
+
+        if self.services.picks is not None:
+            PicksDialog(self.services.picks.shown, self.worker, self).exec()
+        self.search.focus_box()
+
+    def edit_picks(self) -> None:
+        """Manager → Staff picks…: fill, replace or remove one category's pick."""
+        from posassist.ui.views.picks import PickEditorDialog
+
+        picks, staff = self.services.picks, self.services.staff_label
+        if picks is not None:
+            dialog = PickEditorDialog(picks, self.worker, staff, self)
+            if dialog.exec():
+                self.say("Staff pick removed." if dialog.removed else "Staff pick saved.")
         self.search.focus_box()
 
     # -- find elsewhere, referrals, partners (issue 4) ---------------------------

@@ -5,7 +5,7 @@ Each wraps plain service results; the views never see the store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,15 +53,21 @@ TIER_HEADINGS = {
 }
 
 
-def finder_entries(result: FinderResult, tz: ZoneInfo, now: datetime) -> list[FinderEntry]:
-    """The tiers as list rows, best first, each with a heading; empty tiers say so."""
+def finder_entries(
+    result: FinderResult, tz: ZoneInfo, now: datetime, badges: Mapping[str, str] | None = None
+) -> list[FinderEntry]:
+    """The tiers as list rows, best first, each with a heading; empty tiers say so.
+
+    ``badges`` (SKU → "★ Staff pick #1: why") adds a line to the rows of picked products.
+    """
     rows: list[FinderEntry] = []
     rows.append(FinderEntry("heading", TIER_HEADINGS["here"]))
     for m in result.here:
         p = m.product
         where = p.location or "on the shelf"
         stock = f"{p.on_hand_here} in stock" if p.on_hand_here is not None else "stock not counted"
-        rows.append(FinderEntry("here", f"{p.name}\n{where}  ·  {stock}", m))
+        badge = f"\n{badges[p.sku]}" if badges and p.sku in badges else ""
+        rows.append(FinderEntry("here", f"{p.name}\n{where}  ·  {stock}{badge}", m))
     for m in result.out_of_stock_here:
         p = m.product
         rows.append(

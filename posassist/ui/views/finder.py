@@ -50,6 +50,7 @@ from posassist.ui.theme import named
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.files import choose_save_path
 from posassist.ui.views.finder_actions import FinderActions
+from posassist.ui.views.picks import show_finder_picks
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.workers import BackgroundOp, Worker
 
@@ -106,6 +107,9 @@ class FinderDialog(QDialog):
         self.hint.setWordWrap(True)
         self.wording_line = named(QLabel(), "method")
         self.wording_line.setVisible(False)
+        self.picks_line = named(QLabel(), "method")  # staff picks the ask is about
+        self.picks_line.setWordWrap(True)
+        self.picks_line.setVisible(False)
         self.dont_log = QCheckBox("F8  Don't log this ask")
         self.dont_log.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.answer: FinderResult | None = None
@@ -123,6 +127,7 @@ class FinderDialog(QDialog):
         layout.addWidget(self.for_label)
         layout.addWidget(self.box)
         layout.addWidget(self.wording_line)
+        layout.addWidget(self.picks_line)
         layout.addWidget(self.hint)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.message)
@@ -328,6 +333,7 @@ class FinderDialog(QDialog):
             self.answer = None
             self.model.set_entries([])
             self._show_wording(None)
+            self.picks_line.setVisible(False)
             self.show_hint("Type what the customer asked for. Typos are fine.")
             return
         try:
@@ -343,7 +349,9 @@ class FinderDialog(QDialog):
                 self._on_rebuild_done
             ).failure(self._on_rebuild_failed).run_in_background()
         self.answer = result
-        self.model.set_entries(finder_entries(result, self.tz, self.desk.finder.local_now()))
+        badges = show_finder_picks(self.picks_line, self.desk.picks, text)
+        now = self.desk.finder.local_now()
+        self.model.set_entries(finder_entries(result, self.tz, now, badges))
         self._show_wording(result.wording)
         if result.can_supply_here:
             self.show_hint("We have it here (green). Otherwise ↓ picks another place.")
