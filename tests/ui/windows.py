@@ -19,8 +19,9 @@ def services_for(backend: Backend, *, desk: bool = False, privacy: bool = False)
         b.interactions,
         "Test Store",
         "Test staff",
-        desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing) if desk else None,
+        desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing, b.picks) if desk else None,
         privacy=b.privacy if privacy else None,
+        picks=b.picks,
     )
 
 
