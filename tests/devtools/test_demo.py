@@ -73,3 +73,26 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
         finally:
             backend.close()
     assert dumps[0] == dumps[1]
+
+
+def test_demo_has_staff_picks_with_one_branch_override(tmp_path: Path) -> None:
+    from posassist.domain.picks import WHY_MAX, PickInput, clean_pick
+
+    backend = _build(tmp_path / "picks")
+    try:
+        shown = backend.picks.shown()  # this register's branch: the first one
+        with backend.db.read() as s:
+            rows = s.execute(
+                text("SELECT category, rank, sku, staff_name, why, branch_id FROM staff_pick")
+            ).all()
+            carried = set(s.scalars(select(Product.sku).where(Product.carried.is_(True))))
+    finally:
+        backend.close()
+    assert len({r.category for r in rows}) == 6
+    assert all(len(c.picks) == 3 for c in shown)
+    assert sum(r.branch_id is not None for r in rows) == 1
+    for r in rows:  # every pick is one a manager could have typed
+        clean_pick(PickInput(r.category, r.rank, r.sku, r.staff_name, r.why))
+        assert r.sku in carried
+        assert len(r.why) <= WHY_MAX
+    assert all(not p.branch_pick for c in shown for p in c.picks)  # the override is elsewhere

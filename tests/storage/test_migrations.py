@@ -209,3 +209,51 @@ def test_a_populated_store_loses_its_control_characters(tmp_path: Path) -> None:
     assert note == "ok"
     assert tuple(vendor) == ("Tailor", "1 Main St", "n")
     assert json.loads(stored) == {"id": cid, "display_name": "Ann Archer", "notes": "a\tb\nc"}
+
+
+def test_existing_staff_picks_become_slots(tmp_path: Path) -> None:
+    """0004 → 0006: demo-era picks (random ids) are re-keyed to their slot's id, get a
+    staff name, and a "why" of one line; a rank outside 1–3 or a taken slot is dropped."""
+    from posassist.domain.picks import pick_id
+    from posassist.storage.database import open_database
+
+    engine = _old_store(tmp_path, "0004")
+    with engine.begin() as conn:
+        _add_branch(conn, "b6" * 16)
+        conn.execute(
+            text(
+                "INSERT INTO staff (id, branch_id, name, role, active) "
+                "VALUES (:s, :b, 'Ana K.', 'cashier', 1)"
+            ),
+            {"s": "a6" * 16, "b": "b6" * 16},
+        )
+        for pid, category, rank, why, staff in (
+            ("01" * 16, "Audio", 1, "Great\nsound " + "x" * 200, "a6" * 16),
+            ("02" * 16, "audio ", 1, "the same slot, written later", None),
+            ("03" * 16, "Games", 2, "fun", None),
+            ("04" * 16, "Games", 7, "no such rank", None),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO staff_pick (id, category, sku, rank, why, staff_id) "
+                    "VALUES (:id, :c, 'SKU1', :r, :w, :s)"
+                ),
+                {"id": pid, "c": category, "r": rank, "w": why, "s": staff},
+            )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            rows = s.execute(
+                text(
+                    "SELECT id, category, rank, why, staff_name, branch_id, removed FROM staff_pick"
+                )
+            ).all()
+    finally:
+        db.close()
+    by_id = {r.id: r for r in rows}
+    assert set(by_id) == {pick_id(None, "Audio", 1).hex, pick_id(None, "Games", 2).hex}
+    audio = by_id[pick_id(None, "Audio", 1).hex]
+    assert audio.why == ("Great sound " + "x" * 200)[:140]
+    assert (audio.staff_name, audio.branch_id, audio.removed) == ("Ana K.", None, 0)
+    assert by_id[pick_id(None, "Games", 2).hex].staff_name == "Staff"

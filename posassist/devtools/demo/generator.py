@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, column, insert, table
 from sqlalchemy.dialects import sqlite
 
+from posassist.devtools.demo import picks
 from posassist.devtools.demo.words import (
     ADJECTIVES,
     AREA_CODES,
@@ -195,15 +196,7 @@ class _Builder:
             "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) VALUES (?,?,?,?,?)",
             stock,
         )
-        picks = []
-        for cat in cats:
-            in_cat = [r for r in rows if r[3] == cat and r[5]][:3]
-            for rank, r in enumerate(in_cat, start=1):
-                picks.append((self._uuid(), cat, r[1], rank, f"Staff favourite: {r[2]}", None))
-        self.many(
-            "INSERT INTO staff_pick (id, category, sku, rank, why, staff_id) VALUES (?,?,?,?,?,?)",
-            picks,
-        )
+        self.many(picks.INSERT, picks.demo_picks(rows, cats, [b[0] for b in branches]))
         self.counts.products = len(rows)
         return catalog
 
