@@ -151,9 +151,10 @@ class PicksService:
             names = self._product_names(s, {p.sku for p in rows})
         out = []
         for picks in effective(rows, self._ctx.branch_id).values():
+            label = self._category_label(picks)  # one spelling for the category's rows
             shown = tuple(
                 ShownPick(
-                    p.category,
+                    label,
                     p.rank,
                     p.sku,
                     names.get(p.sku, ""),
@@ -163,7 +164,7 @@ class PicksService:
                 )
                 for p in picks
             )
-            out.append(CategoryPicks(self._category_label(picks), shown))
+            out.append(CategoryPicks(label, shown))
         return sorted(out, key=lambda c: category_key(c.category))
 
     @staticmethod
@@ -214,7 +215,7 @@ class PicksService:
             skus = set(s.scalars(select(Product.sku)))
             if skus and clean.sku not in skus:
                 raise InvalidInputError("sku", f"“{clean.sku}” is not in the catalog.")
-            self._write(s, clean)
+            self._write(s, clean, self._spellings(s))
             name = self._product_names(s, {clean.sku}).get(clean.sku, "")
         return ShownPick(
             clean.category,
@@ -238,12 +239,12 @@ class PicksService:
             row.removed = True
             self._log(s, row, "update")
 
-    def _write(self, s: Session, data: PickInput) -> bool:
+    def _write(self, s: Session, data: PickInput, spellings: dict[str, str]) -> bool:
         """Set one slot in ``s``; False when it already held exactly this pick."""
         pid = pick_id(data.branch_id, data.category, data.rank)
         row = s.get(StaffPick, pid)
         values = {
-            "category": self._catalog_spelling(s, data.category),
+            "category": spellings.get(category_key(data.category), data.category),
             "rank": data.rank,
             "sku": data.sku,
             "staff_name": data.staff,
@@ -264,13 +265,10 @@ class PicksService:
         return True
 
     @staticmethod
-    def _catalog_spelling(s: Session, category: str) -> str:
-        """ "audio" typed for the catalog's "Audio" is stored as "Audio"."""
-        key = category_key(category)
-        for name in s.scalars(select(Product.category).distinct()):
-            if category_key(name) == key:
-                return " ".join(name.split())
-        return category
+    def _spellings(s: Session) -> dict[str, str]:
+        """The catalog's categories by key: "audio" typed for "Audio" is stored as "Audio"."""
+        names = s.scalars(select(Product.category).distinct())
+        return {category_key(n): " ".join(n.split()) for n in names if n.strip()}
 
     def _log(self, s: Session, row: StaffPick, op: str) -> None:
         s.flush()
@@ -288,7 +286,8 @@ class PicksService:
         """Set every pick of ``path``; nothing is written unless every line is good."""
         with self._ctx.db.write() as s:
             lines = read_picks(s, path)
-            changed = sum(self._write(s, line.data) for line in lines)
+            spellings = self._spellings(s)
+            changed = sum(self._write(s, line.data, spellings) for line in lines)
         return PicksImport(path, changed, len(lines) - changed)
 
     def export_csv(self, path: Path) -> int:
