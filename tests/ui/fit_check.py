@@ -49,13 +49,15 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     from posassist.ui.views.arrival import ArrivalDialog
     from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
     from posassist.ui.views.finder import FinderDialog
+    from posassist.ui.views.picks import PickEditorDialog, PicksDialog
     from posassist.ui.views.regulars import RegularsDialog
     from posassist.ui.views.reports import ReportsDialog
     from posassist.ui.views.vendors import VendorEditDialog, VendorsDialog
 
     s, w, tz = window.services, window.worker, window.card.timeline_model.tz
-    desk = s.desk
+    desk, picks = s.desk, s.picks
     assert desk is not None
+    assert picks is not None
     name = "Maria Lopez-Fernández de la Vega"
 
     def never(*_a: object, **_k: object) -> None:
@@ -75,6 +77,8 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
         "reports": lambda: ReportsDialog(desk.referrals, tz, w, window),
         "vendors": lambda: VendorsDialog(desk.vendors, w, window),
         "vendor edit": lambda: VendorEditDialog(w, never, None, window),
+        "picks": lambda: PicksDialog(picks.shown, w, window),
+        "pick editor": lambda: PickEditorDialog(picks, w, name, window),
     }
 
 

@@ -56,6 +56,17 @@ def _why(noun: str, name: str) -> str:
     return WHY.get(noun, f"Our staff's favourite {name.lower()}")[:140]
 
 
+def _distinct_kinds(products: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One product of each kind first (a top three of three dice sets helps nobody)."""
+    seen: set[str] = set()
+    first: list[tuple[Any, ...]] = []
+    rest: list[tuple[Any, ...]] = []
+    for p in products:
+        (rest if p[4] in seen else first).append(p)
+        seen.add(p[4])
+    return first + rest
+
+
 def demo_picks(
     products: Sequence[tuple[Any, ...]], categories: Sequence[str], branch_ids: Sequence[str]
 ) -> list[tuple[Any, ...]]:
@@ -63,7 +74,7 @@ def demo_picks(
     (id, sku, name, category, noun, carried, …); only carried products are picked."""
     rows: list[tuple[Any, ...]] = []
     for i, category in enumerate(categories):
-        carried = [p for p in products if p[3] == category and p[5]]
+        carried = _distinct_kinds([p for p in products if p[3] == category and p[5]])
         for rank, p in enumerate(carried[:3], start=1):
             staff = STAFF[(i + rank) % len(STAFF)]
             pid = pick_id(None, category, rank).hex
