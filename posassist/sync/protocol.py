@@ -49,7 +49,13 @@ FACT_ENTITIES = (
     "unmet_demand",
     "interaction_void",  # corrections are facts too: a void (or an undo) ...
     "customer_alias",  # ... and a merge
+    "hold",  # a hold between branches, as it was asked for
 )
+# Ops decided against the current state of the row they move: a hold's step is applied
+# only if it starts where the hold is centrally (first in server order wins), else it
+# is acknowledged as "ignored" with the words its register shows: not a dead letter.
+DECIDED_ENTITIES = ("hold_step",)
+STEP_OP = "step"
 REF_ENTITIES = ("branch", "register", "staff")
 MUTABLE_ENTITIES = ("vendor",)
 MUTABLE_OPS = ("insert", "update", "delete")
@@ -336,6 +342,22 @@ def check_fact(op: Op) -> None:
         raise RejectedError("lines must be a list of objects")
 
 
+def check_step(op: Op) -> None:
+    """A hold step: its id, its hold, two known states and a time."""
+    from posassist.domain.holds import STATES
+
+    if op.op != STEP_OP:
+        raise RejectedError(f"hold steps are only taken ({STEP_OP!r}), not {op.op!r}")
+    if str(op.payload.get("id", "")).replace("-", "") != op.entity_id.replace("-", ""):
+        raise RejectedError("the payload's id differs from the op's entity id")
+    as_uuid(op.entity_id, "hold step id")
+    as_uuid(op.payload.get("hold_id"), "hold id")
+    for key in ("from_state", "to_state"):
+        if op.payload.get(key) not in STATES:
+            raise RejectedError(f"{key} is not a hold state: {op.payload.get(key)!r}")
+    as_datetime(op.payload.get("at"), "at")
+
+
 # -- poison: what makes an op unusable, at either end ---------------------------------
 # In payload text the protocol allows tab, newline and carriage return (older notes);
 # the services refuse more (see ``identifiers.check_text``).
@@ -435,6 +457,8 @@ def check_op(op: Op) -> None:
                     check_customer_value(name, value)
     elif op.entity in FACT_ENTITIES:
         check_fact(op)
+    elif op.entity in DECIDED_ENTITIES:
+        check_step(op)
     elif op.entity in MUTABLE_ENTITIES:
         if op.op not in MUTABLE_OPS:
             raise RejectedError(f"unknown {op.entity} operation {op.op!r}")
