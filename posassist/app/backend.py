@@ -16,6 +16,7 @@ from posassist.config import Settings, load_settings
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
+from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.printers import PrintService
 from posassist.services.privacy import PrivacyService
@@ -44,6 +45,7 @@ class Backend:
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
+    holds: HoldService = field(init=False)
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -54,6 +56,7 @@ class Backend:
         self.referrals = ReferralService(self.ctx)
         self.printing = PrintService(self.settings.printing)
         self.privacy = PrivacyService(self.ctx, self.customers.names)
+        self.holds = HoldService(self.ctx)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService
