@@ -146,14 +146,17 @@ def current_state(applied: Iterable[str], pending: Iterable[tuple[str, str]]) ->
 
     ``applied``: the target states of steps the central database accepted (pulled, or
     acknowledged). They form one chain, so the furthest one is the state there.
-    ``pending``: this register's own steps not yet decided, oldest first, as
-    (from, to): shown as long as they start where the confirmed chain ends.
+    ``pending``: this register's own steps not yet decided, as (from, to): shown as
+    long as they continue the chain from where the confirmed steps end.
     """
     state = max(applied, key=lambda s: RANK.get(s, -1), default="requested")
-    for from_state, to_state in pending:
-        if from_state == state and is_legal(from_state, to_state):
-            state = to_state
-    return state
+    waiting = list(pending)
+    while True:  # follow the chain, whatever order the steps were read in
+        step = next((p for p in waiting if p[0] == state and is_legal(*p)), None)
+        if step is None:
+            return state
+        waiting.remove(step)
+        state = step[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,13 @@ class HoldQueue:
         return sum(h.waiting_here for h in (*self.incoming, *self.outgoing))
 
 
+@dataclass(frozen=True, slots=True)
+class HoldSlip:
+    code: str
+    branch_name: str
+    pdf: bytes
+
+
 class HoldService:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
@@ -227,6 +234,46 @@ class HoldService:
         with self._ctx.db.read() as s:
             told = store.told_since(s, self._ctx.register_id, after)
         return [(at, f"Hold {code}: {reason}.") for at, code, reason in told]
+
+    def slip(self, key: str | uuid.UUID, layout: str | None = None) -> HoldSlip:
+        """The "held for you at …" slip of a hold, as PDF bytes (print, preview or save).
+
+        It names the branch where the customer collects the item (the holding branch,
+        or this one for a relay) and never anything about the customer.
+        """
+        from posassist.printing.hold_slip import HoldSlipData, build_hold_slip_pdf
+        from posassist.services.referral_slips import (
+            checked_layout,
+            logo_of,
+            map_link,
+            store_header,
+        )
+
+        ctx = self._ctx
+        name = checked_layout(ctx, layout)
+        with ctx.db.read() as s:
+            hold = self._find(s, key)
+            here = s.get(Branch, ctx.branch_id)
+            at = s.get(Branch, hold.requesting_branch_id if hold.relay else hold.holding_branch_id)
+            assert here is not None
+            if at is None:
+                raise InvalidInputError("branch", "The collecting branch is not known here.")
+            data = HoldSlipData(
+                store_name=store_header(ctx.settings.store, here)[0],
+                logo_png=logo_of(ctx),
+                item=hold.product_name or hold.sku,
+                branch_name=at.name,
+                branch_address=at.address or None,
+                branch_phone=at.phone or None,
+                branch_hours=at.hours or None,
+                qr_url=map_link(at.address) if at.address.strip() else None,
+                hold_code=hold.code,
+                until=hold.expires_at.astimezone(ctx.tz).date(),
+                relay=hold.relay,
+                issued_on=ctx.today(),
+            )
+            code = hold.code
+        return HoldSlip(code, at.name, build_hold_slip_pdf(data, name))
 
     # ----------------------------------------------------------------- helpers
     def _find(self, s: Session, key: str | uuid.UUID) -> HoldRequest:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from posassist.domain.holds import ACTIVE, current_state
+from posassist.domain.holds import ACTIVE, RANK, current_state
 from posassist.storage.orm import Branch, Customer, HoldRequest, HoldStep, Register
 from posassist.storage.outbox import append_change
 
@@ -272,6 +272,8 @@ def steps_of(s: Session, hold_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[
     out: dict[uuid.UUID, list[StepRow]] = {}
     for r in rows:
         out.setdefault(r[0], []).append(StepRow(*r[:6], r[6] or "", r[7] or "", r[8]))
+    for steps in out.values():  # steps of one instant in chain order (always forward)
+        steps.sort(key=lambda st: (st.at, RANK.get(st.to_state, 0)))
     return out
 
 
