@@ -30,6 +30,7 @@ from posassist.cli import (
     bench,
     central,
     doctor,
+    holds,
     import_,
     restore,
     run,
@@ -52,6 +53,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     doctor,
     vendors,
     slip,
+    holds,
     backup,
     restore,
 )
