@@ -148,9 +148,7 @@ class HoldService:
             branch = s.scalar(select(Branch).where(Branch.code == code))
             if branch is None:
                 known = ", ".join(sorted(s.scalars(select(Branch.code)))[:12])
-                raise InvalidInputError(
-                    "branch", f"No branch with code {code!r} (known: {known or 'none'})."
-                )
+                raise InvalidInputError("branch", f"No branch {code!r} (known: {known or 'none'}).")
             customer_id = find_customer(s, customer_key, self._ctx.settings.store.region)
         return self.request(branch.id, sku, customer_id, relay=relay)
 
