@@ -311,8 +311,11 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             interactions=backend.interactions,
             store_label=backend.ctx.branch_name,
             staff_label=staff,
-            desk=ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing),
+            desk=ReferralDesk(
+                backend.finder, backend.referrals, backend.vendors, backend.printing, backend.holds
+            ),
             privacy=backend.privacy,
+            holds=backend.holds,
         ),
         worker,
         backend.ctx.tz,

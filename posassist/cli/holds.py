@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from posassist.cli.common import opened_backend
+from posassist.domain.holds import age_text
 from posassist.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -76,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 }
                 print(json.dumps(doc, indent=2, ensure_ascii=False))
             else:
-                _table(queue.incoming, "Held here for other branches", backend.ctx.now())
-                _table(queue.outgoing, "Asked of other branches", backend.ctx.now())
+                _table(queue.incoming, "Held here for other branches", queue.as_of)
+                _table(queue.outgoing, "Asked of other branches", queue.as_of)
     return 0
 
 
@@ -112,15 +113,6 @@ def _say(view: HoldView, as_json: bool, line: str) -> None:
         print(f"{line}: code {view.code}, {view.label} ({how}).")
 
 
-def _age(at: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - at).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // 1440} days"
-
-
 def _table(holds: tuple[HoldView, ...], title: str, now: datetime) -> None:
     print(f"{title}:")
     if not holds:
@@ -130,7 +122,7 @@ def _table(holds: tuple[HoldView, ...], title: str, now: datetime) -> None:
         mark = "*" if h.waiting_here else " "
         how = "relay" if h.relay else "collect"
         print(
-            f" {mark}{h.code}  {h.label:<16} {how:<7} {_age(h.created_at, now):>7}  "
+            f" {mark}{h.code}  {h.label:<16} {how:<7} {age_text(h.created_at, now):>7}  "
             f"{h.other_branch}  {h.product_name}  ({h.customer_name or 'no name'})"
         )
         if h.told:

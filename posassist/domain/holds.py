@@ -32,6 +32,7 @@ __all__ = [
     "STATES",
     "HoldFacts",
     "Verdict",
+    "age_text",
     "current_state",
     "decide",
     "expires_at",
@@ -127,6 +128,16 @@ def shown_state(state: str, expires: datetime, now: datetime) -> str:
     if state not in FINAL and now >= expires:
         return "expired"
     return state
+
+
+def age_text(at: datetime, now: datetime) -> str:
+    """ "12 min", "3 h", "2 days": how long ago a hold was asked for (queue and CLI)."""
+    minutes = max(0, int((now - at).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} days"
 
 
 def next_actor(state: str, relay: bool) -> str:

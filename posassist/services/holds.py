@@ -80,6 +80,7 @@ class HoldView:
 class HoldQueue:
     incoming: tuple[HoldView, ...]
     outgoing: tuple[HoldView, ...]
+    as_of: datetime  # the store's clock when read: ages are counted from it
 
     @property
     def waiting(self) -> int:
@@ -212,7 +213,7 @@ class HoldService:
             views = self._views(s, rows)
         incoming = tuple(v for v in views if v.direction == "incoming")
         outgoing = tuple(v for v in views if v.direction == "outgoing")
-        return HoldQueue(incoming, outgoing)
+        return HoldQueue(incoming, outgoing, self._ctx.now())
 
     def waiting_count(self) -> int:
         """How many holds wait for this branch to act (the status bar's count)."""

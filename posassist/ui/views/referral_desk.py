@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from posassist.services.finder import FinderService
+from posassist.services.holds import HoldService
 from posassist.services.printers import PrintService
 from posassist.services.referrals import ArrivedReferral, ReferralService
 from posassist.services.vendors import VendorService
@@ -20,6 +21,7 @@ class ReferralDesk:
     referrals: ReferralService
     vendors: VendorService
     printing: PrintService
+    holds: HoldService | None = None  # F6 / F7 in the finder: ask a branch to hold it
 
 
 @dataclass(frozen=True)
