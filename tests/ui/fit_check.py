@@ -49,6 +49,7 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     from posassist.ui.views.arrival import ArrivalDialog
     from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
     from posassist.ui.views.finder import FinderDialog
+    from posassist.ui.views.holds import HoldsDialog
     from posassist.ui.views.regulars import RegularsDialog
     from posassist.ui.views.reports import ReportsDialog
     from posassist.ui.views.vendors import VendorEditDialog, VendorsDialog
@@ -56,6 +57,7 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     s, w, tz = window.services, window.worker, window.card.timeline_model.tz
     desk = s.desk
     assert desk is not None
+    assert s.holds is not None
     name = "Maria Lopez-Fernández de la Vega"
 
     def never(*_a: object, **_k: object) -> None:
@@ -75,6 +77,7 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
         "reports": lambda: ReportsDialog(desk.referrals, tz, w, window),
         "vendors": lambda: VendorsDialog(desk.vendors, w, window),
         "vendor edit": lambda: VendorEditDialog(w, never, None, window),
+        "holds": lambda: HoldsDialog(s.holds, desk.printing, w, tz, window),  # type: ignore[arg-type]
     }
 
 
@@ -86,7 +89,7 @@ def check(data_dir: Path) -> list[str]:
     apply_theme(app)  # type: ignore[arg-type]
     backend = make_backend(data_dir / "store", MovableClock(NOW))
     backend.customers.create(NewCustomer("Maria Lopez", card_code="PA00000042"))
-    window = MainWindow(services_for(backend, desk=True), Worker(), backend.ctx.tz)
+    window = MainWindow(services_for(backend, desk=True, holds=True), Worker(), backend.ctx.tz)
     problems: list[str] = []
     area = app.primaryScreen().availableGeometry()  # type: ignore[union-attr]
     hint = window.minimumSizeHint()
