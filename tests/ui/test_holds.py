@@ -172,3 +172,26 @@ def test_ctrl_h_opens_the_queue_and_ctrl_s_saves_the_slip(
     assert seen == [1]
     assert code in pypdf.PdfReader(out).pages[0].extract_text()
     w.worker.wait_idle()
+
+
+def test_the_message_line_says_when_another_till_was_first(
+    qtbot: QtBot, backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    from posassist.storage.holds import record_verdict
+    from posassist.storage.orm import HoldStep
+
+    code = _incoming(backend, store, maria)
+    w = register_window(qtbot, backend, desk=True, holds=True)
+    watch = w.holds_watch
+    assert watch is not None
+    backend.holds.mark(code, "accepted")
+    told = "Till 2 at Riverside accepted this hold first (10:29)"
+    with backend.db.write() as s:  # what a push's answer records when another till was first
+        record_verdict(s, s.query(HoldStep).one().id, "ignored", told, NOW)
+    watch.poll()
+    assert w.message_label.text() == f"Hold {code}: {told}."
+    assert backend.holds.hold(code).told == told
+    assert backend.holds.hold(code).state == "requested"  # it follows the server's steps
+    w.say("")
+    watch.poll()
+    assert w.message_label.text() == ""  # told once
