@@ -299,7 +299,14 @@ class HoldService:
                 actor == "requesting" and r.requesting_branch_id == here
             )
             own = steps.get(r.id, [])
-            told = next((st.reason for st in reversed(own) if st.outcome == "ignored"), "")
+            told = next(  # a lost expiry is not news: the other register recorded the same
+                (
+                    st.reason
+                    for st in reversed(own)
+                    if st.outcome == "ignored" and st.to_state != "expired"
+                ),
+                "",
+            )
             out.append(
                 HoldView(
                     id=r.id,

@@ -5,8 +5,10 @@ change with the same :func:`merge_customer` the server used when it accepted it,
 the same clamp decides what a clock "too far ahead" is.
 
 An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Facts
-(interactions with their lines, referrals, unmet demand, and the corrections: voids
-and customer aliases) are inserted once; customer
+(interactions with their lines, referrals, unmet demand, the corrections: voids
+and customer aliases, and holds between branches) are inserted once; a hold's step
+(``hold_step`` / ``step``) is *decided*: applied only if it starts from the hold's
+central state, else acknowledged "ignored" with the words its register shows; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
 shared directory rows (vendors) are ``insert`` / ``update`` / ``delete``, last writer
 wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
@@ -32,6 +34,7 @@ from posassist.domain.fields import (
     customer_derived,
 )
 from posassist.domain.hlc import Timestamp
+from posassist.domain.holds import STATES
 from posassist.domain.identifiers import find_control
 from posassist.domain.lww import stamp_fields, wins
 
@@ -344,8 +347,6 @@ def check_fact(op: Op) -> None:
 
 def check_step(op: Op) -> None:
     """A hold step: its id, its hold, two known states and a time."""
-    from posassist.domain.holds import STATES
-
     if op.op != STEP_OP:
         raise RejectedError(f"hold steps are only taken ({STEP_OP!r}), not {op.op!r}")
     if str(op.payload.get("id", "")).replace("-", "") != op.entity_id.replace("-", ""):

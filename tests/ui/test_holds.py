@@ -20,7 +20,7 @@ from posassist.storage.orm import HoldRequest
 from posassist.ui.main_window import MainWindow
 from posassist.ui.views.finder import FinderDialog
 from posassist.ui.views.holds import HoldsDialog
-from tests.conftest import NOW
+from tests.conftest import NOW, MovableClock
 from tests.qt_helpers import when_dialog
 from tests.small_store import SmallStore, fill
 from tests.ui.windows import register_window
@@ -195,3 +195,18 @@ def test_the_message_line_says_when_another_till_was_first(
     w.say("")
     watch.poll()
     assert w.message_label.text() == ""  # told once
+
+
+def test_due_holds_are_recorded_as_expired_on_the_worker(
+    qtbot: QtBot, backend: Backend, store: SmallStore, maria: uuid.UUID, clock: MovableClock
+) -> None:
+    code = _incoming(backend, store, maria)
+    w = register_window(qtbot, backend, desk=True, holds=True)
+    assert w.holds_watch is not None
+    assert w.holds_watch.label.text() == "1 hold waiting"
+    clock.at = NOW + timedelta(days=3)
+    w.holds_watch.expire()  # what its timer does every minute
+    qtbot.waitUntil(lambda: not w.holds_watch.label.isVisible(), timeout=10_000)  # type: ignore[union-attr]
+    steps = backend.holds.hold(code).steps
+    assert [(st.to_state, st.outcome) for st in steps] == [("expired", "pending")]
+    w.worker.wait_idle()

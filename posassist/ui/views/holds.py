@@ -94,6 +94,10 @@ class HoldsDialog(QDialog):
         layout.addLayout(marks)
         layout.addLayout(slips)
         self.refresh()
+        # A step another branch took arrives by sync: the queue shows it without F5.
+        self._poll = QTimer(self, interval=POLL_MS)
+        self._poll.timeout.connect(lambda: self.refresh(focus=False))
+        self._poll.start()
         fit_to_screen(self)
 
     def _key(self, row: QHBoxLayout, key: str, text: str, slot: Callable[..., None]) -> None:
@@ -103,7 +107,7 @@ class HoldsDialog(QDialog):
         QShortcut(QKeySequence(key), self).activated.connect(slot)
 
     # ------------------------------------------------------------------ reads
-    def refresh(self) -> None:
+    def refresh(self, focus: bool = True) -> None:
         """The queue again (a read), keeping the selected hold selected."""
         chosen = self.selected()
         try:
@@ -122,7 +126,8 @@ class HoldsDialog(QDialog):
         if rows:
             row = ids.index(chosen.id) if chosen is not None and chosen.id in ids else 0
             self.table.selectRow(row)
-        self.table.setFocus()
+        if focus:
+            self.table.setFocus()
 
     def selected(self) -> HoldView | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
