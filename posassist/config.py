@@ -20,6 +20,7 @@ import phonenumbers
 import platformdirs
 
 from posassist.domain.flags import FlagThresholds
+from posassist.domain.holds import DEFAULT_EXPIRE_DAYS
 from posassist.errors import ConfigError
 
 APP_NAME = "posassist"
@@ -38,6 +39,7 @@ class StoreSettings:
     address: str = ""  # printed under the name on referral slips ("" = this branch's)
     phone: str = ""  # likewise
     logo: str = ""  # path of a PNG or JPEG printed at the top of referral slips; "" = none
+    hours: str = ""  # this branch's opening hours ("Mo-Fr 09:00-18:00; Sa 10:00-16:00")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,17 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class HoldSettings:
+    """Holds between branches: how many days a hold waits before it expires."""
+
+    expire_days: int = DEFAULT_EXPIRE_DAYS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.expire_days <= 90:
+            raise ValueError("expire_days must be between 1 and 90 days")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     config_file: Path | None = None
@@ -95,6 +108,7 @@ class Settings:
     flags: FlagThresholds = field(default_factory=FlagThresholds)
     central: CentralSettings = field(default_factory=CentralSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    holds: HoldSettings = field(default_factory=HoldSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -145,6 +159,16 @@ def _validate(settings: Settings, where_of: Any) -> None:
             f"{where_of('store', 'timezone')}: [store] timezone {store.timezone!r} is not a "
             "known time zone such as Europe/Berlin."
         ) from exc
+    if store.hours.strip():
+        from posassist.domain.opening_hours import OpeningHoursError, parse
+
+        try:
+            parse(store.hours)
+        except OpeningHoursError as exc:
+            raise ConfigError(
+                f"{where_of('store', 'hours')}: [store] hours {store.hours!r}: {exc} "
+                "(write them like Mo-Fr 09:00-18:00; Sa 10:00-16:00)."
+            ) from exc
     _validate_printing(settings, where_of)
 
 
@@ -250,6 +274,7 @@ def load_settings(
         "flags": FlagThresholds(),
         "central": CentralSettings(),
         "backup": BackupSettings(),
+        "holds": HoldSettings(),
     }
     known_sections = {*sections, "app"}
     for name in raw:
@@ -272,6 +297,7 @@ def load_settings(
         flags=sections["flags"],
         central=sections["central"],
         backup=sections["backup"],
+        holds=sections["holds"],
     )
     _validate(settings, where_of)
     _validate_central(settings.central, where_of)

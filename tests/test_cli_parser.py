@@ -34,6 +34,7 @@ def test_every_command_module_declares_name_help_arguments_and_run() -> None:
         "vendors",
         "picks",
         "slip",
+        "holds",
         "backup",
         "restore",
     ]

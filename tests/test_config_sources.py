@@ -39,3 +39,26 @@ def test_the_app_section_is_validated(tmp_path: Path, body: str, expected: str) 
         load_settings(config_file=settings, env={})
     assert expected in str(exc.value)
     assert str(settings) in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[holds]\nexpire_days = 0\n", ":2: [holds] expire_days must be between 1 and 90 days"),
+        ("[holds]\nexpire_days = 'three'\n", ":2: [holds] expire_days must be a int"),
+        ("[store]\nhours = 'Mo-Fr 9-18'\n", ":2: [store] hours 'Mo-Fr 9-18'"),
+    ],
+)
+def test_hold_expiry_and_branch_hours_are_checked(tmp_path: Path, body: str, expected: str) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(config_file=settings, env={})
+    assert f"{settings}{expected}" in str(exc.value)
+
+
+def test_hold_expiry_defaults_to_three_days_and_can_be_set(tmp_path: Path) -> None:
+    assert load_settings(data_dir=tmp_path, env={}).holds.expire_days == 3
+    env = {"POSASSIST_HOLDS_EXPIRE_DAYS": "7", "POSASSIST_STORE_HOURS": "Mo-Sa 09:00-18:00"}
+    settings = load_settings(data_dir=tmp_path, env=env)
+    assert (settings.holds.expire_days, settings.store.hours) == (7, "Mo-Sa 09:00-18:00")

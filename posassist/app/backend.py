@@ -16,6 +16,7 @@ from posassist.config import Settings, load_settings
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
+from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.picks import PicksService
 from posassist.services.printers import PrintService
@@ -46,6 +47,7 @@ class Backend:
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
     picks: PicksService = field(init=False)
+    holds: HoldService = field(init=False)
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -57,6 +59,7 @@ class Backend:
         self.printing = PrintService(self.settings.printing)
         self.privacy = PrivacyService(self.ctx, self.customers.names)
         self.picks = PicksService(self.ctx)
+        self.holds = HoldService(self.ctx)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService

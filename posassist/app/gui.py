@@ -312,10 +312,16 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             store_label=backend.ctx.branch_name,
             staff_label=staff,
             desk=ReferralDesk(
-                backend.finder, backend.referrals, backend.vendors, backend.printing, backend.picks
+                backend.finder,
+                backend.referrals,
+                backend.vendors,
+                backend.printing,
+                picks=backend.picks,
+                holds=backend.holds,
             ),
             privacy=backend.privacy,
             picks=backend.picks,
+            holds=backend.holds,
         ),
         worker,
         backend.ctx.tz,

@@ -30,6 +30,7 @@ from posassist.cli import (
     bench,
     central,
     doctor,
+    holds,
     import_,
     picks,
     restore,
@@ -54,6 +55,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     vendors,
     picks,
     slip,
+    holds,
     backup,
     restore,
 )

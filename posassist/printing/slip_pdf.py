@@ -36,7 +36,7 @@ from posassist.printing.layouts import Layout, get_layout
 from posassist.printing.slip_flowables import CodeBox, QrCode, Rule, logo_image
 from posassist.printing.slip_fonts import FONT_REGULAR, markup, register_fonts
 
-__all__ = ["SlipData", "TargetKind", "build_slip_pdf"]
+__all__ = ["SlipData", "TargetKind", "build_slip_pdf", "render_slip", "slip_styles"]
 
 TargetKind = Literal["vendor", "branch"]
 _TARGET_LABELS: Final[dict[str, str]] = {"vendor": "PARTNER STORE", "branch": "OUR OTHER BRANCH"}
@@ -91,6 +91,11 @@ class _Styles:
     label: ParagraphStyle
     target: ParagraphStyle
     ask: ParagraphStyle
+
+
+def slip_styles(layout: Layout) -> _Styles:
+    """The slip's paragraph styles on ``layout`` (heading, body, small, label, target, ask)."""
+    return _styles(layout)
 
 
 @functools.cache
@@ -209,8 +214,23 @@ def build_slip_pdf(data: SlipData, layout: str) -> bytes:
     """
     lay = get_layout(layout)
     register_fonts()
+    return render_slip(
+        _flowables(data, lay),
+        lay,
+        title=f"Referral slip - {data.store_name}",
+        author=data.store_name,
+        subject=f"Referral {data.referral_code}",
+    )
+
+
+def render_slip(
+    items: list[Flowable], lay: Layout, *, title: str, author: str, subject: str
+) -> bytes:
+    """The slip engine: ``items`` laid out on one page of ``lay`` (a roll exactly as long
+    as the content, a sheet scaled to fit), as PDF bytes. Every kind of slip (referral,
+    "held for you") goes through here, so they print alike on every printer."""
     width = lay.printable_width
-    placed, content_height = _measure(_flowables(data, lay), width)
+    placed, content_height = _measure(items, width)
 
     top = lay.margin_top
     if lay.page_height is None:
@@ -232,10 +252,10 @@ def build_slip_pdf(data: SlipData, layout: str) -> bytes:
         # time; a slip goes to a local printer, so ~85 kB instead of ~45 kB costs nothing.
         pageCompression=0,
     )
-    canvas.setTitle(f"Referral slip - {data.store_name}")
-    canvas.setAuthor(data.store_name)
+    canvas.setTitle(title)
+    canvas.setAuthor(author)
     canvas.setCreator("posassist")
-    canvas.setSubject(f"Referral {data.referral_code}")
+    canvas.setSubject(subject)
 
     if lay.page_height is not None:
         _card_border(canvas, lay, page_height)

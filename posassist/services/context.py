@@ -133,6 +133,8 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
             )
             s.add(branch)
             s.flush()
+        if settings.store.hours.strip() and branch.hours != settings.store.hours.strip():
+            branch.hours = settings.store.hours.strip()  # announced with the next push
         register = _own_register(s, settings, branch.id)
         staff = s.scalar(
             select(Staff)

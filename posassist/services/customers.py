@@ -228,6 +228,7 @@ class CustomerService:
                 )
                 for r in rows
             )
+            entries = _with_holds(s, entries, ids_of_person)
             days = [r.local_day for r in rows if r.void_reason is None]
             brought = q.referrals_brought(s, ids_of_person)
             today = self._ctx.today()
@@ -374,6 +375,18 @@ class CustomerService:
             if not changed:
                 return
             self._record_update(s, customer, changed)
+
+
+def _with_holds(
+    s: Session, entries: tuple[TimelineEntry, ...], ids_of_person: list[uuid.UUID]
+) -> tuple[TimelineEntry, ...]:
+    """The timeline with the person's holds and their steps in it, newest first."""
+    from posassist.services.hold_timeline import hold_entries
+
+    held = hold_entries(s, ids_of_person)
+    if not held:
+        return entries
+    return tuple(sorted((*entries, *held), key=lambda e: e.occurred_at, reverse=True))
 
 
 def _live(s: Session, customer_id: uuid.UUID) -> Customer:

@@ -30,6 +30,7 @@ __all__ = [
     "build_pdf",
     "checked_layout",
     "find_target",
+    "logo_of",
     "map_link",
     "slip_data",
     "store_header",
@@ -97,7 +98,7 @@ def find_target(
     if branch.id == ctx.branch_id:
         raise InvalidInputError("branch", "That is this branch.")
     qr = map_link(branch.address) if branch.address.strip() else ""
-    return SlipTarget(header, "branch", branch.name, branch.address, branch.phone, "", qr)
+    return SlipTarget(header, "branch", branch.name, branch.address, branch.phone, branch.hours, qr)
 
 
 def slip_data(ctx: StoreContext, target: SlipTarget, item: str, code: str) -> SlipData:
@@ -138,6 +139,11 @@ def checked_layout(ctx: StoreContext, layout: str | None) -> str:
 
 
 def _logo(ctx: StoreContext) -> bytes | None:
+    return logo_of(ctx)
+
+
+def logo_of(ctx: StoreContext) -> bytes | None:
+    """The store's logo for any slip (cached), or None when none is set."""
     path = ctx.settings.store.logo.strip()
     return _read_logo(path) if path else None
 

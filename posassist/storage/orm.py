@@ -50,6 +50,7 @@ class Branch(Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    hours: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Register(Base):
@@ -249,18 +250,63 @@ class UnmetDemand(Base):
 
 
 class HoldRequest(Base):
+    """A hold: one branch asks another to set an item aside for a customer.
+
+    Inserted once (a fact) by the requesting register; ``state`` is the current state
+    as this register knows it, always recomputed from the hold's steps
+    (``storage/holds.py``), never written by hand.
+    """
+
     __tablename__ = "hold_request"
     __table_args__ = (
-        CheckConstraint("status IN ('requested','held','collected','cancelled')", name="status"),
+        CheckConstraint(
+            "state IN ('requested','accepted','ready','on_its_way','collected',"
+            "'cancelled','expired')",
+            name="state",
+        ),
+        Index("ix_hold_request_holding_state", "holding_branch_id", "state"),
+        Index("ix_hold_request_requesting_state", "requesting_branch_id", "state"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    from_branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
-    to_branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    requesting_branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    requesting_register_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("register.id"))
+    holding_branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
     sku: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(300), default="")
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="requested")
+    relay: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+
+
+class HoldStep(Base):
+    """One transition of a hold: an immutable fact that syncs.
+
+    ``outcome`` and ``reason`` are this register's own bookkeeping (not synced): a step
+    written here is ``pending`` until the central database decides; ``applied`` when it
+    was accepted (or came from elsewhere: only accepted steps are ever pulled);
+    ``ignored`` when another register acted first, with the words it was told.
+    """
+
+    __tablename__ = "hold_step"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('pending','applied','ignored')", name="outcome"),
+        Index("ix_hold_step_register_outcome", "register_id", "outcome"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    hold_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hold_request.id"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    register_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("register.id"))
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"))
+    outcome: Mapped[str] = mapped_column(String(10), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffPick(Base):

@@ -5,8 +5,10 @@ change with the same :func:`merge_customer` the server used when it accepted it,
 the same clamp decides what a clock "too far ahead" is.
 
 An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Facts
-(interactions with their lines, referrals, unmet demand, and the corrections: voids
-and customer aliases) are inserted once; customer
+(interactions with their lines, referrals, unmet demand, the corrections: voids
+and customer aliases, and holds between branches) are inserted once; a hold's step
+(``hold_step`` / ``step``) is *decided*: applied only if it starts from the hold's
+central state, else acknowledged "ignored" with the words its register shows; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
 shared directory rows (vendors, staff picks) are ``insert`` / ``update`` / ``delete``,
 last writer wins per row and a deletion is a tombstone (a staff pick is never deleted:
@@ -33,6 +35,7 @@ from posassist.domain.fields import (
     customer_derived,
 )
 from posassist.domain.hlc import Timestamp
+from posassist.domain.holds import STATES
 from posassist.domain.identifiers import find_control
 from posassist.domain.lww import stamp_fields, wins
 from posassist.domain.picks import payload_problem as pick_problem
@@ -51,7 +54,13 @@ FACT_ENTITIES = (
     "unmet_demand",
     "interaction_void",  # corrections are facts too: a void (or an undo) ...
     "customer_alias",  # ... and a merge
+    "hold",  # a hold between branches, as it was asked for
 )
+# Ops decided against the current state of the row they move: a hold's step is applied
+# only if it starts where the hold is centrally (first in server order wins), else it
+# is acknowledged as "ignored" with the words its register shows: not a dead letter.
+DECIDED_ENTITIES = ("hold_step",)
+STEP_OP = "step"
 REF_ENTITIES = ("branch", "register", "staff")
 MUTABLE_ENTITIES = ("vendor", "staff_pick")
 MUTABLE_OPS = ("insert", "update", "delete")
@@ -338,6 +347,20 @@ def check_fact(op: Op) -> None:
         raise RejectedError("lines must be a list of objects")
 
 
+def check_step(op: Op) -> None:
+    """A hold step: its id, its hold, two known states and a time."""
+    if op.op != STEP_OP:
+        raise RejectedError(f"hold steps are only taken ({STEP_OP!r}), not {op.op!r}")
+    if str(op.payload.get("id", "")).replace("-", "") != op.entity_id.replace("-", ""):
+        raise RejectedError("the payload's id differs from the op's entity id")
+    as_uuid(op.entity_id, "hold step id")
+    as_uuid(op.payload.get("hold_id"), "hold id")
+    for key in ("from_state", "to_state"):
+        if op.payload.get(key) not in STATES:
+            raise RejectedError(f"{key} is not a hold state: {op.payload.get(key)!r}")
+    as_datetime(op.payload.get("at"), "at")
+
+
 # -- poison: what makes an op unusable, at either end ---------------------------------
 # In payload text the protocol allows tab, newline and carriage return (older notes);
 # the services refuse more (see ``identifiers.check_text``).
@@ -437,6 +460,8 @@ def check_op(op: Op) -> None:
                     check_customer_value(name, value)
     elif op.entity in FACT_ENTITIES:
         check_fact(op)
+    elif op.entity in DECIDED_ENTITIES:
+        check_step(op)
     elif op.entity in MUTABLE_ENTITIES:
         if op.op not in MUTABLE_OPS:
             raise RejectedError(f"unknown {op.entity} operation {op.op!r}")

@@ -35,6 +35,7 @@ from posassist.storage.orm import (
     Branch,
     Customer,
     CustomerAlias,
+    HoldRequest,
     Interaction,
     InteractionVoid,
     Outbox,
@@ -50,8 +51,10 @@ from posassist.storage.orm import (
 from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
+from posassist.sync.holds import apply_step
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
+    DECIDED_ENTITIES,
     Change,
     CustomerState,
     Op,
@@ -82,6 +85,7 @@ _FACT_TABLES: dict[str, Table] = {
     "unmet_demand": UnmetDemand.__table__,  # type: ignore[dict-item]
     "interaction_void": InteractionVoid.__table__,  # type: ignore[dict-item]
     "customer_alias": CustomerAlias.__table__,  # type: ignore[dict-item]
+    "hold": HoldRequest.__table__,  # type: ignore[dict-item]
 }
 # Payload keys of a fact naming a customer whose card shows something new (a void's
 # payload names the voided interaction's customer for this; it is no column).
@@ -96,9 +100,9 @@ _SHARED_TABLES: dict[str, Table] = {
     "vendor": Vendor.__table__,  # type: ignore[dict-item]
     "staff_pick": StaffPick.__table__,  # type: ignore[dict-item]
 }
-_INSERT_IGNORE = {
-    name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
-    for name, table in [*_FACT_TABLES.items(), ("purchase_line", _LINES)]
+_INSERT_IGNORE = {  # by table name (a hold's entity is "hold", its table hold_request)
+    table.name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
+    for table in [*_FACT_TABLES.values(), _LINES]
 }
 
 
@@ -251,7 +255,10 @@ def _apply_one(
     facts: _FactBuffer,
 ) -> None:
     own = change.origin == skip_origin
-    if own and change.entity not in _SHARED_TABLES:
+    # Own shared rows are replayed in server order (see _apply_shared), and own hold
+    # steps are applied too: the one way a step whose acknowledgement was lost (answered
+    # "duplicate" on the resend) learns that it was applied.
+    if own and change.entity not in _SHARED_TABLES and change.entity not in DECIDED_ENTITIES:
         result.applied.own_skipped += 1
         return
     check_op(Op(0, *astuple_change(change)))
@@ -267,6 +274,10 @@ def _apply_one(
             _apply_customer(s, change, result)
         elif change.entity in _SHARED_TABLES:
             _apply_shared(s, change, own=own)
+        elif change.entity in DECIDED_ENTITIES:
+            customer_id = apply_step(s, change.payload)
+            if customer_id is not None:
+                result.applied.touched_customers.add(customer_id)
         elif change.entity in _REF_TABLES:
             _apply_ref(s, change)
         else:
@@ -337,7 +348,9 @@ def _apply_fact(change: Change, facts: _FactBuffer) -> None:
     table = _FACT_TABLES[change.entity]
     row = payload_row(table, change.payload)
     row["id"] = as_uuid(change.entity_id, "id")
-    facts.add(change.entity, row)
+    if change.entity == "hold":
+        row["state"] = "requested"  # a hold is born requested; only its steps move it
+    facts.add(table.name, row)
     if change.entity == "interaction":
         for line in change.payload.get("lines", []):
             values = payload_row(_LINES, line)

@@ -25,8 +25,10 @@ from posassist.storage.orm import Branch, Customer, Register, Staff
 from posassist.storage.outbox import jsonable
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
+from posassist.sync.holds import settle_steps
 from posassist.sync.outbox import mark, note_failure, pending_batch
 from posassist.sync.protocol import (
+    DECIDED_ENTITIES,
     MAX_CLOCK_AHEAD_MS,
     MUTABLE_ENTITIES,
     Op,
@@ -67,6 +69,7 @@ def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
                     "address": branch.address,
                     "phone": branch.phone,
                     "timezone": branch.timezone,
+                    "hours": branch.hours,
                 },
             )
         )
@@ -151,6 +154,7 @@ def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
                 shared.add((op.entity, str(uuid.UUID(op.entity_id))))
         for entity, entity_id in sorted(shared):
             adopt_shared_row(s, entity, entity_id, reply.rows.get(entity_id))
+        settle_steps(s, [op for op in ops if op.entity in DECIDED_ENTITIES], reply.results)
     result.acked = len(acked)
     result.dead = sum(len(v) for v in dead.values())
     return result

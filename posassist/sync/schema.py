@@ -66,6 +66,7 @@ branch = Table(
     Column("address", Text, nullable=False, server_default=""),
     Column("phone", Text, nullable=False, server_default=""),
     Column("timezone", Text, nullable=False, server_default="UTC"),
+    Column("hours", Text, nullable=False, server_default=""),
 )
 
 register = Table(
@@ -227,6 +228,42 @@ staff_pick = Table(
     CheckConstraint("rank BETWEEN 1 AND 3", name="rank"),
 )
 
+# Holds between branches (central migration c0005): the hold is inserted once; its
+# ``state`` changes only when a step is applied, under the row's lock, so the first step
+# in server order wins (``sync/central/holds.py``). Steps are facts.
+hold_request = Table(
+    "hold_request",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("requesting_branch_id", ID, ForeignKey("branch.id"), nullable=False),
+    Column("requesting_register_id", ID, ForeignKey("register.id")),
+    Column("holding_branch_id", ID, ForeignKey("branch.id"), nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("product_name", Text, nullable=False, server_default=""),
+    Column("customer_id", ID, ForeignKey("customer.id")),
+    Column("relay", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("state", Text, nullable=False, server_default="requested"),
+    CheckConstraint(
+        "state IN ('requested','accepted','ready','on_its_way','collected','cancelled','expired')",
+        name="state",
+    ),
+)
+
+hold_step = Table(
+    "hold_step",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("hold_id", ID, ForeignKey("hold_request.id"), nullable=False, index=True),
+    Column("from_state", Text, nullable=False),
+    Column("to_state", Text, nullable=False),
+    Column("at", TS, nullable=False),
+    Column("register_id", ID, ForeignKey("register.id")),
+    Column("branch_id", ID, ForeignKey("branch.id"), nullable=False),
+)
+
 change_log = Table(
     "change_log",
     metadata,
@@ -259,7 +296,10 @@ FACT_TABLES = {
     "unmet_demand": unmet_demand,
     "interaction_void": interaction_void,
     "customer_alias": customer_alias,
+    "hold": hold_request,
 }
+# Steps decided against the current state of the row they move (see protocol.py).
+DECIDED_TABLES = {"hold_step": hold_step}
 # Reference rows each register announces about itself (upserted).
 REF_TABLES = {"branch": branch, "register": register, "staff": staff}
 # Shared rows any register may edit: insert / update / delete, last writer wins per row.

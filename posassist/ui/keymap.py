@@ -33,6 +33,11 @@ REGISTER_KEYS: tuple[tuple[str, str], ...] = (
     ("F4", "find elsewhere: we don't carry what the customer asks for — who does?"),
     ("F11", "staff picks: “what's good here?” — each category's top three, who picked and why"),
     ("F12", "a partner sent this customer: log the referral that came in"),
+    (
+        "Ctrl+H",
+        "holds between branches: the queue of holds kept here and asked of others (A accept, "
+        "R ready, W on its way, C collected, X cancel, P print the held-for-you slip)",
+    ),
     ("Ctrl+R", "regulars and lapsing regulars (Enter opens the customer)"),
     ("Ctrl+Z", "undo this register's last log (within 10 minutes)"),
     ("Ctrl+E", "edit the open customer's name, phone, e-mail or card"),

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from posassist.errors import KnownError
 from posassist.services.customers import CustomerService
+from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.picks import PicksService
 from posassist.services.privacy import PrivacyService
@@ -68,6 +69,7 @@ class Services:
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
     privacy: PrivacyService | None = None  # erasure on the customer's request
     picks: PicksService | None = None  # staff picks (F11; managers edit them)
+    holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +90,9 @@ class MainWindow(QMainWindow):
         self._add_manager_menu()
         self._add_referral_menu()
         self._add_corrections_menu()
+        from posassist.ui.views.holds import attach_holds
+
+        self.holds_watch = attach_holds(self)  # Ctrl+H, and the count in the status bar
         self.setMinimumSize(MINIMUM_SIZE)
         self.scan_filter = ScanFilter(self)
         self.scan_filter.scanned.connect(self._on_scanned)

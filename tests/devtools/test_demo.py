@@ -96,3 +96,30 @@ def test_demo_has_staff_picks_with_one_branch_override(tmp_path: Path) -> None:
         assert r.sku in carried
         assert len(r.why) <= WHY_MAX
     assert all(not p.branch_pick for c in shown for p in c.picks)  # the override is elsewhere
+
+
+def test_demo_has_holds_in_several_states_for_the_queue(tmp_path: Path) -> None:
+    from posassist.app import build_backend
+    from posassist.config import load_settings
+    from posassist.services.context import open_context
+    from posassist.storage.database import open_database
+
+    _build(tmp_path / "holds").close()
+    settings = load_settings(
+        data_dir=tmp_path / "holds", env={"POSASSIST_STORE_BRANCH_CODE": "B01"}
+    )
+    db = open_database(settings.data_dir)  # at B01, where the --demo window opens
+    backend = build_backend(settings, db, open_context(db, settings, clock=MovableClock(NOW)))
+    try:
+        queue = backend.holds.queue()
+        states = {h.state for h in (*queue.incoming, *queue.outgoing)}
+        assert queue.incoming
+        assert queue.outgoing
+        assert {"requested", "accepted", "ready", "on_its_way", "collected"} <= states
+        assert queue.waiting >= 3  # to accept, to send on its way, a relay to receive
+        for hold in (*queue.incoming, *queue.outgoing):
+            assert hold.created_at <= MORNING
+            assert all(st.outcome == "applied" for st in hold.steps)
+            assert backend.holds.slip(hold.code).pdf.startswith(b"%PDF")
+    finally:
+        backend.close()

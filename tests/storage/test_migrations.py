@@ -257,3 +257,47 @@ def test_existing_staff_picks_become_slots(tmp_path: Path) -> None:
     assert audio.why == ("Great sound " + "x" * 200)[:140]
     assert (audio.staff_name, audio.branch_id, audio.removed) == ("Ana K.", None, 0)
     assert by_id[pick_id(None, "Games", 2).hex].staff_name == "Staff"
+
+
+def test_a_populated_store_gains_holds_and_keeps_an_old_hold_request(tmp_path: Path) -> None:
+    """0004 → 0007: branches get opening hours; a row of the never-used first-schema
+    ``hold_request`` survives in the new shape (with a code and an expiry)."""
+    from posassist.domain.referral_codes import is_valid
+    from posassist.storage.database import open_database
+
+    engine = _old_store(tmp_path, "0004")
+    ids = {"b": "b4" * 16, "o": "b5" * 16, "c": "c4" * 16, "h": "a4" * 16}
+    t = "2026-01-01 10:00:00.000000"
+    with engine.begin() as conn:
+        _add_branch(conn, ids["b"])
+        conn.execute(
+            text(
+                "INSERT INTO branch (id, code, name, address, phone, timezone) "
+                "VALUES (:b, 'B2', 'Other', '', '', 'UTC')"
+            ),
+            {"b": ids["o"]},
+        )
+        _add_customer(conn, ids["c"], t)
+        conn.execute(
+            text(
+                "INSERT INTO hold_request (id, from_branch_id, to_branch_id, sku, customer_id, "
+                "status, created_at) VALUES (:h, :b, :o, 'P1', :c, 'held', :t)"
+            ),
+            {"h": ids["h"], "b": ids["b"], "o": ids["o"], "c": ids["c"], "t": t},
+        )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            conn = s.connection()
+            row = conn.exec_driver_sql(
+                "SELECT code, requesting_branch_id, holding_branch_id, state, expires_at "
+                "FROM hold_request"
+            ).one()
+            assert is_valid(row[0])
+            assert (row[1], row[2], row[3]) == (ids["b"], ids["o"], "accepted")
+            assert str(row[4]).startswith("2026-01-04 10:00:00")
+            assert conn.exec_driver_sql("SELECT hours FROM branch").scalars().all() == ["", ""]
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

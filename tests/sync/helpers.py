@@ -29,6 +29,8 @@ from posassist.storage.database import open_database
 from posassist.storage.orm import (
     Customer,
     CustomerAlias,
+    HoldRequest,
+    HoldStep,
     Interaction,
     InteractionVoid,
     Outbox,
@@ -160,6 +162,21 @@ LINE_COLS = ("id", "interaction_id", "position", "sku", "description", "quantity
 VOID_COLS = ("id", "interaction_id", "reason", "voided_at", "register_id")
 ALIAS_COLS = ("id", "merged_id", "survivor_id", "merged_at", "register_id")
 PICK_COLS = ("id", *PICK_FIELDS)
+HOLD_COLS = (
+    "id",
+    "code",
+    "requesting_branch_id",
+    "requesting_register_id",
+    "holding_branch_id",
+    "sku",
+    "product_name",
+    "customer_id",
+    "relay",
+    "created_at",
+    "expires_at",
+    "state",
+)
+STEP_COLS = ("id", "hold_id", "from_state", "to_state", "at", "register_id", "branch_id")
 
 
 def _norm(value: Any) -> Any:
@@ -182,8 +199,13 @@ def local_state(reg: Reg) -> dict[str, set[tuple[Any, ...]]]:
             ("interaction_void", InteractionVoid, VOID_COLS),
             ("customer_alias", CustomerAlias, ALIAS_COLS),
             ("staff_pick", StaffPick, PICK_COLS),
+            ("hold_request", HoldRequest, HOLD_COLS),
+            ("hold_step", HoldStep, STEP_COLS),
         ):
-            rows = s.execute(select(*(getattr(model, c) for c in cols))).all()
+            query = select(*(getattr(model, c) for c in cols))
+            if model is HoldStep:  # a step another register beat never reached central
+                query = query.where(HoldStep.outcome != "ignored")
+            rows = s.execute(query).all()
             out[key] = {tuple(_norm(v) for v in row) for row in rows}
     return out
 
@@ -198,6 +220,8 @@ def central_state(central: Central) -> dict[str, set[tuple[Any, ...]]]:
             ("interaction_void", VOID_COLS),
             ("customer_alias", ALIAS_COLS),
             ("staff_pick", PICK_COLS),
+            ("hold_request", HOLD_COLS),
+            ("hold_step", STEP_COLS),
         ):
             query = sql.SQL("SELECT {} FROM {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(table)

@@ -49,6 +49,7 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     from posassist.ui.views.arrival import ArrivalDialog
     from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
     from posassist.ui.views.finder import FinderDialog
+    from posassist.ui.views.holds import HoldsDialog
     from posassist.ui.views.picks import PickEditorDialog, PicksDialog
     from posassist.ui.views.regulars import RegularsDialog
     from posassist.ui.views.reports import ReportsDialog
@@ -58,6 +59,7 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     desk, picks = s.desk, s.picks
     assert desk is not None
     assert picks is not None
+    assert s.holds is not None
     name = "Maria Lopez-Fernández de la Vega"
 
     def never(*_a: object, **_k: object) -> None:
@@ -79,6 +81,7 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
         "vendor edit": lambda: VendorEditDialog(w, never, None, window),
         "picks": lambda: PicksDialog(picks.shown, w, window),
         "pick editor": lambda: PickEditorDialog(picks, w, name, window),
+        "holds": lambda: HoldsDialog(s.holds, desk.printing, w, tz, window),  # type: ignore[arg-type]
     }
 
 
@@ -90,7 +93,7 @@ def check(data_dir: Path) -> list[str]:
     apply_theme(app)  # type: ignore[arg-type]
     backend = make_backend(data_dir / "store", MovableClock(NOW))
     backend.customers.create(NewCustomer("Maria Lopez", card_code="PA00000042"))
-    window = MainWindow(services_for(backend, desk=True), Worker(), backend.ctx.tz)
+    window = MainWindow(services_for(backend, desk=True, holds=True), Worker(), backend.ctx.tz)
     problems: list[str] = []
     area = app.primaryScreen().availableGeometry()  # type: ignore[union-attr]
     hint = window.minimumSizeHint()

@@ -10,27 +10,42 @@ from posassist.ui.views.finder import ReferralDesk
 from posassist.ui.workers import Worker
 
 
-def services_for(backend: Backend, *, desk: bool = False, privacy: bool = False) -> Services:
+def services_for(
+    backend: Backend, *, desk: bool = False, privacy: bool = False, holds: bool = False
+) -> Services:
     """What the composition root gives the window, from a test backend: the finder and
-    the referral desk (F4, F12) and erasure only when a test asks for them."""
+    the referral desk (F4, F12), erasure and holds only when a test asks for them."""
     b = backend
+    hold_service = b.holds if holds else None
     return Services(
         b.customers,
         b.interactions,
         "Test Store",
         "Test staff",
-        desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing, b.picks) if desk else None,
+        desk=ReferralDesk(
+            b.finder, b.referrals, b.vendors, b.printing, picks=b.picks, holds=hold_service
+        )
+        if desk
+        else None,
         privacy=b.privacy if privacy else None,
         picks=b.picks,
+        holds=hold_service,
     )
 
 
 def register_window(
-    qtbot: QtBot, backend: Backend, *, desk: bool = False, privacy: bool = False, show: bool = True
+    qtbot: QtBot,
+    backend: Backend,
+    *,
+    desk: bool = False,
+    privacy: bool = False,
+    holds: bool = False,
+    show: bool = True,
 ) -> MainWindow:
     """A main window on ``backend`` that qtbot closes after the test; shown and exposed
     unless ``show`` is false (tests of what happens before the window is shown)."""
-    w = MainWindow(services_for(backend, desk=desk, privacy=privacy), Worker(), backend.ctx.tz)
+    services = services_for(backend, desk=desk, privacy=privacy, holds=holds)
+    w = MainWindow(services, Worker(), backend.ctx.tz)
     qtbot.addWidget(w)
     if show:
         w.show()

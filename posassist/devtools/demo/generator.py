@@ -130,8 +130,8 @@ class _Builder:
             phone = f"+1 (212) 555-01{i:02d}"
             out.append((bid, f"B{i + 1:02d}", name))
             self.many(
-                "INSERT INTO branch (id, code, name, address, phone, timezone) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO branch (id, code, name, address, phone, timezone, hours) "
+                "VALUES (?,?,?,?,?,?,?)",
                 [
                     (
                         bid,
@@ -140,6 +140,7 @@ class _Builder:
                         f"{10 + i * 7} {STREETS[i % 7]}",
                         phone,
                         self.spec.timezone,
+                        "Mo-Fr 09:00-19:00; Sa 10:00-17:00; Su closed",
                     )
                 ],
             )
@@ -455,4 +456,8 @@ def build_demo_store(
     catalog = builder.products(branches)
     builder.vendors()
     builder.customers(branches, staff, catalog)
+    if len(branches) > 1:
+        from posassist.devtools.demo.holds import demo_holds
+
+        demo_holds(builder.raw, builder.rng, builder._uuid, branches, catalog, builder.now)
     return builder.counts

@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
 
 from posassist.sync import schema
 from posassist.sync.central import reads
+from posassist.sync.central.holds import HoldDecider
 from posassist.sync.central.sql import Query, run
 from posassist.sync.central.writes import (
     Batch,
@@ -32,6 +33,7 @@ from posassist.sync.central.writes import (
     shared_write,
 )
 from posassist.sync.protocol import (
+    DECIDED_ENTITIES,
     FACT_ENTITIES,
     MAX_CLOCK_AHEAD_MS,
     MUTABLE_ENTITIES,
@@ -201,6 +203,7 @@ class _Applier:
                 self.cards[state.fields["card_code"]] = state.id
         self.branch_codes = reads.branch_codes(conn, [o for o in ops if o.entity == "branch"])
         self.shared = reads.load_shared(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
+        self.holds = HoldDecider(conn, ops)
 
     def card_taken(self, card: str, cid: uuid.UUID) -> bool:
         owner = self.cards.get(card)
@@ -216,7 +219,15 @@ class _Applier:
                 self.batch.writes.append(write)
                 self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
             return OpResult(outcome, reason, stamp)
+        if op.entity in DECIDED_ENTITIES:
+            result, writes = self.holds.step(op)
+            if result.outcome == "applied":
+                self.batch.writes.extend(writes)
+                self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
+            return OpResult(result.outcome, result.reason, stamp)
         if op.entity in FACT_ENTITIES:
+            if op.entity == "hold":
+                self.holds.inserted(op)
             self.batch.writes.extend(fact_writes(op))
             self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
         else:

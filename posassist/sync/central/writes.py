@@ -171,7 +171,10 @@ def customer_write(state: CustomerState, now: datetime, exists: bool) -> Write:
 def fact_writes(op: Op) -> list[Write]:
     """The op's inserts; all or nothing (a bad line rejects its whole interaction)."""
     table = schema.FACT_TABLES[op.entity]
-    writes = [_insert(table, payload_row(table, op.payload))]
+    row = payload_row(table, op.payload)
+    if op.entity == "hold":
+        row["state"] = "requested"  # a hold is born requested; only its steps move it
+    writes = [_insert(table, row)]
     if op.entity == "interaction":
         lines_table = schema.purchase_line
         for line in op.payload.get("lines", []):

@@ -11,7 +11,9 @@ Keyboard first, like the rest of the register:
   nothing anywhere is noted when the finder closes, unless **F8** ("Don't log this
   ask") is ticked or the box was cleared;
 * **F12** logs a referral that came *in* (from the highlighted partner, or by code);
-* **F9** previews the slip, **Ctrl+S** saves it as a PDF, **Esc** closes.
+* **F9** previews the slip, **Ctrl+S** saves it as a PDF, **Esc** closes;
+* **F6** / **F7** on another branch's answer ask it to hold the item for the customer
+  (collect there / bring it here: :mod:`posassist.ui.views.finder_holds`).
 
 This module is the dialog: its widgets, keys and search. What the keys write, print and
 render runs on the worker (:mod:`posassist.ui.views.finder_actions`); results come back
@@ -50,6 +52,7 @@ from posassist.ui.theme import named
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.files import choose_save_path
 from posassist.ui.views.finder_actions import FinderActions
+from posassist.ui.views.finder_holds import FinderHolds
 from posassist.ui.views.picks import show_finder_picks
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.workers import BackgroundOp, Worker
@@ -97,6 +100,7 @@ class FinderDialog(QDialog):
         self.customer = customer
         self.choose_save_path = choose_save_path
         self.key_actions = FinderActions(self)
+        self.hold_actions = FinderHolds(self)
         self.setWindowTitle("Find elsewhere")
         self.resize(1100, 820)
         self.for_label = named(QLabel(_for_line(customer)), "contact")
@@ -146,25 +150,29 @@ class FinderDialog(QDialog):
         fit_to_screen(self)
 
     def _make_keys(self) -> QVBoxLayout:
-        """The key buttons in two rows, and the same actions as shortcuts.
+        """The key buttons in rows (slips, holds, the rest), and the same actions as
+        shortcuts.
 
-        Two rows, because in one row at the register's large type they are wider than a
+        Rows, because in one row at the register's large type they are wider than a
         1024-pixel screen, and the dialog would scroll sideways with F12, F8 and Esc out
         of sight.
         """
         self.print_button = _key_button("Enter / F10  Print slip")
         self.print_button.setObjectName("primary")
-        slip_row, other_row = QHBoxLayout(), QHBoxLayout()
+        slip_row, other_row, hold_row = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
         for row, button, slot in (
             (slip_row, self.print_button, self.print_slip),
             (slip_row, _key_button("F9  Preview"), self.preview),
             (slip_row, _key_button("Ctrl+S  Save PDF"), self.save_pdf),
             (other_row, _key_button("F11  Not here — note it"), self.log_unmet_demand),
             (other_row, _key_button("F12  Referral came in"), self.referral_came_in),
+            (hold_row, _key_button("F6  Hold it there for them"), self.hold_there),
+            (hold_row, _key_button("F7  Hold it and bring it here"), self.hold_and_bring),
         ):
             button.clicked.connect(slot)
             row.addWidget(button)
         slip_row.addStretch(1)
+        hold_row.addStretch(1)
         other_row.addStretch(1)
         other_row.addWidget(self.dont_log)
         close_button = _key_button("Esc  Close")
@@ -172,6 +180,7 @@ class FinderDialog(QDialog):
         other_row.addWidget(close_button)
         keys = QVBoxLayout()
         keys.addLayout(slip_row)
+        keys.addLayout(hold_row)
         keys.addLayout(other_row)
         for key, slot in (
             ("F10", self.print_slip),
@@ -181,6 +190,8 @@ class FinderDialog(QDialog):
             ("F12", self.referral_came_in),
             ("F4", self.focus_box),
             ("F8", self.dont_log.toggle),
+            ("F6", self.hold_there),
+            ("F7", self.hold_and_bring),
         ):
             QShortcut(QKeySequence(key), self).activated.connect(slot)
         return keys
@@ -272,6 +283,15 @@ class FinderDialog(QDialog):
 
     def referral_came_in(self) -> None:
         self.key_actions.referral_came_in()
+
+    def hold_there(self) -> None:
+        self.hold_actions.request(relay=False)
+
+    def hold_and_bring(self) -> None:
+        self.hold_actions.request(relay=True)
+
+    def customer_name(self) -> str:
+        return self.customer.name if self.customer else ""
 
     # --------------------------------------------------------------- helpers
     def set_customer(self, customer: CustomerRef | None) -> None:

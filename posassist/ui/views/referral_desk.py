@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from posassist.services.finder import FinderService
+from posassist.services.holds import HoldService
 from posassist.services.picks import PicksService
 from posassist.services.printers import PrintService
 from posassist.services.referrals import ArrivedReferral, ReferralService
@@ -22,6 +23,7 @@ class ReferralDesk:
     vendors: VendorService
     printing: PrintService
     picks: PicksService | None = None  # staff picks beside the finder's answer
+    holds: HoldService | None = None  # F6 / F7 in the finder: ask a branch to hold it
 
 
 @dataclass(frozen=True)

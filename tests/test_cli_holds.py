@@ -1,0 +1,98 @@
+"""``posassist holds``: list, request and mark, on a real store (one real process for JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from posassist.cli import main
+from posassist.services.customers import NewCustomer
+from tests.conftest import MovableClock, make_backend
+from tests.small_store import fill
+from tests.test_cli import _run
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, clock: MovableClock) -> Path:
+    folder = tmp_path / "store"
+    backend = make_backend(folder, clock)
+    try:
+        fill(backend)
+        backend.customers.create(
+            NewCustomer("Maria Secret", phone="(212) 555-0142", card_code="C9990001",
+                        consent_contact=True)
+        )  # fmt: skip
+    finally:
+        backend.close()  # releases the instance lock for the commands
+    return folder
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_request_then_list_as_json_in_a_real_process(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(
+        capsys, "holds", "request", "--at", "B02", "--sku", "P2", "--customer", "C9990001",
+        "--relay", "--data-dir", str(data_dir),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "Asked Corner & Co. Riverside to hold Wireless headphones: code " in out
+    assert "requested (bring it to" in out
+    listed = _run("holds", "--json", "--data-dir", str(data_dir))
+    assert listed.returncode == 0, listed.stderr
+    doc = json.loads(listed.stdout)  # exactly one JSON document
+    assert doc["waiting_here"] == 0
+    assert doc["incoming"] == []
+    (hold,) = doc["outgoing"]
+    assert (hold["state"], hold["relay"], hold["holding_branch"], hold["customer"]) == (
+        "requested", True, "Corner & Co. Riverside", "Maria Secret"
+    )  # fmt: skip
+    assert hold["code"] in out
+
+
+def test_mark_by_code_and_the_errors_are_one_line_exit_2(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ("--data-dir", str(data_dir))
+    _cli(
+        capsys,
+        "holds",
+        "request",
+        "--at",
+        "B02",
+        "--sku",
+        "P2",
+        "--customer",
+        "212-555-0142",
+        *where,
+    )
+    code, out, _ = _cli(capsys, "holds", "--json", *where)
+    hold = json.loads(out)["outgoing"][0]
+    code, out, err = _cli(capsys, "holds", "mark", hold["code"], "cancelled", *where)
+    assert (code, err) == (0, "")
+    assert f"Hold {hold['code']} is cancelled now" in out
+    for args, words in (
+        (("mark", hold["code"], "cancelled"), "this hold is cancelled already"),
+        (("mark", hold["id"][:8], "collected"), "this hold is cancelled already"),
+        (("mark", "ZZZZ-ZZZZ", "accepted"), "No hold ZZZZ-ZZZZ here"),
+        (("mark", hold["code"]), "needs HOLD_ID STATE"),
+        (("request", "--at", "B9", "--sku", "P2", "--customer", "C9990001"), "No branch 'B9'"),
+        (("request", "--at", "B02", "--sku", "P2", "--customer", "C1234567"), "No customer with"),
+        (("request", "--at", "B02", "--sku", "P2"), "missing --customer"),
+    ):  # fmt: skip
+        code, out, err = _cli(capsys, "holds", *args, *where)
+        assert code == 2, args
+        assert words in err
+        assert len(err.strip().splitlines()) == 1
+        assert "Traceback" not in err
+    code, out, _ = _cli(capsys, "holds", *where)
+    assert code == 0
+    assert "Asked of other branches:" in out
+    assert "cancelled" in out
