@@ -107,3 +107,9 @@ VENDOR = (
 VENDOR_FIELDS = tuple(f.name for f in VENDOR)
 # The spreadsheet's columns, in the order exports write them: the id, then every field.
 VENDOR_CSV_COLUMNS = ("id", *VENDOR_FIELDS)
+
+# The shared catalogue (issue 11): each row syncs as a whole, last writer wins per row.
+# ``price_minor`` stays local (no file sets it); ``location`` is the CSV's "aisle".
+PRODUCT_FIELDS = ("sku", "name", "category", "keywords", "carried", "location")
+# A branch's stock snapshot: how many it had, counted when (an older count never wins).
+STOCK_FIELDS = ("branch_id", "sku", "on_hand", "as_of")

@@ -8,8 +8,8 @@ An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Fac
 (interactions with their lines, referrals, unmet demand, and the corrections: voids
 and customer aliases) are inserted once; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-shared directory rows (vendors) are ``insert`` / ``update`` / ``delete``, last writer
-wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
+shared rows (:data:`SHARED_ENTITIES`: vendors, products, branch stock) are ``insert`` /
+``update`` / ``delete``, last writer wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
 are ``upsert`` and describe the register that sends them.
 """
 
@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from posassist.domain.catalog import catalog_id
 from posassist.domain.fields import (
     CUSTOMER_BY_NAME,
     CUSTOMER_DEFAULTS,
     CUSTOMER_DERIVED,
     CUSTOMER_FIELDS,
     ERASED_VALUES,
+    STOCK_FIELDS,
     customer_derived,
 )
 from posassist.domain.hlc import Timestamp
@@ -51,7 +53,27 @@ FACT_ENTITIES = (
     "customer_alias",  # ... and a merge
 )
 REF_ENTITIES = ("branch", "register", "staff")
-MUTABLE_ENTITIES = ("vendor",)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedEntity:
+    """What one kind of shared row must be, checked at both ends (:func:`check_shared`)."""
+
+    required: tuple[str, ...]  # an insert carries each, not empty (0 is a value)
+    key: tuple[str, ...] = ()  # the id is ``catalog_id`` of these: one row per key
+    counts: tuple[str, ...] = ()  # whole numbers, not negative
+    not_older: str | None = None  # a time: a row holding a later one is not replaced
+
+
+# The shared rows; another kind joins with one line here (and its tables at both ends).
+SHARED_ENTITIES: dict[str, SharedEntity] = {
+    "vendor": SharedEntity(required=("name",)),
+    "product": SharedEntity(required=("sku", "name"), key=("sku",)),
+    "branch_stock": SharedEntity(
+        required=STOCK_FIELDS, key=("branch_id", "sku"), counts=("on_hand",), not_older="as_of"
+    ),
+}
+MUTABLE_ENTITIES = tuple(SHARED_ENTITIES)
 MUTABLE_OPS = ("insert", "update", "delete")
 CUSTOMER_OPS = ("insert", "update", "erase")
 
@@ -438,10 +460,30 @@ def check_op(op: Op) -> None:
     elif op.entity in MUTABLE_ENTITIES:
         if op.op not in MUTABLE_OPS:
             raise RejectedError(f"unknown {op.entity} operation {op.op!r}")
-        as_uuid(op.entity_id, f"{op.entity} id")
+        check_shared(op)
     elif op.entity in REF_ENTITIES:
         if op.op != "upsert":
             raise RejectedError(f"{op.entity} rows are only announced (upsert), not {op.op!r}")
         as_uuid(op.entity_id, f"{op.entity} id")
     else:
         raise RejectedError(f"unknown kind of change {op.entity!r}")
+
+
+def check_shared(op: Op) -> None:
+    """A shared row's op as its :class:`SharedEntity` declares it, or :class:`RejectedError`."""
+    rule = SHARED_ENTITIES[op.entity]
+    rid = as_uuid(op.entity_id, f"{op.entity} id")
+    data = op.payload
+    if op.op == "insert":
+        missing = [f for f in rule.required if data.get(f) is None or data.get(f) == ""]
+        if missing:
+            raise RejectedError(f"a {op.entity} needs a {missing[0]}")
+    for name in rule.counts:
+        value = data.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise RejectedError(f"{name} must be a whole number, not negative: {value!r}")
+    if rule.not_older is not None and rule.not_older in data:
+        as_datetime(data[rule.not_older], rule.not_older)
+    if rule.key and all(k in data for k in rule.key):
+        if catalog_id(*(str(data[k]) for k in rule.key)) != rid:
+            raise RejectedError(f"the {op.entity} id is not the one its {'/'.join(rule.key)} give")

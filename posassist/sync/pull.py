@@ -28,16 +28,18 @@ from sqlalchemy.orm import Session
 from posassist.domain.fields import CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.storage.backup import REPLAY_OWN_KEY
-from posassist.storage.base import Base, utcnow
+from posassist.storage.base import Base, as_utc, utcnow
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.database import Database
 from posassist.storage.orm import (
     Branch,
+    BranchStock,
     Customer,
     CustomerAlias,
     Interaction,
     InteractionVoid,
     Outbox,
+    Product,
     PurchaseLine,
     Referral,
     Register,
@@ -51,10 +53,12 @@ from posassist.sync import central
 from posassist.sync.central import CentralLink
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
+    SHARED_ENTITIES,
     Change,
     CustomerState,
     Op,
     RejectedError,
+    as_datetime,
     as_uuid,
     check_op,
     merge_customer,
@@ -91,7 +95,12 @@ _REF_TABLES: dict[str, Table] = {
     "staff": Staff.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
-_SHARED_TABLES: dict[str, Table] = {"vendor": Vendor.__table__}  # type: ignore[dict-item]
+# The local tables of the shared rows (``protocol.SHARED_ENTITIES``), one line each.
+_SHARED_TABLES: dict[str, Table] = {
+    "vendor": Vendor.__table__,  # type: ignore[dict-item]
+    "product": Product.__table__,  # type: ignore[dict-item]
+    "branch_stock": BranchStock.__table__,  # type: ignore[dict-item]
+}
 _INSERT_IGNORE = {
     name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
     for name, table in [*_FACT_TABLES.items(), ("purchase_line", _LINES)]
@@ -358,7 +367,7 @@ def _apply_ref(s: Session, change: Change) -> None:
     s.execute(stmt)
 
 
-# -- shared rows (the vendor directory) -------------------------------------------------
+# -- shared rows (vendors, the catalogue, branch stock) --------------------------------
 def has_pending(s: Session, entity: str, entity_id: str) -> bool:
     """Does this register still have an unsent edit of that row?"""
     return (
@@ -376,9 +385,13 @@ def has_pending(s: Session, entity: str, entity_id: str) -> bool:
 
 
 def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
-    """Delete, or only deactivate if referrals here still point at it."""
+    """Delete, or (a vendor) only deactivate if referrals here still point at it."""
     table = _SHARED_TABLES[entity]
-    used = s.scalar(select(Referral.id).where(Referral.vendor_id == rid).limit(1))
+    used = (
+        s.scalar(select(Referral.id).where(Referral.vendor_id == rid).limit(1))
+        if entity == "vendor"
+        else None
+    )
     if used is not None:
         s.execute(update(table).where(table.c.id == rid).values(active=False))
     else:
@@ -396,8 +409,17 @@ def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, An
     )
 
 
+def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
+    """A stock count older than the one held here (``not_older``) does not replace it."""
+    guard = SHARED_ENTITIES[change.entity].not_older
+    if guard is None or guard not in change.payload:
+        return False
+    held = s.scalar(select(table.c[guard]).where(table.c.id == rid))
+    return held is not None and as_utc(held) > as_datetime(change.payload[guard], guard)
+
+
 def _apply_shared(s: Session, change: Change) -> None:
-    """A vendor edit from elsewhere; an unsent edit here waits for the server's verdict.
+    """A shared row's edit from elsewhere; an unsent edit here waits for the server's verdict.
 
     The push's answer then sets the row to what the server decided (see ``push.py``),
     so skipping here loses nothing.
@@ -406,6 +428,8 @@ def _apply_shared(s: Session, change: Change) -> None:
         return
     table = _SHARED_TABLES[change.entity]
     rid = as_uuid(change.entity_id, f"{change.entity} id")
+    if _is_older(s, change, table, rid):
+        return
     if change.op == "delete":
         _delete_shared(s, change.entity, rid)
     elif change.op == "insert":

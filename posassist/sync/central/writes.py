@@ -33,7 +33,14 @@ from posassist.sync.central.sql import (
     update_by_id,
     upsert,
 )
-from posassist.sync.protocol import CustomerState, Op, Outcome, RejectedError, as_uuid
+from posassist.sync.protocol import (
+    SHARED_ENTITIES,
+    CustomerState,
+    Op,
+    Outcome,
+    RejectedError,
+    as_uuid,
+)
 from posassist.sync.rows import payload_row
 
 Fault = Callable[[str], None]
@@ -189,17 +196,18 @@ def shared_write(
 ) -> tuple[Outcome, str, Write | None]:
     """Last writer wins per row; a deletion is a tombstone nothing later undoes.
 
-    ``shared`` (row clock and tombstone per row) is updated, so later ops of the same
-    batch see this one.
+    What each kind must carry was checked with the op (``protocol.check_shared``); a
+    kind with a ``not_older`` time (stock: ``as_of``) also keeps the later count.
+    ``shared`` (row clock, tombstone and that time per row) is updated, so later ops of
+    the same batch see this one.
     """
     table = schema.MUTABLE_TABLES[op.entity]
+    guard = SHARED_ENTITIES[op.entity].not_older
     rid = as_uuid(op.entity_id, f"{op.entity} id")
     row = payload_row(table, op.payload, skip=("id", "row_hlc", "deleted_at"))
     current = shared.get((op.entity, rid))
     if op.op == "insert" and current is None:
-        if not row.get("name"):
-            raise RejectedError(f"a {op.entity} needs a name")
-        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False}
+        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False, "guard": row.get(guard)}
         return "applied", "", _insert(table, {"id": rid, **row, "row_hlc": stamp})
     if current is None:
         return "ignored", f"this {op.entity} is not known centrally", None
@@ -207,6 +215,10 @@ def shared_write(
         return "ignored", f"the {op.entity} was deleted", None
     if stamp <= current["row_hlc"]:
         return "ignored", "older than what is already here", None
+    if guard is not None and guard in row and current["guard"] is not None:
+        if row[guard] < current["guard"]:
+            return "ignored", f"the {guard} is older than the one already here", None
+        current["guard"] = row[guard]
     if op.op == "delete":
         sets: dict[str, Any] = {"deleted_at": now}
         current["deleted"] = True
