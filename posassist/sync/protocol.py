@@ -9,8 +9,9 @@ An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Fac
 and customer aliases) are inserted once; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
 shared rows (:data:`SHARED_ENTITIES`: vendors, products, branch stock) are ``insert`` /
-``update`` / ``delete``, last writer wins per row and a deletion is a tombstone; reference rows (branch, register, staff)
-are ``upsert`` and describe the register that sends them.
+``update`` / ``delete``, last writer wins per row and a deletion is a tombstone;
+reference rows (branch, register, staff) are ``upsert`` and describe the register that
+sends them.
 """
 
 from __future__ import annotations
@@ -484,6 +485,6 @@ def check_shared(op: Op) -> None:
             raise RejectedError(f"{name} must be a whole number, not negative: {value!r}")
     if rule.not_older is not None and rule.not_older in data:
         as_datetime(data[rule.not_older], rule.not_older)
-    if rule.key and all(k in data for k in rule.key):
-        if catalog_id(*(str(data[k]) for k in rule.key)) != rid:
-            raise RejectedError(f"the {op.entity} id is not the one its {'/'.join(rule.key)} give")
+    keyed = rule.key and all(k in data for k in rule.key)
+    if keyed and catalog_id(*(str(data[k]) for k in rule.key)) != rid:
+        raise RejectedError(f"the {op.entity} id is not the one its {'/'.join(rule.key)} give")

@@ -78,6 +78,8 @@ _CARD_OWNERS = Query(
 _BRANCH_CODES = Query(
     select(schema.branch.c.code, schema.branch.c.id).where(among(schema.branch.c.code, Text))
 )
+
+
 def _guard(name: str, t: Any) -> Any:
     """The row's ``not_older`` time (stock: ``as_of``), or NULL for kinds without one."""
     guard = SHARED_ENTITIES[name].not_older

@@ -207,7 +207,8 @@ def shared_write(
     row = payload_row(table, op.payload, skip=("id", "row_hlc", "deleted_at"))
     current = shared.get((op.entity, rid))
     if op.op == "insert" and current is None:
-        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False, "guard": row.get(guard)}
+        held = row.get(guard) if guard is not None else None
+        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False, "guard": held}
         return "applied", "", _insert(table, {"id": rid, **row, "row_hlc": stamp})
     if current is None:
         return "ignored", f"this {op.entity} is not known centrally", None
