@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
+from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
@@ -44,6 +45,7 @@ class Backend:
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
+    catalog: CatalogService = field(init=False)  # products and every branch's stock
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -54,6 +56,8 @@ class Backend:
         self.referrals = ReferralService(self.ctx)
         self.printing = PrintService(self.settings.printing)
         self.privacy = PrivacyService(self.ctx, self.customers.names)
+        self.catalog = CatalogService(self.ctx)
+        self.catalog.on_change(self.finder.invalidate)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService

@@ -35,6 +35,7 @@ from posassist.cli import (
     run,
     score,
     slip,
+    stock,
     sync,
     vendors,
 )
@@ -51,6 +52,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     sync,
     doctor,
     vendors,
+    stock,
     slip,
     backup,
     restore,
