@@ -313,6 +313,7 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             staff_label=staff,
             desk=ReferralDesk(backend.finder, backend.referrals, backend.vendors, backend.printing),
             privacy=backend.privacy,
+            catalog=backend.catalog,
         ),
         worker,
         backend.ctx.tz,
