@@ -32,6 +32,7 @@ def test_every_command_module_declares_name_help_arguments_and_run() -> None:
         "sync",
         "doctor",
         "vendors",
+        "stock",
         "slip",
         "backup",
         "restore",
