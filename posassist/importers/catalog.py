@@ -23,7 +23,7 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from posassist.domain.catalog import (
@@ -222,4 +222,4 @@ def _as_of(path: Path, line: int, text: str, now: datetime, tz: tzinfo) -> datet
         when = when.replace(tzinfo=tz)
     if when > now + FUTURE_SLACK:
         raise bad_line(path, line, f"as_of {text} is in the future.")
-    return when
+    return when.astimezone(UTC)
