@@ -478,7 +478,7 @@ def check_shared(op: Op) -> None:
     if op.op == "insert":
         missing = [f for f in rule.required if data.get(f) is None or data.get(f) == ""]
         if missing:
-            raise RejectedError(f"a {op.entity} needs a {missing[0]}")
+            raise RejectedError(f"a {op.entity} needs its {missing[0]}")
     for name in rule.counts:
         value = data.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

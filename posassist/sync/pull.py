@@ -398,9 +398,13 @@ def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
         s.execute(table.delete().where(table.c.id == rid))
 
 
-def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any]) -> None:
+def _upsert_shared(
+    s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any], row_hlc: str | None
+) -> None:
     table = _SHARED_TABLES[entity]
-    row = payload_row(table, values, skip=("id",))
+    row = payload_row(table, values, skip=("id", "row_hlc"))
+    if row_hlc is not None and "row_hlc" in table.c:
+        row["row_hlc"] = row_hlc
     stmt = sqlite_insert(table).values(id=rid, **row)
     s.execute(
         stmt.on_conflict_do_update(index_elements=["id"], set_=row)
@@ -410,7 +414,13 @@ def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, An
 
 
 def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
-    """A stock count older than the one held here (``not_older``) does not replace it."""
+    """Older news than the row here: its clock is no later than the version held (the
+    push's answer may have brought a later one first), or it is a stock count older than
+    the one held (``not_older``)."""
+    if "row_hlc" in table.c:
+        held_hlc = s.scalar(select(table.c.row_hlc).where(table.c.id == rid))
+        if held_hlc is not None and change.hlc <= held_hlc:
+            return True
     guard = SHARED_ENTITIES[change.entity].not_older
     if guard is None or guard not in change.payload:
         return False
@@ -433,14 +443,15 @@ def _apply_shared(s: Session, change: Change) -> None:
     if change.op == "delete":
         _delete_shared(s, change.entity, rid)
     elif change.op == "insert":
-        _upsert_shared(s, change.entity, rid, change.payload)
+        _upsert_shared(s, change.entity, rid, change.payload, change.hlc)
     else:
         exists = s.scalar(select(table.c.id).where(table.c.id == rid))
         if exists is None:
             raise RejectedError(f"an edit of a {change.entity} never received here")
-        row = payload_row(table, change.payload, skip=("id",))
-        if row:
-            s.execute(update(table).where(table.c.id == rid).values(**row))
+        row = payload_row(table, change.payload, skip=("id", "row_hlc"))
+        if "row_hlc" in table.c:
+            row["row_hlc"] = change.hlc
+        s.execute(update(table).where(table.c.id == rid).values(**row))
     bump_catalog_version(s)
 
 
@@ -454,6 +465,7 @@ def adopt_shared_row(
     if server.get("deleted_at") is not None:
         _delete_shared(s, entity, rid)
     else:
-        _upsert_shared(s, entity, rid, {k: v for k, v in server.items() if k != "deleted_at"})
+        values = {k: v for k, v in server.items() if k not in ("deleted_at", "row_hlc")}
+        _upsert_shared(s, entity, rid, values, server.get("row_hlc"))
     bump_catalog_version(s)
     return True

@@ -101,7 +101,7 @@ def test_a_stock_file_that_cannot_be_read_is_refused(
 
 
 BAD_PRODUCTS = {
-    "duplicate sku": ("K2,Kettle,Kitchen\nK2,Kettle again,Kitchen\n", 3, "SKU K2 is already on line 2"),
+    "duplicate sku": ("K2,Kettle,Kitchen\nK2,Kettle 2,Kitchen\n", 3, "K2 is already on line 2"),
     "empty name": ("K2,,Kitchen\n", 2, "the name is empty"),
     "empty sku": (",Kettle,Kitchen\n", 2, "the sku is empty"),
     "bad carried": ("K2,Kettle,Kitchen,perhaps\n", 2, "carried must be yes or no"),

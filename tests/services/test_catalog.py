@@ -45,9 +45,14 @@ def test_products_import_with_content_ids_and_one_outbox_row_each(
         kettle = s.scalar(select(Product).where(Product.sku == "K1"))
         assert kettle is not None
         assert kettle.id == product_id("K1")
-        assert (kettle.location, kettle.keywords, kettle.carried) == ("Aisle 3", "kettle; tea", True)
+        assert (kettle.location, kettle.keywords, kettle.carried) == (
+            "Aisle 3",
+            "kettle; tea",
+            True,
+        )
         mug = s.scalar(select(Product).where(Product.sku == "M1"))
-        assert mug is not None and mug.carried is False
+        assert mug is not None
+        assert mug.carried is False
     rows = outbox(backend, "product")
     assert [(r.op, r.payload["sku"]) for r in rows] == [("insert", "K1"), ("insert", "M1")]
     assert rows[0].payload["location"] == "Aisle 3"
@@ -87,17 +92,20 @@ def test_stock_import_for_several_branches_and_an_older_count_never_wins(
     riv = branch_id_for("RIV")
     with backend.db.read() as s:
         row = s.get(BranchStock, stock_id(riv, "K1"))
-        assert row is not None and row.on_hand == 4
+        assert row is not None
+        assert row.on_hand == 4
         assert row.as_of == NOW - timedelta(hours=2)
         here = s.get(BranchStock, stock_id(backend.ctx.branch_id, "K1"))
-        assert here is not None and here.as_of == NOW  # no as_of: counted now
+        assert here is not None
+        assert here.as_of == NOW
     older = "branch_code,sku,on_hand,as_of\nriv,K1,9,2026-11-20 07:00\n"  # code case ignored
     kept = backend.catalog.import_stock(write(tmp_path, "old.csv", older))
     assert (kept.written, kept.older_kept) == (0, 1)
     assert "older than the count here" in str(kept)
     with backend.db.read() as s:
         row = s.get(BranchStock, stock_id(riv, "K1"))
-        assert row is not None and row.on_hand == 4
+        assert row is not None
+        assert row.on_hand == 4
     assert len(outbox(backend, "branch_stock")) == 2
     payload = outbox(backend, "branch_stock")[0].payload
     assert payload == {
@@ -140,7 +148,8 @@ def test_a_managers_count_here_is_checked_next_to_its_field(
     assert backend.catalog.set_stock(" K1 ", " 7 ") == "Blue kettle: 7 on hand here, as of now."
     clock.at = NOW + timedelta(hours=3)
     (here,) = backend.catalog.stock("MAIN")
-    assert here.here and [(i.sku, i.on_hand) for i in here.items] == [("K1", 7)]
+    assert here.here
+    assert [(i.sku, i.on_hand) for i in here.items] == [("K1", 7)]
     assert backend.catalog.age(here.items[0].as_of) == "as of 3 h ago"
 
 

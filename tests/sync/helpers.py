@@ -17,7 +17,12 @@ from posassist.app import Backend, build_backend
 from posassist.config import load_settings
 from posassist.devtools.pgserver import PgTestServer
 from posassist.domain.clock import Clock
-from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS
+from posassist.domain.fields import (
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    PRODUCT_FIELDS,
+    STOCK_FIELDS,
+)
 from posassist.domain.hlc import HybridClock
 from posassist.secrets import SessionSecretStore
 from posassist.services.context import open_context
@@ -26,11 +31,13 @@ from posassist.services.privacy import PrivacyService
 from posassist.services.sync import SyncService
 from posassist.storage.database import open_database
 from posassist.storage.orm import (
+    BranchStock,
     Customer,
     CustomerAlias,
     Interaction,
     InteractionVoid,
     Outbox,
+    Product,
     PurchaseLine,
 )
 from posassist.sync.central import CentralTarget, Fault
@@ -157,6 +164,8 @@ INTERACTION_COLS = (
 LINE_COLS = ("id", "interaction_id", "position", "sku", "description", "quantity", "unit_minor")
 VOID_COLS = ("id", "interaction_id", "reason", "voided_at", "register_id")
 ALIAS_COLS = ("id", "merged_id", "survivor_id", "merged_at", "register_id")
+PRODUCT_COLS = ("id", *PRODUCT_FIELDS)
+STOCK_COLS = ("id", *STOCK_FIELDS)
 
 
 def _norm(value: Any) -> Any:
@@ -178,6 +187,8 @@ def local_state(reg: Reg) -> dict[str, set[tuple[Any, ...]]]:
             ("purchase_line", PurchaseLine, LINE_COLS),
             ("interaction_void", InteractionVoid, VOID_COLS),
             ("customer_alias", CustomerAlias, ALIAS_COLS),
+            ("product", Product, PRODUCT_COLS),
+            ("branch_stock", BranchStock, STOCK_COLS),
         ):
             rows = s.execute(select(*(getattr(model, c) for c in cols))).all()
             out[key] = {tuple(_norm(v) for v in row) for row in rows}
@@ -193,6 +204,8 @@ def central_state(central: Central) -> dict[str, set[tuple[Any, ...]]]:
             ("purchase_line", LINE_COLS),
             ("interaction_void", VOID_COLS),
             ("customer_alias", ALIAS_COLS),
+            ("product", PRODUCT_COLS),
+            ("branch_stock", STOCK_COLS),
         ):
             query = sql.SQL("SELECT {} FROM {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(table)

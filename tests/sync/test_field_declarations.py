@@ -38,7 +38,7 @@ def test_customer_tables_hold_exactly_the_declared_fields(table: object) -> None
 
 
 def test_vendor_tables_hold_exactly_the_declared_fields() -> None:
-    assert set(Vendor.__table__.c.keys()) == {"id", *VENDOR_FIELDS}
+    assert set(Vendor.__table__.c.keys()) == {"id", *VENDOR_FIELDS, "row_hlc"}
     assert set(schema.vendor.c.keys()) == {"id", *VENDOR_FIELDS, "row_hlc", "deleted_at"}
 
 

@@ -174,7 +174,8 @@ def load_shared(
 def shared_rows(
     conn: psycopg.Connection[Any], ops: Sequence[Op]
 ) -> dict[str, dict[str, Any] | None]:
-    """The shared rows a push touched as the server now has them (None: not there)."""
+    """The shared rows a push touched as the server now has them, with their row clock
+    (None: not there)."""
     out: dict[str, dict[str, Any] | None] = {}
     for entity, ids in _ids_by_entity(ops).items():
         out.update(dict.fromkeys(ids))
@@ -183,8 +184,6 @@ def shared_rows(
         for row in cur.fetchall():
             values = dict(zip(names, row, strict=True))
             out[str(values["id"])] = {
-                k: (str(v) if isinstance(v, uuid.UUID) else v)
-                for k, v in values.items()
-                if k not in ("row_hlc",)
+                k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in values.items()
             }
     return out

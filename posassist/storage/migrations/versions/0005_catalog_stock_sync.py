@@ -1,4 +1,4 @@
-"""the catalogue and branch stock sync: products and stock rows take their content ids
+"""the catalogue and branch stock sync: content ids, and a row clock on shared rows
 
 Before issue 11 each register gave its products and stock rows random ids (the demo,
 imports by hand). Synced rows must agree on one id per SKU and per branch and SKU, so
@@ -6,6 +6,9 @@ every existing row is re-keyed to the id ``posassist.domain.catalog`` derives:
 product id = uuid5(namespace, sku), stock id = uuid5(namespace, "branch_id:sku").
 Nothing points at these ids (purchase lines, holds and picks name the SKU), so the
 rows keep everything else.
+
+Shared rows (vendors, products, stock) also gain ``row_hlc``, the clock of the central
+version the row holds, so a pulled change older than it is not applied over it.
 
 Revision ID: 0005_catalog_stock_sync
 Revises: 0004
@@ -37,7 +40,12 @@ def _rekey(bind: sa.Connection, table: sa.TableClause, new_ids: dict[str, str]) 
             bind.execute(sa.update(table).where(table.c.id == old).values(id=new))
 
 
+_SHARED = ("vendor", "product", "branch_stock")
+
+
 def upgrade() -> None:
+    for name in _SHARED:
+        op.add_column(name, sa.Column("row_hlc", sa.String(length=40), nullable=True))
     bind = op.get_bind()
     products = bind.execute(sa.select(_product.c.id, _product.c.sku)).all()
     _rekey(bind, _product, {str(i): uuid.uuid5(_NAMESPACE, sku).hex for i, sku in products})
@@ -50,4 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The content ids are as good as the random ones were: nothing to undo."""
+    """The content ids are as good as the random ones were: only the clocks go."""
+    for name in _SHARED:
+        with op.batch_alter_table(name) as batch:
+            batch.drop_column("row_hlc")
