@@ -271,7 +271,7 @@ def test_a_populated_store_rekeys_its_products_and_stock_to_content_ids(tmp_path
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
-    assert CATALOG_NAMESPACE == uuid.UUID("3c6f2b1e-8d4a-5f7e-b1c2-9e0d4a6f8b13")  # frozen there
+    assert uuid.UUID("3c6f2b1e-8d4a-5f7e-b1c2-9e0d4a6f8b13") == CATALOG_NAMESPACE  # frozen there
     assert [tuple(p) for p in products] == [
         (product_id("K1").hex, "K1", "Thing 0", 499, "Aisle 3", None),
         (product_id("M1").hex, "M1", "Thing 1", 499, "Aisle 3", None),
