@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from posassist.ui.feedback import show_error
@@ -40,9 +41,17 @@ class StockDialog(_FormDialog):
         self.import_button = QPushButton("&Import a stock file…")
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.import_button.clicked.connect(self.import_file)
+        self.import_button.setAutoDefault(False)
         self.sku.returnPressed.connect(self.on_hand.setFocus)
         self.on_hand.returnPressed.connect(self._on_buttons_accepted)
         self.sku.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Enter in the SKU moves on to the count: OK must not be the default button (the
+        button box makes it one when shown); Enter in the count saves."""
+        super().showEvent(event)
+        self.ok_button.setAutoDefault(False)
+        self.ok_button.setDefault(False)
 
     def change(self) -> Callable[[], object]:
         sku, count = self.sku.text(), self.on_hand.text()
