@@ -113,3 +113,24 @@ VENDOR_CSV_COLUMNS = ("id", *VENDOR_FIELDS)
 PRODUCT_FIELDS = ("sku", "name", "category", "keywords", "carried", "location")
 # A branch's stock snapshot: how many it had, counted when (an older count never wins).
 STOCK_FIELDS = ("branch_id", "sku", "on_hand", "as_of")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedEntity:
+    """What one kind of shared row must be, checked at both ends (``protocol.check_shared``)."""
+
+    required: tuple[str, ...]  # an insert carries each, not empty (0 is a value)
+    key: tuple[str, ...] = ()  # the id is ``domain.catalog.catalog_id`` of these: one row per key
+    counts: tuple[str, ...] = ()  # whole numbers, not negative
+    not_older: str | None = None  # a time: a row holding a later one is not replaced
+
+
+# The shared rows any register may edit (last writer wins per row); another kind joins
+# with one line here, plus its tables at both ends (``sync/schema.py``, ``sync/pull.py``).
+SHARED_ENTITIES: dict[str, SharedEntity] = {
+    "vendor": SharedEntity(required=("name",)),
+    "product": SharedEntity(required=("sku", "name"), key=("sku",)),
+    "branch_stock": SharedEntity(
+        required=STOCK_FIELDS, key=("branch_id", "sku"), counts=("on_hand",), not_older="as_of"
+    ),
+}

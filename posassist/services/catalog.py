@@ -1,6 +1,6 @@
 """One catalogue and every branch's stock: importing them, a manager's count, the list.
 
-Products and stock rows are shared rows (``sync/protocol.py SHARED_ENTITIES``): written
+Products and stock rows are shared rows (``domain/fields.py SHARED_ENTITIES``): written
 here with their content ids (``domain/catalog.py``), each with one outbox row in the
 same transaction, and synced to every register; last writer wins per row, and a stock
 count older than the one held never replaces it, here or centrally. Each change goes

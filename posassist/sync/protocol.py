@@ -8,7 +8,7 @@ An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Fac
 (interactions with their lines, referrals, unmet demand, and the corrections: voids
 and customer aliases) are inserted once; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-shared rows (:data:`SHARED_ENTITIES`: vendors, products, branch stock) are ``insert`` /
+shared rows (``domain/fields.py SHARED_ENTITIES``: vendors, products, stock) are ``insert`` /
 ``update`` / ``delete``, last writer wins per row and a deletion is a tombstone;
 reference rows (branch, register, staff) are ``upsert`` and describe the register that
 sends them.
@@ -31,7 +31,7 @@ from posassist.domain.fields import (
     CUSTOMER_DERIVED,
     CUSTOMER_FIELDS,
     ERASED_VALUES,
-    STOCK_FIELDS,
+    SHARED_ENTITIES,
     customer_derived,
 )
 from posassist.domain.hlc import Timestamp
@@ -55,25 +55,7 @@ FACT_ENTITIES = (
 )
 REF_ENTITIES = ("branch", "register", "staff")
 
-
-@dataclass(frozen=True, slots=True)
-class SharedEntity:
-    """What one kind of shared row must be, checked at both ends (:func:`check_shared`)."""
-
-    required: tuple[str, ...]  # an insert carries each, not empty (0 is a value)
-    key: tuple[str, ...] = ()  # the id is ``catalog_id`` of these: one row per key
-    counts: tuple[str, ...] = ()  # whole numbers, not negative
-    not_older: str | None = None  # a time: a row holding a later one is not replaced
-
-
-# The shared rows; another kind joins with one line here (and its tables at both ends).
-SHARED_ENTITIES: dict[str, SharedEntity] = {
-    "vendor": SharedEntity(required=("name",)),
-    "product": SharedEntity(required=("sku", "name"), key=("sku",)),
-    "branch_stock": SharedEntity(
-        required=STOCK_FIELDS, key=("branch_id", "sku"), counts=("on_hand",), not_older="as_of"
-    ),
-}
+# Shared rows, each kind declared once in ``domain/fields.py`` (one line per kind).
 MUTABLE_ENTITIES = tuple(SHARED_ENTITIES)
 MUTABLE_OPS = ("insert", "update", "delete")
 CUSTOMER_OPS = ("insert", "update", "erase")

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from posassist.domain.fields import CUSTOMER_FIELDS
+from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.storage.backup import REPLAY_OWN_KEY
 from posassist.storage.base import Base, as_utc, utcnow
@@ -53,7 +53,6 @@ from posassist.sync import central
 from posassist.sync.central import CentralLink
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
-    SHARED_ENTITIES,
     Change,
     CustomerState,
     Op,

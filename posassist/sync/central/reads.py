@@ -17,13 +17,12 @@ from psycopg import errors as pgerrors
 from sqlalchemy import Text, any_, bindparam, cast, null, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from posassist.domain.fields import CUSTOMER_FIELDS
+from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
 from posassist.errors import SyncError
 from posassist.sync import schema
 from posassist.sync.central.sql import Query, run
 from posassist.sync.protocol import (
     MUTABLE_ENTITIES,
-    SHARED_ENTITIES,
     Change,
     CustomerState,
     Op,

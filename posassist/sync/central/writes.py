@@ -21,7 +21,12 @@ from sqlalchemy import Table, Text, any_, bindparam, case, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS, ERASED_VALUES
+from posassist.domain.fields import (
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    ERASED_VALUES,
+    SHARED_ENTITIES,
+)
 from posassist.sync import schema
 from posassist.sync.central.sql import (
     ROW_ID,
@@ -34,7 +39,6 @@ from posassist.sync.central.sql import (
     upsert,
 )
 from posassist.sync.protocol import (
-    SHARED_ENTITIES,
     CustomerState,
     Op,
     Outcome,
