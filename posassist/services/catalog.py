@@ -147,10 +147,17 @@ class CatalogService:
                 _check_stock_line(path, line, branches, skus)
             written = older = 0
             codes: dict[str, None] = {}
+            wanted = {b.id for line in lines if (b := _branch_for(branches, line.branch_code))}
+            # Loaded at once: a lookup per row would flush and query 20,000 times.
+            held = {
+                r.id: r
+                for r in s.scalars(select(BranchStock).where(BranchStock.branch_id.in_(wanted)))
+            }
             for line in lines:
                 branch = _branch_for(branches, line.branch_code)
                 assert branch is not None  # checked above
-                if self._write_stock(s, branch.id, line.sku, line.on_hand, line.as_of or now):
+                when = line.as_of or now
+                if self._write_stock(s, branch.id, line.sku, line.on_hand, when, held):
                     written += 1
                     codes[branch.code] = None
                 else:
@@ -217,16 +224,27 @@ class CatalogService:
 
     # ------------------------------------------------------------------ writes
     def _write_stock(
-        self, s: Session, branch_id: uuid.UUID, sku: str, on_hand: int, as_of: datetime
+        self,
+        s: Session,
+        branch_id: uuid.UUID,
+        sku: str,
+        on_hand: int,
+        as_of: datetime,
+        held: dict[uuid.UUID, BranchStock] | None = None,
     ) -> bool:
-        """Upsert one count; False (nothing written) when the one here is newer."""
+        """Upsert one count; False (nothing written) when the one here is newer.
+
+        ``held``: the rows of the branches being written, loaded once by the caller.
+        """
         rid = stock_id(branch_id, sku)
-        row = s.get(BranchStock, rid)
+        row = held.get(rid) if held is not None else s.get(BranchStock, rid)
         if row is not None and row.as_of > as_of:
             return False
         if row is None:
             row = BranchStock(id=rid, branch_id=branch_id, sku=sku, on_hand=on_hand, as_of=as_of)
             s.add(row)
+            if held is not None:
+                held[rid] = row
         else:
             row.on_hand, row.as_of = on_hand, as_of
         payload = {"id": rid, **{f: getattr(row, f) for f in STOCK_FIELDS}}
