@@ -33,6 +33,7 @@ def test_every_command_module_declares_name_help_arguments_and_run() -> None:
         "doctor",
         "vendors",
         "picks",
+        "stock",
         "slip",
         "holds",
         "backup",

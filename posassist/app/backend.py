@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
+from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
@@ -48,6 +49,7 @@ class Backend:
     privacy: PrivacyService = field(init=False)
     picks: PicksService = field(init=False)
     holds: HoldService = field(init=False)
+    catalog: CatalogService = field(init=False)  # products and every branch's stock
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -60,6 +62,8 @@ class Backend:
         self.privacy = PrivacyService(self.ctx, self.customers.names)
         self.picks = PicksService(self.ctx)
         self.holds = HoldService(self.ctx)
+        self.catalog = CatalogService(self.ctx)
+        self.catalog.on_change(self.finder.invalidate)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService

@@ -322,6 +322,7 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             privacy=backend.privacy,
             picks=backend.picks,
             holds=backend.holds,
+            catalog=backend.catalog,
         ),
         worker,
         backend.ctx.tz,

@@ -37,6 +37,7 @@ from posassist.cli import (
     run,
     score,
     slip,
+    stock,
     sync,
     vendors,
 )
@@ -54,6 +55,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     doctor,
     vendors,
     picks,
+    stock,
     slip,
     holds,
     backup,

@@ -1,11 +1,12 @@
-"""``posassist import KIND FILE``: a transaction log, or the staff picks (CSV), into the store."""
+"""``posassist import KIND FILE``: a transaction log, the catalogue, stock counts or staff
+picks (CSV), into the store."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from posassist.cli.common import add_command, opened_backend
+from posassist.cli.common import Subparsers, add_command, opened_backend
 from posassist.domain.wording import plural
 
 NAME = "import"
@@ -22,9 +23,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         what, "picks", help="CSV with category, rank, sku, staff, why and optional branch_code"
     )
     picks.add_argument("file", type=Path)
+    add_catalog_kinds(what)
+
+
+def add_catalog_kinds(what: Subparsers[argparse.ArgumentParser]) -> None:
+    """``import products FILE`` and ``import stock FILE`` (``services/catalog.py``)."""
+    for kind, help_text in (
+        ("products", "CSV with sku, name, category; optional keywords, carried, aisle"),
+        ("stock", "CSV with branch_code, sku, on_hand; optional as_of"),
+    ):
+        parser = add_command(what, kind, help=help_text)
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.set_defaults(import_run=_run_catalog)
+
+
+def _run_catalog(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from posassist.services.catalog import ProductImport, StockImport
+
+    with opened_backend(args, writes=True) as backend:
+        result: ProductImport | StockImport = (
+            backend.catalog.import_products(args.file)
+            if args.what == "products"
+            else backend.catalog.import_stock(args.file)
+        )
+    if args.json:
+        values = {k: v for k, v in dataclasses.asdict(result).items() if k != "path"}
+        print(json.dumps({"kind": args.what, "file": str(args.file), **values}))
+    else:
+        print(result)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    kind_run = getattr(args, "import_run", None)
+    if kind_run is not None:
+        return int(kind_run(args))
     from posassist.services.importing import ImportService
 
     if args.what == "picks":

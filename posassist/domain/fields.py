@@ -107,3 +107,32 @@ VENDOR = (
 VENDOR_FIELDS = tuple(f.name for f in VENDOR)
 # The spreadsheet's columns, in the order exports write them: the id, then every field.
 VENDOR_CSV_COLUMNS = ("id", *VENDOR_FIELDS)
+
+# The shared catalogue (issue 11): each row syncs as a whole, last writer wins per row.
+# ``price_minor`` stays local (no file sets it); ``location`` is the CSV's "aisle".
+PRODUCT_FIELDS = ("sku", "name", "category", "keywords", "carried", "location")
+# A branch's stock snapshot: how many it had, counted when (an older count never wins).
+STOCK_FIELDS = ("branch_id", "sku", "on_hand", "as_of")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedEntity:
+    """What one kind of shared row must be, checked at both ends (``protocol.check_shared``)."""
+
+    required: tuple[str, ...]  # an insert carries each, not empty (0 is a value)
+    key: tuple[str, ...] = ()  # the id is ``domain.catalog.catalog_id`` of these: one row per key
+    counts: tuple[str, ...] = ()  # whole numbers, not negative
+    not_older: str | None = None  # a time: a row holding a later one is not replaced
+
+
+# The shared rows any register may edit (last writer wins per row); another kind joins
+# with one line here, plus its tables at both ends (``sync/schema.py``, ``sync/pull.py``).
+SHARED_ENTITIES: dict[str, SharedEntity] = {
+    "vendor": SharedEntity(required=("name",)),
+    "product": SharedEntity(required=("sku", "name"), key=("sku",)),
+    "branch_stock": SharedEntity(
+        required=STOCK_FIELDS, key=("branch_id", "sku"), counts=("on_hand",), not_older="as_of"
+    ),
+    # A pick's id is its slot's (``domain/picks.py pick_id``), checked by ``pick_problem``.
+    "staff_pick": SharedEntity(required=("category", "rank", "sku")),
+}

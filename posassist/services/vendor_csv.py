@@ -13,27 +13,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from posassist.domain.spreadsheet import restore_cell
-from posassist.errors import InvalidInputError
+from posassist.importers.csv_text import bad_line, read_text
 
 __all__ = ["bad_line", "read_header", "read_text", "row_id"]
-
-
-def bad_line(path: Path, line: int, message: str) -> InvalidInputError:
-    """The error for one line of the file, naming the file and the line."""
-    return InvalidInputError(f"{path}:{line}", f"{path}, line {line}: {message}")
-
-
-def read_text(path: Path) -> str:
-    """The file as text; a file that is not UTF-8 names the line the bad byte is on."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError("file", f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise bad_line(path, line, "the file is not UTF-8 text (save it as “CSV UTF-8”).") from exc
 
 
 def read_header(path: Path, reader: Iterator[list[str]], known: Sequence[str]) -> list[str]:

@@ -116,6 +116,7 @@ class Product(Base):
     carried: Mapped[bool] = mapped_column(Boolean, default=True)
     price_minor: Mapped[int | None] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(String(100), default="")
+    row_hlc: Mapped[str | None] = mapped_column(String(40))  # see Vendor.row_hlc
 
 
 class Interaction(Base):
@@ -204,6 +205,7 @@ class BranchStock(Base):
     sku: Mapped[str] = mapped_column(String(64), index=True)
     on_hand: Mapped[int] = mapped_column(Integer)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    row_hlc: Mapped[str | None] = mapped_column(String(40))  # see Vendor.row_hlc
 
 
 class Vendor(Base):
@@ -219,6 +221,9 @@ class Vendor(Base):
     keywords: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The clock of the central version this row holds (a shared row: sync/pull.py); a
+    # pulled change no later than it is older news and is not applied.
+    row_hlc: Mapped[str | None] = mapped_column(String(40))
 
 
 class Referral(Base):

@@ -10,10 +10,11 @@ and customer aliases, and holds between branches) are inserted once; a hold's st
 (``hold_step`` / ``step``) is *decided*: applied only if it starts from the hold's
 central state, else acknowledged "ignored" with the words its register shows; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-shared directory rows (vendors, staff picks) are ``insert`` / ``update`` / ``delete``,
-last writer wins per row and a deletion is a tombstone (a staff pick is never deleted:
-its id is its slot, so it is emptied with ``removed``); reference rows (branch,
-register, staff) are ``upsert`` and describe the register that sends them.
+shared rows (``domain/fields.py SHARED_ENTITIES``: vendors, products, stock, staff picks)
+are ``insert`` / ``update`` / ``delete``, last writer wins per row and a deletion is a
+tombstone (a staff pick is never deleted: its id is its slot, so it is emptied with
+``removed``); reference rows (branch, register, staff) are ``upsert`` and describe the
+register that sends them.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from posassist.domain.catalog import catalog_id
 from posassist.domain.fields import (
     CUSTOMER_BY_NAME,
     CUSTOMER_DEFAULTS,
     CUSTOMER_DERIVED,
     CUSTOMER_FIELDS,
     ERASED_VALUES,
+    SHARED_ENTITIES,
     customer_derived,
 )
 from posassist.domain.hlc import Timestamp
@@ -62,7 +65,9 @@ FACT_ENTITIES = (
 DECIDED_ENTITIES = ("hold_step",)
 STEP_OP = "step"
 REF_ENTITIES = ("branch", "register", "staff")
-MUTABLE_ENTITIES = ("vendor", "staff_pick")
+
+# Shared rows, each kind declared once in ``domain/fields.py`` (one line per kind).
+MUTABLE_ENTITIES = tuple(SHARED_ENTITIES)
 MUTABLE_OPS = ("insert", "update", "delete")
 CUSTOMER_OPS = ("insert", "update", "erase")
 
@@ -465,7 +470,7 @@ def check_op(op: Op) -> None:
     elif op.entity in MUTABLE_ENTITIES:
         if op.op not in MUTABLE_OPS:
             raise RejectedError(f"unknown {op.entity} operation {op.op!r}")
-        as_uuid(op.entity_id, f"{op.entity} id")
+        check_shared(op)
         if op.entity == "staff_pick":
             problem = pick_problem(op.op, op.entity_id, op.payload)
             if problem is not None:
@@ -476,3 +481,23 @@ def check_op(op: Op) -> None:
         as_uuid(op.entity_id, f"{op.entity} id")
     else:
         raise RejectedError(f"unknown kind of change {op.entity!r}")
+
+
+def check_shared(op: Op) -> None:
+    """A shared row's op as its :class:`SharedEntity` declares it, or :class:`RejectedError`."""
+    rule = SHARED_ENTITIES[op.entity]
+    rid = as_uuid(op.entity_id, f"{op.entity} id")
+    data = op.payload
+    if op.op == "insert":
+        missing = [f for f in rule.required if data.get(f) is None or data.get(f) == ""]
+        if missing:
+            raise RejectedError(f"a {op.entity} needs its {missing[0]}")
+    for name in rule.counts:
+        value = data.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise RejectedError(f"{name} must be a whole number, not negative: {value!r}")
+    if rule.not_older is not None and rule.not_older in data:
+        as_datetime(data[rule.not_older], rule.not_older)
+    keyed = rule.key and all(k in data for k in rule.key)
+    if keyed and catalog_id(*(str(data[k]) for k in rule.key)) != rid:
+        raise RejectedError(f"the {op.entity} id is not the one its {'/'.join(rule.key)} give")

@@ -25,20 +25,22 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from posassist.domain.fields import CUSTOMER_FIELDS
+from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.storage.backup import REPLAY_OWN_KEY
-from posassist.storage.base import Base, utcnow
+from posassist.storage.base import Base, as_utc, utcnow
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.database import Database
 from posassist.storage.orm import (
     Branch,
+    BranchStock,
     Customer,
     CustomerAlias,
     HoldRequest,
     Interaction,
     InteractionVoid,
     Outbox,
+    Product,
     PurchaseLine,
     Referral,
     Register,
@@ -59,6 +61,7 @@ from posassist.sync.protocol import (
     CustomerState,
     Op,
     RejectedError,
+    as_datetime,
     as_uuid,
     check_op,
     merge_customer,
@@ -96,8 +99,11 @@ _REF_TABLES: dict[str, Table] = {
     "staff": Staff.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
+# The local tables of the shared rows (``protocol.SHARED_ENTITIES``), one line each.
 _SHARED_TABLES: dict[str, Table] = {
     "vendor": Vendor.__table__,  # type: ignore[dict-item]
+    "product": Product.__table__,  # type: ignore[dict-item]
+    "branch_stock": BranchStock.__table__,  # type: ignore[dict-item]
     "staff_pick": StaffPick.__table__,  # type: ignore[dict-item]
 }
 _INSERT_IGNORE = {  # by table name (a hold's entity is "hold", its table hold_request)
@@ -376,7 +382,7 @@ def _apply_ref(s: Session, change: Change) -> None:
     s.execute(stmt)
 
 
-# -- shared rows (the vendor directory) -------------------------------------------------
+# -- shared rows (vendors, the catalogue, branch stock) --------------------------------
 def has_pending(s: Session, entity: str, entity_id: str) -> bool:
     """Does this register still have an unsent edit of that row?"""
     return (
@@ -394,24 +400,47 @@ def has_pending(s: Session, entity: str, entity_id: str) -> bool:
 
 
 def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
-    """Delete, or only deactivate if referrals here still point at it."""
+    """Delete, or (a vendor) only deactivate if referrals here still point at it."""
     table = _SHARED_TABLES[entity]
-    used = s.scalar(select(Referral.id).where(Referral.vendor_id == rid).limit(1))
+    used = (
+        s.scalar(select(Referral.id).where(Referral.vendor_id == rid).limit(1))
+        if entity == "vendor"
+        else None
+    )
     if used is not None:
         s.execute(update(table).where(table.c.id == rid).values(active=False))
     else:
         s.execute(table.delete().where(table.c.id == rid))
 
 
-def _upsert_shared(s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any]) -> None:
+def _upsert_shared(
+    s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any], row_hlc: str | None
+) -> None:
     table = _SHARED_TABLES[entity]
-    row = payload_row(table, values, skip=("id",))
+    row = payload_row(table, values, skip=("id", "row_hlc"))
+    if row_hlc is not None and "row_hlc" in table.c:
+        row["row_hlc"] = row_hlc
     stmt = sqlite_insert(table).values(id=rid, **row)
     s.execute(
         stmt.on_conflict_do_update(index_elements=["id"], set_=row)
         if row
         else stmt.on_conflict_do_nothing(index_elements=["id"])
     )
+
+
+def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
+    """Older news than the row here: its clock is no later than the version held (the
+    push's answer may have brought a later one first), or it is a stock count older than
+    the one held (``not_older``)."""
+    if "row_hlc" in table.c:
+        held_hlc = s.scalar(select(table.c.row_hlc).where(table.c.id == rid))
+        if held_hlc is not None and change.hlc <= held_hlc:
+            return True
+    guard = SHARED_ENTITIES[change.entity].not_older
+    if guard is None or guard not in change.payload:
+        return False
+    held = s.scalar(select(table.c[guard]).where(table.c.id == rid))
+    return held is not None and as_utc(held) > as_datetime(change.payload[guard], guard)
 
 
 def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
@@ -427,19 +456,22 @@ def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
         return
     table = _SHARED_TABLES[change.entity]
     rid = as_uuid(change.entity_id, f"{change.entity} id")
+    if _is_older(s, change, table, rid):
+        return
     if change.op == "delete":
         _delete_shared(s, change.entity, rid)
     elif change.op == "insert":
-        _upsert_shared(s, change.entity, rid, change.payload)
+        _upsert_shared(s, change.entity, rid, change.payload, change.hlc)
     else:
         exists = s.scalar(select(table.c.id).where(table.c.id == rid))
         if exists is None and own:
             return  # our own edit of a row deleted here since
         if exists is None:
             raise RejectedError(f"an edit of a {change.entity} never received here")
-        row = payload_row(table, change.payload, skip=("id",))
-        if row:
-            s.execute(update(table).where(table.c.id == rid).values(**row))
+        row = payload_row(table, change.payload, skip=("id", "row_hlc"))
+        if "row_hlc" in table.c:
+            row["row_hlc"] = change.hlc
+        s.execute(update(table).where(table.c.id == rid).values(**row))
     bump_catalog_version(s)
 
 
@@ -453,6 +485,7 @@ def adopt_shared_row(
     if server.get("deleted_at") is not None:
         _delete_shared(s, entity, rid)
     else:
-        _upsert_shared(s, entity, rid, {k: v for k, v in server.items() if k != "deleted_at"})
+        values = {k: v for k, v in server.items() if k not in ("deleted_at", "row_hlc")}
+        _upsert_shared(s, entity, rid, values, server.get("row_hlc"))
     bump_catalog_version(s)
     return True

@@ -264,6 +264,37 @@ hold_step = Table(
     Column("branch_id", ID, ForeignKey("branch.id"), nullable=False),
 )
 
+# The shared catalogue (central migration c0003), rows like the vendors'. Ids come from
+# the content (``domain/catalog.py``), so one SKU is one row however many registers
+# imported it. Stock has no foreign key to its branch on purpose: a count for a branch
+# not announced yet must not fail the batch it came in; it is checked where it is typed.
+product = Table(
+    "product",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("sku", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("category", Text, nullable=False, server_default=""),
+    Column("keywords", Text, nullable=False, server_default=""),
+    Column("carried", Boolean, nullable=False, server_default=text("true")),
+    Column("location", Text, nullable=False, server_default=""),
+    Column("row_hlc", Text, nullable=False),
+    Column("deleted_at", TS),
+)
+
+branch_stock = Table(
+    "branch_stock",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("branch_id", ID, nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("on_hand", Integer, nullable=False),
+    Column("as_of", TS, nullable=False),
+    Column("row_hlc", Text, nullable=False),
+    Column("deleted_at", TS),
+    Index("ix_branch_stock_branch_id", "branch_id"),
+)
+
 change_log = Table(
     "change_log",
     metadata,
@@ -303,4 +334,9 @@ DECIDED_TABLES = {"hold_step": hold_step}
 # Reference rows each register announces about itself (upserted).
 REF_TABLES = {"branch": branch, "register": register, "staff": staff}
 # Shared rows any register may edit: insert / update / delete, last writer wins per row.
-MUTABLE_TABLES = {"vendor": vendor, "staff_pick": staff_pick}
+MUTABLE_TABLES = {
+    "vendor": vendor,
+    "product": product,
+    "branch_stock": branch_stock,
+    "staff_pick": staff_pick,
+}

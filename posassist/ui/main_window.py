@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import KnownError
+from posassist.services.catalog import CatalogService
 from posassist.services.customers import CustomerService
 from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
@@ -70,6 +71,7 @@ class Services:
     privacy: PrivacyService | None = None  # erasure on the customer's request
     picks: PicksService | None = None  # staff picks (F11; managers edit them)
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
+    catalog: CatalogService | None = None  # this branch's stock (Manager menu)
 
 
 class MainWindow(QMainWindow):
@@ -155,6 +157,18 @@ class MainWindow(QMainWindow):
             "&Erase this customer's personal data…", self.erase_customer
         )
         self.erase_action.setEnabled(self.services.privacy is not None)
+        stock = manager.addAction("Update this branch's &stock…", self.update_stock)
+        stock.setEnabled(self.services.catalog is not None)
+
+    def update_stock(self) -> None:
+        """A count or a stock file for this branch (``ui/views/stock.py``)."""
+        from posassist.ui.views.stock import StockDialog
+
+        if self.services.catalog is not None:
+            dialog = StockDialog(self.services.catalog, self.worker, self)
+            if dialog.exec() and dialog.saved:
+                self.say(str(dialog.saved))
+        self.search.focus_box()
 
     # -- the register's screen ---------------------------------------------------
     def show_for_register(self) -> None:

@@ -123,3 +123,32 @@ def test_demo_has_holds_in_several_states_for_the_queue(tmp_path: Path) -> None:
             assert backend.holds.slip(hold.code).pdf.startswith(b"%PDF")
     finally:
         backend.close()
+
+
+def test_demo_catalogue_has_the_synced_ids_and_counts_of_varying_age(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from posassist.domain.catalog import product_id, stock_id
+    from posassist.storage.orm import BranchStock
+
+    backend = _build(tmp_path / "a")
+    try:
+        with backend.db.read() as s:
+            products = s.execute(select(Product.id, Product.sku)).all()
+            stock = s.execute(
+                select(BranchStock.id, BranchStock.branch_id, BranchStock.sku, BranchStock.as_of)
+            ).all()
+    finally:
+        backend.close()
+    assert products
+    assert all(pid == product_id(sku) for pid, sku in products)
+    assert all(rid == stock_id(branch, sku) for rid, branch, sku, _ in stock)
+    oldest: dict[object, timedelta] = {}
+    for _, branch, _, as_of in stock:
+        assert as_of <= MORNING
+        oldest[branch] = max(oldest.get(branch, timedelta()), MORNING - as_of)
+    ages = sorted(oldest.values())
+    assert len(ages) == SPEC.branches
+    assert ages[0] < timedelta(hours=2)  # one branch counted this last hour or so
+    assert timedelta(hours=2) < ages[-2] < timedelta(days=1)  # others hours ago
+    assert ages[-1] > timedelta(days=3)  # and one a few days ago

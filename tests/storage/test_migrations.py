@@ -301,3 +301,77 @@ def test_a_populated_store_gains_holds_and_keeps_an_old_hold_request(tmp_path: P
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
+
+
+def test_a_populated_store_rekeys_its_products_and_stock_to_content_ids(tmp_path: Path) -> None:
+    """0004 → 0005: random product and stock ids become the synced content ids; every
+    other value, the purchase lines naming the SKU, and vendors (with a row clock) stay."""
+    import uuid
+
+    from posassist.domain.catalog import CATALOG_NAMESPACE, product_id, stock_id
+    from posassist.storage.database import open_database
+
+    engine = _old_store(tmp_path, "0004")
+    branch, t = "b5" * 16, "2026-01-01 10:00:00.000000"
+    with engine.begin() as conn:
+        _add_branch(conn, branch)
+        for n, sku in enumerate(("K1", "M1")):
+            conn.execute(
+                text(
+                    "INSERT INTO product (id, sku, name, category, keywords, carried, "
+                    "price_minor, location) VALUES (:id, :sku, :name, 'Kitchen', '', 1, 499, "
+                    "'Aisle 3')"
+                ),
+                {"id": uuid.uuid4().hex, "sku": sku, "name": f"Thing {n}"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) "
+                    "VALUES (:id, :b, :sku, :n, :t)"
+                ),
+                {"id": uuid.uuid4().hex, "b": branch, "sku": sku, "n": 3 + n, "t": t},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO vendor (id, name, address, phone, website, hours, categories, "
+                "keywords, notes, active) VALUES (:v, 'Kites', '', '', '', '', '', '', '', 1)"
+            ),
+            {"v": "e5" * 16},
+        )
+        _add_customer(conn, "c5" * 16, t)
+        _add_interaction(conn, "d5" * 16, "c5" * 16, branch, t, kind="purchase")
+        conn.execute(
+            text(
+                "INSERT INTO purchase_line (id, interaction_id, position, sku, description, "
+                "quantity) VALUES (:l, :i, 0, 'K1', 'kettle', 1)"
+            ),
+            {"l": "a5" * 16, "i": "d5" * 16},
+        )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            conn = s.connection()
+            products = conn.exec_driver_sql(
+                "SELECT id, sku, name, price_minor, location, row_hlc FROM product ORDER BY sku"
+            ).all()
+            stock = conn.exec_driver_sql(
+                "SELECT id, branch_id, sku, on_hand FROM branch_stock ORDER BY sku"
+            ).all()
+            vendor = conn.exec_driver_sql("SELECT name, row_hlc FROM vendor").one()
+            line = conn.exec_driver_sql("SELECT sku FROM purchase_line").scalar()
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()
+    assert uuid.UUID("3c6f2b1e-8d4a-5f7e-b1c2-9e0d4a6f8b13") == CATALOG_NAMESPACE  # frozen there
+    assert [tuple(p) for p in products] == [
+        (product_id("K1").hex, "K1", "Thing 0", 499, "Aisle 3", None),
+        (product_id("M1").hex, "M1", "Thing 1", 499, "Aisle 3", None),
+    ]
+    bid = uuid.UUID(branch)
+    assert [tuple(r) for r in stock] == [
+        (stock_id(bid, "K1").hex, branch, "K1", 3),
+        (stock_id(bid, "M1").hex, branch, "M1", 4),
+    ]
+    assert tuple(vendor) == ("Kites", None)
+    assert line == "K1"

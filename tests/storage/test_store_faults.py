@@ -179,7 +179,9 @@ def read_only(tmp_path: Path, clock: MovableClock) -> Iterator[Path]:
 
 
 def _fill(disk: Path) -> None:
-    with (disk / "filler").open("wb") as fh:
+    with (disk / "filler").open(
+        "wb", buffering=0
+    ) as fh:  # unbuffered: nothing left to flush at close
         try:
             while True:
                 fh.write(b"\0" * 65536)

@@ -17,7 +17,12 @@ from posassist.app import Backend, build_backend
 from posassist.config import load_settings
 from posassist.devtools.pgserver import PgTestServer
 from posassist.domain.clock import Clock
-from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS
+from posassist.domain.fields import (
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    PRODUCT_FIELDS,
+    STOCK_FIELDS,
+)
 from posassist.domain.hlc import HybridClock
 from posassist.domain.picks import PICK_FIELDS
 from posassist.secrets import SessionSecretStore
@@ -27,6 +32,7 @@ from posassist.services.privacy import PrivacyService
 from posassist.services.sync import SyncService
 from posassist.storage.database import open_database
 from posassist.storage.orm import (
+    BranchStock,
     Customer,
     CustomerAlias,
     HoldRequest,
@@ -34,6 +40,7 @@ from posassist.storage.orm import (
     Interaction,
     InteractionVoid,
     Outbox,
+    Product,
     PurchaseLine,
     StaffPick,
 )
@@ -177,6 +184,8 @@ HOLD_COLS = (
     "state",
 )
 STEP_COLS = ("id", "hold_id", "from_state", "to_state", "at", "register_id", "branch_id")
+PRODUCT_COLS = ("id", *PRODUCT_FIELDS)
+STOCK_COLS = ("id", *STOCK_FIELDS)
 
 
 def _norm(value: Any) -> Any:
@@ -201,6 +210,8 @@ def local_state(reg: Reg) -> dict[str, set[tuple[Any, ...]]]:
             ("staff_pick", StaffPick, PICK_COLS),
             ("hold_request", HoldRequest, HOLD_COLS),
             ("hold_step", HoldStep, STEP_COLS),
+            ("product", Product, PRODUCT_COLS),
+            ("branch_stock", BranchStock, STOCK_COLS),
         ):
             query = select(*(getattr(model, c) for c in cols))
             if model is HoldStep:  # a step another register beat never reached central
@@ -222,6 +233,8 @@ def central_state(central: Central) -> dict[str, set[tuple[Any, ...]]]:
             ("staff_pick", PICK_COLS),
             ("hold_request", HOLD_COLS),
             ("hold_step", STEP_COLS),
+            ("product", PRODUCT_COLS),
+            ("branch_stock", STOCK_COLS),
         ):
             query = sql.SQL("SELECT {} FROM {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(table)

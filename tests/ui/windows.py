@@ -30,6 +30,7 @@ def services_for(
         privacy=b.privacy if privacy else None,
         picks=b.picks,
         holds=hold_service,
+        catalog=b.catalog,
     )
 
 

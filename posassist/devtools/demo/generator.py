@@ -37,6 +37,7 @@ from posassist.devtools.demo.words import (
     STREETS,
     VENDOR_KINDS,
 )
+from posassist.domain.catalog import product_id, stock_id
 from posassist.domain.fields import (
     CUSTOMER_DEFAULTS,
     CUSTOMER_DERIVED,
@@ -177,7 +178,8 @@ class _Builder:
             sku = f"SKU{i:06d}"
             price = self.rng.choice((299, 499, 899, 1299, 1999, 2999, 4999, 8999, 14999))
             carried = 1 if self.rng.random() < 0.8 else 0
-            rows.append((self._uuid(), sku, name, cat, noun, carried, price, f"Aisle {1 + i % 12}"))
+            pid = product_id(sku).hex  # the synced id: every register's demo agrees on it
+            rows.append((pid, sku, name, cat, noun, carried, price, f"Aisle {1 + i % 12}"))
             catalog.append((sku, name, price))
         self.many(
             "INSERT INTO product (id, sku, name, category, keywords, carried, price_minor, "
@@ -185,14 +187,14 @@ class _Builder:
             rows,
         )
         stock = []
-        as_of = _ts(min(datetime.combine(self.today, time(6, 0), self.tz), self.now))
         carried_skus = {r[1] for r in rows if r[5]}
-        for bid, _c, _n in branches:
-            for sku, _name, _price in catalog:
+        for b, (bid, _c, _n) in enumerate(branches):
+            for n, (sku, _name, _price) in enumerate(catalog):
                 if self.rng.random() < 0.7:
                     on_hand = self.rng.randint(0, 40)  # drawn either way: same seed, same store
                     if sku in carried_skus:  # a product we do not carry has no stock of ours
-                        stock.append((self._uuid(), bid, sku, on_hand, as_of))
+                        as_of = _ts(self._counted_at(b, len(branches), n))
+                        stock.append((stock_id(bid, sku).hex, bid, sku, on_hand, as_of))
         self.many(
             "INSERT INTO branch_stock (id, branch_id, sku, on_hand, as_of) VALUES (?,?,?,?,?)",
             stock,
@@ -200,6 +202,14 @@ class _Builder:
         self.many(picks.INSERT, picks.demo_picks(rows, cats, [b[0] for b in branches]))
         self.counts.products = len(rows)
         return catalog
+
+    def _counted_at(self, branch: int, branches: int, n: int) -> datetime:
+        """When a branch last counted: hours ago, the last branch days ago (ages show)."""
+        if branch == branches - 1 and branches > 1:
+            ago = timedelta(days=3, hours=2)
+        else:
+            ago = timedelta(hours=1 + 2 * branch)
+        return self.now - ago - timedelta(minutes=(n * 7) % 50)
 
     def vendors(self) -> None:
         kinds = VENDOR_KINDS

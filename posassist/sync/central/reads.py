@@ -1,5 +1,5 @@
 """Reads on the central database: its identity and schema, the change log, and the rows
-a push must see before it decides (customers and vendors locked, card and branch-code
+a push must see before it decides (customers and shared rows locked, card and branch-code
 owners).
 
 Every read takes its ids as one array parameter (``= ANY(...)``): one round trip per
@@ -14,14 +14,20 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
-from sqlalchemy import Text, any_, bindparam, cast, select
+from sqlalchemy import Text, any_, bindparam, cast, null, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from posassist.domain.fields import CUSTOMER_FIELDS
+from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
 from posassist.errors import SyncError
 from posassist.sync import schema
 from posassist.sync.central.sql import Query, run
-from posassist.sync.protocol import MUTABLE_ENTITIES, Change, CustomerState, Op, as_uuid
+from posassist.sync.protocol import (
+    MUTABLE_ENTITIES,
+    Change,
+    CustomerState,
+    Op,
+    as_uuid,
+)
 
 _info = schema.central_info
 _log = schema.change_log
@@ -71,9 +77,17 @@ _CARD_OWNERS = Query(
 _BRANCH_CODES = Query(
     select(schema.branch.c.code, schema.branch.c.id).where(among(schema.branch.c.code, Text))
 )
+
+
+def _guard(name: str, t: Any) -> Any:
+    """The row's ``not_older`` time (stock: ``as_of``), or NULL for kinds without one."""
+    guard = SHARED_ENTITIES[name].not_older
+    return t.c[guard] if guard is not None else null()
+
+
 _SHARED_CLOCKS = {
     name: Query(
-        select(t.c.id, t.c.row_hlc, t.c.deleted_at.is_not(None))
+        select(t.c.id, t.c.row_hlc, t.c.deleted_at.is_not(None), _guard(name, t))
         .where(among(t.c.id))
         .with_for_update()
     )
@@ -148,18 +162,19 @@ def _ids_by_entity(ops: Sequence[Op]) -> dict[str, list[str]]:
 def load_shared(
     conn: psycopg.Connection[Any], ops: Sequence[Op]
 ) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
-    """Row clock and tombstone of the shared rows (vendors) a batch touches, locked."""
+    """Row clock, tombstone and ``not_older`` time of the shared rows a batch touches, locked."""
     out: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
     for entity, ids in _ids_by_entity(ops).items():
-        for rid, row_hlc, deleted in run(conn, _SHARED_CLOCKS[entity], ids=ids).fetchall():
-            out[(entity, rid)] = {"row_hlc": row_hlc, "deleted": deleted}
+        for rid, row_hlc, deleted, guard in run(conn, _SHARED_CLOCKS[entity], ids=ids):
+            out[(entity, rid)] = {"row_hlc": row_hlc, "deleted": deleted, "guard": guard}
     return out
 
 
 def shared_rows(
     conn: psycopg.Connection[Any], ops: Sequence[Op]
 ) -> dict[str, dict[str, Any] | None]:
-    """The shared rows a push touched as the server now has them (None: not there)."""
+    """The shared rows a push touched as the server now has them, with their row clock
+    (None: not there)."""
     out: dict[str, dict[str, Any] | None] = {}
     for entity, ids in _ids_by_entity(ops).items():
         out.update(dict.fromkeys(ids))
@@ -168,8 +183,6 @@ def shared_rows(
         for row in cur.fetchall():
             values = dict(zip(names, row, strict=True))
             out[str(values["id"])] = {
-                k: (str(v) if isinstance(v, uuid.UUID) else v)
-                for k, v in values.items()
-                if k not in ("row_hlc",)
+                k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in values.items()
             }
     return out

@@ -21,7 +21,12 @@ from sqlalchemy import Table, Text, any_, bindparam, case, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from posassist.domain.fields import CUSTOMER_DERIVED, CUSTOMER_FIELDS, ERASED_VALUES
+from posassist.domain.fields import (
+    CUSTOMER_DERIVED,
+    CUSTOMER_FIELDS,
+    ERASED_VALUES,
+    SHARED_ENTITIES,
+)
 from posassist.sync import schema
 from posassist.sync.central.sql import (
     ROW_ID,
@@ -33,7 +38,13 @@ from posassist.sync.central.sql import (
     update_by_id,
     upsert,
 )
-from posassist.sync.protocol import CustomerState, Op, Outcome, RejectedError, as_uuid
+from posassist.sync.protocol import (
+    CustomerState,
+    Op,
+    Outcome,
+    RejectedError,
+    as_uuid,
+)
 from posassist.sync.rows import payload_row
 
 Fault = Callable[[str], None]
@@ -192,17 +203,19 @@ def shared_write(
 ) -> tuple[Outcome, str, Write | None]:
     """Last writer wins per row; a deletion is a tombstone nothing later undoes.
 
-    ``shared`` (row clock and tombstone per row) is updated, so later ops of the same
-    batch see this one.
+    What each kind must carry was checked with the op (``protocol.check_shared``); a
+    kind with a ``not_older`` time (stock: ``as_of``) also keeps the later count.
+    ``shared`` (row clock, tombstone and that time per row) is updated, so later ops of
+    the same batch see this one.
     """
     table = schema.MUTABLE_TABLES[op.entity]
+    guard = SHARED_ENTITIES[op.entity].not_older
     rid = as_uuid(op.entity_id, f"{op.entity} id")
     row = payload_row(table, op.payload, skip=("id", "row_hlc", "deleted_at"))
     current = shared.get((op.entity, rid))
     if op.op == "insert" and current is None:
-        if op.entity == "vendor" and not row.get("name"):  # a pick is checked in check_op
-            raise RejectedError(f"a {op.entity} needs a name")
-        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False}
+        held = row.get(guard) if guard is not None else None
+        shared[(op.entity, rid)] = {"row_hlc": stamp, "deleted": False, "guard": held}
         return "applied", "", _insert(table, {"id": rid, **row, "row_hlc": stamp})
     if current is None:
         return "ignored", f"this {op.entity} is not known centrally", None
@@ -210,6 +223,10 @@ def shared_write(
         return "ignored", f"the {op.entity} was deleted", None
     if stamp <= current["row_hlc"]:
         return "ignored", "older than what is already here", None
+    if guard is not None and guard in row and current["guard"] is not None:
+        if row[guard] < current["guard"]:
+            return "ignored", f"the {guard} is older than the one already here", None
+        current["guard"] = row[guard]
     if op.op == "delete":
         sets: dict[str, Any] = {"deleted_at": now}
         current["deleted"] = True

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from posassist.domain.catalog import stock_age
 from posassist.domain.finder import BranchMatch, FinderResult, ProductMatch, VendorMatch
 from posassist.services.referrals import DemandRow, LedgerRow, PartnerChoice
 from posassist.services.vendors import VendorRecord
@@ -85,7 +86,7 @@ def finder_entries(
             FinderEntry(
                 "branch",
                 f"{st.branch_name} — {st.on_hand} × {st.product_name}\n"
-                f"stock as of {_when(st.as_of, tz, now)}{phone}",
+                f"{stock_age(st.as_of, now)} ({_when(st.as_of, tz, now)}){phone}",
                 b,
             )
         )

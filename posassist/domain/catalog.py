@@ -1,0 +1,62 @@
+"""The shared catalogue's rules that both ends and every layer agree on.
+
+Ids are derived from content, so two registers that import the same SKU (or the same
+branch's count of it) while apart write the same row, and the central database
+converges on one: product id = uuid5(namespace, sku); stock id = uuid5(namespace,
+"branch_id:sku"). A stock count is a snapshot: the one counted later is the truth,
+whichever register happened to send it last.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+CATALOG_NAMESPACE = uuid.UUID("3c6f2b1e-8d4a-5f7e-b1c2-9e0d4a6f8b13")
+MAX_SKU_LENGTH = 64
+MAX_PRODUCT_NAME_LENGTH = 300
+MAX_CATEGORY_LENGTH = 100
+MAX_LOCATION_LENGTH = 100
+MAX_ON_HAND = 10_000_000  # more than any shelf holds: a count beyond it is a typo
+
+
+def catalog_id(*key: str) -> uuid.UUID:
+    """The id of a shared row from its key's parts (the sync checks ids the same way)."""
+    return uuid.uuid5(CATALOG_NAMESPACE, ":".join(key))
+
+
+def product_id(sku: str) -> uuid.UUID:
+    """The one id of the product with ``sku``, on every register and centrally."""
+    return catalog_id(sku)
+
+
+def stock_id(branch_id: uuid.UUID | str, sku: str) -> uuid.UUID:
+    """The one id of ``branch_id``'s stock row of ``sku``."""
+    return catalog_id(str(uuid.UUID(str(branch_id))), sku)
+
+
+def age_text(as_of: datetime, now: datetime) -> str:
+    """How old a count is, honestly: "just now", "25 min ago", "2 h ago", "3 days ago".
+
+    A count from the future (a PC whose clock runs ahead) reads "just now" rather than
+    a negative age.
+    """
+    seconds = (now - as_of).total_seconds()
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    days = hours // 24
+    if days < 60:
+        return f"{days} days ago"
+    return f"on {as_of:%d %b %Y}"
+
+
+def stock_age(as_of: datetime, now: datetime) -> str:
+    """The finder's and ``posassist stock``'s wording: "as of 2 h ago"."""
+    age = age_text(as_of, now)
+    return f"as of {age}" if not age.startswith("on ") else f"as of {age[3:]}"
