@@ -334,6 +334,7 @@ class StaffPick(Base):
     staff_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     branch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    row_hlc: Mapped[str | None] = mapped_column(String(40))  # see Vendor.row_hlc
 
 
 class AuditLog(Base):

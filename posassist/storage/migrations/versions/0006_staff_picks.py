@@ -71,6 +71,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("removed", sa.Boolean(), server_default=sa.text("0"), nullable=False)
         )
+        # The clock of the central version held, like the other shared rows (0005).
+        batch_op.add_column(sa.Column("row_hlc", sa.String(length=40), nullable=True))
     _rekey_existing_rows()
     with op.batch_alter_table("staff_pick", schema=None) as batch_op:
         batch_op.create_check_constraint("rank", "rank BETWEEN 1 AND 3")
@@ -79,6 +81,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("staff_pick", schema=None) as batch_op:
         batch_op.drop_constraint("ck_staff_pick_rank", type_="check")
+        batch_op.drop_column("row_hlc")
         batch_op.drop_column("removed")
         batch_op.drop_column("branch_id")
         batch_op.drop_column("staff_name")
