@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
+from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
@@ -44,6 +45,7 @@ class Backend:
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
+    also_bought: AlsoBoughtService = field(init=False)  # co-purchases, built in the background
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -54,6 +56,7 @@ class Backend:
         self.referrals = ReferralService(self.ctx)
         self.printing = PrintService(self.settings.printing)
         self.privacy = PrivacyService(self.ctx, self.customers.names)
+        self.also_bought = AlsoBoughtService(self.ctx)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService

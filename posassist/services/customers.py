@@ -9,7 +9,7 @@ Every method is one user action and opens exactly one session.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from posassist.domain.lww import stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
+from posassist.services.favourites import Favourites, read_favourites
 from posassist.services.name_index import NameIndex
 from posassist.services.standing import StandingService
 from posassist.storage import corrections as fixes
@@ -89,6 +90,7 @@ class CustomerCard:
     notes: str
     preferences: str
     timeline: tuple[TimelineEntry, ...]
+    favourites: Favourites = field(default_factory=Favourites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,7 @@ class CustomerService:
                 notes=customer.notes,
                 preferences=customer.preferences,
                 timeline=entries,
+                favourites=read_favourites(s, ids_of_person, rows, lines, self._ctx.tz),
             )
 
     # ----------------------------------------------------------------- writes
