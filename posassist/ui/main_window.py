@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import KnownError
+from posassist.services.also_bought import AlsoBoughtService, BuildResult
 from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
 from posassist.services.privacy import PrivacyService
@@ -66,6 +67,7 @@ class Services:
     staff_label: str
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
     privacy: PrivacyService | None = None  # erasure on the customer's request
+    also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
 
 
 class MainWindow(QMainWindow):
@@ -227,10 +229,34 @@ class MainWindow(QMainWindow):
             BackgroundOp(self.worker, self.services.desk.finder.warm_up).failure(
                 self._unavailable("Find elsewhere")
             ).run_in_background()
+        self.refresh_also_bought()
+
+    def refresh_also_bought(self) -> None:
+        """Rebuild "also bought" in the background if lines, voids or merges came in since
+        (start-up, hourly, after a sync brought changes); the open card then shows it."""
+        also = self.services.also_bought
+        if also is None:
+            return
+        BackgroundOp(self.worker, also.rebuild_if_stale).success(
+            self._on_also_bought_built
+        ).failure(self._unavailable("Also bought")).run_in_background()
+
+    def _on_also_bought_built(self, result: BuildResult) -> None:
+        """Only the favourites strip of an open card is refreshed (an indexed read): the
+        rest of the card, the focus and the status line stay as the cashier left them."""
+        shown = self.card.card
+        if not result.built or shown is None:
+            return
+        try:
+            card = self.services.customers.card(shown.id)
+        except KnownError:
+            return
+        self.card.favourites.show_favourites(card.favourites)
 
     def _on_refit_timer_timeout(self) -> None:
         """A register left running overnight refits once the cached fit is a day old."""
         self._refit(self.services.customers.standing.refit_if_stale)
+        self.refresh_also_bought()
 
     def refit_standing(self) -> None:
         self.say("Refitting the repeat-visitor model in the background…")

@@ -21,6 +21,7 @@ def services_for(backend: Backend, *, desk: bool = False, privacy: bool = False)
         "Test staff",
         desk=ReferralDesk(b.finder, b.referrals, b.vendors, b.printing) if desk else None,
         privacy=b.privacy if privacy else None,
+        also_bought=b.also_bought,
     )
 
 
