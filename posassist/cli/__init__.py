@@ -26,9 +26,11 @@ from types import ModuleType
 from typing import NoReturn
 
 from posassist.cli import (
+    also_bought,
     backup,
     bench,
     central,
+    customer,
     doctor,
     import_,
     restore,
@@ -54,6 +56,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     slip,
     backup,
     restore,
+    customer,
+    also_bought,
 )
 
 

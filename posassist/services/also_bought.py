@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from posassist.domain.wording import plural
 from posassist.services.context import StoreContext
 from posassist.storage import co_purchase as cp
 
@@ -37,8 +38,7 @@ class AlsoBought:
 
     @property
     def label(self) -> str:
-        who = "customer" if self.customers == 1 else "customers"
-        return f"{self.name} — {self.customers:,} {who}"
+        return f"{self.name} — {plural(self.customers, 'customer')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,11 @@ class AlsoBoughtService:
             return BuildResult(True, len(rows), products, time.perf_counter() - t0)
         finally:
             self._building.release()
+
+    def product_name(self, sku: str) -> str | None:
+        """The catalog's name of ``sku``; None when the catalog does not know it."""
+        with self._ctx.db.read() as s:
+            return cp.product_names(s, [sku]).get(sku)
 
     def for_sku(self, sku: str, limit: int = 5) -> tuple[AlsoBought, ...]:
         """What customers who bought ``sku`` also bought, most customers first."""
