@@ -15,12 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posassist.cli.common import add_command, opened_backend
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
-from posassist.services.customers import CustomerCard, NewCustomer
+
+if TYPE_CHECKING:  # the services load only when the command runs (a quick --help)
+    from posassist.services.customers import CustomerCard
 
 NAME = "customer"
 HELP = "add a customer, or show one's card (by card code or phone)"
@@ -65,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from posassist.services.customers import NewCustomer
+
     if (args.phone.strip() or args.email.strip()) and not args.consent:
         raise InvalidInputError("consent", _CONSENT)
     new = NewCustomer(args.name, args.phone, args.email, args.card, consent_contact=args.consent)

@@ -37,7 +37,7 @@ def test_card_shows_favourites_then_also_bought_built_off_the_gui_thread(
     panel = window.card.favourites
     assert panel.isVisible()
     assert panel.lines["often"].full_text() == "Buys most often: House coffee (2×) · Oat milk (2×)"
-    assert panel.lines["last"].full_text().endswith(": House coffee, Oat milk")
+    assert panel.lines["last"].full_text().endswith(") House coffee, Oat milk")
     assert (
         panel.lines["asked"]
         .full_text()

@@ -8,10 +8,11 @@ width with the full text in its tooltip: the card keeps its height on a 1024×76
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from posassist.services.also_bought import AlsoBought
 from posassist.services.favourites import Favourites
@@ -47,16 +48,20 @@ class OneLine(QLabel):
 
 
 class AlsoBoughtList(QWidget):
-    """ "Bought with X: …": a title and one line per suggestion with its customer count.
+    """ "Customers who bought X also bought: …", each suggestion with its customer count.
 
     Reusable: give it any product's suggestions (``AlsoBoughtService.for_sku``), e.g. in
-    the finder beside a product row.
+    the finder beside a product row. ``rows`` lines under a title, or with ``one_line``
+    all on one elided line (the card, where height is scarce).
     """
 
-    def __init__(self, parent: QWidget | None = None, *, rows: int = 3) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, rows: int = 3, one_line: bool = False
+    ) -> None:
         super().__init__(parent)
-        self.title = OneLine("method")
-        self.lines = [OneLine() for _ in range(rows)]
+        self._texts: list[str] = []
+        self.title = OneLine("" if one_line else "method")
+        self.lines = [OneLine() for _ in range(0 if one_line else rows)]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -65,46 +70,56 @@ class AlsoBoughtList(QWidget):
             layout.addWidget(line)
 
     def show_suggestions(self, product: str, suggestions: Sequence[AlsoBought]) -> None:
-        self.title.set_full_text(f"Customers who bought {product} also bought:" if product else "")
-        for i, line in enumerate(self.lines):
-            line.set_full_text(suggestions[i].label if i < len(suggestions) else "")
-            line.setVisible(i < len(suggestions))
+        title = f"Customers who bought {product} also bought:" if product else ""
+        self._texts = [title] + [a.label for a in suggestions] if suggestions else []
+        if self.lines:
+            self.title.set_full_text(title)
+            for i, line in enumerate(self.lines):
+                line.set_full_text(suggestions[i].label if i < len(suggestions) else "")
+                line.setVisible(i < len(suggestions))
+        else:
+            self.title.set_full_text(f"{title} {' · '.join(self._texts[1:])}")
         self.setVisible(bool(product and suggestions))
 
     def texts(self) -> list[str]:
         """What it shows (for tests and accessibility): the title, then each suggestion."""
-        return [self.title.full_text()] + [ln.full_text() for ln in self.lines if ln.full_text()]
+        return list(self._texts)
+
+
+def _day(d: date | None) -> str:
+    """A short day on the card: "05 Nov" this year, "05 Nov 2025" before."""
+    if d is None:
+        return "—"
+    return d.strftime("%d %b") if d.year == date.today().year else fmt.day(d)
 
 
 def favourite_lines(fav: Favourites) -> dict[str, str]:
     """The favourites strip's three lines; an empty string hides a line."""
     often = " · ".join(f"{f.name} ({f.times}×)" for f in fav.most_often)
     last = ", ".join(fav.last_time)
-    asked = " · ".join(f"{a.item} ({fmt.day(a.asked_on)})" for a in fav.asked_before)
+    asked = " · ".join(f"{a.item} ({_day(a.asked_on)})" for a in fav.asked_before)
     return {
         "often": f"Buys most often: {often}" if often else "",
-        "last": f"The same as last time? {fmt.day(fav.last_time_on)}: {last}" if last else "",
+        "last": f"The same as last time? ({_day(fav.last_time_on)}) {last}" if last else "",
         "asked": f"Asked for before, we didn't have: {asked}" if asked else "",
     }
 
 
 class FavouritesPanel(QFrame):
-    """Favourites on the left, what others bought with the top favourite on the right."""
+    """The favourites, then what others bought with the top favourite: one full-width
+    line each, so a long product name still reads at 1024 pixels."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("favourites")
         self.lines = {key: OneLine() for key in ("often", "last", "asked")}
-        self.also_bought = AlsoBoughtList()
-        left = QVBoxLayout()
-        left.setSpacing(0)
-        for line in self.lines.values():
-            left.addWidget(line)
-        left.addStretch(1)
-        layout = QHBoxLayout(self)
+        self.also_bought = AlsoBoughtList(one_line=True)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(left, 3)
-        layout.addWidget(self.also_bought, 2)
+        layout.setSpacing(0)
+        for line in self.lines.values():
+            layout.addWidget(line)
+        layout.addWidget(self.also_bought)
 
     def show_favourites(self, fav: Favourites | None) -> None:
         texts = favourite_lines(fav) if fav is not None else {}
