@@ -69,14 +69,10 @@ def _item_text(name: str, quantity: int) -> str:
     return f"{quantity} × {name}" if quantity != 1 else name
 
 
-def read_favourites(
-    s: Session,
-    customer_ids: Sequence[uuid.UUID],
-    timeline: Sequence[q.TimelineRow],
-    lines: Mapping[uuid.UUID, list[q.LineRow]],
-    tz: tzinfo,
-) -> Favourites:
-    """The favourites of one person from the card's timeline (newest first) and lines."""
+def _tally_baskets(
+    timeline: Sequence[q.TimelineRow], lines: Mapping[uuid.UUID, list[q.LineRow]]
+) -> tuple[dict[str, _Tally], list[q.LineRow], date | None]:
+    """In how many counted baskets each item was (and when last), and the newest basket."""
     tallies: dict[str, _Tally] = {}
     last: list[q.LineRow] = []
     last_on: date | None = None
@@ -92,19 +88,33 @@ def read_favourites(
                 tallies[key] = _Tally(line.sku, line.description, 1, row.local_day)
             else:
                 tally.times += 1
-    names = cp.product_names(s, sorted({t.sku for t in tallies.values() if t.sku}))
+    return tallies, last, last_on
 
-    def name_of(sku: str | None, description: str) -> str:
-        return names.get(sku, description) if sku else description
 
+def read_favourites(
+    s: Session,
+    customer_ids: Sequence[uuid.UUID],
+    timeline: Sequence[q.TimelineRow],
+    lines: Mapping[uuid.UUID, list[q.LineRow]],
+    tz: tzinfo,
+) -> Favourites:
+    """The favourites of one person from the card's timeline (newest first) and lines."""
+    tallies, last, last_on = _tally_baskets(timeline, lines)
     ranked = sorted(
         (t for t in tallies.values() if t.times >= MIN_TIMES),
         key=lambda t: (-t.times, -t.last_bought.toordinal(), t.description),
     )[:SHOWN]
+    top = next((t for t in ranked if t.sku), None) or next((ln for ln in last if ln.sku), None)
+    # Only what is shown is named: a long history has hundreds of SKUs, the card a handful.
+    shown = {t.sku for t in ranked} | {ln.sku for ln in last}
+    names = cp.product_names(s, sorted(sku for sku in shown if sku))
+
+    def name_of(sku: str | None, description: str) -> str:
+        return names.get(sku, description) if sku else description
+
     most = tuple(
         FavouriteItem(t.sku, name_of(t.sku, t.description), t.times, t.last_bought) for t in ranked
     )
-    top = next((t for t in ranked if t.sku), None) or next((ln for ln in last if ln.sku), None)
     suggestions: tuple[AlsoBought, ...] = ()
     top_name = ""
     if top is not None and top.sku:
