@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import KnownError
-from posassist.services.also_bought import AlsoBoughtService, BuildResult
+from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.customers import CustomerService
 from posassist.services.interactions import InteractionService
 from posassist.services.privacy import PrivacyService
@@ -40,6 +40,7 @@ from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
+from posassist.ui.views.favourites import rebuild_in_background
 from posassist.ui.views.finder import FinderDialog
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
@@ -234,24 +235,14 @@ class MainWindow(QMainWindow):
     def refresh_also_bought(self) -> None:
         """Rebuild "also bought" in the background if lines, voids or merges came in since
         (start-up, hourly, after a sync brought changes); the open card then shows it."""
-        also = self.services.also_bought
-        if also is None:
-            return
-        BackgroundOp(self.worker, also.rebuild_if_stale).success(
-            self._on_also_bought_built
-        ).failure(self._unavailable("Also bought")).run_in_background()
-
-    def _on_also_bought_built(self, result: BuildResult) -> None:
-        """Only the favourites strip of an open card is refreshed (an indexed read): the
-        rest of the card, the focus and the status line stay as the cashier left them."""
-        shown = self.card.card
-        if not result.built or shown is None:
-            return
-        try:
-            card = self.services.customers.card(shown.id)
-        except KnownError:
-            return
-        self.card.favourites.show_favourites(card.favourites)
+        if self.services.also_bought is not None:
+            rebuild_in_background(
+                self.worker,
+                self.services.also_bought,
+                self.card,
+                self.services.customers.card,
+                self._unavailable("Also bought"),
+            )
 
     def _on_refit_timer_timeout(self) -> None:
         """A register left running overnight refits once the cached fit is a day old."""

@@ -7,16 +7,23 @@ width with the full text in its tooltip: the card keeps its height on a 1024×76
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from posassist.services.also_bought import AlsoBought
+from posassist.errors import KnownError
+from posassist.services.also_bought import AlsoBought, AlsoBoughtService, BuildResult
 from posassist.services.favourites import Favourites
 from posassist.ui import formatting as fmt
+from posassist.ui.workers import BackgroundOp, Worker
+
+if TYPE_CHECKING:
+    from posassist.services.customers import CustomerCard
 
 
 class OneLine(QLabel):
@@ -132,3 +139,34 @@ class FavouritesPanel(QFrame):
             self.also_bought.show_suggestions(fav.also_bought_for, fav.also_bought)
         has_also = fav is not None and bool(fav.also_bought_for and fav.also_bought)
         self.setVisible(any(texts.values()) or has_also)
+
+
+class _ShowsCard(Protocol):
+    card: CustomerCard | None
+    favourites: FavouritesPanel
+
+
+def rebuild_in_background(
+    worker: Worker,
+    also: AlsoBoughtService,
+    view: _ShowsCard,
+    load_card: Callable[[uuid.UUID], CustomerCard],
+    on_failure: Callable[[BaseException], None],
+) -> None:
+    """Rebuild "also bought" on the worker if stale; when it was rebuilt, refresh only the
+    favourites strip of the card on screen (an indexed read): the rest of the card, the
+    focus and the status line stay as the cashier left them."""
+
+    def built(result: BuildResult) -> None:
+        shown = view.card
+        if not result.built or shown is None:
+            return
+        try:
+            card = load_card(shown.id)
+        except KnownError:
+            return
+        view.favourites.show_favourites(card.favourites)
+
+    BackgroundOp(worker, also.rebuild_if_stale).success(built).failure(
+        on_failure
+    ).run_in_background()
