@@ -38,6 +38,8 @@ def test_every_command_module_declares_name_help_arguments_and_run() -> None:
         "holds",
         "backup",
         "restore",
+        "customer",
+        "also-bought",
     ]
     assert names == expected
     for command in COMMANDS:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
+from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
@@ -50,6 +51,7 @@ class Backend:
     picks: PicksService = field(init=False)
     holds: HoldService = field(init=False)
     catalog: CatalogService = field(init=False)  # products and every branch's stock
+    also_bought: AlsoBoughtService = field(init=False)  # co-purchases, built in the background
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -64,6 +66,7 @@ class Backend:
         self.holds = HoldService(self.ctx)
         self.catalog = CatalogService(self.ctx)
         self.catalog.on_change(self.finder.invalidate)
+        self.also_bought = AlsoBoughtService(self.ctx)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService

@@ -26,9 +26,11 @@ from types import ModuleType
 from typing import NoReturn
 
 from posassist.cli import (
+    also_bought,
     backup,
     bench,
     central,
+    customer,
     doctor,
     holds,
     import_,
@@ -60,6 +62,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     holds,
     backup,
     restore,
+    customer,
+    also_bought,
 )
 
 

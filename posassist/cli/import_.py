@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with opened_backend(args, writes=True) as backend:
         result = ImportService(backend.ctx, backend.customers).transactions(args.file)
+        backend.also_bought.rebuild_if_stale()  # imported purchases count for "also bought"
     print(
         f"Imported {args.file}: {plural(result.rows, 'row')}, "
         f"{plural(result.customers_new, 'new customer')}, "

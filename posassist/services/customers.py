@@ -9,7 +9,7 @@ Every method is one user action and opens exactly one session.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from posassist.domain.lww import stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
+from posassist.services.favourites import Favourites, read_favourites
 from posassist.services.name_index import NameIndex
 from posassist.services.standing import StandingService
 from posassist.storage import corrections as fixes
@@ -89,6 +90,7 @@ class CustomerCard:
     notes: str
     preferences: str
     timeline: tuple[TimelineEntry, ...]
+    favourites: Favourites = field(default_factory=Favourites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,22 @@ class CustomerService:
         hits.sort(key=lambda h: (-h.score, -(h.last_visit.toordinal() if h.last_visit else 0)))
         return HitPage(hits[:limit], max(total, min(len(hits), limit)))
 
+    def find_by_card_or_phone(self, text: str) -> uuid.UUID:
+        """The one customer with this card code or phone number (for scripts: no names,
+        no guessing). Refused when it is neither, nobody has it, or several share it."""
+        parsed = ids.parse_query(text, self._ctx.settings.store.region, scanned=True)
+        if parsed.kind not in (QueryKind.CARD, QueryKind.PHONE):
+            raise InvalidInputError("customer", "Give a card code or a full phone number.")
+        hits = [h for h in self.search(text, scanned=True) if h.matched_by in ("card", "phone")]
+        if not hits:
+            raise InvalidInputError("customer", "No customer has that card code or phone number.")
+        if len(hits) > 1:
+            raise InvalidInputError(
+                "customer",
+                f"{len(hits)} customers share that phone number; give the card code instead.",
+            )
+        return hits[0].id
+
     def _by_name(
         self, s: Session, key: str, limit: int
     ) -> tuple[list[tuple[q.HitRow, str, float]], int]:
@@ -249,6 +267,7 @@ class CustomerService:
                 notes=customer.notes,
                 preferences=customer.preferences,
                 timeline=entries,
+                favourites=read_favourites(s, ids_of_person, rows, lines, self._ctx.tz),
             )
 
     # ----------------------------------------------------------------- writes

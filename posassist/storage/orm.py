@@ -231,6 +231,7 @@ class Referral(Base):
     __table_args__ = (
         CheckConstraint("direction IN ('out','in')", name="direction"),
         Index("ix_referral_vendor_time", "vendor_id", "created_at"),
+        Index("ix_referral_customer_id", "customer_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -245,6 +246,8 @@ class Referral(Base):
 
 class UnmetDemand(Base):
     __tablename__ = "unmet_demand"
+    # By customer: the card's "asked before, we didn't have" reads a person's asks.
+    __table_args__ = (Index("ix_unmet_demand_customer_id", "customer_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     item_asked: Mapped[str] = mapped_column(String(300))
@@ -335,6 +338,22 @@ class StaffPick(Base):
     branch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
     row_hlc: Mapped[str | None] = mapped_column(String(40))  # see Vendor.row_hlc
+
+
+class CoPurchase(Base):
+    """Derived, local, never synced: "customers who bought ``sku`` also bought ``other_sku``".
+
+    Rebuilt whole from this store's purchase lines (every register's, pulled) by
+    ``services/also_bought.py`` in the background; a query is a primary-key range read.
+    ``customers`` is how many distinct buyers had both in one basket in the window.
+    """
+
+    __tablename__ = "co_purchase"
+
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    other_sku: Mapped[str] = mapped_column(String(64))
+    customers: Mapped[int] = mapped_column(Integer)
 
 
 class AuditLog(Base):

@@ -23,7 +23,9 @@ from posassist.storage.orm import (
     InteractionVoid,
     ModelFit,
     PurchaseLine,
+    Referral,
     Staff,
+    UnmetDemand,
 )
 
 _LIVE = Customer.erased_at.is_(None)
@@ -53,6 +55,15 @@ class LineRow(NamedTuple):
     interaction_id: uuid.UUID
     description: str
     quantity: int
+    sku: str | None = None
+
+
+class AskRow(NamedTuple):
+    """Something a customer asked for that we did not have (an unmet ask or a referral)."""
+
+    item: str
+    item_key: str
+    asked_at: datetime
 
 
 # Lookups are the hottest path of the app (every customer at the till): plain SQL,
@@ -146,7 +157,12 @@ def lines_of_customer(
     s: Session, customer_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[LineRow]]:
     rows = s.execute(
-        select(PurchaseLine.interaction_id, PurchaseLine.description, PurchaseLine.quantity)
+        select(
+            PurchaseLine.interaction_id,
+            PurchaseLine.description,
+            PurchaseLine.quantity,
+            PurchaseLine.sku,
+        )
         .join(Interaction, Interaction.id == PurchaseLine.interaction_id)
         .where(Interaction.customer_id.in_(customer_ids))
         .order_by(PurchaseLine.interaction_id, PurchaseLine.position)
@@ -155,6 +171,31 @@ def lines_of_customer(
     for row in rows:
         out[row[0]].append(LineRow(*row))
     return out
+
+
+def asks_of_customer(s: Session, customer_ids: Sequence[uuid.UUID], limit: int) -> list[AskRow]:
+    """A person's unmet asks and the items of the referrals they were given, newest first
+    (both indexed by customer). A slip records both for one ask; the caller folds them
+    by ``item_key``."""
+    asks = s.execute(
+        select(UnmetDemand.item_asked, UnmetDemand.item_key, UnmetDemand.created_at)
+        .where(UnmetDemand.customer_id.in_(customer_ids))
+        .order_by(UnmetDemand.created_at.desc())
+        .limit(limit)
+    )
+    sent = s.execute(
+        select(Referral.item_asked, Referral.created_at)
+        .where(
+            Referral.customer_id.in_(customer_ids),
+            Referral.direction == "out",
+            Referral.item_asked != "",
+        )
+        .order_by(Referral.created_at.desc())
+        .limit(limit)
+    )
+    rows = [AskRow(item, key, at) for item, key, at in asks]
+    rows += [AskRow(item, "", at) for item, at in sent]  # the service folds by name
+    return sorted(rows, key=lambda r: r.asked_at, reverse=True)
 
 
 def all_name_keys(s: Session) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import KnownError
+from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.catalog import CatalogService
 from posassist.services.customers import CustomerService
 from posassist.services.holds import HoldService
@@ -42,6 +43,7 @@ from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
+from posassist.ui.views.favourites import rebuild_in_background
 from posassist.ui.views.finder import FinderDialog
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
@@ -72,6 +74,7 @@ class Services:
     picks: PicksService | None = None  # staff picks (F11; managers edit them)
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
+    also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
 
 
 class MainWindow(QMainWindow):
@@ -250,10 +253,24 @@ class MainWindow(QMainWindow):
             BackgroundOp(self.worker, self.services.desk.finder.warm_up).failure(
                 self._unavailable("Find elsewhere")
             ).run_in_background()
+        self.refresh_also_bought()
+
+    def refresh_also_bought(self) -> None:
+        """Rebuild "also bought" in the background if lines, voids or merges came in since
+        (start-up, hourly, after a sync brought changes); the open card then shows it."""
+        if self.services.also_bought is not None:
+            rebuild_in_background(
+                self.worker,
+                self.services.also_bought,
+                self.card,
+                self.services.customers.card,
+                self._unavailable("Also bought"),
+            )
 
     def _on_refit_timer_timeout(self) -> None:
         """A register left running overnight refits once the cached fit is a day old."""
         self._refit(self.services.customers.standing.refit_if_stale)
+        self.refresh_also_bought()
 
     def refit_standing(self) -> None:
         self.say("Refitting the repeat-visitor model in the background…")

@@ -375,3 +375,38 @@ def test_a_populated_store_rekeys_its_products_and_stock_to_content_ids(tmp_path
     ]
     assert tuple(vendor) == ("Kites", None)
     assert line == "K1"
+
+
+def test_a_populated_store_gains_co_purchases_and_ask_indexes(tmp_path: Path) -> None:
+    """0004 → 0008 on a store with a purchase: nothing lost, the co-purchase table is
+    there (empty until the first background build) and asks are indexed by customer."""
+    from posassist.storage.database import open_database
+
+    engine = _old_store(tmp_path, "0004")
+    ids = {"b": "b8" * 16, "c": "c8" * 16, "i": "d8" * 16, "t": "2026-01-01 10:00:00.000000"}
+    with engine.begin() as conn:
+        _add_branch(conn, ids["b"])
+        _add_customer(conn, ids["c"], ids["t"])
+        _add_interaction(conn, ids["i"], ids["c"], ids["b"], ids["t"], kind="purchase")
+        conn.execute(
+            text(
+                "INSERT INTO unmet_demand (id, item_asked, item_key, customer_id, created_at) "
+                "VALUES (:u, 'Vinyl', 'vinyl', :c, :t)"
+            ),
+            {"u": "e8" * 16, "c": ids["c"], "t": ids["t"]},
+        )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            conn = s.connection()
+            assert conn.exec_driver_sql("SELECT count(*) FROM interaction").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM unmet_demand").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM co_purchase").scalar() == 0
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT item_asked FROM unmet_demand WHERE customer_id = ?",
+                (ids["c"],),
+            ).fetchall()
+            assert "ix_unmet_demand_customer_id" in str(plan)
+    finally:
+        db.close()

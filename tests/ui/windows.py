@@ -31,6 +31,7 @@ def services_for(
         picks=b.picks,
         holds=hold_service,
         catalog=b.catalog,
+        also_bought=b.also_bought,
     )
 
 

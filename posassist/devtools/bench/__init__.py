@@ -1,7 +1,8 @@
 """``posassist bench``: measure what a cashier waits for, on a large synthetic store.
 
 Builds (once, then reuses) the 100,000-customer / ~1,000,000-interaction store and
-times, at the service layer, the lookups and the card load (:mod:`.lookups`), the
+times, at the service layer, the "also bought" build and query (:mod:`.also_bought`),
+the lookups and the card load (:mod:`.lookups`), the
 repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referrals`),
 then key-to-paint in the real offscreen window (:mod:`.gui`), then the whole start-up
 to a usable window in a fresh process, outbox pruning and ``quick_check``
@@ -94,13 +95,16 @@ def _window_rows(store: Path, config_file: Path | None, repeat: int) -> list[Row
 
 
 def _service_rows(store: Path, config_file: Path | None, repeat: int) -> list[Row]:
+    from posassist.devtools.bench.also_bought import also_bought_rows
     from posassist.devtools.bench.lookups import lookup_rows
     from posassist.devtools.bench.referrals import referral_rows
     from posassist.devtools.bench.standing import standing_rows
 
     backend = open_backend(store, config_file=config_file)
     try:
-        rows = lookup_rows(backend, repeat)
+        # Built first: the card load below then reads a populated co-purchase table.
+        rows = also_bought_rows(backend, repeat)
+        rows += lookup_rows(backend, repeat)
         rows += standing_rows(backend, repeat)
         rows += referral_rows(backend, repeat)
     finally:

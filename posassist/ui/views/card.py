@@ -21,6 +21,7 @@ from posassist.services.customers import CustomerCard, TimelineEntry
 from posassist.ui import formatting as fmt
 from posassist.ui.models.customers import TimelineModel
 from posassist.ui.theme import named
+from posassist.ui.views.favourites import FavouritesPanel
 from posassist.ui.views.tables import read_only_table
 
 # (key, label, kind) — the F-key is shown on the button, the window binds it.
@@ -67,6 +68,7 @@ class CustomerCardView(QWidget):
         self.method = named(QLabel(), "method")
         self.notes = QLabel()
         self.notes.setWordWrap(True)
+        self.favourites = FavouritesPanel()
         self.tiles = {
             key: _Tile(caption)
             for key, caption in (
@@ -95,6 +97,7 @@ class CustomerCardView(QWidget):
         layout.addWidget(self.contact)
         layout.addLayout(tiles)
         layout.addWidget(self.notes)
+        layout.addWidget(self.favourites)
         layout.addLayout(buttons)
         layout.addWidget(self.timeline, 1)
         self.show_card(None)
@@ -185,6 +188,7 @@ class CustomerCardView(QWidget):
             self.method.setText("")
             self.contact.setText("Find a customer on the left, or log a walk-in (F6, F7).")
             self.notes.setText("")
+            self.favourites.show_favourites(None)
             for tile in self.tiles.values():
                 tile.value.setText("—")
             self._show_timeline(())
@@ -215,6 +219,7 @@ class CustomerCardView(QWidget):
         self.tiles["last"].value.setText(fmt.day(card.visits.last_visit))
         self.tiles["usual"].value.setText(fmt.interval(card.visits.usual_interval_days))
         self.tiles["since"].value.setText(card.customer_since.strftime("%b %Y"))
+        self.favourites.show_favourites(card.favourites)
         self._show_timeline(card.timeline)
 
     def _show_timeline(self, entries: Sequence[TimelineEntry]) -> None:

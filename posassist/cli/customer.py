@@ -1,0 +1,161 @@
+"""``posassist customer add|show``: adding and reading a customer from a script, for store IT.
+
+Consent works as in the app's new-customer dialog, where the phone and email are kept
+only when the consent box is ticked: here ``--consent`` says the customer agreed, and is
+required when ``--phone`` or ``--email`` is given (refused otherwise, nothing stored).
+
+``show`` prints what the card shows (visits, standing with its reasons, favourites) to
+stdout only, because it was asked for; nothing personal goes to stderr or a log. Errors
+(not found, several customers on one phone, a bad phone, a card in use) are one line
+on stderr and exit code 2, like every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from posassist.cli.common import add_command, opened_backend
+from posassist.domain.wording import plural
+from posassist.errors import InvalidInputError
+
+if TYPE_CHECKING:  # the services load only when the command runs (a quick --help)
+    from posassist.services.customers import CustomerCard
+
+NAME = "customer"
+HELP = "add a customer, or show one's card (by card code or phone)"
+DESCRIPTION = (
+    "posassist customer add --name NAME [--phone P] [--email E] [--card C] [--consent]"
+    " | customer show CARD_OR_PHONE [--json]"
+)
+_CONSENT = (
+    "A phone or email is kept only with the customer's consent: ask them, then add "
+    "--consent (or leave --phone and --email out)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_subparsers(dest="action", required=True)
+    add = add_command(what, "add", help="add a customer; prints its id")
+    add.add_argument("--name", required=True, help="the customer's name")
+    add.add_argument("--phone", default="", help="phone number (needs --consent)")
+    add.add_argument("--email", default="", help="email address (needs --consent)")
+    add.add_argument("--card", default="", help="loyalty card code")
+    add.add_argument(
+        "--consent", action="store_true", help="the customer agreed that we keep phone/email"
+    )
+    add.add_argument("--json", action="store_true", help="print the new id as JSON")
+    show = add_command(what, "show", help="what the card shows, by card code or phone number")
+    show.add_argument("who", metavar="CARD_OR_PHONE")
+    show.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "add":
+        return _add(args)
+    with opened_backend(args) as backend:
+        customers = backend.customers
+        card = customers.card(customers.find_by_card_or_phone(args.who))
+    document = card_document(card)
+    if args.json:
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        print(_as_text(document))
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from posassist.services.customers import NewCustomer
+
+    if (args.phone.strip() or args.email.strip()) and not args.consent:
+        raise InvalidInputError("consent", _CONSENT)
+    new = NewCustomer(args.name, args.phone, args.email, args.card, consent_contact=args.consent)
+    with opened_backend(args, writes=True) as backend:
+        customer_id = backend.customers.create(new)
+        card_code = backend.customers.contact_details(customer_id).card_code or None
+    if args.json:
+        print(json.dumps({"id": str(customer_id), "card_code": card_code}))
+    else:
+        print(f"Added customer {customer_id}" + (f" (card {card_code})." if card_code else "."))
+    return 0
+
+
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def card_document(card: CustomerCard) -> dict[str, Any]:
+    """The card as one JSON-ready document. Sections, so more can join (holds: the holds
+    service's list for this customer goes in as ``"holds"``)."""
+    v, fav = card.visits, card.favourites
+    return {
+        "id": str(card.id),
+        "name": card.display_name,
+        "phone": card.phone_masked or None,  # masked, as on the card
+        "email": card.email_masked or None,
+        "card_code": card.card_code,
+        "customer_since": card.customer_since.isoformat(),
+        "greeting": card.greeting,
+        "visits": {
+            "total": v.visit_days_total,
+            "last_90_days": v.visit_days_90d,
+            "last_visit": _day(v.last_visit),
+            "usual_interval_days": v.usual_interval_days,
+            "referrals_brought": v.referrals_brought,
+        },
+        "standing": {
+            "tier": card.flag.tier.value,
+            "badges": [b.value for b in card.flag.badges],
+            "reasons": card.flag.reasons,
+            "method": card.flag_method_note,
+        },
+        "favourites": {
+            "most_often": [
+                {"sku": f.sku, "name": f.name, "times": f.times, "last_bought": _day(f.last_bought)}
+                for f in fav.most_often
+            ],
+            "last_time": {"on": _day(fav.last_time_on), "items": list(fav.last_time)},
+            "asked_before": [
+                {"item": a.item, "asked_on": a.asked_on.isoformat()} for a in fav.asked_before
+            ],
+            "also_bought": {
+                "for": fav.also_bought_for or None,
+                "items": [
+                    {"sku": a.sku, "name": a.name, "customers": a.customers}
+                    for a in fav.also_bought
+                ],
+            },
+        },
+        "notes": card.notes,
+        "preferences": card.preferences,
+    }
+
+
+def _as_text(doc: dict[str, Any]) -> str:
+    v, st, fav = doc["visits"], doc["standing"], doc["favourites"]
+    contact = " · ".join(p for p in (doc["phone"], doc["email"], doc["card_code"]) if p)
+    lines = [
+        f"{doc['name']}  ({contact or 'no contact details'})",
+        f"{doc['greeting']}".strip(),
+        f"Standing: {st['tier']} — {st['reasons']}".rstrip(" —"),
+        f"Visits: {v['total']} in all, {v['last_90_days']} in the last 90 days, "
+        f"last {v['last_visit'] or '—'}; customer since {doc['customer_since']}",
+    ]
+    if fav["most_often"]:
+        often = ", ".join(f"{f['name']} ({f['times']}×)" for f in fav["most_often"])
+        lines.append(f"Buys most often: {often}")
+    if fav["last_time"]["items"]:
+        items = ", ".join(fav["last_time"]["items"])
+        lines.append(f"Last time ({fav['last_time']['on']}): {items}")
+    if fav["asked_before"]:
+        asked = ", ".join(f"{a['item']} ({a['asked_on']})" for a in fav["asked_before"])
+        lines.append(f"Asked for before, we didn't have: {asked}")
+    also = fav["also_bought"]
+    if also["items"]:
+        names = ", ".join(
+            f"{a['name']} — {plural(a['customers'], 'customer')}" for a in also["items"]
+        )
+        lines.append(f"Customers who bought {also['for']} also bought: {names}")
+    return "\n".join(line for line in lines if line)
