@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from posassist.errors import InvalidInputError, SyncError
 from posassist.services.context import branch_id_for
-from posassist.storage.orm import Branch, HoldStep, Outbox, Product, SyncState
+from posassist.storage.orm import Branch, HoldStep, Outbox, SyncState
 from posassist.sync.pull import CURSOR_KEY
 from tests.sync.helpers import (
     Central,
@@ -41,7 +41,10 @@ def _set_up(reg: Reg, branch_name: str) -> None:
         branch.address = f"1 {branch_name} Road"
         branch.phone = "+1 212 555 0100"
         branch.hours = "Mo-Sa 09:00-18:00"
-        s.add(Product(sku="P2", name="Wireless headphones", category="Audio"))
+    # The catalogue as store IT imports it (a shared row: one row however many import it).
+    products = reg.backend.settings.data_dir / "products.csv"
+    products.write_text("sku,name,category\nP2,Wireless headphones,Audio\n", encoding="utf-8")
+    reg.backend.catalog.import_products(products)
     reg.backend.interactions.log_walk_in("question")  # so the first push announces it
 
 
