@@ -245,6 +245,7 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
                 backend.printing,
                 picks=backend.picks,
                 holds=backend.holds,
+                also_bought=backend.also_bought,
             ),
             privacy=backend.privacy,
             picks=backend.picks,
