@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from posassist.domain.identifiers import IdentifierError, check_text
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 from posassist.importers.csv_text import csv_rows
-from posassist.services.context import StoreContext
+from posassist.services.context import NotifiesChanges, StoreContext
 from posassist.services.csv_files import write_csv
 from posassist.services.vendor_csv import bad_line, row_id
 from posassist.storage.catalog import bump_catalog_version, join_list, split_list
@@ -209,20 +208,12 @@ def _csv_cell(f: VendorField, value: object) -> str:
     return str(value)
 
 
-class VendorService:
+class VendorService(NotifiesChanges):
     """Directory use cases; each public method is one user action and one session."""
 
     def __init__(self, ctx: StoreContext) -> None:
+        super().__init__()
         self._ctx = ctx
-        self._listeners: list[Callable[[], None]] = []
-
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Called after any committed change (the finder drops its index)."""
-        self._listeners.append(listener)
-
-    def _changed(self) -> None:
-        for listener in self._listeners:
-            listener()
 
     # ------------------------------------------------------------------- reads
     def list(self, *, include_inactive: bool = True) -> list[VendorRecord]:
