@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from posassist.cli import main
 from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem
-from posassist.storage.orm import Product
+from posassist.storage.orm import Branch, Product
 from tests.conftest import MovableClock, make_backend
 from tests.test_cli import _run
 
@@ -125,3 +126,35 @@ def test_also_bought_builds_then_answers_with_counts(
         "for": "House coffee",
         "items": [{"sku": "OAT", "name": "Oat milk", "customers": 3}],
     }
+
+
+def test_customer_show_lists_the_customers_holds_in_text_and_json(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = make_backend(data_dir, MovableClock(datetime.now(UTC)))
+    try:
+        with backend.db.write() as s:
+            s.add(Branch(id=uuid.uuid4(), code="B02", name="Riverside", phone="555-0102"))
+        hold = backend.holds.request_at("B02", "OAT", "PA00000101", relay=True)
+        until = hold.expires_at.astimezone(backend.ctx.tz).date().isoformat()
+    finally:
+        backend.close()  # the command takes the instance lock
+    d = ["--data-dir", str(data_dir)]
+    assert main(["customer", "show", "PA00000101", "--json", *d]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["holds"] == [
+        {
+            "code": hold.code,
+            "sku": "OAT",
+            "product": "Oat milk",
+            "holding_branch": "Riverside",
+            "state": "requested",
+            "relay": True,
+            "until": until,
+        }
+    ]
+    assert main(["customer", "show", "PA00000101", *d]) == 0
+    text = capsys.readouterr().out
+    assert (
+        f"Hold {hold.code}: Oat milk at Riverside, requested (brought here), until {until}" in text
+    )

@@ -7,13 +7,14 @@ watchdog) never reaches Python's exception handling, so ``faulthandler`` writes 
 stacks of every thread into the same log. SIGINT (Ctrl+C in the terminal that started
 it) and SIGTERM (logout, ``systemctl stop``, a kill from IT) close the window the normal
 way: background jobs finish, sync stops, the store is closed and its lock released.
+A second start on the same data folder brings this window forward
+(``app/single_instance.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import faulthandler
-import hashlib
 import logging
 import signal
 import socket
@@ -27,8 +28,14 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from posassist.app.backend import Backend, open_backend, resolve_settings
+from posassist.app.backend import Backend, open_backend
 from posassist.app.log_scrub import scrub
+from posassist.app.single_instance import (
+    InstanceServer,
+    bring_to_front,
+    instance_server_name,
+    raised_other,
+)
 from posassist.errors import KnownError
 
 if TYPE_CHECKING:
@@ -203,86 +210,6 @@ def _application() -> QApplication:
     return app
 
 
-def instance_server_name(data_dir: Path) -> str:
-    """One name per data folder (the instance lock's scope), short enough for a socket."""
-    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return f"posassist-{digest}"
-
-
-class InstanceServer:
-    """The running window listens here; a second start asks it to come to the front.
-
-    The instance lock already refuses a second writer of the store; this makes the
-    refusal useful: the cashier who double-clicks the icon again sees the window they
-    lost behind the till software. Held only while we hold the lock, so a socket left
-    by a crashed run is stale and removed before listening.
-    """
-
-    SHOW = b"show\n"
-
-    def __init__(self, name: str, on_show: Callable[[], None]) -> None:
-        from PySide6.QtNetwork import QLocalServer
-
-        self._on_show = on_show
-        QLocalServer.removeServer(name)
-        self._server = QLocalServer()
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if not self._server.listen(name):
-            log.warning("no second-instance server %s: %s", name, self._server.errorString())
-        self._server.newConnection.connect(self._accept)
-
-    def _accept(self) -> None:
-        while (conn := self._server.nextPendingConnection()) is not None:
-            conn.readyRead.connect(lambda c=conn: self._read(c))
-            conn.disconnected.connect(conn.deleteLater)
-            if conn.bytesAvailable():
-                self._read(conn)
-
-    def _read(self, conn: Any) -> None:
-        if bytes(conn.readAll().data()).startswith(self.SHOW.strip()):
-            log.info("show request from a second posassist: bringing the window to the front")
-            self._on_show()
-
-    def close(self) -> None:
-        self._server.close()
-
-
-def ask_running_instance_to_show(name: str, timeout_ms: int = 1000) -> bool:
-    """Tell the window already running on this data folder to come to the front."""
-    from PySide6.QtNetwork import QLocalSocket
-
-    sock = QLocalSocket()
-    sock.connectToServer(name)
-    if not sock.waitForConnected(timeout_ms):
-        return False
-    sock.write(InstanceServer.SHOW)
-    sent = sock.waitForBytesWritten(timeout_ms)
-    sock.disconnectFromServer()
-    return bool(sent)
-
-
-def _bring_to_front(window: MainWindow) -> None:
-    from PySide6.QtCore import Qt
-
-    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
-    window.raise_()
-    window.activateWindow()
-
-
-def _raised_other(
-    exc: KnownError, data_dir: Path | None, demo: bool, config_file: Path | None
-) -> KnownError:
-    """When a window already runs on this store, bring it forward and say so."""
-    try:
-        settings = resolve_settings(data_dir, demo=demo, config_file=config_file)
-    except KnownError:
-        return exc
-    if not ask_running_instance_to_show(instance_server_name(settings.data_dir)):
-        return exc
-    hint = "It was brought to the front; use that window."
-    return KnownError(exc.message, hint=hint)
-
-
 def _cannot_start(exc: KnownError, smoke_test: bool) -> int:
     if smoke_test:
         print(f"posassist: {exc}", file=sys.stderr)
@@ -318,6 +245,7 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
                 backend.printing,
                 picks=backend.picks,
                 holds=backend.holds,
+                also_bought=backend.also_bought,
             ),
             privacy=backend.privacy,
             picks=backend.picks,
@@ -409,7 +337,7 @@ def run_gui(
         try:
             backend = open_backend(data_dir, demo=demo, config_file=config_file)
         except KnownError as exc:
-            return _cannot_start(_raised_other(exc, data_dir, demo, config_file), smoke_test)
+            return _cannot_start(raised_other(exc, data_dir, demo, config_file), smoke_test)
         session = _run_window(app, backend, smoke_test=smoke_test, started=started)
     finally:
         signals.close()
@@ -445,7 +373,7 @@ def _run_window(
     try:
         window = _main_window(backend, worker)
         instances = InstanceServer(
-            instance_server_name(backend.settings.data_dir), lambda: _bring_to_front(window)
+            instance_server_name(backend.settings.data_dir), lambda: bring_to_front(window)
         )
         previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
         shown_at, watch = _show(app, window, backend, worker, smoke_test=smoke_test)

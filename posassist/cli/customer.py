@@ -4,17 +4,18 @@ Consent works as in the app's new-customer dialog, where the phone and email are
 only when the consent box is ticked: here ``--consent`` says the customer agreed, and is
 required when ``--phone`` or ``--email`` is given (refused otherwise, nothing stored).
 
-``show`` prints what the card shows (visits, standing with its reasons, favourites) to
-stdout only, because it was asked for; nothing personal goes to stderr or a log. Errors
-(not found, several customers on one phone, a bad phone, a card in use) are one line
-on stderr and exit code 2, like every command.
+``show`` prints what the card shows (visits, standing with its reasons, favourites, and
+the customer's holds between branches) to stdout only, because it was asked for; nothing
+personal goes to stderr or a log. Errors (not found, several customers on one phone, a
+bad phone, a card in use) are one line on stderr and exit code 2, like every command.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from posassist.cli.common import add_command, opened_backend
@@ -23,6 +24,7 @@ from posassist.errors import InvalidInputError
 
 if TYPE_CHECKING:  # the services load only when the command runs (a quick --help)
     from posassist.services.customers import CustomerCard
+    from posassist.services.holds import HoldView
 
 NAME = "customer"
 HELP = "add a customer, or show one's card (by card code or phone)"
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     with opened_backend(args) as backend:
         customers = backend.customers
         card = customers.card(customers.find_by_card_or_phone(args.who))
-    document = card_document(card)
+        holds = backend.holds.for_customer(card.id)
+        tz = backend.ctx.tz
+    document = card_document(card, holds, tz)
     if args.json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -86,9 +90,25 @@ def _day(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def card_document(card: CustomerCard) -> dict[str, Any]:
-    """The card as one JSON-ready document. Sections, so more can join (holds: the holds
-    service's list for this customer goes in as ``"holds"``)."""
+def hold_entry(h: HoldView, tz: tzinfo) -> dict[str, Any]:
+    """One hold as the customer would be told of it: the code on their slip, where it is
+    held, how far it got, whether it comes here, and the day it is kept until (local, as
+    the slip prints it)."""
+    return {
+        "code": h.code,
+        "sku": h.sku,
+        "product": h.product_name,
+        "holding_branch": h.holding_branch,
+        "state": h.state,
+        "relay": h.relay,
+        "until": h.expires_at.astimezone(tz).date().isoformat(),
+    }
+
+
+def card_document(card: CustomerCard, holds: Sequence[HoldView], tz: tzinfo) -> dict[str, Any]:
+    """The card as one JSON-ready document, in sections (issue 11: "visits, standing with
+    its reasons, favourites, holds"); ``holds`` from ``HoldService.for_customer``, newest
+    first, their "until" day in the store's ``tz``."""
     v, fav = card.visits, card.favourites
     return {
         "id": str(card.id),
@@ -128,6 +148,7 @@ def card_document(card: CustomerCard) -> dict[str, Any]:
                 ],
             },
         },
+        "holds": [hold_entry(h, tz) for h in holds],
         "notes": card.notes,
         "preferences": card.preferences,
     }
@@ -158,4 +179,10 @@ def _as_text(doc: dict[str, Any]) -> str:
             f"{a['name']} — {plural(a['customers'], 'customer')}" for a in also["items"]
         )
         lines.append(f"Customers who bought {also['for']} also bought: {names}")
+    for h in doc["holds"]:
+        how = "brought here" if h["relay"] else "to collect there"
+        lines.append(
+            f"Hold {h['code']}: {h['product']} at {h['holding_branch']}, {h['state']} "
+            f"({how}), until {h['until']}"
+        )
     return "\n".join(line for line in lines if line)

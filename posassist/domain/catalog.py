@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from posassist.domain.wording import elapsed
+
 CATALOG_NAMESPACE = uuid.UUID("3c6f2b1e-8d4a-5f7e-b1c2-9e0d4a6f8b13")
 MAX_SKU_LENGTH = 64
 MAX_PRODUCT_NAME_LENGTH = 300
@@ -41,19 +43,12 @@ def age_text(as_of: datetime, now: datetime) -> str:
     A count from the future (a PC whose clock runs ahead) reads "just now" rather than
     a negative age.
     """
-    seconds = (now - as_of).total_seconds()
-    minutes = int(seconds // 60)
-    if minutes < 1:
+    amount, unit = elapsed(as_of, now)
+    if amount == 0 and unit == "min":
         return "just now"
-    if minutes < 60:
-        return f"{minutes} min ago"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h ago"
-    days = hours // 24
-    if days < 60:
-        return f"{days} days ago"
-    return f"on {as_of:%d %b %Y}"
+    if unit == "days" and amount >= 60:
+        return f"on {as_of:%d %b %Y}"
+    return f"{amount} {unit} ago"
 
 
 def stock_age(as_of: datetime, now: datetime) -> str:

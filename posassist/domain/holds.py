@@ -23,6 +23,7 @@ from typing import Final
 
 from posassist.domain.referral_codes import new_code
 from posassist.domain.referral_codes import normalise as normalise_code
+from posassist.domain.wording import elapsed
 
 __all__ = [
     "ACTIVE",
@@ -132,12 +133,8 @@ def shown_state(state: str, expires: datetime, now: datetime) -> str:
 
 def age_text(at: datetime, now: datetime) -> str:
     """ "12 min", "3 h", "2 days": how long ago a hold was asked for (queue and CLI)."""
-    minutes = max(0, int((now - at).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // 1440} days"
+    amount, unit = elapsed(at, now)
+    return f"{amount} {unit}"
 
 
 def next_actor(state: str, relay: bool) -> str:

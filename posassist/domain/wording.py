@@ -2,10 +2,15 @@
 
 Every message that shows a count (services, CLI, window) goes through `plural`, so
 a count of one never reads "1 customers" and large counts always get thousands
-separators, whichever layer wrote the sentence.
+separators, whichever layer wrote the sentence. Likewise every age (a stock count's
+"as of 2 h ago", a hold's "3 h" in the queue) is measured by `elapsed`, so the finder,
+``posassist stock``, the Holds queue and ``posassist holds`` switch from minutes to
+hours to days at the same points.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -15,3 +20,15 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     """
     word = one if n == 1 else (many if many is not None else f"{one}s")
     return f"{n:,} {word}"
+
+
+def elapsed(since: datetime, now: datetime) -> tuple[int, str]:
+    """How long ago ``since`` was, as (amount, unit): minutes ("min") under an hour, hours
+    ("h") under two days, then days ("days"). A time ahead of ``now`` (a PC whose clock
+    runs ahead) is 0 min, never a negative age."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return minutes, "min"
+    if minutes < 48 * 60:
+        return minutes // 60, "h"
+    return minutes // (24 * 60), "days"

@@ -19,8 +19,6 @@ the line.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -34,8 +32,7 @@ from posassist.domain.catalog import (
     MAX_SKU_LENGTH,
 )
 from posassist.domain.identifiers import IdentifierError, check_text
-from posassist.domain.spreadsheet import restore_cell
-from posassist.importers.csv_text import bad_line, read_text
+from posassist.importers.csv_text import bad_line, csv_rows
 from posassist.storage.catalog import join_list, split_list
 
 PRODUCT_COLUMNS = ("sku", "name", "category", "keywords", "carried", "aisle")
@@ -81,33 +78,11 @@ class StockLine:
 def _rows(
     path: Path, known: Sequence[str], required: Sequence[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, cells by column) of every non-blank row, after checking the header."""
-    content = read_text(path)
-    first = content.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    columns = _header(path, reader, known, required)
-    line = reader.line_num + 1
-    count = 0
-    while True:
-        start = line
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise bad_line(path, start, f"unreadable row ({exc}).") from exc
-        line = reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            raise bad_line(
-                path, start, f"expected {len(columns)} cells like the header, found {len(cells)}."
-            )
-        count += 1
-        if count > MAX_ROWS:
-            raise bad_line(path, start, f"more than {MAX_ROWS:,} rows in one file.")
-        values = {c: restore_cell(v).strip() for c, v in zip(columns, cells, strict=True)}
+    """(line, cells by column, trimmed) of every non-blank row, after checking the header;
+    a cell with a control character or over its length is refused on its line."""
+    _columns, rows = csv_rows(path, known, required, max_rows=MAX_ROWS)
+    for start, cells in rows:
+        values = {c: v.strip() for c, v in cells.items()}
         for column, text in values.items():
             try:
                 check_text(text, column, column)
@@ -117,28 +92,6 @@ def _rows(
                 limit = _LIMITS[column]
                 raise bad_line(path, start, f"the {column} is longer than {limit} characters.")
         yield start, values
-
-
-def _header(
-    path: Path, reader: Iterator[list[str]], known: Sequence[str], required: Sequence[str]
-) -> list[str]:
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise bad_line(path, 1, "the file is empty; the first line must be the header.") from None
-    except csv.Error as exc:
-        raise bad_line(path, 1, f"unreadable header ({exc}).") from exc
-    columns = [restore_cell(h).strip().casefold().replace(" ", "_") for h in header]
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise bad_line(path, 1, f"unknown column “{unknown[0]}”. Columns are: {', '.join(known)}.")
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise bad_line(path, 1, f"the header has no “{missing[0]}” column.")
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        raise bad_line(path, 1, f"the column “{repeated[0]}” appears twice.")
-    return columns
 
 
 def _need(path: Path, line: int, values: dict[str, str], column: str) -> str:

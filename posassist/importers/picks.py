@@ -11,10 +11,7 @@ protected against spreadsheet formulas are read back as they were.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +26,8 @@ from posassist.domain.picks import (
     clean_pick,
     parse_rank,
 )
-from posassist.domain.spreadsheet import restore_cell
 from posassist.errors import InvalidInputError
+from posassist.importers.csv_text import bad_line, csv_rows
 from posassist.storage.orm import Branch, Product
 
 MAX_ROWS = 10_000
@@ -40,42 +37,6 @@ MAX_ROWS = 10_000
 class PickLine:
     line: int
     data: PickInput
-
-
-def bad_line(path: Path, line: int, message: str) -> InvalidInputError:
-    return InvalidInputError(f"{path}:{line}", f"{path}, line {line}: {message}")
-
-
-def _text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError("file", f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise bad_line(path, line, "the file is not UTF-8 text (save it as “CSV UTF-8”).") from exc
-
-
-def _header(path: Path, reader: Iterator[list[str]]) -> list[str]:
-    try:
-        names = next(reader)
-    except StopIteration:
-        raise bad_line(path, 1, "the file is empty; the first line must be the header.") from None
-    except csv.Error as exc:
-        raise bad_line(path, 1, f"unreadable header ({exc}).") from exc
-    columns = [restore_cell(n).strip().casefold() for n in names]
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    if unknown:
-        known = ", ".join(CSV_COLUMNS)
-        raise bad_line(path, 1, f"unknown column “{unknown[0]}”. Columns are: {known}.")
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise bad_line(path, 1, f"the header has no “{missing[0]}” column.")
-    if len(set(columns)) != len(columns):
-        raise bad_line(path, 1, "a column appears twice.")
-    return columns
 
 
 class _Checker:
@@ -122,28 +83,6 @@ class _Checker:
 
 def read_picks(s: Session, path: Path) -> list[PickLine]:
     """Every line of ``path`` as a checked pick, or InvalidInputError on the first bad line."""
-    reader = csv.reader(io.StringIO(_text(path), newline=""), strict=True)
-    columns = _header(path, reader)
+    _columns, rows = csv_rows(path, CSV_COLUMNS, REQUIRED_COLUMNS, max_rows=MAX_ROWS, what="picks")
     checker = _Checker(s, path)
-    out: list[PickLine] = []
-    line = reader.line_num + 1
-    while True:
-        start = line
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise bad_line(path, start, f"unreadable row ({exc}).") from exc
-        line = reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue  # a blank line, e.g. at the end of a hand-edited file
-        if len(cells) != len(columns):
-            raise bad_line(
-                path, start, f"expected {len(columns)} cells like the header, found {len(cells)}."
-            )
-        if len(out) >= MAX_ROWS:
-            raise bad_line(path, start, f"more than {MAX_ROWS:,} picks in one file.")
-        values = {col: restore_cell(cell) for col, cell in zip(columns, cells, strict=True)}
-        out.append(PickLine(start, checker.pick(start, values)))
-    return out
+    return [PickLine(line, checker.pick(line, values)) for line, values in rows]

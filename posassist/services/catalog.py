@@ -17,7 +17,6 @@ nothing is written.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 from posassist.importers.catalog import ProductLine, StockLine, read_products, read_stock
 from posassist.importers.csv_text import bad_line
-from posassist.services.context import StoreContext
+from posassist.services.context import NotifiesChanges, StoreContext
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.orm import Branch, BranchStock, Product
 from posassist.storage.outbox import append_change
@@ -91,20 +90,12 @@ class BranchStockView:
         return min((i.as_of for i in self.items), default=None)
 
 
-class CatalogService:
+class CatalogService(NotifiesChanges):
     """Catalogue and stock use cases; each public method is one action and one session."""
 
     def __init__(self, ctx: StoreContext) -> None:
+        super().__init__()
         self._ctx = ctx
-        self._listeners: list[Callable[[], None]] = []
-
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Called after any committed change (the finder drops its index)."""
-        self._listeners.append(listener)
-
-    def _changed(self) -> None:
-        for listener in self._listeners:
-            listener()
 
     def age(self, as_of: datetime) -> str:
         """ "as of 2 h ago", by this register's clock."""

@@ -7,6 +7,7 @@ no service reaches for globals and tests can build one on a temporary store.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -157,3 +158,20 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
             clock=clock,
             staff_name=staff.name,
         )
+
+
+class NotifiesChanges:
+    """A service whose committed changes others must hear of: the finder drops its index
+    when the catalogue or the vendor directory changes. One listener list for both, so
+    they cannot drift apart in when they call."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Called after any committed change (the finder drops its index)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()

@@ -1,4 +1,5 @@
-"""Reading a vendor CSV file: its text, its header and the vendor ids in it.
+"""Reading a vendor CSV file: the vendor ids in it (its text, header and rows are read by
+``importers/csv_text.py``, like every import's).
 
 :func:`posassist.services.vendors.read_vendor_csv` turns the rows into vendors; these
 steps refuse a file that cannot be read as a whole, each error naming the file and the
@@ -7,39 +8,12 @@ line so the manager can fix it and import again.
 
 from __future__ import annotations
 
-import csv
 import uuid
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from posassist.domain.spreadsheet import restore_cell
 from posassist.importers.csv_text import bad_line, read_text
 
-__all__ = ["bad_line", "read_header", "read_text", "row_id"]
-
-
-def read_header(path: Path, reader: Iterator[list[str]], known: Sequence[str]) -> list[str]:
-    """The header's column names, folded; unknown, missing ``name`` or repeated: refused."""
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise bad_line(path, 1, "the file is empty; the first line must be the header.") from None
-    except csv.Error as exc:
-        raise bad_line(path, 1, f"unreadable header ({exc}).") from exc
-    columns = [restore_cell(h).strip().casefold() for h in header]
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise bad_line(
-            path,
-            1,
-            f"unknown column “{unknown[0]}”. Columns are: {', '.join(known)}.",
-        )
-    if "name" not in columns:
-        raise bad_line(path, 1, "the header has no “name” column.")
-    duplicates = {c for c in columns if columns.count(c) > 1}
-    if duplicates:
-        raise bad_line(path, 1, f"the column “{sorted(duplicates)[0]}” appears twice.")
-    return columns
+__all__ = ["bad_line", "read_text", "row_id"]
 
 
 def row_id(

@@ -20,11 +20,8 @@ vendor (or adds it with that id), a row without one updates the vendor of the sa
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,12 +32,12 @@ from sqlalchemy.orm import Session
 from posassist.domain import opening_hours
 from posassist.domain.fields import VENDOR, VENDOR_CSV_COLUMNS, VENDOR_FIELDS, VendorField
 from posassist.domain.identifiers import IdentifierError, check_text
-from posassist.domain.spreadsheet import restore_cell
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
-from posassist.services.context import StoreContext
+from posassist.importers.csv_text import csv_rows
+from posassist.services.context import NotifiesChanges, StoreContext
 from posassist.services.csv_files import write_csv
-from posassist.services.vendor_csv import bad_line, read_header, read_text, row_id
+from posassist.services.vendor_csv import bad_line, row_id
 from posassist.storage.catalog import bump_catalog_version, join_list, split_list
 from posassist.storage.orm import Referral, Vendor
 from posassist.storage.outbox import append_change
@@ -211,20 +208,12 @@ def _csv_cell(f: VendorField, value: object) -> str:
     return str(value)
 
 
-class VendorService:
+class VendorService(NotifiesChanges):
     """Directory use cases; each public method is one user action and one session."""
 
     def __init__(self, ctx: StoreContext) -> None:
+        super().__init__()
         self._ctx = ctx
-        self._listeners: list[Callable[[], None]] = []
-
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Called after any committed change (the finder drops its index)."""
-        self._listeners.append(listener)
-
-    def _changed(self) -> None:
-        for listener in self._listeners:
-            listener()
 
     # ------------------------------------------------------------------- reads
     def list(self, *, include_inactive: bool = True) -> list[VendorRecord]:
@@ -410,33 +399,12 @@ def _csv_fields(path: Path, line: int, values: dict[str, str]) -> dict[str, Any]
 
 def read_vendor_csv(path: Path) -> list[_Row]:
     """Parse and validate a whole vendor CSV, or raise on the first bad line."""
-    content = read_text(path)
-    first_line = content.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    columns = read_header(path, reader, CSV_COLUMNS)
-
+    columns, lines = csv_rows(
+        path, CSV_COLUMNS, ("name",), max_rows=MAX_IMPORT_ROWS, what="vendors"
+    )
     rows: list[_Row] = []
     seen_ids: dict[uuid.UUID, int] = {}
-    line = reader.line_num + 1
-    while True:
-        start = line
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise bad_line(path, start, f"unreadable row ({exc}).") from exc
-        line = reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines, e.g. at the end of a hand-edited file
-        if len(cells) != len(columns):
-            raise bad_line(
-                path, start, f"expected {len(columns)} cells like the header, found {len(cells)}."
-            )
-        if len(rows) >= MAX_IMPORT_ROWS:
-            raise bad_line(path, start, f"more than {MAX_IMPORT_ROWS:,} vendors in one file.")
-        values = {col: restore_cell(cell) for col, cell in zip(columns, cells, strict=True)}
+    for start, values in lines:
         vendor_id = row_id(path, start, values, seen_ids)
         try:
             data = clean_vendor(VendorInput(**_csv_fields(path, start, values)))

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from posassist.domain.catalog import catalog_id
 from posassist.domain.fields import (
     CUSTOMER_BY_NAME,
     CUSTOMER_DEFAULTS,
@@ -41,7 +40,6 @@ from posassist.domain.hlc import Timestamp
 from posassist.domain.holds import STATES
 from posassist.domain.identifiers import find_control
 from posassist.domain.lww import stamp_fields, wins
-from posassist.domain.picks import payload_problem as pick_problem
 
 # A register clock this far ahead of the server's is clamped (DESIGN.md: the server
 # clamps clocks too far in the future), so one PC with a wrong date cannot win every
@@ -468,36 +466,12 @@ def check_op(op: Op) -> None:
     elif op.entity in DECIDED_ENTITIES:
         check_step(op)
     elif op.entity in MUTABLE_ENTITIES:
-        if op.op not in MUTABLE_OPS:
-            raise RejectedError(f"unknown {op.entity} operation {op.op!r}")
+        from posassist.sync.shared_checks import check_shared  # it builds on this module
+
         check_shared(op)
-        if op.entity == "staff_pick":
-            problem = pick_problem(op.op, op.entity_id, op.payload)
-            if problem is not None:
-                raise RejectedError(problem)
     elif op.entity in REF_ENTITIES:
         if op.op != "upsert":
             raise RejectedError(f"{op.entity} rows are only announced (upsert), not {op.op!r}")
         as_uuid(op.entity_id, f"{op.entity} id")
     else:
         raise RejectedError(f"unknown kind of change {op.entity!r}")
-
-
-def check_shared(op: Op) -> None:
-    """A shared row's op as its :class:`SharedEntity` declares it, or :class:`RejectedError`."""
-    rule = SHARED_ENTITIES[op.entity]
-    rid = as_uuid(op.entity_id, f"{op.entity} id")
-    data = op.payload
-    if op.op == "insert":
-        missing = [f for f in rule.required if data.get(f) is None or data.get(f) == ""]
-        if missing:
-            raise RejectedError(f"a {op.entity} needs its {missing[0]}")
-    for name in rule.counts:
-        value = data.get(name, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise RejectedError(f"{name} must be a whole number, not negative: {value!r}")
-    if rule.not_older is not None and rule.not_older in data:
-        as_datetime(data[rule.not_older], rule.not_older)
-    keyed = rule.key and all(k in data for k in rule.key)
-    if keyed and catalog_id(*(str(data[k]) for k in rule.key)) != rid:
-        raise RejectedError(f"the {op.entity} id is not the one its {'/'.join(rule.key)} give")

@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QMenu,
-    QMessageBox,
     QSplitter,
 )
 
@@ -45,6 +43,7 @@ from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
 from posassist.ui.views.favourites import rebuild_in_background
 from posassist.ui.views.finder import FinderDialog
+from posassist.ui.views.manager import ManagerActions
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
 from posassist.ui.workers import BackgroundOp, Worker
@@ -92,7 +91,7 @@ class MainWindow(QMainWindow):
         self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
         self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
         self._refit_timer.start()
-        self._add_manager_menu()
+        self.manager = ManagerActions(self)  # regulars, picks, stock, erasure
         self._add_referral_menu()
         self._add_corrections_menu()
         from posassist.ui.views.holds import attach_holds
@@ -148,30 +147,6 @@ class MainWindow(QMainWindow):
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
         self._shortcut("F11", self.show_picks)
-
-    def _add_manager_menu(self) -> None:
-        """Manager actions: regulars, refitting the model, erasure on request."""
-        manager = self.menuBar().addMenu("&Manager")
-        manager.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
-        manager.addAction("Re&fit repeat-visitor model now", self.refit_standing)
-        manager.addAction("&Staff picks…", self.edit_picks).setEnabled(bool(self.services.picks))
-        manager.addSeparator()
-        self.erase_action = manager.addAction(
-            "&Erase this customer's personal data…", self.erase_customer
-        )
-        self.erase_action.setEnabled(self.services.privacy is not None)
-        stock = manager.addAction("Update this branch's &stock…", self.update_stock)
-        stock.setEnabled(self.services.catalog is not None)
-
-    def update_stock(self) -> None:
-        """A count or a stock file for this branch (``ui/views/stock.py``)."""
-        from posassist.ui.views.stock import StockDialog
-
-        if self.services.catalog is not None:
-            dialog = StockDialog(self.services.catalog, self.worker, self)
-            if dialog.exec() and dialog.saved:
-                self.say(str(dialog.saved))
-        self.search.focus_box()
 
     # -- the register's screen ---------------------------------------------------
     def show_for_register(self) -> None:
@@ -289,47 +264,12 @@ class MainWindow(QMainWindow):
     def _on_refit_failed(self, exc: BaseException) -> None:
         show_error(self.message_label, exc, prefix="Could not refit the repeat-visitor model:")
 
-    def show_regulars(self) -> None:
-        """Ctrl+R: the list is computed on the worker; the dialog fills when it arrives."""
-        from posassist.ui.views.regulars import RegularsDialog
-
-        standing = self.services.customers.standing
-        tz = self.card.timeline_model.tz
-        dialog = RegularsDialog(standing.export_regulars, self.worker, self)
-        dialog.open_requested.connect(self.open_customer)
-
-        def done(rows: object) -> None:
-            fit = standing.fit
-            note = (
-                f"As of the last refit ({fit.fitted_at.astimezone(tz):%d %b %H:%M}, {fit.method})."
-                if fit
-                else "The repeat-visitor model has not been fitted yet."
-            )
-            dialog.show_rows(rows, note)  # type: ignore[arg-type]
-
-        BackgroundOp(self.worker, standing.regulars_ready).success(done).failure(
-            lambda exc: show_error(dialog.count, exc, prefix="Could not prepare the list:")
-        ).run_in_background()
-        dialog.exec()
-        self.search.focus_box()
-
     def show_picks(self) -> None:
         """F11, "what's good here?": the staff's top three per category."""
         from posassist.ui.views.picks import PicksDialog
 
         if self.services.picks is not None:
             PicksDialog(self.services.picks.shown, self.worker, self).exec()
-        self.search.focus_box()
-
-    def edit_picks(self) -> None:
-        """Manager → Staff picks…: fill, replace or remove one category's pick."""
-        from posassist.ui.views.picks import PickEditorDialog
-
-        picks, staff = self.services.picks, self.services.staff_label
-        if picks is not None:
-            dialog = PickEditorDialog(picks, self.worker, staff, self)
-            if dialog.exec():
-                self.say("Staff pick removed." if dialog.removed else "Staff pick saved.")
         self.search.focus_box()
 
     # -- find elsewhere, referrals, partners (issue 4) ---------------------------
@@ -355,9 +295,7 @@ class MainWindow(QMainWindow):
         edit.addAction(
             "&Edit customer details…", QKeySequence("Ctrl+E"), self.corrections.edit_customer
         )
-        manager = next(
-            (m for m in self.menuBar().findChildren(QMenu) if m.title() == "&Manager"), None
-        ) or self.menuBar().addMenu("&Manager")
+        manager = self.manager.menu
         manager.addSeparator()
         manager.addAction("&Void an entry…", self.corrections.void_selected)
         manager.addAction("&Merge this customer into…", self.corrections.merge_customer)
@@ -443,40 +381,6 @@ class MainWindow(QMainWindow):
         self.card.show_card(card)
         self._card_search = self.search.box.text()
         self.say(f"Showing {card.display_name}.")
-
-    def erase_customer(self) -> None:
-        """On the customer's request: wipe their personal data here and, by sync, everywhere.
-
-        Their visits stay as anonymous facts (the store's history stays true); name, contact
-        details, card and notes are gone. Asked twice, because it cannot be undone.
-        """
-        card = self.card.card
-        privacy = self.services.privacy
-        if card is None or privacy is None:
-            self.say("Open the customer first.")
-            return
-        answer = QMessageBox.question(
-            self,
-            "Erase personal data",
-            f"Erase {card.display_name}'s name, contact details, card and notes on every "
-            "register? This cannot be undone. Their visits stay, without a name.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            self.search.focus_box()
-            return
-
-        def erased(_: object) -> None:
-            if self.card.card is not None and self.card.card.id == card.id:
-                self.close_card()
-                self.search.clear()
-            self.say("The customer's personal data was erased.")
-            self.search.focus_box()
-
-        BackgroundOp(self.worker, lambda: privacy.erase_customer(card.id)).success(erased).failure(
-            lambda exc: show_error(self, exc)
-        ).disable(self.erase_action).run_in_background()
 
     def reload_card(self) -> None:
         if self.card.card is not None:

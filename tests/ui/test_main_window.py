@@ -176,10 +176,10 @@ def test_erase_on_request_asks_first_then_forgets_the_customer(
         when_dialog(press)  # type: ignore[arg-type]
 
     answer(QMessageBox.StandardButton.No)
-    w.erase_customer()
+    w.manager.erase_customer()
     assert w.card.card is not None  # "No" keeps everything
     answer(QMessageBox.StandardButton.Yes)
-    w.erase_customer()
+    w.manager.erase_customer()
     qtbot.waitUntil(lambda: w.card.card is None)  # erased on the worker
     assert w.card.card is None
     assert backend.customers.search("erin erase") == []

@@ -89,7 +89,7 @@ def test_manager_sets_then_removes_a_branch_pick(
         dialog.save()
 
     when_dialog(fill_in)
-    window.edit_picks()
+    window.manager.edit_picks()
     qtbot.waitUntil(lambda: window.message_label.text() == "Staff pick saved.")
     audio = backend.picks.shown()[0]
     assert [(p.rank, p.staff, p.branch_pick) for p in audio.picks] == [
@@ -104,7 +104,7 @@ def test_manager_sets_then_removes_a_branch_pick(
         dialog.remove_button.click()
 
     when_dialog(remove)
-    window.edit_picks()
+    window.manager.edit_picks()
     qtbot.waitUntil(lambda: window.message_label.text() == "Staff pick removed.")
     assert backend.picks.shown()[0].picks[0].staff == "Ana K."  # the chain's #1 again
 

@@ -83,7 +83,7 @@ def test_ctrl_r_fills_the_list_from_the_worker(
         dialog.accept()
 
     when_dialog(look)
-    window.show_regulars()
+    window.manager.show_regulars()
     assert seen
     assert seen[0] > 0
     window.worker.wait_idle()
@@ -119,7 +119,7 @@ def test_enter_in_regulars_opens_the_customer_on_the_card(
         qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
 
     when_dialog(pick)
-    window.show_regulars()
+    window.manager.show_regulars()
     assert chosen == ["Rita Regular"]
     assert window.card.name.text() == "Rita Regular"
     window.worker.wait_idle()

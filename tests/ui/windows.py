@@ -23,7 +23,13 @@ def services_for(
         "Test Store",
         "Test staff",
         desk=ReferralDesk(
-            b.finder, b.referrals, b.vendors, b.printing, picks=b.picks, holds=hold_service
+            b.finder,
+            b.referrals,
+            b.vendors,
+            b.printing,
+            picks=b.picks,
+            holds=hold_service,
+            also_bought=b.also_bought,
         )
         if desk
         else None,

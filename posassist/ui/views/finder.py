@@ -43,13 +43,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posassist.domain.finder import FinderResult
+from posassist.domain.finder import FinderResult, ProductMatch
 from posassist.errors import KnownError
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import FinderEntry, FinderResultsModel, finder_entries
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.arrival import ArrivalDialog
+from posassist.ui.views.favourites import AlsoBoughtList
 from posassist.ui.views.files import choose_save_path
 from posassist.ui.views.finder_actions import FinderActions
 from posassist.ui.views.finder_holds import FinderHolds
@@ -118,24 +119,9 @@ class FinderDialog(QDialog):
         self.dont_log.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.answer: FinderResult | None = None
         """The answer to the box's text as last searched (None for a blank box)."""
-        self.model = FinderResultsModel()
-        self.results = QListView()
-        self.results.setModel(self.model)
-        self.results.setWordWrap(True)
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.results.setSpacing(1)
+        self._make_results()
         self.message = MessageLine()
-        layout = QVBoxLayout(self)
-        layout.addWidget(named(QLabel("We don't carry it? Find where."), "customerName"))
-        layout.addWidget(self.for_label)
-        layout.addWidget(self.box)
-        layout.addWidget(self.wording_line)
-        layout.addWidget(self.picks_line)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.results, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(self._make_keys())
+        self._lay_out()
         self._rebuilding = False
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._delay.timeout.connect(self.search_now)
@@ -148,6 +134,33 @@ class FinderDialog(QDialog):
             self.search_now()
         self.focus_box()
         fit_to_screen(self)
+
+    def _make_results(self) -> None:
+        """The tiers as one list, and under it what others bought with the product
+        selected in "we have it here" (hidden until one is)."""
+        self.model = FinderResultsModel()
+        self.results = QListView()
+        self.results.setModel(self.model)
+        self.results.setWordWrap(True)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setSpacing(1)
+        self.also_bought = AlsoBoughtList(rows=3)
+        self.also_bought.setVisible(False)
+        self.results.selectionModel().selectionChanged.connect(self._show_also_bought)
+
+    def _lay_out(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.addWidget(named(QLabel("We don't carry it? Find where."), "customerName"))
+        layout.addWidget(self.for_label)
+        layout.addWidget(self.box)
+        layout.addWidget(self.wording_line)
+        layout.addWidget(self.picks_line)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.also_bought)
+        layout.addWidget(self.message)
+        layout.addLayout(self._make_keys())
 
     def _make_keys(self) -> QVBoxLayout:
         """The key buttons in rows (slips, holds, the rest), and the same actions as
@@ -344,6 +357,27 @@ class FinderDialog(QDialog):
     def customer_id(self) -> uuid.UUID | None:
         return self.customer.id if self.customer else None
 
+    def _show_also_bought(self, *_args: object) -> None:
+        """A product we have here, selected: "customers who bought this also bought", with
+        counts, so the cashier can suggest what goes with it.
+
+        Read here, on the GUI thread, as the card reads its own: a primary-key range read
+        of the table built in the background (``services/also_bought.py``), not a build.
+        """
+        entry = self.selected_entry()
+        service = self.desk.also_bought
+        if entry is None or entry.tier != "here" or service is None:
+            self.also_bought.show_suggestions("", ())
+            return
+        assert isinstance(entry.match, ProductMatch)
+        product = entry.match.product
+        try:
+            suggestions = service.for_sku(product.sku, limit=len(self.also_bought.lines))
+        except KnownError as exc:
+            show_error(self.message, exc, prefix="Also bought unavailable:")
+            suggestions = ()
+        self.also_bought.show_suggestions(product.name, suggestions)
+
     # ---------------------------------------------------------------- search
     def search_now(self) -> None:
         """Answer from the in-memory index at once (a read, on this thread)."""
@@ -352,6 +386,7 @@ class FinderDialog(QDialog):
         if not text.strip():
             self.answer = None
             self.model.set_entries([])
+            self.also_bought.show_suggestions("", ())
             self._show_wording(None)
             self.picks_line.setVisible(False)
             self.show_hint("Type what the customer asked for. Typos are fine.")
@@ -369,6 +404,7 @@ class FinderDialog(QDialog):
                 self._on_rebuild_done
             ).failure(self._on_rebuild_failed).run_in_background()
         self.answer = result
+        self.also_bought.show_suggestions("", ())  # the list is new: nothing selected
         badges = show_finder_picks(self.picks_line, self.desk.picks, text)
         now = self.desk.finder.local_now()
         self.model.set_entries(finder_entries(result, self.tz, now, badges))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.finder import FinderService
 from posassist.services.holds import HoldService
 from posassist.services.picks import PicksService
@@ -24,6 +25,7 @@ class ReferralDesk:
     printing: PrintService
     picks: PicksService | None = None  # staff picks beside the finder's answer
     holds: HoldService | None = None  # F6 / F7 in the finder: ask a branch to hold it
+    also_bought: AlsoBoughtService | None = None  # under a product we have here
 
 
 @dataclass(frozen=True)

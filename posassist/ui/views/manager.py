@@ -1,0 +1,125 @@
+"""The Manager menu's actions: regulars, refitting, staff picks, this branch's stock, erasure.
+
+Kept apart from the register window (``ui/main_window.py``) the way the corrections are
+(``ui/views/corrections.py``): the window stays a list of keys, and what a manager does
+less often, each opening its own dialog, lives here. Like everything in the window, a
+write runs on the worker (:class:`~posassist.ui.workers.BackgroundOp`) and focus goes
+back to the search box afterwards, ready for the next customer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from posassist.ui.feedback import show_error
+from posassist.ui.workers import BackgroundOp
+
+if TYPE_CHECKING:
+    from posassist.ui.main_window import MainWindow
+
+
+class ManagerActions:
+    """The window's Manager menu and what its entries open."""
+
+    def __init__(self, window: MainWindow) -> None:
+        """Regulars, refitting the model, staff picks, erasure on request, stock; the
+        corrections add their manager entries below (``menu``)."""
+        self.window = w = window
+        self.menu: QMenu = window.menuBar().addMenu("&Manager")
+        menu = self.menu
+        menu.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
+        menu.addAction("Re&fit repeat-visitor model now", w.refit_standing)
+        menu.addAction("&Staff picks…", self.edit_picks).setEnabled(bool(w.services.picks))
+        menu.addSeparator()
+        self.erase_action = menu.addAction(
+            "&Erase this customer's personal data…", self.erase_customer
+        )
+        self.erase_action.setEnabled(w.services.privacy is not None)
+        stock = menu.addAction("Update this branch's &stock…", self.update_stock)
+        stock.setEnabled(w.services.catalog is not None)
+
+    def update_stock(self) -> None:
+        """A count or a stock file for this branch (``ui/views/stock.py``)."""
+        from posassist.ui.views.stock import StockDialog
+
+        w = self.window
+        if w.services.catalog is not None:
+            dialog = StockDialog(w.services.catalog, w.worker, w)
+            if dialog.exec() and dialog.saved:
+                w.say(str(dialog.saved))
+        w.search.focus_box()
+
+    def show_regulars(self) -> None:
+        """Ctrl+R: the list is computed on the worker; the dialog fills when it arrives."""
+        from posassist.ui.views.regulars import RegularsDialog
+
+        w = self.window
+        standing = w.services.customers.standing
+        tz = w.card.timeline_model.tz
+        dialog = RegularsDialog(standing.export_regulars, w.worker, w)
+        dialog.open_requested.connect(w.open_customer)
+
+        def done(rows: object) -> None:
+            fit = standing.fit
+            note = (
+                f"As of the last refit ({fit.fitted_at.astimezone(tz):%d %b %H:%M}, {fit.method})."
+                if fit
+                else "The repeat-visitor model has not been fitted yet."
+            )
+            dialog.show_rows(rows, note)  # type: ignore[arg-type]
+
+        BackgroundOp(w.worker, standing.regulars_ready).success(done).failure(
+            lambda exc: show_error(dialog.count, exc, prefix="Could not prepare the list:")
+        ).run_in_background()
+        dialog.exec()
+        w.search.focus_box()
+
+    def edit_picks(self) -> None:
+        """Manager → Staff picks…: fill, replace or remove one category's pick."""
+        from posassist.ui.views.picks import PickEditorDialog
+
+        w = self.window
+        picks, staff = w.services.picks, w.services.staff_label
+        if picks is not None:
+            dialog = PickEditorDialog(picks, w.worker, staff, w)
+            if dialog.exec():
+                w.say("Staff pick removed." if dialog.removed else "Staff pick saved.")
+        w.search.focus_box()
+
+    def erase_customer(self) -> None:
+        """On the customer's request: wipe their personal data here and, by sync, everywhere.
+
+        Their visits stay as anonymous facts (the store's history stays true); name, contact
+        details, card and notes are gone. Asked twice, because it cannot be undone.
+        """
+        w = self.window
+        card = w.card.card
+        privacy = w.services.privacy
+        if card is None or privacy is None:
+            w.say("Open the customer first.")
+            return
+        answer = QMessageBox.question(
+            w,
+            "Erase personal data",
+            f"Erase {card.display_name}'s name, contact details, card and notes on every "
+            "register? This cannot be undone. Their visits stay, without a name.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            w.search.focus_box()
+            return
+
+        def erased(_: object) -> None:
+            if w.card.card is not None and w.card.card.id == card.id:
+                w.close_card()
+                w.search.clear()
+            w.say("The customer's personal data was erased.")
+            w.search.focus_box()
+
+        BackgroundOp(w.worker, lambda: privacy.erase_customer(card.id)).success(erased).failure(
+            lambda exc: show_error(w, exc)
+        ).disable(self.erase_action).run_in_background()
