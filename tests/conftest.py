@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
+# The tests never see this machine's own printers: CUPS_SERVER points, from the start, at
+# the socket the private scheduler (``cups_server``) will listen on. libcups inside Qt
+# reads it once per process, so setting it later in a fixture would come too late for
+# whichever test touched printing first, and a machine with a default printer would
+# answer differently from one without (CI has no CUPS running at all).
+os.environ["CUPS_SERVER"] = os.path.join(tempfile.mkdtemp(prefix="posassist-cups-"), "cups.sock")
+
 import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +29,7 @@ from posassist.services.context import open_context
 from posassist.storage.database import open_database
 from tests.printing.cupsd import Cups, private_cupsd
 
+_CUPS_ROOT = Path(os.environ["CUPS_SERVER"]).parent
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
 
@@ -60,7 +68,7 @@ def cups_server() -> Iterator[Cups]:
 
     Not under pytest's tmp folder: that is private to us (0700), and CUPS runs its
     filters and backends as its own user, who must reach them."""
-    root = Path(tempfile.mkdtemp(prefix="posassist-cups-"))
+    root = _CUPS_ROOT
     root.chmod(0o755)
     try:
         with private_cupsd(root) as server:
@@ -76,3 +84,8 @@ def cups(cups_server: Cups, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cups]:
     yield cups_server
     for name in cups_server.run("lpstat", "-e").split():
         cups_server.remove_queue(name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The private CUPS folder goes, also when no test started the scheduler."""
+    shutil.rmtree(_CUPS_ROOT, ignore_errors=True)
