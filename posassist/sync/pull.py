@@ -53,7 +53,7 @@ from posassist.storage.orm import (
 from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
-from posassist.sync.holds import apply_step
+from posassist.sync.holds import apply_step, requeue_waiting
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
     DECIDED_ENTITIES,
@@ -122,6 +122,7 @@ class Applied:
     changed_customers: set[uuid.UUID] = field(default_factory=set)
     # Customers whose card shows something new (a visit, a referral) without a field change.
     touched_customers: set[uuid.UUID] = field(default_factory=set)
+    holds: set[uuid.UUID] = field(default_factory=set)  # holds received (see requeue_waiting)
 
 
 @dataclass
@@ -205,6 +206,7 @@ def apply_changes(
                 except _UNAPPLIABLE as exc:
                     _record_problem(s, change, exc)
                     result.problems += 1
+        requeue_waiting(s, result.applied.holds)
         set_state(s, CURSOR_KEY, str(todo[-1].server_seq))
 
 
@@ -270,6 +272,8 @@ def _apply_one(
     check_op(Op(0, *astuple_change(change)))
     if change.entity in _FACT_TABLES:
         _apply_fact(change, facts)
+        if change.entity == "hold":
+            result.applied.holds.add(as_uuid(change.entity_id, "hold id"))
         for key in _CUSTOMER_KEYS:
             customer_id = change.payload.get(key)
             if customer_id:
