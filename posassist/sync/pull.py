@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, null, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
@@ -433,18 +433,22 @@ def _upsert_shared(
 
 
 def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
-    """Older news than the row here: its clock is no later than the version held (the
-    push's answer may have brought a later one first), or it is a stock count older than
-    the one held (``not_older``)."""
-    if "row_hlc" in table.c:
-        held_hlc = s.scalar(select(table.c.row_hlc).where(table.c.id == rid))
-        if held_hlc is not None and change.hlc <= held_hlc:
-            return True
+    """Older news than the row here, by the rule the server applied (``shared_write``):
+    a kind with a ``not_older`` time (stock: ``as_of``) orders by that time first, so a
+    later count whose clock is older still wins; otherwise, and between counts of one
+    time, a clock no later than the version held (the push's answer may have brought a
+    later one first) is older."""
     guard = SHARED_ENTITIES[change.entity].not_older
-    if guard is None or guard not in change.payload:
-        return False
-    held = s.scalar(select(table.c[guard]).where(table.c.id == rid))
-    return held is not None and as_utc(held) > as_datetime(change.payload[guard], guard)
+    held_hlc, held = s.execute(
+        select(table.c.row_hlc, table.c[guard] if guard is not None else null()).where(
+            table.c.id == rid
+        )
+    ).one_or_none() or (None, None)
+    if guard is not None and guard in change.payload and held is not None:
+        incoming = as_datetime(change.payload[guard], guard)
+        if as_utc(held) != incoming:
+            return as_utc(held) > incoming
+    return held_hlc is not None and change.hlc <= held_hlc
 
 
 def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
