@@ -403,6 +403,29 @@ def has_pending(s: Session, entity: str, entity_id: str) -> bool:
     )
 
 
+def _deleted_here(s: Session, change: Change) -> bool:
+    """Did this register delete that row (asked when the row is not here)?
+
+    Central applies nothing to a row after its tombstone, so every logged change of it
+    is older than the delete; only this register can have learned of the delete before
+    them (it made it and adopted the tombstone from its push's answer). They are old
+    news here, not changes "never received". (A delete central ignored brought the
+    row back with the answer, so the row is here and this is not asked.)
+    """
+    rid = str(as_uuid(change.entity_id, f"{change.entity} id"))
+    found = s.scalar(
+        select(Outbox.seq)
+        .where(
+            Outbox.entity == change.entity,
+            Outbox.entity_id == rid,
+            Outbox.op == "delete",
+            Outbox.state != "dead",
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
     """Delete, or (a vendor) only deactivate if referrals here still point at it."""
     table = _SHARED_TABLES[entity]
@@ -456,7 +479,8 @@ def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
     server's verdict (the push's answer then sets the row, see ``push.py``).
 
     This register's own changes are applied too (``own``): the log holds a row's
-    accepted changes in clock order, so replaying all of them ends at the server's row.
+    accepted changes in the order the server judged them (the clock; stock: its count
+    time first), so replaying all of them ends at the server's row.
     Skipping our own would let an older edit from elsewhere, logged before ours but
     pulled after our push, overwrite the newer row here for ever.
     """
@@ -466,19 +490,20 @@ def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
     rid = as_uuid(change.entity_id, f"{change.entity} id")
     if _is_older(s, change, table, rid):
         return
+    exists = s.scalar(select(table.c.id).where(table.c.id == rid)) is not None
+    if not exists and _deleted_here(s, change):
+        return  # old news of a row this register deleted (see _deleted_here)
     if change.op == "delete":
         _delete_shared(s, change.entity, rid)
     elif change.op == "insert":
         _upsert_shared(s, change.entity, rid, change.payload, change.hlc)
     else:
-        exists = s.scalar(select(table.c.id).where(table.c.id == rid))
-        if exists is None and own:
+        if not exists and own:
             return  # our own edit of a row deleted here since
-        if exists is None:
+        if not exists:
             raise RejectedError(f"an edit of a {change.entity} never received here")
         row = payload_row(table, change.payload, skip=("id", "row_hlc"))
-        if "row_hlc" in table.c:
-            row["row_hlc"] = change.hlc
+        row["row_hlc"] = change.hlc
         s.execute(update(table).where(table.c.id == rid).values(**row))
     bump_catalog_version(s)
 

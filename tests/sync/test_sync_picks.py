@@ -98,3 +98,59 @@ def test_a_vendor_edited_later_elsewhere_wins_also_when_the_older_edit_syncs_fir
     assert a.backend.vendors.get(kites).phone == b.backend.vendors.get(kites).phone == "555 0002"
     assert_exactly_once(central, [a, b])
     assert_converged(central, [a, b])
+
+
+def _row_clocks(reg: Reg) -> set[tuple[str, str | None]]:
+    from sqlalchemy import select
+
+    from posassist.storage.orm import StaffPick
+
+    with reg.db.read() as s:
+        return {(str(i), h) for i, h in s.execute(select(StaffPick.id, StaffPick.row_hlc))}
+
+
+def test_a_removal_and_a_refill_made_apart_end_with_the_later_and_the_central_clock(
+    registers: MakeReg, central: Central
+) -> None:
+    """The pick's push answer carries the row clock (adopted), and an older removal that
+    reaches central after a newer refill neither wins there nor here."""
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    a.backend.picks.set_pick(PickInput("Games", 1, "SKU-A", "Ana", "A's favourite"))
+    converge([a, b])
+    a.backend.picks.remove_pick("Games", 1, branch_id=None)  # pending at A, older
+    b.backend.picks.set_pick(PickInput("Games", 1, "SKU-B", "Bo", "B's favourite"))
+    b.sync.sync_once()
+    a.sync.sync_once()  # the removal is answered "older"; A adopts B's pick
+    assert _shown(a) == {"Games": [(1, "SKU-B", "B's favourite")]}
+    # Now the other way round: B removes (older), A refills (newer), B syncs first.
+    b.backend.picks.remove_pick("Games", 1, branch_id=None)
+    a.backend.picks.set_pick(PickInput("Games", 1, "SKU-C", "Ana", "Back by demand"))
+    converge([b, a])
+    assert _shown(a) == _shown(b) == {"Games": [(1, "SKU-C", "Back by demand")]}
+    held = {(str(i), h) for i, h in central.query("SELECT id, row_hlc FROM staff_pick")}
+    assert _row_clocks(a) == _row_clocks(b) == held
+    assert_exactly_once(central, [a, b])
+    assert_converged(central, [a, b])
+
+
+def test_an_older_edit_pulled_after_this_registers_delete_is_no_problem(
+    registers: MakeReg, central: Central
+) -> None:
+    """B deletes a vendor A edited a moment before: B adopts the tombstone at once, and
+    A's older edit, pulled after it, is old news here, not a change that "could not be
+    applied"."""
+    from posassist.services.vendors import VendorInput
+
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    kites = a.backend.vendors.create(VendorInput(name="Kite Corner"))
+    converge([a, b])
+    a.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="555 0001"))
+    a.sync.sync_once()
+    b.backend.vendors.delete(kites)
+    b.sync.sync_once()
+    converge([a, b])
+    assert [v.id for v in a.backend.vendors.list()] == [v.id for v in b.backend.vendors.list()]
+    assert kites not in {v.id for v in b.backend.vendors.list()}
+    assert b.sync.status().queue.problems == 0
+    assert a.sync.status().queue.problems == 0
+    assert_exactly_once(central, [a, b])
