@@ -152,11 +152,12 @@ def _holds_set_up(reg: Reg, branch_name: str) -> None:
 
 
 @pytest.mark.parametrize("first", ["requester", "holder"])
-def test_holds_catalogue_and_picks_made_after_the_dump_are_resent_and_decided_again(
+def test_holds_stock_and_picks_made_after_the_dump_are_resent_and_decided_again(
     tmp_path: Path, registers: MakeReg, central: Central, first: str
 ) -> None:
-    """A hold asked at A and accepted at B after the dump, a count made after it: all
-    resent after the restore, in whichever order the registers come back."""
+    """A hold asked at A and accepted at B after the dump, a count and a pick made after
+    it: all resent after the restore, in whichever order the registers come back."""
+    from posassist.domain.picks import PickInput
     from posassist.services.context import branch_id_for
     from tests.sync.helpers import add_customer
 
@@ -171,6 +172,7 @@ def test_holds_catalogue_and_picks_made_after_the_dump_are_resent_and_decided_ag
     converge([a, b], rounds=1)
     b.backend.holds.mark(hold.code, "accepted")
     b.backend.catalog.set_stock("P2", 7)
+    a.backend.picks.set_pick(PickInput("Audio", 1, "P2", "Ana", "Best under $100"))
     converge([a, b])
     assert central.query("SELECT state FROM hold_request")[0][0] == "accepted"
     _drop_and_restore(central, [a, b], dump)
@@ -179,6 +181,7 @@ def test_holds_catalogue_and_picks_made_after_the_dump_are_resent_and_decided_ag
     converge(order)
     assert central.query("SELECT state FROM hold_request")[0][0] == "accepted"
     assert central.query("SELECT on_hand FROM branch_stock")[0][0] == 7
+    assert central.query("SELECT sku, removed FROM staff_pick") == [("P2", False)]
     for reg in (a, b):
         assert reg.backend.holds.hold(hold.code).state == "accepted"
         assert reg.sync.status().queue.dead == 0
