@@ -289,3 +289,44 @@ def test_days_offline_show_honest_ages_and_the_last_known_state_and_an_expiry_sy
     assert all(r.sync.status().queue.dead == 0 for r in (a, b1, b2))
     assert_converged(central, [a, b1, b2])
     assert_exactly_once(central, [a, b1, b2])
+
+
+def test_a_step_the_central_database_refuses_is_a_dead_letter_and_the_hold_shows_its_state(
+    registers: MakeReg, central: Central
+) -> None:
+    """A step no rule allows (written by an older version, say: requested → collected)
+    is refused with its reason; the register shows the hold as central has it, its
+    own step kept as refused (not pending for ever), and the steps after it flow."""
+    from posassist.storage.holds import find_hold, take_step
+
+    a, (b,) = _chain(registers, "Till 1")
+    maria = add_customer(a, "Maria Lopez", card_code="C1000042")
+    hold = a.backend.holds.request(NORTHSIDE, "P2", maria)
+    converge([a, b], rounds=1)
+    ctx = b.backend.ctx
+    with b.db.write() as s:
+        row = find_hold(s, hold.code)
+        assert row is not None
+        take_step(
+            s,
+            row,
+            "collected",
+            at=ctx.now(),
+            register_id=ctx.register_id,
+            branch_id=ctx.branch_id,
+            stamp=ctx.stamp(),
+        )
+    b.sync.sync_once()
+    (letter,) = b.sync.dead_letters()
+    assert letter.entity == "hold_step"
+    assert "collected" in letter.reason, letter.reason
+    assert _state(b, hold.code) == "requested"
+    with b.db.read() as s:
+        assert s.scalars(select(HoldStep.outcome)).all() == ["ignored"]
+    b.backend.holds.mark(hold.code, "accepted")  # the next step flows
+    converge([a, b])
+    assert _state(a, hold.code) == _state(b, hold.code) == "accepted"
+    with b.db.read() as s:
+        dead = s.scalars(select(Outbox.seq).where(Outbox.state == "dead")).all()
+    assert_converged(central, [a, b])
+    assert_exactly_once(central, [a, b], dead={b.name: set(dead)})
