@@ -154,3 +154,35 @@ def test_an_older_edit_pulled_after_this_registers_delete_is_no_problem(
     assert b.sync.status().queue.problems == 0
     assert a.sync.status().queue.problems == 0
     assert_exactly_once(central, [a, b])
+
+
+def test_an_edit_pending_here_while_a_pull_arrives_waits_for_the_servers_verdict(
+    registers: MakeReg, central: Central
+) -> None:
+    """A pulls (as another sync of the store would, between a cashier's edit and the
+    next push) B's edit of a row A has an unsent edit of: A keeps showing its own until
+    the push answers, then what central decided, with central's row clock."""
+    from sqlalchemy import select
+
+    from posassist.services.vendors import VendorInput
+    from posassist.storage.orm import Vendor
+    from posassist.sync.pull import pull_once
+
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    kites = a.backend.vendors.create(VendorInput(name="Kite Corner"))
+    converge([a, b])
+    for first, second, wins in ((a, b, "555 0002"), (b, a, "555 0004")):
+        first.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="older"))
+        second.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone=wins))
+        second.sync.sync_once()
+        ctx = first.backend.ctx
+        pull_once(first.db, first.sync.link, ctx.register_id, ctx.hlc)  # no push first
+        assert first.backend.vendors.get(kites).phone == "older"  # its edit waits
+        first.sync.sync_once()
+        converge([a, b])
+        assert a.backend.vendors.get(kites).phone == b.backend.vendors.get(kites).phone == wins
+        ((held,),) = central.query("SELECT row_hlc FROM vendor")
+        for reg in (a, b):
+            with reg.db.read() as s:
+                assert s.scalar(select(Vendor.row_hlc)) == held
+    assert_exactly_once(central, [a, b])

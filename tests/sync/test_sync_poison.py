@@ -226,6 +226,16 @@ PUSH_CASES: dict[str, tuple[Callable[[Reg], dict[str, str]], str]] = {
         },
         "rank must be 1, 2 or 3",
     ),
+    "pick moved to another slot": (
+        lambda r: {
+            "entity": "staff_pick",
+            "entity_id": str(uuid.uuid4()),
+            "op": "update",
+            "payload": json.dumps({"category": "Audio", "rank": 2, "sku": "P2"}),
+            "hlc": _stamp(r),
+        },
+        "not the id of its slot",
+    ),
     "hold id not its payload's": (
         lambda r: {
             "entity": "hold",
