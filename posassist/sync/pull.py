@@ -404,7 +404,8 @@ def has_pending(s: Session, entity: str, entity_id: str) -> bool:
 
 
 def _deleted_here(s: Session, change: Change) -> bool:
-    """Did this register delete that row (asked when the row is not here)?
+    """Did this register delete that row? (Asked only of an edit of a row not here:
+    the outbox has no index for it, and a bulk pull must not scan it per row.)
 
     Central applies nothing to a row after its tombstone, so every logged change of it
     is older than the delete; only this register can have learned of the delete before
@@ -490,16 +491,14 @@ def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
     rid = as_uuid(change.entity_id, f"{change.entity} id")
     if _is_older(s, change, table, rid):
         return
-    exists = s.scalar(select(table.c.id).where(table.c.id == rid)) is not None
-    if not exists and _deleted_here(s, change):
-        return  # old news of a row this register deleted (see _deleted_here)
     if change.op == "delete":
         _delete_shared(s, change.entity, rid)
     elif change.op == "insert":
         _upsert_shared(s, change.entity, rid, change.payload, change.hlc)
     else:
-        if not exists and own:
-            return  # our own edit of a row deleted here since
+        exists = s.scalar(select(table.c.id).where(table.c.id == rid)) is not None
+        if not exists and (own or _deleted_here(s, change)):
+            return  # our own edit, or old news, of a row deleted here since
         if not exists:
             raise RejectedError(f"an edit of a {change.entity} never received here")
         row = payload_row(table, change.payload, skip=("id", "row_hlc"))
