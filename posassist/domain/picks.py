@@ -166,7 +166,10 @@ def payload_problem(op: str, entity_id: str, payload: Mapping[str, Any]) -> str 
         return "a staff pick's rank must be 1, 2 or 3"
     if "removed" in payload and not isinstance(payload["removed"], bool):
         return "a staff pick's removed must be true or false"
-    if op == "insert":
+    moves = any(k in payload for k in ("category", "rank", "branch_id"))
+    if op == "update" and moves and not all(k in payload for k in ("category", "rank")):
+        return "a staff pick's slot is given whole (category and rank), or not at all"
+    if op == "insert" or moves:  # an edit never moves a pick to another slot's id
         try:
             branch = payload.get("branch_id")
             slot = pick_id(uuid.UUID(str(branch)) if branch else None, payload["category"], rank)

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from posassist.storage.base import utcnow
 from posassist.storage.holds import record_verdict, refresh_state
-from posassist.storage.orm import HoldRequest, HoldStep
+from posassist.storage.orm import HoldRequest, HoldStep, Outbox
+from posassist.sync.central.holds import UNKNOWN_HOLD
+from posassist.sync.outbox import mark
 from posassist.sync.protocol import Op, OpResult, RejectedError, as_uuid
 from posassist.sync.rows import payload_row
 
@@ -48,10 +50,35 @@ def settle_steps(s: Session, ops: list[Op], results: dict[uuid.UUID, OpResult]) 
 
     "applied" and "ignored" are verdicts; "duplicate" (a resend after a lost answer)
     says nothing new: the step stays pending until its pulled copy says it was applied.
+    A refused step (a dead letter) no longer moves the hold here: it is kept as ignored
+    with the refusal, so the register shows the central state again. The one exception
+    is a step of a hold central does not have yet (see ``UNKNOWN_HOLD``): it waits.
     """
     now = utcnow()
     for op in ops:
         result = results.get(op.op_id)
-        if result is None or result.outcome not in ("applied", "ignored"):
+        if result is None or result.outcome == "duplicate":
+            continue
+        if result.outcome == "rejected":
+            if result.reason == UNKNOWN_HOLD:
+                continue
+            reason = f"The central database refused this step: {result.reason}"
+            record_verdict(s, uuid.UUID(op.entity_id), "ignored", reason, now)
             continue
         record_verdict(s, uuid.UUID(op.entity_id), result.outcome, result.reason, now)
+
+
+def requeue_waiting(s: Session, hold_ids: set[uuid.UUID]) -> int:
+    """Holds just pulled from central: this register's steps of them that were refused
+    because central did not have the hold yet are sent again."""
+    if not hold_ids:
+        return 0
+    wanted = {str(h) for h in hold_ids}
+    rows = s.execute(
+        select(Outbox.seq, Outbox.payload).where(
+            Outbox.entity == "hold_step", Outbox.state == "dead", Outbox.last_error == UNKNOWN_HOLD
+        )
+    ).all()
+    seqs = [seq for seq, data in rows if isinstance(data, dict) and data.get("hold_id") in wanted]
+    mark(s, seqs, "pending")
+    return len(seqs)

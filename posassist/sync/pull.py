@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, null, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
@@ -53,7 +53,7 @@ from posassist.storage.orm import (
 from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
-from posassist.sync.holds import apply_step
+from posassist.sync.holds import apply_step, requeue_waiting
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
     DECIDED_ENTITIES,
@@ -122,6 +122,7 @@ class Applied:
     changed_customers: set[uuid.UUID] = field(default_factory=set)
     # Customers whose card shows something new (a visit, a referral) without a field change.
     touched_customers: set[uuid.UUID] = field(default_factory=set)
+    holds: set[uuid.UUID] = field(default_factory=set)  # holds received (see requeue_waiting)
 
 
 @dataclass
@@ -205,6 +206,7 @@ def apply_changes(
                 except _UNAPPLIABLE as exc:
                     _record_problem(s, change, exc)
                     result.problems += 1
+        requeue_waiting(s, result.applied.holds)
         set_state(s, CURSOR_KEY, str(todo[-1].server_seq))
 
 
@@ -270,6 +272,8 @@ def _apply_one(
     check_op(Op(0, *astuple_change(change)))
     if change.entity in _FACT_TABLES:
         _apply_fact(change, facts)
+        if change.entity == "hold":
+            result.applied.holds.add(as_uuid(change.entity_id, "hold id"))
         for key in _CUSTOMER_KEYS:
             customer_id = change.payload.get(key)
             if customer_id:
@@ -399,6 +403,30 @@ def has_pending(s: Session, entity: str, entity_id: str) -> bool:
     )
 
 
+def _deleted_here(s: Session, change: Change) -> bool:
+    """Did this register delete that row? (Asked only of an edit of a row not here:
+    the outbox has no index for it, and a bulk pull must not scan it per row.)
+
+    Central applies nothing to a row after its tombstone, so every logged change of it
+    is older than the delete; only this register can have learned of the delete before
+    them (it made it and adopted the tombstone from its push's answer). They are old
+    news here, not changes "never received". (A delete central ignored brought the
+    row back with the answer, so the row is here and this is not asked.)
+    """
+    rid = str(as_uuid(change.entity_id, f"{change.entity} id"))
+    found = s.scalar(
+        select(Outbox.seq)
+        .where(
+            Outbox.entity == change.entity,
+            Outbox.entity_id == rid,
+            Outbox.op == "delete",
+            Outbox.state != "dead",
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
     """Delete, or (a vendor) only deactivate if referrals here still point at it."""
     table = _SHARED_TABLES[entity]
@@ -429,18 +457,22 @@ def _upsert_shared(
 
 
 def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
-    """Older news than the row here: its clock is no later than the version held (the
-    push's answer may have brought a later one first), or it is a stock count older than
-    the one held (``not_older``)."""
-    if "row_hlc" in table.c:
-        held_hlc = s.scalar(select(table.c.row_hlc).where(table.c.id == rid))
-        if held_hlc is not None and change.hlc <= held_hlc:
-            return True
+    """Older news than the row here, by the rule the server applied (``shared_write``):
+    a kind with a ``not_older`` time (stock: ``as_of``) orders by that time first, so a
+    later count whose clock is older still wins; otherwise, and between counts of one
+    time, a clock no later than the version held (the push's answer may have brought a
+    later one first) is older."""
     guard = SHARED_ENTITIES[change.entity].not_older
-    if guard is None or guard not in change.payload:
-        return False
-    held = s.scalar(select(table.c[guard]).where(table.c.id == rid))
-    return held is not None and as_utc(held) > as_datetime(change.payload[guard], guard)
+    held_hlc, held = s.execute(
+        select(table.c.row_hlc, table.c[guard] if guard is not None else null()).where(
+            table.c.id == rid
+        )
+    ).one_or_none() or (None, None)
+    if guard is not None and guard in change.payload and held is not None:
+        incoming = as_datetime(change.payload[guard], guard)
+        if as_utc(held) != incoming:
+            return as_utc(held) > incoming
+    return held_hlc is not None and change.hlc <= held_hlc
 
 
 def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
@@ -448,7 +480,8 @@ def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
     server's verdict (the push's answer then sets the row, see ``push.py``).
 
     This register's own changes are applied too (``own``): the log holds a row's
-    accepted changes in clock order, so replaying all of them ends at the server's row.
+    accepted changes in the order the server judged them (the clock; stock: its count
+    time first), so replaying all of them ends at the server's row.
     Skipping our own would let an older edit from elsewhere, logged before ours but
     pulled after our push, overwrite the newer row here for ever.
     """
@@ -463,14 +496,13 @@ def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
     elif change.op == "insert":
         _upsert_shared(s, change.entity, rid, change.payload, change.hlc)
     else:
-        exists = s.scalar(select(table.c.id).where(table.c.id == rid))
-        if exists is None and own:
-            return  # our own edit of a row deleted here since
-        if exists is None:
+        exists = s.scalar(select(table.c.id).where(table.c.id == rid)) is not None
+        if not exists and (own or _deleted_here(s, change)):
+            return  # our own edit, or old news, of a row deleted here since
+        if not exists:
             raise RejectedError(f"an edit of a {change.entity} never received here")
         row = payload_row(table, change.payload, skip=("id", "row_hlc"))
-        if "row_hlc" in table.c:
-            row["row_hlc"] = change.hlc
+        row["row_hlc"] = change.hlc
         s.execute(update(table).where(table.c.id == rid).values(**row))
     bump_catalog_version(s)
 

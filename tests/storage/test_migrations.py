@@ -360,6 +360,9 @@ def test_a_populated_store_rekeys_its_products_and_stock_to_content_ids(tmp_path
             ).all()
             vendor = conn.exec_driver_sql("SELECT name, row_hlc FROM vendor").one()
             line = conn.exec_driver_sql("SELECT sku FROM purchase_line").scalar()
+            queued = conn.exec_driver_sql(
+                "SELECT entity, entity_id, op, state, hlc FROM outbox ORDER BY seq"
+            ).all()
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
@@ -375,6 +378,14 @@ def test_a_populated_store_rekeys_its_products_and_stock_to_content_ids(tmp_path
     ]
     assert tuple(vendor) == ("Kites", None)
     assert line == "K1"
+    # Queued for central (a chain already syncing gets them), with the oldest clock.
+    assert [tuple(q[:4]) for q in queued] == [
+        ("product", str(product_id("K1")), "insert", "pending"),
+        ("product", str(product_id("M1")), "insert", "pending"),
+        ("branch_stock", str(stock_id(bid, "K1")), "insert", "pending"),
+        ("branch_stock", str(stock_id(bid, "M1")), "insert", "pending"),
+    ]
+    assert all(q[4].startswith("000000000000000-") for q in queued)
 
 
 def test_a_populated_store_gains_co_purchases_and_ask_indexes(tmp_path: Path) -> None:

@@ -210,3 +210,36 @@ def test_a_shared_row_keeps_the_later_edit_when_the_earlier_one_is_pulled_after(
     assert {r.backend.vendors.get(kites).phone for r in (a, b)} == {"555-0002"}
     assert_converged(central, [a, b])
     assert_exactly_once(central, [a, b])
+
+
+def test_the_later_count_wins_even_when_it_was_recorded_first_and_synced_last(
+    tmp_path: Path, registers: MakeReg, central: Central
+) -> None:
+    """B records the count of 2 h ago, offline; B2 then imports an older file (5 h ago):
+    its op has the later clock but the older count. Whichever syncs first, the later
+    count is what central and every register end with (the count's time decides, the
+    clock only between counts of one time)."""
+    a = registers("Register A", branch="B01")
+    b = registers("Register B", branch="B02")
+    b2 = registers("Register B2", branch="B02")
+    a.backend.catalog.import_products(_file(tmp_path, "a.csv", PRODUCTS))
+    converge([a, b, b2])
+    b.backend.catalog.import_stock(_stock_file(tmp_path, "b-stock.csv", 4, 2.1))
+    b2.backend.catalog.import_stock(_stock_file(tmp_path, "b2-stock.csv", 9, 5.2))  # later op
+    b2.sync.sync_once()  # the older count reaches central first
+    a.sync.sync_once()
+    assert _b02_count(a) == (9, "as of 5 h ago")
+    b.sync.sync_once()
+    assert central.query("SELECT on_hand FROM branch_stock") == [(4,)]
+    assert _b02_count(b) == (4, "as of 2 h ago")
+    converge([a, b, b2])
+    assert {_b02_count(r) for r in (a, b, b2)} == {(4, "as of 2 h ago")}
+    # Two counts of one time: the later clock wins, at both ends.
+    same = _counted(1.0)
+    for reg, n in ((b, 7), (b2, 8)):
+        body = f"branch_code,sku,on_hand,as_of\nB02,K1,{n},{same}\n"
+        reg.backend.catalog.import_stock(_file(tmp_path, f"{reg.name}.csv", body))
+    converge([b2, b, a])
+    assert {_b02_count(r)[0] for r in (a, b, b2)} == {8}
+    assert_converged(central, [a, b, b2])
+    assert_exactly_once(central, [a, b, b2])

@@ -246,3 +246,87 @@ def test_a_step_resent_after_a_lost_answer_is_learned_from_the_pull(
     converge([a, b])
     assert_converged(central, [a, b])
     assert_exactly_once(central, [a, b])
+
+
+def test_days_offline_show_honest_ages_and_the_last_known_state_and_an_expiry_syncs_once(
+    registers: MakeReg, central: Central
+) -> None:
+    """Till 1 is cut off for four days: its stock of Downtown shows its true age, the
+    hold its last known state (until due, then expired here), and the expiry it records
+    offline reaches central once when it is back, beside Till 2's."""
+    clock = _Clock()
+    a, (b1, b2) = _chain(registers, "Till 1", "Till 2", clock=clock)
+    maria = add_customer(a, "Maria Lopez", card_code="C1000042")
+    hold = a.backend.holds.request(NORTHSIDE, "P2", maria)
+    a.backend.catalog.set_stock("P2", 5)
+    converge([a, b1, b2], rounds=1)
+    b1.backend.holds.mark(hold.code, "accepted")
+    converge([b1, a, b2], rounds=1)
+
+    central.server.stop("immediate")
+    clock.ahead = timedelta(days=1)
+    with pytest.raises(SyncError):
+        b1.sync.sync_once()
+    (downtown,) = b1.backend.catalog.stock("B01")
+    assert b1.backend.catalog.age(downtown.items[0].as_of) == "as of 24 h ago"
+    assert _state(b1, hold.code) == "accepted"  # the last state it knew
+    clock.ahead = timedelta(days=4)
+    assert b1.backend.holds.expire_due() == 1  # recorded offline, pending
+    assert _state(b1, hold.code) == "expired"
+    assert "4 days ago" in b1.backend.catalog.age(downtown.items[0].as_of)
+    with pytest.raises(SyncError):
+        b1.sync.sync_once()
+
+    central.ensure_running()
+    assert b2.backend.holds.expire_due() == 1  # Till 2 records it too, online
+    converge([b2, b1, a])
+    assert central.query("SELECT to_state FROM hold_step ORDER BY at") == [
+        ("accepted",),
+        ("expired",),
+    ]
+    assert all(_state(r, hold.code) == "expired" for r in (a, b1, b2))
+    assert b1.backend.holds.notices_since(None) == []  # the other till's expiry: no news
+    assert all(r.sync.status().queue.dead == 0 for r in (a, b1, b2))
+    assert_converged(central, [a, b1, b2])
+    assert_exactly_once(central, [a, b1, b2])
+
+
+def test_a_step_the_central_database_refuses_is_a_dead_letter_and_the_hold_shows_its_state(
+    registers: MakeReg, central: Central
+) -> None:
+    """A step no rule allows (written by an older version, say: requested → collected)
+    is refused with its reason; the register shows the hold as central has it, its
+    own step kept as refused (not pending for ever), and the steps after it flow."""
+    from posassist.storage.holds import find_hold, take_step
+
+    a, (b,) = _chain(registers, "Till 1")
+    maria = add_customer(a, "Maria Lopez", card_code="C1000042")
+    hold = a.backend.holds.request(NORTHSIDE, "P2", maria)
+    converge([a, b], rounds=1)
+    ctx = b.backend.ctx
+    with b.db.write() as s:
+        row = find_hold(s, hold.code)
+        assert row is not None
+        take_step(
+            s,
+            row,
+            "collected",
+            at=ctx.now(),
+            register_id=ctx.register_id,
+            branch_id=ctx.branch_id,
+            stamp=ctx.stamp(),
+        )
+    b.sync.sync_once()
+    (letter,) = b.sync.dead_letters()
+    assert letter.entity == "hold_step"
+    assert "collected" in letter.reason, letter.reason
+    assert _state(b, hold.code) == "requested"
+    with b.db.read() as s:
+        assert s.scalars(select(HoldStep.outcome)).all() == ["ignored"]
+    b.backend.holds.mark(hold.code, "accepted")  # the next step flows
+    converge([a, b])
+    assert _state(a, hold.code) == _state(b, hold.code) == "accepted"
+    with b.db.read() as s:
+        dead = s.scalars(select(Outbox.seq).where(Outbox.state == "dead")).all()
+    assert_converged(central, [a, b])
+    assert_exactly_once(central, [a, b], dead={b.name: set(dead)})

@@ -98,3 +98,91 @@ def test_a_vendor_edited_later_elsewhere_wins_also_when_the_older_edit_syncs_fir
     assert a.backend.vendors.get(kites).phone == b.backend.vendors.get(kites).phone == "555 0002"
     assert_exactly_once(central, [a, b])
     assert_converged(central, [a, b])
+
+
+def _row_clocks(reg: Reg) -> set[tuple[str, str | None]]:
+    from sqlalchemy import select
+
+    from posassist.storage.orm import StaffPick
+
+    with reg.db.read() as s:
+        return {(str(i), h) for i, h in s.execute(select(StaffPick.id, StaffPick.row_hlc))}
+
+
+def test_a_removal_and_a_refill_made_apart_end_with_the_later_and_the_central_clock(
+    registers: MakeReg, central: Central
+) -> None:
+    """The pick's push answer carries the row clock (adopted), and an older removal that
+    reaches central after a newer refill neither wins there nor here."""
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    a.backend.picks.set_pick(PickInput("Games", 1, "SKU-A", "Ana", "A's favourite"))
+    converge([a, b])
+    a.backend.picks.remove_pick("Games", 1, branch_id=None)  # pending at A, older
+    b.backend.picks.set_pick(PickInput("Games", 1, "SKU-B", "Bo", "B's favourite"))
+    b.sync.sync_once()
+    a.sync.sync_once()  # the removal is answered "older"; A adopts B's pick
+    assert _shown(a) == {"Games": [(1, "SKU-B", "B's favourite")]}
+    # Now the other way round: B removes (older), A refills (newer), B syncs first.
+    b.backend.picks.remove_pick("Games", 1, branch_id=None)
+    a.backend.picks.set_pick(PickInput("Games", 1, "SKU-C", "Ana", "Back by demand"))
+    converge([b, a])
+    assert _shown(a) == _shown(b) == {"Games": [(1, "SKU-C", "Back by demand")]}
+    held = {(str(i), h) for i, h in central.query("SELECT id, row_hlc FROM staff_pick")}
+    assert _row_clocks(a) == _row_clocks(b) == held
+    assert_exactly_once(central, [a, b])
+    assert_converged(central, [a, b])
+
+
+def test_an_older_edit_pulled_after_this_registers_delete_is_no_problem(
+    registers: MakeReg, central: Central
+) -> None:
+    """B deletes a vendor A edited a moment before: B adopts the tombstone at once, and
+    A's older edit, pulled after it, is old news here, not a change that "could not be
+    applied"."""
+    from posassist.services.vendors import VendorInput
+
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    kites = a.backend.vendors.create(VendorInput(name="Kite Corner"))
+    converge([a, b])
+    a.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="555 0001"))
+    a.sync.sync_once()
+    b.backend.vendors.delete(kites)
+    b.sync.sync_once()
+    converge([a, b])
+    assert [v.id for v in a.backend.vendors.list()] == [v.id for v in b.backend.vendors.list()]
+    assert kites not in {v.id for v in b.backend.vendors.list()}
+    assert b.sync.status().queue.problems == 0
+    assert a.sync.status().queue.problems == 0
+    assert_exactly_once(central, [a, b])
+
+
+def test_an_edit_pending_here_while_a_pull_arrives_waits_for_the_servers_verdict(
+    registers: MakeReg, central: Central
+) -> None:
+    """A pulls (as another sync of the store would, between a cashier's edit and the
+    next push) B's edit of a row A has an unsent edit of: A keeps showing its own until
+    the push answers, then what central decided, with central's row clock."""
+    from sqlalchemy import select
+
+    from posassist.services.vendors import VendorInput
+    from posassist.storage.orm import Vendor
+    from posassist.sync.pull import pull_once
+
+    a, b = registers("A", branch="B01"), registers("B", branch="B02")
+    kites = a.backend.vendors.create(VendorInput(name="Kite Corner"))
+    converge([a, b])
+    for first, second, wins in ((a, b, "555 0002"), (b, a, "555 0004")):
+        first.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="older"))
+        second.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone=wins))
+        second.sync.sync_once()
+        ctx = first.backend.ctx
+        pull_once(first.db, first.sync.link, ctx.register_id, ctx.hlc)  # no push first
+        assert first.backend.vendors.get(kites).phone == "older"  # its edit waits
+        first.sync.sync_once()
+        converge([a, b])
+        assert a.backend.vendors.get(kites).phone == b.backend.vendors.get(kites).phone == wins
+        ((held,),) = central.query("SELECT row_hlc FROM vendor")
+        for reg in (a, b):
+            with reg.db.read() as s:
+                assert s.scalar(select(Vendor.row_hlc)) == held
+    assert_exactly_once(central, [a, b])

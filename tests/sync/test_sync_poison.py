@@ -195,6 +195,75 @@ PUSH_CASES: dict[str, tuple[Callable[[Reg], dict[str, str]], str]] = {
         },
         "too large",
     ),
+    # The shared rows and holds of issue 11: refused at the end that can tell.
+    "product id not its SKU's": (
+        lambda r: {
+            "entity": "product",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"sku": "P9", "name": "Headphones"}),
+            "hlc": _stamp(r),
+        },
+        "the product id is not the one its sku give",
+    ),
+    "negative on hand": (
+        lambda r: {
+            "entity": "branch_stock",
+            "entity_id": str(uuid.uuid4()),
+            "op": "update",
+            "payload": json.dumps({"on_hand": -3}),
+            "hlc": _stamp(r),
+        },
+        "on_hand must be a whole number, not negative",
+    ),
+    "pick rank 7": (
+        lambda r: {
+            "entity": "staff_pick",
+            "entity_id": str(uuid.uuid4()),
+            "op": "update",
+            "payload": json.dumps({"rank": 7}),
+            "hlc": _stamp(r),
+        },
+        "rank must be 1, 2 or 3",
+    ),
+    "pick moved to another slot": (
+        lambda r: {
+            "entity": "staff_pick",
+            "entity_id": str(uuid.uuid4()),
+            "op": "update",
+            "payload": json.dumps({"category": "Audio", "rank": 2, "sku": "P2"}),
+            "hlc": _stamp(r),
+        },
+        "not the id of its slot",
+    ),
+    "hold id not its payload's": (
+        lambda r: {
+            "entity": "hold",
+            "entity_id": str(uuid.uuid4()),
+            "op": "insert",
+            "payload": json.dumps({"id": str(uuid.uuid4()), "sku": "P2"}),
+            "hlc": _stamp(r),
+        },
+        "differs from the op's entity id",
+    ),
+    "step of an unknown hold": (  # well formed here: only central can tell
+        lambda r: {
+            "entity": "hold_step",
+            "entity_id": (sid := str(uuid.uuid4())),
+            "op": "step",
+            "payload": json.dumps(
+                {
+                    "id": sid,
+                    "hold_id": str(uuid.uuid4()),
+                    "from_state": "requested",
+                    "to_state": "accepted",
+                    "at": datetime.now(UTC).isoformat(),
+                }
+            ),
+            "hlc": _stamp(r),
+        },
+        "a step of a hold the central database does not have",
+    ),
 }
 
 
@@ -318,6 +387,45 @@ PULL_CASES: dict[str, tuple[str, str, str, object, str | None, str]] = {
         {"display_name": "Ann", "notes": "x" * MAX_OP_BYTES},
         None,
         "too large",
+    ),
+    "product id not its SKU's": (
+        "product",
+        str(uuid.uuid4()),
+        "insert",
+        {"sku": "P9", "name": "Headphones"},
+        None,
+        "the product id is not the one its sku give",
+    ),
+    "negative on hand": (
+        "branch_stock",
+        str(uuid.uuid4()),
+        "update",
+        {"on_hand": -1},
+        None,
+        "on_hand must be a whole number",
+    ),
+    "count of a row never received": (
+        "branch_stock",
+        str(uuid.uuid4()),
+        "update",
+        {"on_hand": 4},
+        None,
+        "an edit of a branch_stock never received here",
+    ),
+    "pick rank 7": ("staff_pick", str(uuid.uuid4()), "update", {"rank": 7}, None, "1, 2 or 3"),
+    "step of a hold never received": (
+        "hold_step",
+        (_sid := str(uuid.uuid4())),
+        "step",
+        {
+            "id": _sid,
+            "hold_id": str(uuid.uuid4()),
+            "from_state": "requested",
+            "to_state": "accepted",
+            "at": datetime.now(UTC).isoformat(),
+        },
+        None,
+        "a step of a hold never received here",
     ),
 }
 

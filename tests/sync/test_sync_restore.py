@@ -143,3 +143,47 @@ def test_central_restored_from_a_dump(
     )[0]
     assert low > max(cursors.values())
     assert low > RESTORE_GAP
+
+
+def _holds_set_up(reg: Reg, branch_name: str) -> None:
+    from tests.sync.test_sync_holds import _set_up
+
+    _set_up(reg, branch_name)
+
+
+@pytest.mark.parametrize("first", ["requester", "holder"])
+def test_holds_stock_and_picks_made_after_the_dump_are_resent_and_decided_again(
+    tmp_path: Path, registers: MakeReg, central: Central, first: str
+) -> None:
+    """A hold asked at A and accepted at B after the dump, a count and a pick made after
+    it: all resent after the restore, in whichever order the registers come back."""
+    from posassist.domain.picks import PickInput
+    from posassist.services.context import branch_id_for
+    from tests.sync.helpers import add_customer
+
+    a, b = registers("Register A", branch="B01"), registers("Till 1", branch="B02")
+    _holds_set_up(a, "Downtown")
+    _holds_set_up(b, "Northside")
+    converge([a, b], rounds=2)
+    dump = tmp_path / "central.dump"
+    _dump(central, dump)
+    maria = add_customer(a, "Maria Lopez", card_code="C1000042")
+    hold = a.backend.holds.request(branch_id_for("B02"), "P2", maria)
+    converge([a, b], rounds=1)
+    b.backend.holds.mark(hold.code, "accepted")
+    b.backend.catalog.set_stock("P2", 7)
+    a.backend.picks.set_pick(PickInput("Audio", 1, "P2", "Ana", "Best under $100"))
+    converge([a, b])
+    assert central.query("SELECT state FROM hold_request")[0][0] == "accepted"
+    _drop_and_restore(central, [a, b], dump)
+    assert central.query("SELECT count(*) FROM hold_request")[0][0] == 0
+    order = [a, b] if first == "requester" else [b, a]
+    converge(order)
+    assert central.query("SELECT state FROM hold_request")[0][0] == "accepted"
+    assert central.query("SELECT on_hand FROM branch_stock")[0][0] == 7
+    assert central.query("SELECT sku, removed FROM staff_pick") == [("P2", False)]
+    for reg in (a, b):
+        assert reg.backend.holds.hold(hold.code).state == "accepted"
+        assert reg.sync.status().queue.dead == 0
+    assert_exactly_once(central, [a, b])
+    assert_converged(central, [a, b])

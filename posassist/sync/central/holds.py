@@ -53,6 +53,11 @@ _STEPS = Query(
     .where(among(_step.c.hold_id))
 )
 _STATE_UPDATE = update_by_id("hold_request", ("state",))
+# The refusal of a step whose hold is not here (yet): after a restore from an older
+# dump, the holding branch may resend its accept before the requesting register resends
+# the hold. The register keeps such a step waiting and queues it again once the hold
+# has reached the central database (``sync/holds.py requeue_waiting``).
+UNKNOWN_HOLD = "a step of a hold the central database does not have"
 
 
 def _local(at: datetime, tz: str | None) -> datetime:
@@ -129,7 +134,7 @@ class HoldDecider:
         hid = as_uuid(op.payload.get("hold_id"), "hold id")
         facts = self._facts(hid)
         if facts is None:
-            raise RejectedError("a step of a hold the central database does not have")
+            raise RejectedError(UNKNOWN_HOLD)
         from_state, to_state = str(op.payload["from_state"]), str(op.payload["to_state"])
         verdict = decide(facts, from_state, to_state)
         if verdict.outcome == "illegal":

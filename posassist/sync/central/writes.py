@@ -206,7 +206,8 @@ def shared_write(
     What each kind must carry was checked with the op (``protocol.check_shared``); a
     kind with a ``not_older`` time (stock: ``as_of``) also keeps the later count.
     ``shared`` (row clock, tombstone and that time per row) is updated, so later ops of
-    the same batch see this one.
+    the same batch see this one. For such a kind the logged changes of a row are in
+    the order of that time, not always of their clocks (see ``pull._is_older``).
     """
     table = schema.MUTABLE_TABLES[op.entity]
     guard = SHARED_ENTITIES[op.entity].not_older
@@ -221,12 +222,16 @@ def shared_write(
         return "ignored", f"this {op.entity} is not known centrally", None
     if current["deleted"]:
         return "ignored", f"the {op.entity} was deleted", None
-    if stamp <= current["row_hlc"]:
-        return "ignored", "older than what is already here", None
     if guard is not None and guard in row and current["guard"] is not None:
+        # The later count wins, whatever the clocks (a count recorded offline first can
+        # reach central last); the clock decides only between counts of one time.
         if row[guard] < current["guard"]:
             return "ignored", f"the {guard} is older than the one already here", None
+        if row[guard] == current["guard"] and stamp <= current["row_hlc"]:
+            return "ignored", "older than what is already here", None
         current["guard"] = row[guard]
+    elif stamp <= current["row_hlc"]:
+        return "ignored", "older than what is already here", None
     if op.op == "delete":
         sets: dict[str, Any] = {"deleted_at": now}
         current["deleted"] = True
