@@ -19,6 +19,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,7 +44,8 @@ _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 class PicksModel(RowsTableModel[ShownPick]):
     """One pick a row; a category's name on its first row only, so the threes stand out."""
 
-    HEADERS = ("Category", "#", "Product", "Why", "Picked by")
+    HEADERS = ("Category", "#", "Product", "Picked by", "Why")
+    WHY = 4  # last, stretched and word-wrapped: a long why never pushes "Picked by" away
 
     def cell(self, p: ShownPick, column: int, role: int) -> str:
         first = self._first_of_category(p)
@@ -51,8 +53,8 @@ class PicksModel(RowsTableModel[ShownPick]):
             p.category if first or role != Qt.ItemDataRole.DisplayRole else "",
             f"#{p.rank}",
             p.product or p.sku,
-            p.why,
             p.staff + ("  (this branch)" if p.branch_pick else ""),
+            p.why,
         )
         return values[column]
 
@@ -88,6 +90,11 @@ class PicksDialog(QDialog):
         self.model = PicksModel()
         self.table = read_only_table(self.model)
         self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.horizontalHeader().setSectionResizeMode(
+            PicksModel.WHY, QHeaderView.ResizeMode.Stretch
+        )  # the why takes what is left and wraps; rows grow to fit it (_fit_rows)
+        self.table.horizontalHeader().sectionResized.connect(self._fit_rows)
         self.message = MessageLine()
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("What's good here? Our staff's top three."), "customerName"))
@@ -117,7 +124,7 @@ class PicksDialog(QDialog):
         text = self.box.text().strip()
         shown = [c for c in self.categories if not text or _matches(c, text)]
         self.model.set_rows([p for c in shown for p in c.picks])
-        self.table.resizeRowsToContents()
+        self._fit_rows()
         if not self.categories:
             self.message.say("No staff picks yet. A manager adds them: Manager → Staff picks….")
         elif not shown:
@@ -128,6 +135,10 @@ class PicksDialog(QDialog):
 
     def _on_box_text_changed(self, _text: str) -> None:
         self._fill()
+
+    def _fit_rows(self, *_args: object) -> None:
+        """Row heights follow the wrapped why at the current width (a dozen rows: cheap)."""
+        self.table.resizeRowsToContents()
 
     def _select(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
