@@ -13,7 +13,6 @@ a message box.
 from __future__ import annotations
 
 import re
-
 from typing import TypeVar
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QWidget
