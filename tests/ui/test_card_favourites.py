@@ -13,6 +13,7 @@ from posassist.app import Backend
 from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem
 from posassist.storage.orm import Product
+from posassist.ui.theme import stylesheet
 from posassist.ui.views.favourites import ItemsLine
 from tests.ui.windows import register_window
 
@@ -91,6 +92,7 @@ def test_long_favourites_show_whole_items_with_their_counts(
     for who in ("Ann Lee", "Bob Lee", "Cy Lee"):
         _basket(backend, who, *(f"G{n}" for n in range(5)))
     window = register_window(qtbot, backend)
+    window.setStyleSheet(stylesheet())  # the register's large type
     window.resize(width, 740)
     window.open_customer(backend.customers.search("ann lee")[0].id)
     window.refresh_also_bought()

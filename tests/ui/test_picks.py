@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from posassist.app import Backend
 from posassist.domain.picks import PickInput
 from posassist.ui.main_window import MainWindow
+from posassist.ui.theme import stylesheet
 from posassist.ui.views.picks import PickEditorDialog, PicksDialog
 from tests.qt_helpers import when_dialog
 from tests.small_store import fill
@@ -81,6 +82,7 @@ def test_product_rank_who_and_a_long_why_all_read_at_register_widths(
     qtbot: QtBot, window: MainWindow, backend: Backend, width: int
 ) -> None:
     backend.picks.set_pick(PickInput("Audio", 1, "P2", "Lena Wojciechowska", LONG_WHY))
+    window.setStyleSheet(stylesheet())  # the register's large type
     dialog = PicksDialog(backend.picks.shown, window.worker, window)
     qtbot.addWidget(dialog)
     dialog.resize(width, 640)

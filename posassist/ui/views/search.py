@@ -21,8 +21,8 @@ from posassist.ui.theme import named
 SEARCH_DELAY_MS = 150
 
 
-PLACEHOLDER = "Name or card  [F2]"
-EMPTY_HINT = "Scan a card, or type a name, phone, email or the card's last 4 digits."
+PLACEHOLDER = "Name or card"
+EMPTY_HINT = "Scan a card, or type a name, phone, email or the card's last 4 digits. F2: here."
 
 
 class SearchPanel(QWidget):
