@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +42,25 @@ from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+WRAP_ROOM = 14
+"""Pixels of a cell the wrapped why may not use (text margins, grid line, rounding): the
+row is sized for the text at the width it is painted at, so its last line is never cut."""
+
+
+class _WrappedWhy(QStyledItemDelegate):
+    """Sizes a why's row for its text wrapped at the column's width, less ``WRAP_ROOM``
+    (Qt's own hint measures at the full width, and a why that only just fits is cut)."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self._table = table
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # type: ignore[override]
+        hint = super().sizeHint(option, index)
+        width = max(self._table.columnWidth(index.column()) - WRAP_ROOM, 40)
+        text = str(index.data() or "")
+        rect = option.fontMetrics.boundingRect(0, 0, width, 100_000, Qt.TextFlag.TextWordWrap, text)
+        return QSize(hint.width(), max(hint.height(), rect.height() + 8))
 
 
 class PicksModel(RowsTableModel[ShownPick]):
@@ -94,6 +116,10 @@ class PicksDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(
             PicksModel.WHY, QHeaderView.ResizeMode.Stretch
         )  # the why takes what is left and wraps; rows grow to fit it (_fit_rows)
+        self.table.setItemDelegateForColumn(PicksModel.WHY, _WrappedWhy(self.table))
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self._refit = QTimer(self, singleShot=True, interval=0)  # once per burst of resizes
+        self._refit.timeout.connect(self.table.resizeRowsToContents)
         self.table.horizontalHeader().sectionResized.connect(self._fit_rows)
         self.message = MessageLine()
         layout = QVBoxLayout(self)
@@ -137,8 +163,9 @@ class PicksDialog(QDialog):
         self._fill()
 
     def _fit_rows(self, *_args: object) -> None:
-        """Row heights follow the wrapped why at the current width (a dozen rows: cheap)."""
-        self.table.resizeRowsToContents()
+        """Row heights follow the wrapped why at the current width: once, after the
+        columns have settled (every column's resize asks for it)."""
+        self._refit.start()
 
     def _select(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
