@@ -12,6 +12,7 @@ a message box.
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QWidget
@@ -45,8 +46,23 @@ def error_text(exc: BaseException | str) -> str:
     return BUG_TEXT
 
 
+_CODE_HYPHEN = re.compile(r"\b([0-9A-Z]{2,})-(?=[0-9A-Z]{2,}\b)")
+NON_BREAKING_HYPHEN = "\u2011"
+
+
+def keep_codes_whole(text: str) -> str:
+    """``text`` to display: a code's hyphen ("2FRH-QB46") made non-breaking, so a wrapped
+    line never splits the code a cashier reads aloud. Only for display: what was said
+    (``MessageLine.text``, the accessible name) keeps the real characters."""
+    return _CODE_HYPHEN.sub(lambda m: m.group(1) + NON_BREAKING_HYPHEN, text)
+
+
 class MessageLine(QLabel):
-    """A dialog's line for news (``greeting`` style) and refusals (``error`` style)."""
+    """A dialog's line for news (``greeting`` style) and refusals (``error`` style).
+
+    It wraps at spaces; a code in it is never split across lines (:func:`keep_codes_whole`).
+    ``text()`` is what was said, with the code's real characters.
+    """
 
     def __init__(self, style: str = "greeting", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +70,17 @@ class MessageLine(QLabel):
         self.setWordWrap(True)
         # Grows with its text (height for width): wrapped lines get their own space.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self._said = ""
         self.hide()
+
+    def text(self) -> str:
+        """What was said (a code with its real hyphen), not the display form."""
+        return self._said
+
+    def setText(self, text: str) -> None:
+        self._said = text
+        self.setAccessibleName(text)
+        super().setText(keep_codes_whole(text))
 
     def say(self, text: str, *, problem: bool = False) -> None:
         """Show ``text`` (styled as news, or as a refusal); ``""`` hides the line."""

@@ -198,8 +198,18 @@ class MainWindow(QMainWindow):
 
     def _on_scanned(self, code: str) -> None:
         """A card scanned anywhere: close what is open (asking about anything typed),
-        then the scanned customer opens."""
+        then the scanned customer opens. A finder with no customer stays open for them
+        (it was waiting for this card: a hold is for a customer); one serving someone
+        closes like the rest, a scan is the next customer."""
+        finder = self.finder
+        if finder is not None and finder.isVisible() and finder.customer is None:
+            close_dialogs_for_scan(lambda: self._scanned_for_finder(code, finder), keep=finder)
+            return
         close_dialogs_for_scan(lambda: self._open_scanned(code))
+
+    def _scanned_for_finder(self, code: str, finder: FinderDialog) -> None:
+        self._open_scanned(code)
+        finder.customer_scanned(self._customer_ref(), code)
 
     def _open_scanned(self, code: str) -> None:
         self.activateWindow()

@@ -192,15 +192,16 @@ def ask_keep(dialog: QDialog, customer: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Save
 
 
-def close_dialogs_for_scan(then: Callable[[], None]) -> None:
+def close_dialogs_for_scan(then: Callable[[], None], *, keep: QDialog | None = None) -> None:
     """Close what is open (unsaved), asking first about anything typed; then ``then()``.
 
     A scan means the next customer is at the counter: a dialog left open would act on
     the previous one. A form someone typed into (it has ``typed()`` and ``save()``) is
     saved or discarded as the cashier says; ``then`` runs once every dialog has closed
     (a save closes its dialog when the worker answers). With nothing open, at once.
+    ``keep`` stays open (the finder waiting for this very customer's card).
     """
-    dialogs = _open_dialogs()
+    dialogs = [d for d in _open_dialogs() if d is not keep]
     if not dialogs:
         then()
         return

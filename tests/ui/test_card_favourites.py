@@ -3,6 +3,7 @@ the background build is done; the build never runs on the GUI thread."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -12,6 +13,8 @@ from posassist.app import Backend
 from posassist.services.customers import NewCustomer
 from posassist.services.interactions import LineItem
 from posassist.storage.orm import Product
+from posassist.ui.theme import stylesheet
+from posassist.ui.views.favourites import ItemsLine
 from tests.ui.windows import register_window
 
 
@@ -64,4 +67,48 @@ def test_card_shows_favourites_then_also_bought_built_off_the_gui_thread(
         "Customers who bought House coffee also bought:",
         "Oat milk — 2 customers",
     ]
+    window.worker.wait_idle()
+
+
+def _shown_items(line: ItemsLine, prefix: str, sep: str = " · ") -> tuple[list[str], int]:
+    """The whole items a line shows, and the "+N more" count; asserts each line fits."""
+    metrics, width = line.fontMetrics(), line.width()
+    text = line.text()
+    for row in text.split("\n"):
+        assert metrics.horizontalAdvance(row) <= width, row
+    assert text.startswith((prefix + " ", prefix + "\n"))
+    words = text[len(prefix) + 1 :].replace("\n", sep).split(sep)
+    more = int(words.pop()[1:].split()[0]) if words[-1].endswith(" more") else 0
+    return words, more
+
+
+@pytest.mark.parametrize("width", [1024, 1366])
+def test_long_favourites_show_whole_items_with_their_counts(
+    qtbot: QtBot, backend: Backend, width: int
+) -> None:
+    names = [f"Collector's travel guide edition no. {n}" for n in range(5)]
+    with backend.db.write() as s:
+        s.add_all([Product(sku=f"G{n}", name=name) for n, name in enumerate(names)])
+    for who in ("Ann Lee", "Bob Lee", "Cy Lee"):
+        _basket(backend, who, *(f"G{n}" for n in range(5)))
+    window = register_window(qtbot, backend)
+    window.setStyleSheet(stylesheet())  # the register's large type
+    window.resize(width, 740)
+    window.open_customer(backend.customers.search("ann lee")[0].id)
+    window.refresh_also_bought()
+    panel = window.card.favourites
+    qtbot.waitUntil(lambda: panel.also_bought.isVisible(), timeout=10_000)
+    qtbot.wait(20)
+    often, more = _shown_items(panel.lines["often"], "Buys most often:")
+    everything = [f"{name} (2×)" for name in names]
+    assert often
+    assert set(often) <= set(everything)  # whole items, each with its count
+    assert len(often) + more == panel.lines["often"].full_text().count("×)")
+    also = panel.also_bought.title
+    assert isinstance(also, ItemsLine)
+    suggestions, more = _shown_items(also, panel.also_bought.texts()[0])
+    assert suggestions
+    assert all(re.search(r" — \d+ customers?$", s) for s in suggestions), suggestions
+    assert len(suggestions) + more == len(panel.also_bought.texts()) - 1
+    assert also.text().count("\n") <= 1  # at most two lines
     window.worker.wait_idle()

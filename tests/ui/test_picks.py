@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from posassist.app import Backend
 from posassist.domain.picks import PickInput
 from posassist.ui.main_window import MainWindow
+from posassist.ui.theme import stylesheet
 from posassist.ui.views.picks import PickEditorDialog, PicksDialog
 from tests.qt_helpers import when_dialog
 from tests.small_store import fill
@@ -62,12 +63,53 @@ def test_f11_shows_each_category_with_its_top_three(qtbot: QtBot, window: MainWi
     when_dialog(act)
     qtbot.keyClick(window, Qt.Key.Key_F11)
     assert seen[0] == [
-        ("Audio", "#1", "Wireless headphones", "Best noise cancelling under $100", "Ana K."),
-        ("", "#2", "Classic notebook", "Doubles as a travel journal", "Ana K."),
-        ("Stationery", "#1", "Classic notebook", "Lies flat, takes fountain pens", "Bo"),
+        ("Audio", "#1", "Wireless headphones", "Ana K.", "Best noise cancelling under $100"),
+        ("", "#2", "Classic notebook", "Ana K.", "Doubles as a travel journal"),
+        ("Stationery", "#1", "Classic notebook", "Bo", "Lies flat, takes fountain pens"),
     ]  # Riverside's own #2 shows at Riverside only
     assert moves == [0, 2, 0]
     assert [r[0] for r in seen[1]] == ["Stationery"]
+
+
+LONG_WHY = (
+    "Great sound for the price and it folds flat into any bag, which my customers love; "
+    "the battery lasts a week of commutes, and it is comfy."
+)
+
+
+@pytest.mark.parametrize("width", [1000, 1340])
+def test_product_rank_who_and_a_long_why_all_read_at_register_widths(
+    qtbot: QtBot, window: MainWindow, backend: Backend, width: int
+) -> None:
+    backend.picks.set_pick(PickInput("Audio", 1, "P2", "Lena Wojciechowska", LONG_WHY))
+    for n in range(3, 12):  # enough rows for the list to scroll: the scroll bar takes width
+        why = f"Every recipe works on the first try, weeknights included, no. {n}"
+        backend.picks.set_pick(PickInput(f"Cat {n:02}", 1, "P1", "Sam O.", why))
+    window.setStyleSheet(stylesheet())  # the register's large type
+    dialog = PicksDialog(backend.picks.shown, window.worker, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 12)
+    dialog.resize(width, 640)  # as the window manager fits it to the screen, once shown
+    qtbot.wait(20)
+    table, metrics = dialog.table, dialog.table.fontMetrics()
+    viewport = table.viewport().width()
+    assert dialog.model.index(0, 4).data() == LONG_WHY
+    for row in range(dialog.model.rowCount()):
+        for column in range(4):  # category, rank, product, who: whole, on screen
+            text = dialog.model.index(row, column).data()
+            rect = table.visualRect(dialog.model.index(row, column))
+            assert rect.right() <= viewport, (column, text)
+            assert metrics.horizontalAdvance(text) + 6 <= rect.width(), (column, text)
+        why = table.visualRect(dialog.model.index(row, 4))
+        assert why.right() <= viewport + 1
+        text = dialog.model.index(row, 4).data()
+        needed = metrics.boundingRect(
+            0, 0, why.width() - 12, 10_000, Qt.TextFlag.TextWordWrap, text
+        )
+        assert why.height() >= needed.height(), text  # tall enough for every line
+        if row == 0:  # the long why wraps
+            assert needed.height() > metrics.height()
 
 
 def test_manager_sets_then_removes_a_branch_pick(

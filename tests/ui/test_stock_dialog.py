@@ -91,10 +91,37 @@ def test_a_stock_file_from_the_file_dialog_all_or_nothing(
     assert dialog.error.text().startswith(f"Nothing was imported. {bad}, line 3: SKU Z9")
     assert _stock_rows(backend) == 0
     chosen[0] = good
+    dialog.sku.setText("K1")  # a count half entered before the file was chosen
+    dialog.on_hand.setText("7")
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
-    assert dialog.saved == "good.csv: 1 stock count for MAIN."
+    qtbot.waitUntil(lambda: dialog.imported.isVisible())
+    assert dialog.imported.text() == "good.csv: 1 stock count for MAIN."
+    assert not dialog.error.isVisible()
+    assert dialog.isVisible()  # the form stays, with what was typed
+    assert (dialog.sku.text(), dialog.on_hand.text()) == ("K1", "7")
     assert _stock_rows(backend) == 1
+
+
+def test_a_long_import_result_shows_whole_in_the_dialog(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    _catalog(backend, tmp_path)
+    name = "stock-count-from-the-back-room-after-the-december-inventory-weekend.csv"
+    good = tmp_path / name
+    good.write_text("branch_code,sku,on_hand\nMAIN,K1,5\n", encoding="utf-8")
+    dialog = _dialog(qtbot, backend)
+    dialog.choose_open_path = lambda *_a: good
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.imported.isVisible())
+    qtbot.wait(20)
+    line = dialog.imported
+    assert line.text().startswith(name)
+    assert line.wordWrap()
+    needed = line.fontMetrics().boundingRect(
+        0, 0, line.width(), 10_000, Qt.TextFlag.TextWordWrap, line.text()
+    )
+    assert line.height() >= needed.height()  # every wrapped line has its room
+    assert line.geometry().right() <= dialog.width()
 
 
 def test_the_manager_menu_opens_it_and_the_status_bar_says_what_was_saved(

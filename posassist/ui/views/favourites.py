@@ -1,8 +1,10 @@
 """The card's favourites strip and the reusable "customers who bought this also bought" list.
 
 Both are read-only and filled from data the card already has (``CustomerCard.favourites``),
-so they add no store read of their own. Every line is one line, elided at the window's
-width with the full text in its tooltip: the card keeps its height on a 1024×768 screen.
+so they add no store read of their own. Each line shows whole items only, each with its
+count ("(3×)", "— 2 customers"), as many as fit at the window's width, then "+N more"; the
+"also bought" line may take two lines. The full text is in the tooltip. A few font
+measurements per resize, no extra widgets: the card keeps its height and its paint time.
 """
 
 from __future__ import annotations
@@ -54,6 +56,54 @@ class OneLine(QLabel):
         self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
+class ItemsLine(OneLine):
+    """``prefix`` then whole ``items`` on at most ``max_lines`` lines, "· +N more" for the
+    rest: an item is never cut, so its count always shows (only an item wider than the
+    whole line is elided, keeping what fits)."""
+
+    def __init__(self, object_name: str = "", *, max_lines: int = 1, sep: str = " · ") -> None:
+        super().__init__(object_name)
+        self.sep = sep
+        self._prefix = ""
+        self._items: list[str] = []
+        self._max_lines = max_lines
+
+    def set_items(self, prefix: str, items: Sequence[str]) -> None:
+        self._prefix, self._items = prefix, list(items)
+        full = f"{prefix} {self.sep.join(self._items)}" if self._items else ""
+        self.set_full_text(full)
+
+    def _elide(self) -> None:
+        if not self._items:
+            super()._elide()
+            return
+        width = max(self.width(), 40)
+        for shown in range(len(self._items), 0, -1):
+            lines = self._lay_out(self._items[:shown], len(self._items) - shown, width)
+            if lines is not None:
+                self.setText("\n".join(lines))
+                return
+        first = self.fontMetrics().elidedText(
+            f"{self._prefix} {self._items[0]}", Qt.TextElideMode.ElideRight, width
+        )
+        self.setText(first)
+
+    def _lay_out(self, items: list[str], rest: int, width: int) -> list[str] | None:
+        """The lines for ``items`` (+ "+rest more"), or None when they need more lines."""
+        words = [*items, f"+{rest} more"] if rest else items
+        metrics = self.fontMetrics()
+        lines, glue = [self._prefix], " "  # a long title may end its line on its own
+        for word in words:
+            joined = lines[-1] + glue + word if lines[-1] else word
+            if metrics.horizontalAdvance(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines.append(word)
+            glue = self.sep
+        too_wide = any(metrics.horizontalAdvance(line) > width for line in lines)
+        return None if too_wide or len(lines) > self._max_lines else lines
+
+
 class AlsoBoughtList(QWidget):
     """ "Customers who bought X also bought: …", each suggestion with its customer count.
 
@@ -67,7 +117,7 @@ class AlsoBoughtList(QWidget):
     ) -> None:
         super().__init__(parent)
         self._texts: list[str] = []
-        self.title = OneLine("" if one_line else "method")
+        self.title: OneLine = ItemsLine(max_lines=2) if one_line else OneLine("method")
         self.lines = [OneLine() for _ in range(0 if one_line else rows)]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -84,8 +134,8 @@ class AlsoBoughtList(QWidget):
             for i, line in enumerate(self.lines):
                 line.set_full_text(suggestions[i].label if i < len(suggestions) else "")
                 line.setVisible(i < len(suggestions))
-        else:
-            self.title.set_full_text(f"{title} {' · '.join(self._texts[1:])}")
+        elif isinstance(self.title, ItemsLine):
+            self.title.set_items(title, self._texts[1:])
         self.setVisible(bool(product and suggestions))
 
     def texts(self) -> list[str]:
@@ -100,15 +150,15 @@ def _day(d: date | None) -> str:
     return d.strftime("%d %b") if d.year == date.today().year else fmt.day(d)
 
 
-def favourite_lines(fav: Favourites) -> dict[str, str]:
-    """The favourites strip's three lines; an empty string hides a line."""
-    often = " · ".join(f"{f.name} ({f.times}×)" for f in fav.most_often)
-    last = ", ".join(fav.last_time)
-    asked = " · ".join(f"{a.item} ({_day(a.asked_on)})" for a in fav.asked_before)
+def favourite_lines(fav: Favourites) -> dict[str, tuple[str, list[str]]]:
+    """The favourites strip's three lines as (prefix, items); no items hides a line."""
     return {
-        "often": f"Buys most often: {often}" if often else "",
-        "last": f"The same as last time? ({_day(fav.last_time_on)}) {last}" if last else "",
-        "asked": f"Asked for before, we didn't have: {asked}" if asked else "",
+        "often": ("Buys most often:", [f"{f.name} ({f.times}×)" for f in fav.most_often]),
+        "last": (f"The same as last time? ({_day(fav.last_time_on)})", list(fav.last_time)),
+        "asked": (
+            "Asked for before, we didn't have:",
+            [f"{a.item} ({_day(a.asked_on)})" for a in fav.asked_before],
+        ),
     }
 
 
@@ -119,7 +169,7 @@ class FavouritesPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("favourites")
-        self.lines = {key: OneLine() for key in ("often", "last", "asked")}
+        self.lines = {"often": ItemsLine(), "last": ItemsLine(sep=", "), "asked": ItemsLine()}
         self.also_bought = AlsoBoughtList(one_line=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -131,14 +181,15 @@ class FavouritesPanel(QFrame):
     def show_favourites(self, fav: Favourites | None) -> None:
         texts = favourite_lines(fav) if fav is not None else {}
         for key, line in self.lines.items():
-            line.set_full_text(texts.get(key, ""))
-            line.setVisible(bool(texts.get(key)))
+            prefix, items = texts.get(key, ("", []))
+            line.set_items(prefix, items)
+            line.setVisible(bool(items))
         if fav is None:
             self.also_bought.show_suggestions("", ())
         else:
             self.also_bought.show_suggestions(fav.also_bought_for, fav.also_bought)
         has_also = fav is not None and bool(fav.also_bought_for and fav.also_bought)
-        self.setVisible(any(texts.values()) or has_also)
+        self.setVisible(any(items for _, items in texts.values()) or has_also)
 
 
 class _ShowsCard(Protocol):

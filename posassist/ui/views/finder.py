@@ -121,6 +121,8 @@ class FinderDialog(QDialog):
         """The answer to the box's text as last searched (None for a blank box)."""
         self._make_results()
         self.message = MessageLine()
+        self._keep_message = False
+        self._filling = False
         self._lay_out()
         self._rebuilding = False
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -129,6 +131,7 @@ class FinderDialog(QDialog):
         self.box.installEventFilter(self)
         self.results.installEventFilter(self)
         self.results.activated.connect(self._on_results_activated)
+        self.results.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.show_hint("Type what the customer asked for. Typos are fine.")
         if text.strip():
             self.search_now()
@@ -238,7 +241,22 @@ class FinderDialog(QDialog):
 
     def _on_box_edited(self, _text: str) -> None:
         self.dont_log.setChecked(False)  # a new ask: "don't log" was for the last one
+        self.drop_stale_message(new_ask=True)
         self._delay.start()
+
+    def _on_selection_changed(self, *_args: object) -> None:
+        if not self._filling:  # the cashier chose another answer, not a refill of the list
+            self.drop_stale_message(new_ask=False)
+
+    def drop_stale_message(self, *, new_ask: bool) -> None:
+        """Hide the message once it no longer applies: another answer chosen, or a new
+        ask typed. Work still under way ("Printing…", "Asking … to hold …") stays, and a
+        message said with ``keep`` (a failed print: F10 tries again) stays until a new ask.
+        """
+        said = self.message.text()
+        if not said or said.endswith("…") or (self._keep_message and not new_ask):
+            return
+        self.say("")
 
     def _step(self, step: int) -> None:
         """↑/↓ in the list: to the next answer, over tier headings; ↑ from the first answer
@@ -317,6 +335,22 @@ class FinderDialog(QDialog):
         self.for_label.setText(_for_line(customer))
         self.say("")
 
+    def customer_scanned(self, customer: CustomerRef | None, code: str) -> None:
+        """A card scanned while this finder served no one: the ask goes on for them.
+
+        The scan's characters are taken out of the box if they reached it (typed in the
+        list, they are passed on to the box, where the scanner cannot take them back).
+        """
+        if self.box.text().endswith(code):
+            self.box.setText(self.box.text()[: -len(code)])
+            self.search_now()
+        if customer is None or not self.isVisible():
+            return
+        self.set_customer(customer)
+        self.say(f"Now for {customer.name}: F6 or F7 asks the hold, slips go on their card.")
+        self.raise_()
+        self.focus_box(select_all=False)
+
     def focus_box(self, select_all: bool = True) -> None:
         self.activateWindow()
         self.box.setFocus()
@@ -327,7 +361,9 @@ class FinderDialog(QDialog):
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 
-    def say(self, text: str, *, problem: bool = False) -> None:
+    def say(self, text: str, *, problem: bool = False, keep: bool = False) -> None:
+        """The message line; ``keep`` when it applies to the ask, whatever is chosen."""
+        self._keep_message = keep
         self.message.say(text, problem=problem)
 
     def _selected_row(self) -> int | None:
@@ -385,7 +421,9 @@ class FinderDialog(QDialog):
         text = self.box.text()
         if not text.strip():
             self.answer = None
+            self._filling = True
             self.model.set_entries([])
+            self._filling = False
             self.also_bought.show_suggestions("", ())
             self._show_wording(None)
             self.picks_line.setVisible(False)
@@ -407,7 +445,11 @@ class FinderDialog(QDialog):
         self.also_bought.show_suggestions("", ())  # the list is new: nothing selected
         badges = show_finder_picks(self.picks_line, self.desk.picks, text)
         now = self.desk.finder.local_now()
-        self.model.set_entries(finder_entries(result, self.tz, now, badges))
+        self._filling = True
+        try:
+            self.model.set_entries(finder_entries(result, self.tz, now, badges))
+        finally:
+            self._filling = False
         self._show_wording(result.wording)
         if result.can_supply_here:
             self.show_hint("We have it here (green). Otherwise ↓ picks another place.")

@@ -222,6 +222,7 @@ class FinderActions:
                 f"{exc} The referral is recorded (code {slip.code}): F10 tries again, "
                 "Ctrl+S saves the slip as a PDF.",
                 problem=True,
+                keep=True,
             )
             self.dialog.print_finished.emit(False)
             self.dialog.focus_box()

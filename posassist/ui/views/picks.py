@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,12 +42,32 @@ from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+WRAP_ROOM = 14
+"""Pixels of a cell the wrapped why may not use (text margins, grid line, rounding): the
+row is sized for the text at the width it is painted at, so its last line is never cut."""
+
+
+class _WrappedWhy(QStyledItemDelegate):
+    """Sizes a why's row for its text wrapped at the column's width, less ``WRAP_ROOM``
+    (Qt's own hint measures at the full width, and a why that only just fits is cut)."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self._table = table
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # type: ignore[override]
+        hint = super().sizeHint(option, index)
+        width = max(self._table.columnWidth(index.column()) - WRAP_ROOM, 40)
+        text = str(index.data() or "")
+        rect = option.fontMetrics.boundingRect(0, 0, width, 100_000, Qt.TextFlag.TextWordWrap, text)
+        return QSize(hint.width(), max(hint.height(), rect.height() + 8))
 
 
 class PicksModel(RowsTableModel[ShownPick]):
     """One pick a row; a category's name on its first row only, so the threes stand out."""
 
-    HEADERS = ("Category", "#", "Product", "Why", "Picked by")
+    HEADERS = ("Category", "#", "Product", "Picked by", "Why")
+    WHY = 4  # last, stretched and word-wrapped: a long why never pushes "Picked by" away
 
     def cell(self, p: ShownPick, column: int, role: int) -> str:
         first = self._first_of_category(p)
@@ -51,8 +75,8 @@ class PicksModel(RowsTableModel[ShownPick]):
             p.category if first or role != Qt.ItemDataRole.DisplayRole else "",
             f"#{p.rank}",
             p.product or p.sku,
-            p.why,
             p.staff + ("  (this branch)" if p.branch_pick else ""),
+            p.why,
         )
         return values[column]
 
@@ -88,6 +112,15 @@ class PicksDialog(QDialog):
         self.model = PicksModel()
         self.table = read_only_table(self.model)
         self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.horizontalHeader().setSectionResizeMode(
+            PicksModel.WHY, QHeaderView.ResizeMode.Stretch
+        )  # the why takes what is left and wraps; rows grow to fit it (_fit_rows)
+        self.table.setItemDelegateForColumn(PicksModel.WHY, _WrappedWhy(self.table))
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self._refit = QTimer(self, singleShot=True, interval=0)  # once per burst of resizes
+        self._refit.timeout.connect(self.table.resizeRowsToContents)
+        self.table.horizontalHeader().sectionResized.connect(self._fit_rows)
         self.message = MessageLine()
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("What's good here? Our staff's top three."), "customerName"))
@@ -117,7 +150,7 @@ class PicksDialog(QDialog):
         text = self.box.text().strip()
         shown = [c for c in self.categories if not text or _matches(c, text)]
         self.model.set_rows([p for c in shown for p in c.picks])
-        self.table.resizeRowsToContents()
+        self._fit_rows()
         if not self.categories:
             self.message.say("No staff picks yet. A manager adds them: Manager → Staff picks….")
         elif not shown:
@@ -128,6 +161,11 @@ class PicksDialog(QDialog):
 
     def _on_box_text_changed(self, _text: str) -> None:
         self._fill()
+
+    def _fit_rows(self, *_args: object) -> None:
+        """Row heights follow the wrapped why at the current width: once, after the
+        columns have settled (every column's resize asks for it)."""
+        self._refit.start()
 
     def _select(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():

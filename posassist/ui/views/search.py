@@ -21,6 +21,10 @@ from posassist.ui.theme import named
 SEARCH_DELAY_MS = 150
 
 
+PLACEHOLDER = "Name or card"
+EMPTY_HINT = "Scan a card, or type a name, phone, email or the card's last 4 digits. F2: here."
+
+
 class SearchPanel(QWidget):
     """Emits ``search_requested`` as the cashier types and ``open_requested`` on Enter.
 
@@ -35,7 +39,9 @@ class SearchPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.box = named(QLineEdit(), "search")
-        self.box.setPlaceholderText("Phone, card, email, last 4 digits or name   [F2]")
+        # Short enough to show whole in the 260-pixel pane at 1024; the hint under the
+        # box says everything a search takes.
+        self.box.setPlaceholderText(PLACEHOLDER)
         self.box.setClearButtonEnabled(True)
         self.results = QListView()
         self.results.setAlternatingRowColors(True)
@@ -63,7 +69,7 @@ class SearchPanel(QWidget):
         self.box.textEdited.connect(self._on_box_edited)
         self.box.installEventFilter(self)
         self.results.activated.connect(self._on_results_activated)
-        self.show_hint("Scan a card or type to find a customer.")
+        self.show_hint(EMPTY_HINT)
 
     # -- behaviour ---------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -139,7 +145,7 @@ class SearchPanel(QWidget):
         elif text.strip():
             self.show_hint(f"No customer matches “{text.strip()[:40]}”. Press F3 to add them.")
         else:
-            self.show_hint("Scan a card or type to find a customer.")
+            self.show_hint(EMPTY_HINT)
 
     def show_hint(self, text: str) -> None:
         self.hint.setText(text)
@@ -149,7 +155,7 @@ class SearchPanel(QWidget):
         self.box.clear()
         self.model.set_hits([])
         self._shown_text = None
-        self.show_hint("Scan a card or type to find a customer.")
+        self.show_hint(EMPTY_HINT)
 
     def focus_box(self) -> None:
         self.box.setFocus()

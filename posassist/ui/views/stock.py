@@ -3,6 +3,8 @@
 The count is written by :class:`~posassist.services.catalog.CatalogService` on the
 worker and synced to every register; a refusal (an unknown SKU, a count that is no
 whole number, a bad line in the file) is shown next to its field and nothing is written.
+A stock file's result shows whole on the dialog's own line, and the dialog stays open
+with what was typed in the form: an import never drops a count half entered.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPushButton, QWidget
 
-from posassist.ui.feedback import show_error
+from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.views.dialogs import _FormDialog
 from posassist.ui.views.files import choose_open_path
 from posassist.ui.workers import BackgroundOp, Worker
@@ -38,6 +40,8 @@ class StockDialog(_FormDialog):
         self.add_field("SKU", "sku", self.sku)
         self.add_field("On hand", "on_hand", self.on_hand)
         self.form.addRow(QLabel("Or a CSV with branch_code, sku, on_hand (optional as_of):"))
+        self.imported = MessageLine()  # the import's result, whole (wraps)
+        self.form.addRow(self.imported)
         self.import_button = QPushButton("&Import a stock file…")
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.import_button.clicked.connect(self.import_file)
@@ -61,8 +65,15 @@ class StockDialog(_FormDialog):
         path = self.choose_open_path(self, "Import a stock file", "CSV files (*.csv)")
         if path is None:
             return
+        self.imported.say("")
+        self.error.say("")
         BackgroundOp(self.worker, lambda: str(self.catalog.import_stock(path))).success(
-            self._on_saved
+            self._on_imported
         ).failure(lambda exc: show_error(self.error, exc, prefix="Nothing was imported.")).disable(
             self.ok_button, self.import_button
         ).run_in_background()
+
+    def _on_imported(self, result: str) -> None:
+        """Said here, in full; the form keeps the SKU and count typed (Esc closes)."""
+        self.imported.say(result)
+        self.sku.setFocus()
