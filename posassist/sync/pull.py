@@ -20,35 +20,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, null, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
+from posassist.domain.fields import CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.storage.backup import REPLAY_OWN_KEY
-from posassist.storage.base import Base, as_utc, utcnow
-from posassist.storage.catalog import bump_catalog_version
+from posassist.storage.base import Base, utcnow
 from posassist.storage.database import Database
 from posassist.storage.orm import (
     Branch,
-    BranchStock,
     Customer,
     CustomerAlias,
     HoldRequest,
     Interaction,
     InteractionVoid,
-    Outbox,
-    Product,
     PurchaseLine,
     Referral,
     Register,
     Staff,
-    StaffPick,
     SyncProblem,
     UnmetDemand,
-    Vendor,
 )
 from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
@@ -61,12 +55,12 @@ from posassist.sync.protocol import (
     CustomerState,
     Op,
     RejectedError,
-    as_datetime,
     as_uuid,
     check_op,
     merge_customer,
 )
 from posassist.sync.rows import payload_row
+from posassist.sync.shared_rows import SHARED_TABLES, apply_shared
 
 CURSOR_KEY = "pull_cursor"
 # What a change that cannot be applied raises. Beyond the database's and the protocol's
@@ -99,13 +93,6 @@ _REF_TABLES: dict[str, Table] = {
     "staff": Staff.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
-# The local tables of the shared rows (``protocol.SHARED_ENTITIES``), one line each.
-_SHARED_TABLES: dict[str, Table] = {
-    "vendor": Vendor.__table__,  # type: ignore[dict-item]
-    "product": Product.__table__,  # type: ignore[dict-item]
-    "branch_stock": BranchStock.__table__,  # type: ignore[dict-item]
-    "staff_pick": StaffPick.__table__,  # type: ignore[dict-item]
-}
 _INSERT_IGNORE = {  # by table name (a hold's entity is "hold", its table hold_request)
     table.name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
     for table in [*_FACT_TABLES.values(), _LINES]
@@ -263,10 +250,10 @@ def _apply_one(
     facts: _FactBuffer,
 ) -> None:
     own = change.origin == skip_origin
-    # Own shared rows are replayed in server order (see _apply_shared), and own hold
+    # Own shared rows are replayed in server order (see apply_shared), and own hold
     # steps are applied too: the one way a step whose acknowledgement was lost (answered
     # "duplicate" on the resend) learns that it was applied.
-    if own and change.entity not in _SHARED_TABLES and change.entity not in DECIDED_ENTITIES:
+    if own and change.entity not in SHARED_TABLES and change.entity not in DECIDED_ENTITIES:
         result.applied.own_skipped += 1
         return
     check_op(Op(0, *astuple_change(change)))
@@ -282,8 +269,8 @@ def _apply_one(
         facts.flush(s)
         if change.entity == "customer":
             _apply_customer(s, change, result)
-        elif change.entity in _SHARED_TABLES:
-            _apply_shared(s, change, own=own)
+        elif change.entity in SHARED_TABLES:
+            apply_shared(s, change, own=own)
         elif change.entity in DECIDED_ENTITIES:
             customer_id = apply_step(s, change.payload)
             if customer_id is not None:
@@ -387,137 +374,3 @@ def _apply_ref(s: Session, change: Change) -> None:
 
 
 # -- shared rows (vendors, the catalogue, branch stock) --------------------------------
-def has_pending(s: Session, entity: str, entity_id: str) -> bool:
-    """Does this register still have an unsent edit of that row?"""
-    return (
-        s.scalar(
-            select(Outbox.seq)
-            .where(
-                Outbox.entity == entity,
-                Outbox.entity_id == str(uuid.UUID(entity_id)),
-                Outbox.state == "pending",
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def _deleted_here(s: Session, change: Change) -> bool:
-    """Did this register delete that row? (Asked only of an edit of a row not here:
-    the outbox has no index for it, and a bulk pull must not scan it per row.)
-
-    Central applies nothing to a row after its tombstone, so every logged change of it
-    is older than the delete; only this register can have learned of the delete before
-    them (it made it and adopted the tombstone from its push's answer). They are old
-    news here, not changes "never received". (A delete central ignored brought the
-    row back with the answer, so the row is here and this is not asked.)
-    """
-    rid = str(as_uuid(change.entity_id, f"{change.entity} id"))
-    found = s.scalar(
-        select(Outbox.seq)
-        .where(
-            Outbox.entity == change.entity,
-            Outbox.entity_id == rid,
-            Outbox.op == "delete",
-            Outbox.state != "dead",
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-def _delete_shared(s: Session, entity: str, rid: uuid.UUID) -> None:
-    """Delete, or (a vendor) only deactivate if referrals here still point at it."""
-    table = _SHARED_TABLES[entity]
-    used = (
-        s.scalar(select(Referral.id).where(Referral.vendor_id == rid).limit(1))
-        if entity == "vendor"
-        else None
-    )
-    if used is not None:
-        s.execute(update(table).where(table.c.id == rid).values(active=False))
-    else:
-        s.execute(table.delete().where(table.c.id == rid))
-
-
-def _upsert_shared(
-    s: Session, entity: str, rid: uuid.UUID, values: dict[str, Any], row_hlc: str | None
-) -> None:
-    table = _SHARED_TABLES[entity]
-    row = payload_row(table, values, skip=("id", "row_hlc"))
-    if row_hlc is not None and "row_hlc" in table.c:
-        row["row_hlc"] = row_hlc
-    stmt = sqlite_insert(table).values(id=rid, **row)
-    s.execute(
-        stmt.on_conflict_do_update(index_elements=["id"], set_=row)
-        if row
-        else stmt.on_conflict_do_nothing(index_elements=["id"])
-    )
-
-
-def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
-    """Older news than the row here, by the rule the server applied (``shared_write``):
-    a kind with a ``not_older`` time (stock: ``as_of``) orders by that time first, so a
-    later count whose clock is older still wins; otherwise, and between counts of one
-    time, a clock no later than the version held (the push's answer may have brought a
-    later one first) is older."""
-    guard = SHARED_ENTITIES[change.entity].not_older
-    held_hlc, held = s.execute(
-        select(table.c.row_hlc, table.c[guard] if guard is not None else null()).where(
-            table.c.id == rid
-        )
-    ).one_or_none() or (None, None)
-    if guard is not None and guard in change.payload and held is not None:
-        incoming = as_datetime(change.payload[guard], guard)
-        if as_utc(held) != incoming:
-            return as_utc(held) > incoming
-    return held_hlc is not None and change.hlc <= held_hlc
-
-
-def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
-    """A shared row's change, in the server's order; an unsent edit here waits for the
-    server's verdict (the push's answer then sets the row, see ``push.py``).
-
-    This register's own changes are applied too (``own``): the log holds a row's
-    accepted changes in the order the server judged them (the clock; stock: its count
-    time first), so replaying all of them ends at the server's row.
-    Skipping our own would let an older edit from elsewhere, logged before ours but
-    pulled after our push, overwrite the newer row here for ever.
-    """
-    if has_pending(s, change.entity, change.entity_id):
-        return
-    table = _SHARED_TABLES[change.entity]
-    rid = as_uuid(change.entity_id, f"{change.entity} id")
-    if _is_older(s, change, table, rid):
-        return
-    if change.op == "delete":
-        _delete_shared(s, change.entity, rid)
-    elif change.op == "insert":
-        _upsert_shared(s, change.entity, rid, change.payload, change.hlc)
-    else:
-        exists = s.scalar(select(table.c.id).where(table.c.id == rid)) is not None
-        if not exists and (own or _deleted_here(s, change)):
-            return  # our own edit, or old news, of a row deleted here since
-        if not exists:
-            raise RejectedError(f"an edit of a {change.entity} never received here")
-        row = payload_row(table, change.payload, skip=("id", "row_hlc"))
-        row["row_hlc"] = change.hlc
-        s.execute(update(table).where(table.c.id == rid).values(**row))
-    bump_catalog_version(s)
-
-
-def adopt_shared_row(
-    s: Session, entity: str, entity_id: str, server: dict[str, Any] | None
-) -> bool:
-    """After a push: the row becomes what the server decided, unless edited here since."""
-    if server is None or has_pending(s, entity, entity_id):
-        return False
-    rid = as_uuid(entity_id, f"{entity} id")
-    if server.get("deleted_at") is not None:
-        _delete_shared(s, entity, rid)
-    else:
-        values = {k: v for k, v in server.items() if k not in ("deleted_at", "row_hlc")}
-        _upsert_shared(s, entity, rid, values, server.get("row_hlc"))
-    bump_catalog_version(s)
-    return True

@@ -35,7 +35,7 @@ from posassist.sync.protocol import (
     PushReply,
     ref_op_id,
 )
-from posassist.sync.pull import adopt_shared_row
+from posassist.sync.shared_rows import adopt_shared_row
 
 
 @dataclass

@@ -73,14 +73,14 @@ def test_a_new_customer_gets_the_declared_defaults() -> None:
 def test_catalogue_tables_hold_the_declared_fields() -> None:
     from posassist.domain.fields import PRODUCT_FIELDS, SHARED_ENTITIES, STOCK_FIELDS
     from posassist.storage.orm import BranchStock, Product
-    from posassist.sync.pull import _SHARED_TABLES
+    from posassist.sync.shared_rows import SHARED_TABLES
 
     assert set(schema.product.c.keys()) == {"id", *PRODUCT_FIELDS, "row_hlc", "deleted_at"}
     assert set(schema.branch_stock.c.keys()) == {"id", *STOCK_FIELDS, "row_hlc", "deleted_at"}
     assert set(Product.__table__.c.keys()) == {"id", *PRODUCT_FIELDS, "price_minor", "row_hlc"}
     assert set(BranchStock.__table__.c.keys()) == {"id", *STOCK_FIELDS, "row_hlc"}
     # Every shared kind has its table at both ends, each with its row clock.
-    assert set(SHARED_ENTITIES) == set(schema.MUTABLE_TABLES) == set(_SHARED_TABLES)
-    for name, table in _SHARED_TABLES.items():
+    assert set(SHARED_ENTITIES) == set(schema.MUTABLE_TABLES) == set(SHARED_TABLES)
+    for name, table in SHARED_TABLES.items():
         assert "row_hlc" in table.c, name
         assert {"row_hlc", "deleted_at"} <= set(schema.MUTABLE_TABLES[name].c.keys()), name

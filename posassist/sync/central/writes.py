@@ -207,7 +207,7 @@ def shared_write(
     kind with a ``not_older`` time (stock: ``as_of``) also keeps the later count.
     ``shared`` (row clock, tombstone and that time per row) is updated, so later ops of
     the same batch see this one. For such a kind the logged changes of a row are in
-    the order of that time, not always of their clocks (see ``pull._is_older``).
+    the order of that time, not always of their clocks (see ``shared_rows._is_older``).
     """
     table = schema.MUTABLE_TABLES[op.entity]
     guard = SHARED_ENTITIES[op.entity].not_older
