@@ -16,7 +16,7 @@ from posassist.domain.referral_codes import is_valid
 from posassist.errors import InvalidInputError
 from posassist.printing.hold_slip import HoldSlipData
 from posassist.services.customers import NewCustomer
-from posassist.storage.orm import Branch, HoldRequest, Outbox
+from posassist.storage.orm import Branch, BranchStock, HoldRequest, Outbox
 from tests.conftest import NOW, MovableClock
 from tests.small_store import SmallStore, fill
 
@@ -153,7 +153,7 @@ def test_store_it_asks_by_branch_code_and_card_or_phone(
     backend: Backend, store: SmallStore, maria: uuid.UUID
 ) -> None:
     by_card = backend.holds.request_at("B02", "P2", "c9990001")
-    by_phone = backend.holds.request_at("B02", "P2", "212 555 0142", relay=True)
+    by_phone = backend.holds.request_at("B02", "P1", "212 555 0142", relay=True)
     assert {by_card.customer_id, by_phone.customer_id} == {maria}
     with pytest.raises(InvalidInputError, match=r"No branch 'B9' \(known: B02, MAIN\)"):
         backend.holds.request_at("B9", "P2", "C9990001")
@@ -185,3 +185,51 @@ def test_the_held_for_you_slip_names_the_branch_and_never_the_customer(
         "store_name", "logo_png", "item", "branch_name", "branch_address", "branch_phone",
         "branch_hours", "qr_url", "hold_code", "until", "relay", "issued_on",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("end", ["cancelled", "collected", "expired"])
+def test_no_slip_is_made_for_a_hold_that_is_over(
+    backend: Backend, store: SmallStore, maria: uuid.UUID, clock: MovableClock, end: str
+) -> None:
+    code = _incoming(backend, store, maria, relay=False)
+    if end == "expired":
+        clock.at = NOW + timedelta(days=3)
+    else:
+        if end == "collected":
+            backend.holds.mark(code, "ready")
+        backend.holds.mark(code, end)
+    with pytest.raises(InvalidInputError) as exc:
+        backend.holds.slip(code)
+    assert str(exc.value) == f"Hold {code} is {end}: there is nothing to collect, so no slip."
+
+
+def test_asking_twice_for_the_same_item_is_refused_while_the_first_hold_is_going(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    first = backend.holds.request(store.riverside, "P2", maria)
+    with pytest.raises(InvalidInputError) as exc:
+        backend.holds.request(store.riverside, "P2", maria, relay=True)
+    assert str(exc.value) == (
+        f"There is already a hold for this: code {first.code} (requested, until Mon 23 Nov 10:30)."
+    )
+    assert len(_ops(backend, "hold")) == 1
+    backend.holds.request(store.riverside, "P1", maria)  # another item is another hold
+    backend.holds.mark(first.code, "cancelled")
+    again = backend.holds.request(store.riverside, "P2", maria)  # the first one is over
+    assert again.code != first.code
+
+
+def test_asking_a_branch_without_a_count_is_allowed_with_a_warning(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    counted = backend.holds.request(store.riverside, "P2", maria)
+    assert counted.warning == ""
+    uncounted = backend.holds.request(store.riverside, "P1", maria)
+    assert (
+        uncounted.warning == "Corner & Co. Riverside has no count of P1: ask them by phone first."
+    )
+    with backend.db.write() as s:
+        s.add(BranchStock(branch_id=store.riverside, sku="P3", on_hand=0, as_of=NOW))
+    empty = backend.holds.request(store.riverside, "P3", maria)
+    assert empty.warning == "Corner & Co. Riverside counted 0 of P3: ask them by phone first."
+    assert backend.holds.hold(empty.code).state == "requested"
