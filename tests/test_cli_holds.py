@@ -139,7 +139,8 @@ def test_the_text_list_keeps_its_columns_apart_and_aligned(
         for col, (a, b) in enumerate(zip(starts, [*starts[1:], None], strict=True)):
             cell = row[a:b]
             assert cell.strip(), (col, row)  # every column has its value under its heading
-            assert row[a - 1] == " " and (b is None or row[b - 2 : b] == "  "), row
+            assert row[a - 1] == " ", row
+            assert b is None or row[b - 2 : b] == "  ", row  # columns never run together
     states = {row[starts[1] : starts[2]].strip() for row in rows}
     kinds = {row[starts[2] : starts[3]].strip() for row in rows}
     assert states == {"requested", "cancelled"}

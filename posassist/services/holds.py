@@ -95,6 +95,13 @@ class HoldSlip:
     branch_name: str
     pdf: bytes
 
+    @property
+    def title(self) -> str:
+        """ "Hold slip K7Q2-M9XD": the print job's name, as the PDF's own title."""
+        from posassist.printing.hold_slip import slip_title
+
+        return slip_title(self.code)
+
 
 class HoldService:
     def __init__(self, ctx: StoreContext) -> None:

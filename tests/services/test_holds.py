@@ -233,3 +233,14 @@ def test_asking_a_branch_without_a_count_is_allowed_with_a_warning(
     empty = backend.holds.request(store.riverside, "P3", maria)
     assert empty.warning == "Corner & Co. Riverside counted 0 of P3: ask them by phone first."
     assert backend.holds.hold(empty.code).state == "requested"
+
+
+def test_the_hold_slip_pdf_is_titled_by_its_code_not_as_a_referral(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    hold = backend.holds.request(store.riverside, "P2", maria)
+    slip = backend.holds.slip(hold.code)
+    meta = pypdf.PdfReader(io.BytesIO(slip.pdf)).metadata
+    assert meta is not None
+    assert meta.title == f"Hold slip {hold.code}" == slip.title
+    assert meta.subject == f"Hold {hold.code}"

@@ -172,7 +172,9 @@ class HoldsDialog(QDialog):
         def send(slip: HoldSlip) -> None:
             target = printing.target()
             self.message.say(f"Printing the slip for hold {slip.code} on {target.describe()}…")
-            BackgroundOp(self.worker, lambda: printing.print_pdf(slip.pdf, target)).success(
+            BackgroundOp(
+                self.worker, lambda: printing.print_pdf(slip.pdf, target, job_name=slip.title)
+            ).success(
                 lambda where: self.message.say(f"Slip for hold {slip.code} printed on {where}.")
             ).failure(
                 lambda exc: show_error(self.message, exc, prefix="Ctrl+S saves it instead:")
