@@ -18,9 +18,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from posassist.errors import KnownError
 from posassist.services.holds import HoldService, HoldSlip, HoldView
@@ -68,9 +77,10 @@ class HoldsDialog(QDialog):
         self.tz = tz
         self.choose_save_path = choose_save_path
         self.setWindowTitle("Holds between branches")
-        self.resize(1100, 600)
+        self.resize(1000, 600)  # fit_to_screen makes it smaller on a smaller screen
         self.model = HoldsModel(tz)
         self.table = read_only_table(self.model)
+        _fit_columns(self.table)
         self.summary = named(QLabel(), "contact")
         self.message = MessageLine()
         marks, slips = QHBoxLayout(), QHBoxLayout()  # two rows: one is wider than 1024 px
@@ -218,6 +228,25 @@ class HoldsDialog(QDialog):
         BackgroundOp(self.worker, save).success(
             lambda _: self.message.say(f"Slip for hold {hold.code} saved as {path}.")
         ).failure(lambda exc: show_error(self.message, exc)).run_in_background()
+
+
+# Short columns (direction, code, state, age, until) as wide as their text; the others
+# (branch, item, for, note) share the rest and elide, the tooltip has the whole text.
+_SHARED_COLUMNS = (3, 4, 5, 8)
+
+
+def _fit_columns(table: QTableView) -> None:
+    """The queue never scrolls sideways, even on a 1024-pixel screen."""
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(40)
+    for column in range(table.model().columnCount()):
+        shared = column in _SHARED_COLUMNS
+        mode = QHeaderView.ResizeMode.Stretch if shared else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(column, mode)
 
 
 class HoldsWatch(QObject):
