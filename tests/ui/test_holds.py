@@ -319,3 +319,39 @@ def test_the_queue_fits_1024_pixels_and_a_cut_note_is_in_its_tooltip(
     assert note.data(Qt.ItemDataRole.ToolTipRole) == told
     dialog.close()
     w.worker.wait_idle()
+
+
+def test_f6_twice_makes_one_hold_and_the_message_line_names_it(
+    qtbot: QtBot, window: MainWindow, backend: Backend, maria: uuid.UUID
+) -> None:
+    finder = _finder_for_maria(qtbot, window, "wireless headphones")
+    qtbot.keyClick(finder.box, Qt.Key.Key_Return)
+    qtbot.keyClick(finder.results, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: "code " in finder.message.text(), timeout=10_000)
+    (hold,) = backend.holds.queue().outgoing
+    finder.results.setFocus()
+    qtbot.keyClick(finder.results, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: "already a hold" in finder.message.text(), timeout=10_000)
+    assert f"There is already a hold for this: code {hold.code} (requested, until" in (
+        finder.message.text()
+    )
+    window.worker.wait_idle()
+    assert [h.code for h in backend.holds.queue().outgoing] == [hold.code]
+
+
+def test_f6_on_a_branch_whose_count_went_to_zero_asks_and_warns(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore
+) -> None:
+    from posassist.storage.orm import BranchStock
+
+    finder = _finder_for_maria(qtbot, window, "wireless headphones")
+    qtbot.keyClick(finder.box, Qt.Key.Key_Return)
+    with backend.db.write() as s:  # a count that arrived by sync after the finder showed it
+        count = s.query(BranchStock).filter_by(branch_id=store.riverside, sku="P2").one()
+        count.on_hand = 0
+    qtbot.keyClick(finder.results, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: "code " in finder.message.text(), timeout=10_000)
+    assert finder.message.text().endswith(
+        "Corner & Co. Riverside counted 0 of P2: ask them by phone first."
+    )
+    assert len(backend.holds.queue().outgoing) == 1
