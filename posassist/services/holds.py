@@ -239,6 +239,11 @@ class HoldService:
         with self._ctx.db.read() as s:
             return self._views(s, store.customer_holds(s, fixes.person(s, customer_id)))
 
+    def person_of(self, customer_id: uuid.UUID) -> list[uuid.UUID]:
+        """Every id of that person (survivor first): a hold may name a merged id."""
+        with self._ctx.db.read() as s:
+            return fixes.person(s, customer_id)
+
     def notices_since(self, after: datetime | None) -> list[tuple[datetime, str]]:
         """(when, words) of this register's steps another register beat since ``after``."""
         with self._ctx.db.read() as s:

@@ -67,9 +67,12 @@ def test_asking_another_branch_records_the_hold_and_its_op(
     (payload,) = _ops(backend, "hold")
     assert (payload["code"], payload["state"], payload["relay"]) == (hold.code, "requested", True)
     card = backend.customers.card(maria)
-    assert [e.note for e in card.timeline if e.kind == "hold"] == [
-        f"Wireless headphones — hold {hold.code} at Corner & Co. Riverside: requested "
-        f"(bring it to {backend.ctx.branch_name})"
+    assert [(e.kind, e.note) for e in card.timeline if e.kind.startswith("hold_")] == [
+        (
+            "hold_requested",
+            f"Hold {hold.code} at Corner & Co. Riverside: Wireless headphones "
+            f"(bring it to {backend.ctx.branch_name})",
+        )
     ]
     assert card.visits.visit_days_total == 0  # asking for a hold is no visit
     assert backend.holds.for_customer(maria)[0].code == hold.code
@@ -244,3 +247,25 @@ def test_the_hold_slip_pdf_is_titled_by_its_code_not_as_a_referral(
     assert meta is not None
     assert meta.title == f"Hold slip {hold.code}" == slip.title
     assert meta.subject == f"Hold {hold.code}"
+
+
+def test_each_hold_step_on_the_timeline_is_named_by_what_happened(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    from posassist.ui.formatting import kind_label
+
+    code = _incoming(backend, store, maria, relay=True)
+    for state in ("accepted", "on_its_way", "cancelled"):
+        if state == "cancelled":
+            other = backend.holds.request(store.riverside, "P2", maria)
+            backend.holds.mark(other.code, state)
+        else:
+            backend.holds.mark(code, state)
+    held = [e for e in backend.customers.card(maria).timeline if e.kind.startswith("hold_")]
+    assert sorted(kind_label(e.kind) for e in held) == sorted(
+        ["Hold requested", "Hold accepted", "On its way", "Hold requested", "Hold cancelled"]
+    )
+    for e in held:
+        assert e.note.startswith("Hold "), e.note  # the code first: a cut note still has it
+        assert " at " in e.note.split(":")[0]
+    assert "Item held" not in {kind_label(e.kind) for e in held}

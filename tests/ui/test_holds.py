@@ -75,7 +75,7 @@ def test_two_keys_in_the_finder_ask_the_other_branch_to_hold_it(
     assert (hold.customer_id, hold.relay, hold.sku, hold.state) == (maria, relay, "P2", "requested")
     assert hold.code in finder.message.text()
     assert finder.focusWidget() is finder.box
-    notes = [e.note for e in backend.customers.card(maria).timeline if e.kind == "hold"]
+    notes = [e.note for e in backend.customers.card(maria).timeline if e.kind.startswith("hold_")]
     assert len(notes) == 1
     assert hold.code in notes[0]
 
@@ -355,3 +355,36 @@ def test_f6_on_a_branch_whose_count_went_to_zero_asks_and_warns(
         "Corner & Co. Riverside counted 0 of P2: ask them by phone first."
     )
     assert len(backend.holds.queue().outgoing) == 1
+
+
+def test_a_step_in_the_queue_shows_on_the_open_card_at_once(
+    qtbot: QtBot, window: MainWindow, backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    from posassist.ui.formatting import kind_label
+
+    code = _incoming(backend, store, maria)
+    window.open_customer(maria)
+    model = window.card.timeline_model
+
+    def whats() -> list[str]:
+        return [model.index(r, 1).data() for r in range(model.rowCount())]
+
+    assert whats() == ["Hold requested"]
+    assert code in model.index(0, 5).data()
+    steps: list[str] = []
+
+    def act(dialog: QDialog) -> None:
+        assert isinstance(dialog, HoldsDialog)
+        qtbot.waitUntil(dialog.isActiveWindow)
+        qtbot.keyClick(dialog.table, Qt.Key.Key_A)
+        qtbot.waitUntil(lambda: "Hold accepted" in whats(), timeout=10_000)
+        steps.append(kind_label("hold_accepted"))
+        dialog.reject()
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    when_dialog(act)
+    qtbot.keyClick(window.search.box, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert steps == ["Hold accepted"]
+    assert whats() == ["Hold accepted", "Hold requested"]
+    window.worker.wait_idle()

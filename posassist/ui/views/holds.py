@@ -73,9 +73,11 @@ class HoldsDialog(QDialog):
         worker: Worker,
         tz: ZoneInfo,
         parent: QWidget | None = None,
+        on_step: Callable[[HoldView], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.holds = holds
+        self.on_step = on_step  # a step changes the customer's timeline: their open card
         self.printing = printing
         self.worker = worker
         self.tz = tz
@@ -200,6 +202,8 @@ class HoldsDialog(QDialog):
         def done(view: HoldView) -> None:
             self.message.say(f"Hold {view.code} is {view.label} now.")
             self.refresh()
+            if self.on_step is not None:
+                self.on_step(view)
 
         BackgroundOp(self.worker, lambda: holds.mark(hold.id, state)).success(done).failure(
             lambda exc: show_error(self.message, exc)
@@ -352,8 +356,19 @@ def attach_holds(window: MainWindow) -> HoldsWatch | None:
     desk = window.services.desk
     tz = window.card.timeline_model.tz
 
+    def stepped(view: HoldView) -> None:
+        """The card on screen shows this hold's steps: read it again (as a sync does)."""
+        card = window.card.card
+        if (
+            card is not None
+            and view.customer_id is not None
+            and card.id in holds.person_of(view.customer_id)
+        ):
+            window.reload_card()
+
     def open_queue() -> None:
-        HoldsDialog(holds, desk.printing if desk else None, window.worker, tz, window).exec()
+        printing = desk.printing if desk else None
+        HoldsDialog(holds, printing, window.worker, tz, window, on_step=stepped).exec()
         watch.poll()
         window.search.focus_box()
 
