@@ -139,7 +139,8 @@ def test_the_holds_queue_steps_a_hold_through_with_single_keys(
     assert "Maria" not in text
     qtbot.keyClick(dialog.table, Qt.Key.Key_C)
     qtbot.waitUntil(lambda: backend.holds.hold(code).state == "collected", timeout=10_000)
-    qtbot.keyClick(dialog.table, Qt.Key.Key_X)
+    qtbot.waitUntil(lambda: dialog.model.index(0, 2).data() == "collected", timeout=10_000)
+    qtbot.keyClick(dialog.table, Qt.Key.Key_X)  # over: refused at once, no second X asked
     qtbot.waitUntil(lambda: "collected already" in dialog.message.text(), timeout=10_000)
     assert backend.holds.hold(code).state == "collected"
     w.holds_watch.poll()
