@@ -96,3 +96,52 @@ def test_mark_by_code_and_the_errors_are_one_line_exit_2(
     assert code == 0
     assert "Asked of other branches:" in out
     assert "cancelled" in out
+
+
+def test_asking_a_branch_without_a_count_warns_on_stderr_and_in_json(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ask = ("holds", "request", "--at", "B02", "--customer", "C9990001", "--data-dir")
+    code, out, err = _cli(capsys, *ask, str(data_dir), "--sku", "P1")
+    assert code == 0
+    assert err == "Warning: Corner & Co. Riverside has no count of P1: ask them by phone first.\n"
+    assert "Asked Corner & Co. Riverside to hold Classic notebook: code " in out
+    code, out, err = _cli(capsys, *ask, str(data_dir), "--sku", "P2", "--json")
+    assert (code, err) == (0, "")  # Riverside counted 4
+    assert json.loads(out)["warning"] == ""
+    code, out, err = _cli(capsys, *ask, str(data_dir), "--sku", "P3", "--json")
+    assert code == 0
+    assert json.loads(out)["warning"] == (
+        "Corner & Co. Riverside has no count of P3: ask them by phone first."
+    )
+    assert "Warning: Corner & Co. Riverside has no count of P3" in err
+
+
+def test_the_text_list_keeps_its_columns_apart_and_aligned(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ("--data-dir", str(data_dir))
+    for sku in ("P1", "P2"):
+        _cli(capsys, "holds", "request", "--at", "B02", "--sku", sku, "--customer", "C9990001",
+             *where)  # fmt: skip
+    code, out, _ = _cli(capsys, "holds", "--json", *where)
+    first = json.loads(out)["outgoing"][0]["code"]
+    _cli(capsys, "holds", "mark", first, "cancelled", *where)
+    code, out, _ = _cli(capsys, "holds", *where)
+    assert code == 0
+    lines = out.splitlines()
+    start = lines.index("Asked of other branches:")
+    header, *rows = lines[start + 1 : start + 3 + 1]
+    headings = ("CODE", "STATE", "KIND", "AGE", "BRANCH", "ITEM", "CUSTOMER")
+    starts = [header.index(h) for h in headings]
+    assert starts == sorted(starts)
+    for row in rows:
+        for col, (a, b) in enumerate(zip(starts, [*starts[1:], None], strict=True)):
+            cell = row[a:b]
+            assert cell.strip(), (col, row)  # every column has its value under its heading
+            assert row[a - 1] == " ", row
+            assert b is None or row[b - 2 : b] == "  ", row  # columns never run together
+    states = {row[starts[1] : starts[2]].strip() for row in rows}
+    kinds = {row[starts[2] : starts[3]].strip() for row in rows}
+    assert states == {"requested", "cancelled"}
+    assert kinds == {"collect"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         holds = backend.holds
         if args.action == "request":
             view = holds.request_at(args.at, args.sku, args.customer, relay=args.relay)
+            if view.warning:  # allowed (a count may be stale), but not in silence
+                print(f"Warning: {view.warning}", file=sys.stderr)
             _say(view, args.json, f"Asked {view.holding_branch} to hold {view.product_name}")
         elif args.action == "mark":
             view = holds.mark(args.args[0], args.args[1])
@@ -98,6 +102,7 @@ def hold_json(h: HoldView) -> dict[str, Any]:
         "expires_at": h.expires_at.isoformat(),
         "waiting_here": h.waiting_here,
         "told": h.told,
+        "warning": h.warning,
         "steps": [
             {"state": st.to_state, "at": st.at.isoformat(), "by": st.by, "outcome": st.outcome}
             for st in h.steps
@@ -113,17 +118,43 @@ def _say(view: HoldView, as_json: bool, line: str) -> None:
         print(f"{line}: code {view.code}, {view.label} ({how}).")
 
 
+TABLE_HEADINGS = ("CODE", "STATE", "KIND", "AGE", "BRANCH", "ITEM", "CUSTOMER")
+GAP = "  "  # two spaces between columns, however long a state is ("ready to collect")
+
+
 def _table(holds: tuple[HoldView, ...], title: str, now: datetime) -> None:
     print(f"{title}:")
     if not holds:
         print("  none")
         return
-    for h in holds:
-        mark = "*" if h.waiting_here else " "
-        how = "relay" if h.relay else "collect"
-        print(
-            f" {mark}{h.code}  {h.label:<16} {how:<7} {age_text(h.created_at, now):>7}  "
-            f"{h.other_branch}  {h.product_name}  ({h.customer_name or 'no name'})"
+    for line in table_lines(holds, now):
+        print(line)
+
+
+def table_lines(holds: Sequence[HoldView], now: datetime) -> list[str]:
+    """The queue as aligned columns: each as wide as its longest cell, so no two run
+    together; ``*`` marks a hold waiting for this branch, what it was told goes below."""
+    rows = [
+        (
+            h.code,
+            h.label,
+            "relay" if h.relay else "collect",
+            age_text(h.created_at, now),
+            h.other_branch,
+            h.product_name,
+            h.customer_name or "no name",
         )
+        for h in holds
+    ]
+    widths = [max(len(cell) for cell in col) for col in zip(TABLE_HEADINGS, *rows, strict=True)]
+
+    def line(mark: str, cells: Sequence[str]) -> str:
+        padded = GAP.join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+        return f" {mark} {padded}".rstrip()
+
+    out = [line(" ", TABLE_HEADINGS)]
+    for h, cells in zip(holds, rows, strict=True):
+        out.append(line("*" if h.waiting_here else " ", cells))
         if h.told:
-            print(f"      {h.told}")
+            out.append(f"   {h.told}")
+    return out

@@ -31,6 +31,8 @@ __all__ = [
     "LABELS",
     "RANK",
     "STATES",
+    "STEP_TITLES",
+    "TIMELINE_KIND_PREFIX",
     "HoldFacts",
     "Verdict",
     "age_text",
@@ -90,6 +92,17 @@ _DID: Final[dict[str, str]] = {
     "cancelled": "cancelled this hold",
     "expired": "recorded this hold as expired",
 }
+# What each step is called on the customer's timeline (its "What" column): what happened.
+STEP_TITLES: Final[dict[str, str]] = {
+    "requested": "Hold requested",
+    "accepted": "Hold accepted",
+    "ready": "Ready to collect",
+    "on_its_way": "On its way",
+    "collected": "Collected",
+    "cancelled": "Hold cancelled",
+    "expired": "Hold expired",
+}
+TIMELINE_KIND_PREFIX: Final = "hold_"  # a timeline entry of kind "hold_ready" etc.
 DEFAULT_EXPIRE_DAYS: Final = 3
 
 

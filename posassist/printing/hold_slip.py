@@ -18,7 +18,7 @@ from posassist.printing.slip_flowables import CodeBox, QrCode, Rule, logo_image
 from posassist.printing.slip_fonts import markup, register_fonts
 from posassist.printing.slip_pdf import render_slip, slip_styles
 
-__all__ = ["HoldSlipData", "build_hold_slip_pdf"]
+__all__ = ["HoldSlipData", "build_hold_slip_pdf", "slip_title"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +86,11 @@ def _flowables(data: HoldSlipData, layout_name: str) -> list[Flowable]:
     return items
 
 
+def slip_title(hold_code: str) -> str:
+    """ "Hold slip K7Q2-M9XD": the PDF's title and the print job's name."""
+    return f"Hold slip {hold_code.strip()}"
+
+
 def build_hold_slip_pdf(data: HoldSlipData, layout: str) -> bytes:
     """The hold slip on the named layout; same errors as the referral slip's."""
     lay = get_layout(layout)
@@ -93,7 +98,7 @@ def build_hold_slip_pdf(data: HoldSlipData, layout: str) -> bytes:
     return render_slip(
         _flowables(data, lay.name),
         lay,
-        title=f"Held for you - {data.branch_name}",
+        title=slip_title(data.hold_code),  # cups-pdf and PDF viewers name it by this
         author=data.store_name,
         subject=f"Hold {data.hold_code}",
     )

@@ -1,6 +1,8 @@
 """A customer's holds on their timeline: the request and each step, as entries.
 
-Read in the card's own session. Entries of kind ``hold`` ("Item held"); they are not
+Read in the card's own session. Entries of kind ``hold_<state>`` ("Hold requested",
+"Ready to collect", … :data:`~posassist.domain.holds.STEP_TITLES`), the code and the
+branch first in the note, where a narrow column does not cut them off; they are not
 visits (a hold asked for by phone is no visit), so the card's visit counts never see
 them. A step another register beat is left out: it did not happen.
 """
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from posassist.domain.holds import LABELS
+from posassist.domain.holds import TIMELINE_KIND_PREFIX
 from posassist.services.customers import TimelineEntry
 from posassist.storage import holds as store
 
@@ -23,17 +25,17 @@ def hold_entries(s: Session, customer_ids: Sequence[uuid.UUID]) -> list[Timeline
     out: list[TimelineEntry] = []
     for r in rows:
         how = f"bring it to {r.requesting_branch}" if r.relay else "collect there"
-        what = f"{r.product_name} — hold {r.code} at {r.holding_branch}"
+        what = f"Hold {r.code} at {r.holding_branch}: {r.product_name}"
         out.append(
             TimelineEntry(
                 id=r.id,
-                kind="hold",
+                kind=f"{TIMELINE_KIND_PREFIX}requested",
                 occurred_at=r.created_at,
                 branch_name=r.requesting_branch,
                 staff_name="",
                 basket_minor=None,
                 items=(),
-                note=f"{what}: requested ({how})",
+                note=f"{what} ({how})",
             )
         )
         for st in steps.get(r.id, []):
@@ -42,13 +44,13 @@ def hold_entries(s: Session, customer_ids: Sequence[uuid.UUID]) -> list[Timeline
             out.append(
                 TimelineEntry(
                     id=r.id,
-                    kind="hold",
+                    kind=f"{TIMELINE_KIND_PREFIX}{st.to_state}",
                     occurred_at=st.at,
                     branch_name=st.branch_name,
                     staff_name="",
                     basket_minor=None,
                     items=(),
-                    note=f"{what}: {LABELS.get(st.to_state, st.to_state)}",
+                    note=what,
                 )
             )
     return out

@@ -11,6 +11,7 @@ Every method is one user action and opens exactly one session.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,7 @@ from posassist.errors import InvalidInputError
 from posassist.services.context import StoreContext
 from posassist.storage import corrections as fixes
 from posassist.storage import holds as store
-from posassist.storage.orm import Branch, Customer, HoldRequest, Product
+from posassist.storage.orm import Branch, BranchStock, Customer, HoldRequest, Product
 
 Direction = Literal["incoming", "outgoing"]
 _CODE_ATTEMPTS = 8
@@ -62,6 +63,7 @@ class HoldView:
     waiting_here: bool  # this branch is the one to act next
     told: str = ""
     steps: tuple[HoldStepView, ...] = field(default=())
+    warning: str = ""  # said once, when asked: the holding branch may not have it
 
     @property
     def label(self) -> str:
@@ -92,6 +94,13 @@ class HoldSlip:
     code: str
     branch_name: str
     pdf: bytes
+
+    @property
+    def title(self) -> str:
+        """ "Hold slip K7Q2-M9XD": the print job's name, as the PDF's own title."""
+        from posassist.printing.hold_slip import slip_title
+
+        return slip_title(self.code)
 
 
 class HoldService:
@@ -124,6 +133,7 @@ class HoldService:
             customer = s.get(Customer, fixes.survivor_of(s, customer_id))
             if customer is None or customer.erased_at is not None:
                 raise InvalidInputError("customer", "That customer no longer exists.")
+            self._refuse_twin(s, customer.id, product.sku, branch.id)
             hold = HoldRequest(
                 id=uuid.uuid4(),
                 code=_fresh_code(s),
@@ -138,7 +148,8 @@ class HoldService:
                 expires_at=rules.expires_at(now, ctx.settings.holds.expire_days),
             )
             store.add_hold(s, hold, ctx.stamp())
-            return self._view(s, hold.id)
+            warning = _stock_warning(s, branch, product.sku)
+            return dataclasses.replace(self._view(s, hold.id), warning=warning)
 
     def request_at(
         self, branch_code: str, sku: str, customer_key: str, *, relay: bool = False
@@ -228,6 +239,11 @@ class HoldService:
         with self._ctx.db.read() as s:
             return self._views(s, store.customer_holds(s, fixes.person(s, customer_id)))
 
+    def person_of(self, customer_id: uuid.UUID) -> list[uuid.UUID]:
+        """Every id of that person (survivor first): a hold may name a merged id."""
+        with self._ctx.db.read() as s:
+            return fixes.person(s, customer_id)
+
     def notices_since(self, after: datetime | None) -> list[tuple[datetime, str]]:
         """(when, words) of this register's steps another register beat since ``after``."""
         with self._ctx.db.read() as s:
@@ -252,6 +268,13 @@ class HoldService:
         name = checked_layout(ctx, layout)
         with ctx.db.read() as s:
             hold = self._find(s, key)
+            over = rules.shown_state(hold.state, hold.expires_at, ctx.now())
+            if over in rules.FINAL:
+                raise InvalidInputError(
+                    "hold",
+                    f"Hold {hold.code} is {rules.LABELS[over]}: there is nothing to collect, "
+                    "so no slip.",
+                )
             here = s.get(Branch, ctx.branch_id)
             at = s.get(Branch, hold.requesting_branch_id if hold.relay else hold.holding_branch_id)
             assert here is not None
@@ -275,6 +298,22 @@ class HoldService:
         return HoldSlip(code, at.name, build_hold_slip_pdf(data, name))
 
     # ----------------------------------------------------------------- helpers
+    def _refuse_twin(
+        self, s: Session, customer_id: uuid.UUID, sku: str, branch_id: uuid.UUID
+    ) -> None:
+        """A second key press (F6 twice) must not ask the same branch twice for the same
+        item for the same person while the first hold is still going."""
+        now = self._ctx.now()
+        for r in store.customer_holds(s, fixes.person(s, customer_id)):
+            state = rules.shown_state(r.state, r.expires_at, now)
+            if r.sku == sku and r.holding_branch_id == branch_id and state not in rules.FINAL:
+                until = r.expires_at.astimezone(self._ctx.tz)
+                raise InvalidInputError(
+                    "hold",
+                    f"There is already a hold for this: code {r.code} "
+                    f"({rules.LABELS[state]}, until {until:%a %d %b %H:%M}).",
+                )
+
     def _find(self, s: Session, key: str | uuid.UUID) -> HoldRequest:
         hold = s.get(HoldRequest, key) if isinstance(key, uuid.UUID) else store.find_hold(s, key)
         if hold is None:
@@ -337,6 +376,20 @@ class HoldService:
                 )
             )
         return out
+
+
+def _stock_warning(s: Session, branch: Branch, sku: str) -> str:
+    """Asking is allowed without a count (counts go stale), but the cashier is told."""
+    on_hand = s.scalar(
+        select(BranchStock.on_hand).where(
+            BranchStock.branch_id == branch.id, BranchStock.sku == sku
+        )
+    )
+    if on_hand is None:
+        return f"{branch.name} has no count of {sku}: ask them by phone first."
+    if on_hand <= 0:
+        return f"{branch.name} counted {on_hand} of {sku}: ask them by phone first."
+    return ""
 
 
 def _check_branch(ctx: StoreContext, hold: HoldRequest, wanted: str) -> None:

@@ -47,12 +47,16 @@ class PrintService:
         """Send slips to ``target`` instead (a PDF file in tests; None restores settings)."""
         self._override = target
 
-    def print_pdf(self, pdf: bytes, target: PrintTarget | None = None) -> str:
-        """Print and return where it went, in words; PrinterError if it could not."""
+    def print_pdf(
+        self, pdf: bytes, target: PrintTarget | None = None, *, job_name: str = "Referral slip"
+    ) -> str:
+        """Print and return where it went, in words; PrinterError if it could not.
+
+        ``job_name`` is what the print queue shows (and cups-pdf names the file by)."""
         from posassist.printing import qt_print
 
         chosen = target or self.target()
-        qt_print.print_pdf(pdf, chosen)
+        qt_print.print_pdf(pdf, chosen, job_name=job_name)
         return chosen.describe()
 
     def preview_pages(self, pdf: bytes, dpi: float = 110.0) -> list[PageImage]:

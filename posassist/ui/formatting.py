@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 # Re-exported: views write fmt.plural(...); the rule itself lives in the domain.
+from posassist.domain.holds import STEP_TITLES, TIMELINE_KIND_PREFIX
 from posassist.domain.wording import plural as plural
 
 KIND_LABELS = {
@@ -16,6 +17,8 @@ KIND_LABELS = {
     "hold": "Item held",
     "feedback": "Feedback",
     "referral_arrived": "Came via referral",
+    # A hold's steps, each by what happened ("Ready to collect"), not all "Item held".
+    **{f"{TIMELINE_KIND_PREFIX}{state}": title for state, title in STEP_TITLES.items()},
 }
 
 

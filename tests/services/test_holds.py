@@ -16,7 +16,7 @@ from posassist.domain.referral_codes import is_valid
 from posassist.errors import InvalidInputError
 from posassist.printing.hold_slip import HoldSlipData
 from posassist.services.customers import NewCustomer
-from posassist.storage.orm import Branch, HoldRequest, Outbox
+from posassist.storage.orm import Branch, BranchStock, HoldRequest, Outbox
 from tests.conftest import NOW, MovableClock
 from tests.small_store import SmallStore, fill
 
@@ -67,9 +67,12 @@ def test_asking_another_branch_records_the_hold_and_its_op(
     (payload,) = _ops(backend, "hold")
     assert (payload["code"], payload["state"], payload["relay"]) == (hold.code, "requested", True)
     card = backend.customers.card(maria)
-    assert [e.note for e in card.timeline if e.kind == "hold"] == [
-        f"Wireless headphones — hold {hold.code} at Corner & Co. Riverside: requested "
-        f"(bring it to {backend.ctx.branch_name})"
+    assert [(e.kind, e.note) for e in card.timeline if e.kind.startswith("hold_")] == [
+        (
+            "hold_requested",
+            f"Hold {hold.code} at Corner & Co. Riverside: Wireless headphones "
+            f"(bring it to {backend.ctx.branch_name})",
+        )
     ]
     assert card.visits.visit_days_total == 0  # asking for a hold is no visit
     assert backend.holds.for_customer(maria)[0].code == hold.code
@@ -153,7 +156,7 @@ def test_store_it_asks_by_branch_code_and_card_or_phone(
     backend: Backend, store: SmallStore, maria: uuid.UUID
 ) -> None:
     by_card = backend.holds.request_at("B02", "P2", "c9990001")
-    by_phone = backend.holds.request_at("B02", "P2", "212 555 0142", relay=True)
+    by_phone = backend.holds.request_at("B02", "P1", "212 555 0142", relay=True)
     assert {by_card.customer_id, by_phone.customer_id} == {maria}
     with pytest.raises(InvalidInputError, match=r"No branch 'B9' \(known: B02, MAIN\)"):
         backend.holds.request_at("B9", "P2", "C9990001")
@@ -185,3 +188,84 @@ def test_the_held_for_you_slip_names_the_branch_and_never_the_customer(
         "store_name", "logo_png", "item", "branch_name", "branch_address", "branch_phone",
         "branch_hours", "qr_url", "hold_code", "until", "relay", "issued_on",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("end", ["cancelled", "collected", "expired"])
+def test_no_slip_is_made_for_a_hold_that_is_over(
+    backend: Backend, store: SmallStore, maria: uuid.UUID, clock: MovableClock, end: str
+) -> None:
+    code = _incoming(backend, store, maria, relay=False)
+    if end == "expired":
+        clock.at = NOW + timedelta(days=3)
+    else:
+        if end == "collected":
+            backend.holds.mark(code, "ready")
+        backend.holds.mark(code, end)
+    with pytest.raises(InvalidInputError) as exc:
+        backend.holds.slip(code)
+    assert str(exc.value) == f"Hold {code} is {end}: there is nothing to collect, so no slip."
+
+
+def test_asking_twice_for_the_same_item_is_refused_while_the_first_hold_is_going(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    first = backend.holds.request(store.riverside, "P2", maria)
+    with pytest.raises(InvalidInputError) as exc:
+        backend.holds.request(store.riverside, "P2", maria, relay=True)
+    assert str(exc.value) == (
+        f"There is already a hold for this: code {first.code} (requested, until Mon 23 Nov 10:30)."
+    )
+    assert len(_ops(backend, "hold")) == 1
+    backend.holds.request(store.riverside, "P1", maria)  # another item is another hold
+    backend.holds.mark(first.code, "cancelled")
+    again = backend.holds.request(store.riverside, "P2", maria)  # the first one is over
+    assert again.code != first.code
+
+
+def test_asking_a_branch_without_a_count_is_allowed_with_a_warning(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    counted = backend.holds.request(store.riverside, "P2", maria)
+    assert counted.warning == ""
+    uncounted = backend.holds.request(store.riverside, "P1", maria)
+    assert (
+        uncounted.warning == "Corner & Co. Riverside has no count of P1: ask them by phone first."
+    )
+    with backend.db.write() as s:
+        s.add(BranchStock(branch_id=store.riverside, sku="P3", on_hand=0, as_of=NOW))
+    empty = backend.holds.request(store.riverside, "P3", maria)
+    assert empty.warning == "Corner & Co. Riverside counted 0 of P3: ask them by phone first."
+    assert backend.holds.hold(empty.code).state == "requested"
+
+
+def test_the_hold_slip_pdf_is_titled_by_its_code_not_as_a_referral(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    hold = backend.holds.request(store.riverside, "P2", maria)
+    slip = backend.holds.slip(hold.code)
+    meta = pypdf.PdfReader(io.BytesIO(slip.pdf)).metadata
+    assert meta is not None
+    assert meta.title == f"Hold slip {hold.code}" == slip.title
+    assert meta.subject == f"Hold {hold.code}"
+
+
+def test_each_hold_step_on_the_timeline_is_named_by_what_happened(
+    backend: Backend, store: SmallStore, maria: uuid.UUID
+) -> None:
+    from posassist.ui.formatting import kind_label
+
+    code = _incoming(backend, store, maria, relay=True)
+    for state in ("accepted", "on_its_way", "cancelled"):
+        if state == "cancelled":
+            other = backend.holds.request(store.riverside, "P2", maria)
+            backend.holds.mark(other.code, state)
+        else:
+            backend.holds.mark(code, state)
+    held = [e for e in backend.customers.card(maria).timeline if e.kind.startswith("hold_")]
+    assert sorted(kind_label(e.kind) for e in held) == sorted(
+        ["Hold requested", "Hold accepted", "On its way", "Hold requested", "Hold cancelled"]
+    )
+    for e in held:
+        assert e.note.startswith("Hold "), e.note  # the code first: a cut note still has it
+        assert " at " in e.note.split(":")[0]
+    assert "Item held" not in {kind_label(e.kind) for e in held}

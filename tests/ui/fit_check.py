@@ -10,12 +10,24 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSettings
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QScrollArea,
+    QTableView,
+    QWidget,
+)
+from sqlalchemy import select
 
+from posassist.app import Backend
 from posassist.services.customers import NewCustomer
+from posassist.storage.holds import record_verdict
+from posassist.storage.orm import HoldStep
 from posassist.ui.main_window import MainWindow
 from posassist.ui.theme import apply_theme
 from tests.conftest import NOW, MovableClock, make_backend
@@ -42,6 +54,47 @@ def _scrolls_sideways(dialog: QDialog) -> bool:
     """A dialog wider than the screen scrolls sideways: its right-hand keys are out of sight."""
     scroll = dialog.findChild(QScrollArea, "fitScroll")
     return scroll is not None and scroll.horizontalScrollBar().maximum() > 0
+
+
+# Dialogs whose tables must fit without a sideways scroll (the vendors list still scrolls:
+# not yet fixed, so not yet checked).
+TABLES_CHECKED = frozenset({"holds"})
+
+
+def _tables_scroll_sideways(dialog: QDialog) -> list[str]:
+    """A table whose columns need a sideways scroll hides its right-hand columns."""
+    return [
+        type(table.model()).__name__
+        for table in dialog.findChildren(QTableView)
+        if table.isVisible() and table.horizontalScrollBar().maximum() > 0
+    ]
+
+
+def _holds_with_rows(backend: Backend) -> None:
+    """The Holds queue is checked with rows in it, long ones: a long item and what this
+    register was told ("… accepted this hold first"), the widest Note there is."""
+    from posassist.storage.orm import HoldRequest
+    from tests.small_store import fill
+
+    store = fill(backend)
+    maria = backend.customers.search("maria lopez")[0].id
+    with backend.db.write() as s:
+        for i in range(3):
+            s.add(
+                HoldRequest(
+                    code=f"K7Q2-M9X{i}", requesting_branch_id=store.riverside,
+                    holding_branch_id=backend.ctx.branch_id, sku="P1",
+                    product_name="Noise-cancelling over-ear wireless headphones, midnight blue",
+                    customer_id=maria, relay=bool(i), created_at=NOW,
+                    expires_at=NOW + timedelta(days=3),
+                )
+            )  # fmt: skip
+    hold = backend.holds.request(store.riverside, "P2", maria, relay=True)
+    told = "Till 2 at Corner & Co. Riverside accepted this hold first (10:29)"
+    backend.holds.mark(hold.code, "cancelled")
+    with backend.db.write() as s:
+        step = s.scalars(select(HoldStep)).one()
+        record_verdict(s, step.id, "ignored", told, NOW)
 
 
 def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
@@ -93,6 +146,7 @@ def check(data_dir: Path) -> list[str]:
     apply_theme(app)  # type: ignore[arg-type]
     backend = make_backend(data_dir / "store", MovableClock(NOW))
     backend.customers.create(NewCustomer("Maria Lopez", card_code="PA00000042"))
+    _holds_with_rows(backend)
     window = MainWindow(services_for(backend, desk=True, holds=True), Worker(), backend.ctx.tz)
     problems: list[str] = []
     area = app.primaryScreen().availableGeometry()  # type: ignore[union-attr]
@@ -114,6 +168,8 @@ def check(data_dir: Path) -> list[str]:
             problems.append(f"{label}: its buttons are not visible")
         if _scrolls_sideways(dialog):
             problems.append(f"{label}: wider than the screen (scrolls sideways)")
+        for table in _tables_scroll_sideways(dialog) if label in TABLES_CHECKED else ():
+            problems.append(f"{label}: its {table} table scrolls sideways")
         dialog.reject()
         dialog.deleteLater()
     window.worker.wait_idle()

@@ -52,9 +52,13 @@ class FinderHolds:
         def done(view: HoldView) -> None:
             self._busy = False
             how = "bring it here" if relay else f"{dialog.customer_name()} collects it there"
-            dialog.say(
+            said = (
                 f"Asked {view.holding_branch} to hold {view.product_name} ({how}): "
                 f"code {view.code}. Ctrl+H shows the holds."
+            )
+            # No count there: asked anyway (counts go stale), but the cashier should phone.
+            dialog.say(
+                f"{said} {view.warning}" if view.warning else said, problem=bool(view.warning)
             )
             dialog.recorded.emit()
             dialog.focus_box()

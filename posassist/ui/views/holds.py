@@ -1,7 +1,7 @@
 """Ctrl+H, the Holds queue: holds this branch keeps for others, and asks of others.
 
 Keyboard first: **A** accept, **R** ready to collect, **W** on its way (a relay),
-**C** collected, **X** (or Del) cancel, **P** print the "held for you" slip, **F9**
+**C** collected, **X** (or Del) pressed twice cancel, **P** print the "held for you" slip, **F9**
 preview it, **Ctrl+S** save it as a PDF, **Esc** close. Every write and every slip runs
 on the worker (:class:`~posassist.ui.workers.BackgroundOp`); a hold another register
 acted on first says so in its Note column ("Till 2 at Northside accepted this hold
@@ -13,15 +13,26 @@ what this register was told on the message line, and records due expiries, on th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QImage, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from posassist.domain.holds import FINAL
 from posassist.errors import KnownError
 from posassist.services.holds import HoldService, HoldSlip, HoldView
 from posassist.services.printers import PrintService
@@ -38,13 +49,15 @@ from posassist.ui.workers import BackgroundOp, Worker
 if TYPE_CHECKING:
     from posassist.ui.main_window import MainWindow
 
-# (key, button text, state it marks)
+# (key, button text, state it marks); X cancels, on a second press (see cancel()).
 MARK_KEYS = (
     ("A", "A  Accept", "accepted"),
     ("R", "R  Ready", "ready"),
     ("W", "W  On its way", "on_its_way"),
     ("C", "C  Collected", "collected"),
-    ("X", "X  Cancel", "cancelled"),
+)
+_KEEPS_A_FIRST_X = frozenset(
+    (Qt.Key.Key_X, Qt.Key.Key_Delete, Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt)
 )
 POLL_MS = 3_000  # the count and what this register was told: a small indexed read
 EXPIRE_MS = 60_000  # recording due expiries: a write, on the worker
@@ -60,23 +73,28 @@ class HoldsDialog(QDialog):
         worker: Worker,
         tz: ZoneInfo,
         parent: QWidget | None = None,
+        on_step: Callable[[HoldView], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.holds = holds
+        self.on_step = on_step  # a step changes the customer's timeline: their open card
         self.printing = printing
         self.worker = worker
         self.tz = tz
         self.choose_save_path = choose_save_path
         self.setWindowTitle("Holds between branches")
-        self.resize(1100, 600)
+        self.resize(1000, 600)  # fit_to_screen makes it smaller on a smaller screen
         self.model = HoldsModel(tz)
         self.table = read_only_table(self.model)
+        _fit_columns(self.table)
         self.summary = named(QLabel(), "contact")
         self.message = MessageLine()
         marks, slips = QHBoxLayout(), QHBoxLayout()  # two rows: one is wider than 1024 px
+        self._cancel_armed: uuid.UUID | None = None  # the hold a first X asked about
         for key, text, state in MARK_KEYS:
             self._key(marks, key, text, lambda _=False, st=state: self.mark(st))
-        QShortcut(QKeySequence("Del"), self).activated.connect(lambda: self.mark("cancelled"))
+        self._key(marks, "X", "X  Cancel (twice)", self.cancel)
+        QShortcut(QKeySequence("Del"), self).activated.connect(self.cancel)
         marks.addStretch(1)
         self._key(slips, "P", "P  Print slip", self.print_slip)
         self._key(slips, "F9", "F9  Preview", self.preview)
@@ -94,6 +112,8 @@ class HoldsDialog(QDialog):
         layout.addLayout(marks)
         layout.addLayout(slips)
         self.refresh()
+        self.table.selectionModel().selectionChanged.connect(self._selection_moved)
+        self.table.installEventFilter(self)
         # A step another branch took arrives by sync: the queue shows it without F5.
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(lambda: self.refresh(focus=False))
@@ -105,6 +125,22 @@ class HoldsDialog(QDialog):
         button.clicked.connect(slot)
         row.addWidget(button)
         QShortcut(QKeySequence(key), self).activated.connect(slot)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Any key that is not X (arrows, letters with no meaning here) forgets a first X;
+        so does choosing another hold (the poll re-selecting the same one does not)."""
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() not in _KEEPS_A_FIRST_X
+        ):
+            self._cancel_armed = None
+        return super().eventFilter(watched, event)
+
+    def _selection_moved(self) -> None:
+        hold = self.selected()
+        if hold is None or hold.id != self._cancel_armed:
+            self._cancel_armed = None
 
     # ------------------------------------------------------------------ reads
     def refresh(self, focus: bool = True) -> None:
@@ -140,15 +176,34 @@ class HoldsDialog(QDialog):
         return hold
 
     # ----------------------------------------------------------------- writes
-    def mark(self, state: str) -> None:
+    def cancel(self) -> None:
+        """X (or Del) twice: a cancel cannot be undone, and X sits next to C (Collected),
+        so the first press only says what the second would do."""
         hold = self._chosen()
         if hold is None:
             return
+        if self._cancel_armed != hold.id and hold.state not in FINAL:  # over: told at once
+            self._cancel_armed = hold.id
+            self.message.say(f"Press X again to cancel hold {hold.code} (it cannot be undone).")
+            return
+        self._cancel_armed = None
+        self._mark(hold, "cancelled")
+
+    def mark(self, state: str) -> None:
+        self._cancel_armed = None
+        hold = self._chosen()
+        if hold is None:
+            return
+        self._mark(hold, state)
+
+    def _mark(self, hold: HoldView, state: str) -> None:
         holds = self.holds
 
         def done(view: HoldView) -> None:
             self.message.say(f"Hold {view.code} is {view.label} now.")
             self.refresh()
+            if self.on_step is not None:
+                self.on_step(view)
 
         BackgroundOp(self.worker, lambda: holds.mark(hold.id, state)).success(done).failure(
             lambda exc: show_error(self.message, exc)
@@ -164,6 +219,7 @@ class HoldsDialog(QDialog):
         ).run_in_background()
 
     def print_slip(self) -> None:
+        self._cancel_armed = None
         printing = self.printing
         if printing is None:
             self.message.say("No printer is set up here.", problem=True)
@@ -172,7 +228,9 @@ class HoldsDialog(QDialog):
         def send(slip: HoldSlip) -> None:
             target = printing.target()
             self.message.say(f"Printing the slip for hold {slip.code} on {target.describe()}…")
-            BackgroundOp(self.worker, lambda: printing.print_pdf(slip.pdf, target)).success(
+            BackgroundOp(
+                self.worker, lambda: printing.print_pdf(slip.pdf, target, job_name=slip.title)
+            ).success(
                 lambda where: self.message.say(f"Slip for hold {slip.code} printed on {where}.")
             ).failure(
                 lambda exc: show_error(self.message, exc, prefix="Ctrl+S saves it instead:")
@@ -181,6 +239,7 @@ class HoldsDialog(QDialog):
         self._with_slip(send)
 
     def preview(self) -> None:
+        self._cancel_armed = None
         hold = self._chosen()
         printing = self.printing
         if hold is None or printing is None:
@@ -190,15 +249,17 @@ class HoldsDialog(QDialog):
         def render() -> Sequence[QImage]:
             return printing.preview_pages(holds.slip(hold.id).pdf)
 
-        BackgroundOp(self.worker, render).success(self._show_preview).failure(
-            lambda exc: show_error(self.message, exc)
-        ).run_in_background()
+        BackgroundOp(self.worker, render).success(
+            lambda pages: self._show_preview(pages, hold.code)
+        ).failure(lambda exc: show_error(self.message, exc)).run_in_background()
 
-    def _show_preview(self, pages: Sequence[QImage]) -> None:
-        if SlipPreviewDialog(pages, self).exec() == QDialog.DialogCode.Accepted:
+    def _show_preview(self, pages: Sequence[QImage], code: str) -> None:
+        dialog = SlipPreviewDialog(pages, self, header=preview_header(code))
+        if dialog.exec() == QDialog.DialogCode.Accepted:
             self.print_slip()
 
     def save_pdf(self) -> None:
+        self._cancel_armed = None
         printing = self.printing
         hold = self._chosen()
         if printing is None or hold is None:
@@ -216,6 +277,33 @@ class HoldsDialog(QDialog):
         BackgroundOp(self.worker, save).success(
             lambda _: self.message.say(f"Slip for hold {hold.code} saved as {path}.")
         ).failure(lambda exc: show_error(self.message, exc)).run_in_background()
+
+
+def preview_header(code: str) -> str:
+    """What the hold slip's preview is: unlike a referral's, its code exists already."""
+    return (
+        f"The slip for hold {code} as it will print: the customer shows this code "
+        "when they collect the item."
+    )
+
+
+# Short columns (direction, code, state, age, until) as wide as their text; the others
+# (branch, item, for, note) share the rest and elide, the tooltip has the whole text.
+_SHARED_COLUMNS = (3, 4, 5, 8)
+
+
+def _fit_columns(table: QTableView) -> None:
+    """The queue never scrolls sideways, even on a 1024-pixel screen."""
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(40)
+    for column in range(table.model().columnCount()):
+        shared = column in _SHARED_COLUMNS
+        mode = QHeaderView.ResizeMode.Stretch if shared else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(column, mode)
 
 
 class HoldsWatch(QObject):
@@ -268,8 +356,19 @@ def attach_holds(window: MainWindow) -> HoldsWatch | None:
     desk = window.services.desk
     tz = window.card.timeline_model.tz
 
+    def stepped(view: HoldView) -> None:
+        """The card on screen shows this hold's steps: read it again (as a sync does)."""
+        card = window.card.card
+        if (
+            card is not None
+            and view.customer_id is not None
+            and card.id in holds.person_of(view.customer_id)
+        ):
+            window.reload_card()
+
     def open_queue() -> None:
-        HoldsDialog(holds, desk.printing if desk else None, window.worker, tz, window).exec()
+        printing = desk.printing if desk else None
+        HoldsDialog(holds, printing, window.worker, tz, window, on_step=stepped).exec()
         watch.poll()
         window.search.focus_box()
 

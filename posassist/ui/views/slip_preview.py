@@ -1,4 +1,4 @@
-"""F9 in the finder: the slip exactly as it will print."""
+"""F9 in the finder and the Holds queue: the slip exactly as it will print."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from PySide6.QtWidgets import (
 
 from posassist.ui.screen import fit_to_screen
 
+# A referral's code is made when its slip prints, so its preview has none; other slips
+# (a hold's) say their own truth through ``header``.
+REFERRAL_HEADER = "A preview shows no code: the code is made when the slip prints."
+
 
 class SlipPreviewDialog(QDialog):
     """The slip exactly as it will print: the PDF's own pages, rendered by QtPdf.
@@ -24,7 +28,13 @@ class SlipPreviewDialog(QDialog):
     The pages are rendered on the worker; only turning them into pixmaps happens here.
     """
 
-    def __init__(self, pages: Sequence[QImage], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        pages: Sequence[QImage],
+        parent: QWidget | None = None,
+        *,
+        header: str = REFERRAL_HEADER,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Slip preview")
         self.resize(560, 860)
@@ -49,7 +59,9 @@ class SlipPreviewDialog(QDialog):
         buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence("F10"), self).activated.connect(self.accept)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("A preview shows no code: the code is made when the slip prints."))
+        self.header = QLabel(header)
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
         fit_to_screen(self)
