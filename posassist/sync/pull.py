@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from posassist.domain.catalog import keeps_out
 from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
 from posassist.domain.hlc import HybridClock, Timestamp
 from posassist.storage.backup import REPLAY_OWN_KEY
@@ -431,7 +432,8 @@ def _upsert_shared(
 def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
     """Older news than the row here: its clock is no later than the version held (the
     push's answer may have brought a later one first), or it is a stock count older than
-    the one held (``not_older``)."""
+    the one held (``not_older``) — unless the held one is dated in the future, a clock
+    error (``domain.catalog.keeps_out``)."""
     if "row_hlc" in table.c:
         held_hlc = s.scalar(select(table.c.row_hlc).where(table.c.id == rid))
         if held_hlc is not None and change.hlc <= held_hlc:
@@ -440,7 +442,8 @@ def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
     if guard is None or guard not in change.payload:
         return False
     held = s.scalar(select(table.c[guard]).where(table.c.id == rid))
-    return held is not None and as_utc(held) > as_datetime(change.payload[guard], guard)
+    incoming = as_datetime(change.payload[guard], guard)
+    return held is not None and keeps_out(as_utc(held), incoming, utcnow())
 
 
 def _apply_shared(s: Session, change: Change, *, own: bool = False) -> None:

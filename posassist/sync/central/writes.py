@@ -21,6 +21,7 @@ from sqlalchemy import Table, Text, any_, bindparam, case, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from posassist.domain.catalog import keeps_out
 from posassist.domain.fields import (
     CUSTOMER_DERIVED,
     CUSTOMER_FIELDS,
@@ -224,7 +225,7 @@ def shared_write(
     if stamp <= current["row_hlc"]:
         return "ignored", "older than what is already here", None
     if guard is not None and guard in row and current["guard"] is not None:
-        if row[guard] < current["guard"]:
+        if keeps_out(current["guard"], row[guard], now):  # a future time: a clock error
             return "ignored", f"the {guard} is older than the one already here", None
         current["guard"] = row[guard]
     if op.op == "delete":
