@@ -42,6 +42,7 @@ def test_imports_then_the_stock_list_with_ages(
         "written": 2,
         "branches": ["MAIN"],
         "older_kept": 0,
+        "future_replaced": 0,
     }
     assert main(["stock", *store]) == 0
     lines = capsys.readouterr().out.splitlines()

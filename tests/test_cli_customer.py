@@ -56,6 +56,10 @@ def test_customer_add_needs_consent_for_contact_details_and_refuses_a_taken_card
     assert len(err.strip().splitlines()) == 1
     assert main(["customer", "add", "--name", "Cy", "--phone", "12", "--consent", *d]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1  # a bad phone: one line
+    assert main(["customer", "add", "--name", "Cy", "--phone", "twelve", "--consent", *d]) == 2
+    err = capsys.readouterr().err
+    assert "“twelve” is not a phone number: type its digits" in err
+    assert "string supplied" not in err
     assert main(["customer", "add", "--name", "Cy", "--card", "PA00000101", *d]) == 2
     assert "already belongs" in capsys.readouterr().err
     args = ["--name", "Cy New", "--phone", "(212) 555-0199", "--consent", "--card", "PA00000199"]

@@ -35,6 +35,14 @@ def test_import_list_json_and_export(
     )
     assert main(["import", "picks", str(csv), "--data-dir", str(data_dir)]) == 0
     assert "2 picks set" in capsys.readouterr().out
+    # --json like products and stock: one JSON document (the same file again: unchanged).
+    assert main(["import", "picks", str(csv), "--json", "--data-dir", str(data_dir)]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "kind": "picks",
+        "file": str(csv),
+        "set": 0,
+        "unchanged": 2,
+    }
     assert main(["picks", "--json", "--data-dir", str(data_dir)]) == 0
     document = json.loads(capsys.readouterr().out)  # exactly one JSON document
     assert [c["category"] for c in document["categories"]] == ["Audio", "Stationery"]
@@ -67,7 +75,7 @@ def test_a_bad_file_is_one_line_on_stderr_and_exit_2(
     csv.write_text("category,rank,sku,staff,why\nAudio,7,P2,Ana,x\n", encoding="utf-8")
     assert main(["import", "picks", str(csv), "--data-dir", str(data_dir)]) == 2
     err = capsys.readouterr().err
-    assert f"{csv}, line 2: rank" in err
+    assert f"{csv}, line 2: the rank must be 1, 2 or 3" in err
     assert len(err.strip().splitlines()) == 1
     assert main(["picks", "--json", "--data-dir", str(data_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["categories"] == []

@@ -8,7 +8,6 @@ window (:mod:`posassist.app.gui`) and the tests all get their services from
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,7 +107,7 @@ def open_backend(
             # The generator is only needed for the demo: keep it off the normal start-up.
             from posassist.devtools.demo import DemoSpec, ensure_demo_store
 
-            ensure_demo_store(db, DemoSpec(), date.today())
+            ensure_demo_store(db, DemoSpec())
         ctx = open_context(db, settings)
         return build_backend(settings, db, ctx)
     except BaseException:

@@ -19,16 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         what, "transactions", help="CSV with a customer id column, a date column, optional amount"
     )
     tx.add_argument("file", type=Path)
-    picks = add_command(
-        what, "picks", help="CSV with category, rank, sku, staff, why and optional branch_code"
-    )
-    picks.add_argument("file", type=Path)
     add_catalog_kinds(what)
 
 
 def add_catalog_kinds(what: Subparsers[argparse.ArgumentParser]) -> None:
-    """``import products FILE`` and ``import stock FILE`` (``services/catalog.py``)."""
+    """``import picks|products|stock FILE [--json]`` (``services/picks.py``,
+    ``services/catalog.py``): each prints its summary, or with ``--json`` one document."""
     for kind, help_text in (
+        ("picks", "CSV with category, rank, sku, staff, why and optional branch_code"),
         ("products", "CSV with sku, name, category; optional keywords, carried, aisle"),
         ("stock", "CSV with branch_code, sku, on_hand; optional as_of"),
     ):
@@ -43,10 +41,13 @@ def _run_catalog(args: argparse.Namespace) -> int:
     import json
 
     from posassist.services.catalog import ProductImport, StockImport
+    from posassist.services.picks import PicksImport
 
     with opened_backend(args, writes=True) as backend:
-        result: ProductImport | StockImport = (
-            backend.catalog.import_products(args.file)
+        result: PicksImport | ProductImport | StockImport = (
+            backend.picks.import_csv(args.file)
+            if args.what == "picks"
+            else backend.catalog.import_products(args.file)
             if args.what == "products"
             else backend.catalog.import_stock(args.file)
         )
@@ -64,10 +65,6 @@ def run(args: argparse.Namespace) -> int:
         return int(kind_run(args))
     from posassist.services.importing import ImportService
 
-    if args.what == "picks":
-        with opened_backend(args, writes=True) as backend:
-            print(f"Imported {backend.picks.import_csv(args.file)}")
-        return 0
     with opened_backend(args, writes=True) as backend:
         result = ImportService(backend.ctx, backend.customers).transactions(args.file)
         backend.also_bought.rebuild_if_stale()  # imported purchases count for "also bought"

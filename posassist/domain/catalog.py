@@ -37,6 +37,17 @@ def stock_id(branch_id: uuid.UUID | str, sku: str) -> uuid.UUID:
     return catalog_id(str(uuid.UUID(str(branch_id))), sku)
 
 
+def keeps_out(held: datetime, incoming: datetime, now: datetime) -> bool:
+    """Whether a held count's time keeps an incoming, older count out.
+
+    A later count wins; but a held time after ``now`` is a clock error (a register or a
+    store built with its clock ahead), and it must not keep every real count out until
+    that time comes: a count made by ``now`` replaces it. The same rule holds in the
+    service, when a register pulls and on the central server.
+    """
+    return incoming < held <= now
+
+
 def age_text(as_of: datetime, now: datetime) -> str:
     """How old a count is, honestly: "just now", "25 min ago", "2 h ago", "3 days ago".
 

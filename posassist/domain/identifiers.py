@@ -58,6 +58,22 @@ class IdentifierError(ValueError):
         self.field = field
 
 
+_NOT_A_NUMBER = phonenumbers.NumberParseException.NOT_A_NUMBER
+# phonenumbers' own text ("(1) The string supplied did not seem to be …") is for
+# programmers; a cashier reads what to type instead.
+_PARSE_PROBLEMS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        "no country has the code after the +. Check it, or type the number without it."
+    ),
+    _NOT_A_NUMBER: "type its digits, with the area code or +country code.",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: (
+        "too few digits after the international prefix."
+    ),
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too few digits.",
+    phonenumbers.NumberParseException.TOO_LONG: "too many digits.",
+}
+
+
 def normalise_phone(text: str, default_region: str) -> str:
     """Return the E.164 form of ``text`` or raise :class:`IdentifierError`.
 
@@ -70,7 +86,8 @@ def normalise_phone(text: str, default_region: str) -> str:
     try:
         number = phonenumbers.parse(raw, default_region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise IdentifierError("phone", f"“{raw[:40]}” is not a phone number ({exc}).") from exc
+        why = _PARSE_PROBLEMS.get(exc.error_type, _PARSE_PROBLEMS[_NOT_A_NUMBER])
+        raise IdentifierError("phone", f"“{raw[:40]}” is not a phone number: {why}") from exc
     # IS_POSSIBLE_LOCAL_ONLY ("555-0100" without its area code) is not enough: stored
     # as E.164 it would be a wrong number that the customer's full number never finds.
     reason = phonenumbers.is_possible_number_with_reason(number)

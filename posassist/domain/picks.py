@@ -119,7 +119,7 @@ def clean_pick(data: PickInput) -> PickInput:
         rank=parse_rank(data.rank),
         sku=_one_line(data.sku, "sku", "SKU", SKU_MAX),
         staff=_one_line(data.staff, "staff", "staff member's name", STAFF_MAX),
-        why=_one_line(data.why, "why", "why", WHY_MAX),
+        why=_one_line(data.why, "why", "reason (“why”)", WHY_MAX),
         branch_id=data.branch_id,
         staff_id=data.staff_id,
     )

@@ -67,9 +67,13 @@ class _Checker:
                 )
             )
         except InvalidInputError as exc:
-            raise bad_line(self.path, line, f"{exc.field}: {exc}") from exc
+            raise bad_line(self.path, line, _after_the_line(str(exc))) from exc
         if self.skus and data.sku not in self.skus:
-            raise bad_line(self.path, line, f"sku: “{data.sku}” is not in the catalog.")
+            raise bad_line(
+                self.path,
+                line,
+                f"SKU {data.sku} is not in the catalogue (import it with `import products` first).",
+            )
         slot = (branch, category_key(data.category), data.rank)
         if slot in self.slots:
             raise bad_line(
@@ -79,6 +83,14 @@ class _Checker:
             )
         self.slots[slot] = line
         return data
+
+
+def _after_the_line(message: str) -> str:
+    """A form's message ("The rank must be …") read after "file, line N: ", like the
+    catalogue importers' ("…, line 3: the rank must be …"); it names its field once."""
+    if message[:1].isupper() and message[1:2].islower():
+        return message[0].lower() + message[1:]
+    return message
 
 
 def read_picks(s: Session, path: Path) -> list[PickLine]:

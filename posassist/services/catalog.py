@@ -3,7 +3,9 @@
 Products and stock rows are shared rows (``domain/fields.py SHARED_ENTITIES``): written
 here with their content ids (``domain/catalog.py``), each with one outbox row in the
 same transaction, and synced to every register; last writer wins per row, and a stock
-count older than the one held never replaces it, here or centrally. Each change goes
+count older than the one held never replaces it, here or centrally — unless the held
+one is dated after now: a future ``as_of`` is a clock error, and a real count made now
+(or earlier) replaces it rather than being kept out by it. Each change goes
 out as an ``insert`` carrying the whole row: the server treats an insert of a row it
 has as an edit, so a row this register had before it was ever synced (the demo, a
 store from before issue 11) still reaches every register.
@@ -24,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from posassist.domain.catalog import MAX_ON_HAND, product_id, stock_age, stock_id
+from posassist.domain.catalog import MAX_ON_HAND, keeps_out, product_id, stock_age, stock_id
 from posassist.domain.fields import PRODUCT_FIELDS, STOCK_FIELDS
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
@@ -59,13 +61,22 @@ class StockImport:
     written: int
     branches: tuple[str, ...]
     older_kept: int  # rows older than the count already here: the newer count stays
+    future_replaced: int = 0  # held counts dated after now (a clock error) replaced
 
     def __str__(self) -> str:
         text = f"{self.path.name}: {plural(self.written, 'stock count')} for " + (
             ", ".join(self.branches) or "no branch"
         )
         if self.older_kept:
-            text += f"; {plural(self.older_kept, 'row')} older than the count here, kept the newer"
+            text += (
+                f"; {plural(self.older_kept, 'row')} not written: older than the count"
+                " already here, which was kept"
+            )
+        if self.future_replaced:
+            text += (
+                f"; {plural(self.future_replaced, 'count')} dated in the future (a clock"
+                " error) replaced"
+            )
         return text + "."
 
 
@@ -144,11 +155,12 @@ class CatalogService(NotifiesChanges):
                 r.id: r
                 for r in s.scalars(select(BranchStock).where(BranchStock.branch_id.in_(wanted)))
             }
+            future = sum(1 for r in held.values() if r.as_of > now)
             for line in lines:
                 branch = _branch_for(branches, line.branch_code)
                 assert branch is not None  # checked above
                 when = line.as_of or now
-                if self._write_stock(s, branch.id, line.sku, line.on_hand, when, held):
+                if self._write_stock(s, branch.id, line.sku, line.on_hand, when, now, held):
                     written += 1
                     codes[branch.code] = None
                 else:
@@ -157,11 +169,18 @@ class CatalogService(NotifiesChanges):
                 bump_catalog_version(s)
         if written:
             self._changed()
-        return StockImport(path, written, tuple(codes), older)
+        future -= sum(1 for r in held.values() if r.as_of > now)
+        return StockImport(path, written, tuple(codes), older, future)
 
     # ---------------------------------------------------------- one count here
     def set_stock(self, sku: str, on_hand: str | int) -> str:
-        """A manager's count of one product at this branch, now; returns what was recorded."""
+        """A manager's count of one product at this branch, now; returns what was recorded.
+
+        A count typed now is the freshest there is: a held count dated after now (another
+        register's clock ahead, a store built with a wrong clock) is replaced, and the
+        message says so. Nothing newer than now can rightly be held, so nothing keeps this
+        count out; should a write be refused all the same, it is an error, never a success.
+        """
         sku = sku.strip()
         if not sku:
             raise InvalidInputError("sku", "Type the SKU of the product you counted.")
@@ -174,10 +193,20 @@ class CatalogService(NotifiesChanges):
                     f"SKU {sku[:40]} is not in the catalogue.",
                     hint="Import it with the products file first.",
                 )
-            self._write_stock(s, self._ctx.branch_id, sku, count, self._ctx.now())
+            now = self._ctx.now()
+            held = s.get(BranchStock, stock_id(self._ctx.branch_id, sku))
+            ahead = held.as_of if held is not None and held.as_of > now else None
+            if not self._write_stock(s, self._ctx.branch_id, sku, count, now, now):
+                raise InvalidInputError(
+                    "on_hand", f"{name}: a newer count is held here; nothing was written."
+                )
             bump_catalog_version(s)
         self._changed()
-        return f"{name}: {count:,} on hand here, as of now."
+        text = f"{name}: {count:,} on hand here, as of now."
+        if ahead is not None:
+            when = ahead.astimezone(self._ctx.tz).strftime("%d %b %H:%M")
+            text += f" It replaces a count dated {when}, ahead of this register's clock."
+        return text
 
     # ------------------------------------------------------------------- reads
     def stock(self, branch_code: str | None = None) -> list[BranchStockView]:
@@ -221,15 +250,17 @@ class CatalogService(NotifiesChanges):
         sku: str,
         on_hand: int,
         as_of: datetime,
+        now: datetime,
         held: dict[uuid.UUID, BranchStock] | None = None,
     ) -> bool:
         """Upsert one count; False (nothing written) when the one here is newer.
 
+        A held count dated after ``now`` is a clock error and keeps nothing out.
         ``held``: the rows of the branches being written, loaded once by the caller.
         """
         rid = stock_id(branch_id, sku)
         row = held.get(rid) if held is not None else s.get(BranchStock, rid)
-        if row is not None and row.as_of > as_of:
+        if row is not None and keeps_out(row.as_of, as_of, now):
             return False
         if row is None:
             row = BranchStock(id=rid, branch_id=branch_id, sku=sku, on_hand=on_hand, as_of=as_of)

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from posassist.domain.pick_asks import ask_words, names_category, names_product
 from posassist.domain.picks import (
     CSV_COLUMNS,
     PICK_FIELDS,
@@ -33,8 +34,6 @@ from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_csv
 from posassist.storage.orm import Branch, Product, StaffPick
 from posassist.storage.outbox import append_change
-
-_MIN_MATCH = 3  # an ask shorter than this ("cd" aside) matches no category
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,27 +99,17 @@ def pick_json(pick: ShownPick) -> dict[str, object]:
     }
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in category_key(text).replace(",", " ").split() if len(w) >= _MIN_MATCH]
-
-
-def _matches(ask: list[str], text: str) -> bool:
-    """Does an ask ("headphone", "board games") name this category or product name?
-
-    Word starts, so "headphone" finds "Headphones" and "game" finds "Board game".
-    """
-    words = _words(text)
-    return any(w.startswith(a) or a.startswith(w) for a in ask for w in words)
-
-
 def _about(shown: list[CategoryPicks], ask: str) -> list[CategoryPicks]:
-    words = _words(ask)
+    """The categories the ask names, or that have a picked product it names
+    (``domain/pick_asks.py``: whole words, generic ones ignored)."""
+    words = ask_words(ask)
     if not words:
         return []
     return [
         c
         for c in shown
-        if _matches(words, c.category) or any(_matches(words, p.product) for p in c.picks)
+        if names_category(words, c.category)
+        or any(names_product(words, p.product) for p in c.picks)
     ]
 
 

@@ -16,8 +16,9 @@ from sqlalchemy import Table, null, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from posassist.domain.catalog import keeps_out
 from posassist.domain.fields import SHARED_ENTITIES
-from posassist.storage.base import as_utc
+from posassist.storage.base import as_utc, utcnow
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.orm import BranchStock, Outbox, Product, Referral, StaffPick, Vendor
 from posassist.sync.protocol import Change, RejectedError, as_datetime, as_uuid
@@ -106,7 +107,8 @@ def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
     a kind with a ``not_older`` time (stock: ``as_of``) orders by that time first, so a
     later count whose clock is older still wins; otherwise, and between counts of one
     time, a clock no later than the version held (the push's answer may have brought a
-    later one first) is older."""
+    later one first) is older. A held count dated in the future is a clock error and keeps
+    nothing out (``domain.catalog.keeps_out``)."""
     guard = SHARED_ENTITIES[change.entity].not_older
     held_hlc, held = s.execute(
         select(table.c.row_hlc, table.c[guard] if guard is not None else null()).where(
@@ -115,8 +117,8 @@ def _is_older(s: Session, change: Change, table: Table, rid: uuid.UUID) -> bool:
     ).one_or_none() or (None, None)
     if guard is not None and guard in change.payload and held is not None:
         incoming = as_datetime(change.payload[guard], guard)
-        if as_utc(held) != incoming:
-            return as_utc(held) > incoming
+        if as_utc(held) != incoming:  # a held count dated in the future keeps nothing out
+            return keeps_out(as_utc(held), incoming, utcnow())
     return held_hlc is not None and change.hlc <= held_hlc
 
 

@@ -4,7 +4,7 @@ no visit later than now, and the same store for the same inputs."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -158,3 +158,67 @@ def test_demo_catalogue_has_the_synced_ids_and_counts_of_varying_age(tmp_path: P
     assert ages[0] < timedelta(hours=2)  # one branch counted this last hour or so
     assert timedelta(hours=2) < ages[-2] < timedelta(days=1)  # others hours ago
     assert ages[-1] > timedelta(days=3)  # and one a few days ago
+
+
+# The trial: 21:00 in New York is 01:55 UTC the next day, and the machine's date (UTC)
+# is already 2 Dec; the store's day is still 1 Dec.
+EVENING = datetime(2026, 12, 2, 1, 55, tzinfo=ZoneInfo("UTC"))
+_TIMES = (
+    "SELECT max(occurred_at) FROM interaction",
+    "SELECT max(as_of) FROM branch_stock",
+    "SELECT max(created_at) FROM hold_request",
+    "SELECT max(at) FROM hold_step",
+    "SELECT max(decided_at) FROM hold_step",
+    "SELECT max(created_at) FROM customer",
+    "SELECT max(updated_at) FROM customer",
+)
+
+
+def _latest_times(path: Path, today: date | None, now: datetime | None) -> tuple[dict, str]:
+    backend = make_backend(path, MovableClock(now or NOW))
+    try:
+        ensure_demo_store(backend.db, SPEC, today, now)
+        with backend.db.read() as s:
+            latest = {sql: s.scalar(text(sql)) for sql in _TIMES}
+            last_day = s.scalar(text("SELECT max(local_day) FROM interaction"))
+    finally:
+        backend.close()
+    assert all(latest.values()), latest
+    return latest, str(last_day)
+
+
+@pytest.mark.parametrize("today", [EVENING.date(), None])
+def test_an_evening_west_of_utc_writes_nothing_after_now(
+    tmp_path: Path, today: date | None
+) -> None:
+    latest, last_day = _latest_times(tmp_path / "a", today, EVENING)
+    limit = EVENING.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert {sql: t for sql, t in latest.items() if str(t) > limit} == {}
+    assert last_day == "2026-12-01"  # the daily regular came in on the store's today
+
+
+def test_a_today_ahead_of_the_stores_date_is_not_built_as_a_whole_day_to_come(
+    tmp_path: Path,
+) -> None:
+    """The trial's path: the window passed the machine's date, a day ahead of the
+    store's evening, and got that whole day (stock "as of" ~24 h ahead)."""
+    ahead = (datetime.now(UTC) + timedelta(days=1)).date()
+    latest, last_day = _latest_times(tmp_path / "a", ahead, None)
+    wall = datetime.now(UTC)
+    limit = wall.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert {sql: t for sql, t in latest.items() if str(t) > limit} == {}
+    assert last_day <= wall.astimezone(TZ).date().isoformat()
+
+
+def test_no_product_name_repeats_a_word(tmp_path: Path) -> None:
+    from posassist.devtools.demo.generator import _product_name
+
+    assert _product_name("Travel", "travel guide") == "Family travel guide"
+    backend = _build(tmp_path / "a")
+    try:
+        with backend.db.read() as s:
+            names = list(s.scalars(select(Product.name)))
+    finally:
+        backend.close()
+    words = [n.split(" no. ")[0].casefold().split() for n in names]
+    assert [n for n, w in zip(names, words, strict=True) if len(set(w)) < len(w)] == []

@@ -90,3 +90,19 @@ def test_local_only_number_is_refused_not_stored_wrong() -> None:
 
 def test_emoji_only_name_is_still_searchable() -> None:
     assert ids.name_key("🎸🎸") == "🎸🎸"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("twelve", "“twelve” is not a phone number: type its digits, with the area code"),
+        ("+999 1234", "no country has the code after the +"),
+        ("1" * 300, "too many digits."),
+    ],
+)
+def test_a_phone_refusal_reads_plainly_without_the_librarys_words(text: str, says: str) -> None:
+    with pytest.raises(IdentifierError) as err:
+        ids.normalise_phone(text, "US")
+    assert says in str(err.value)
+    assert "(1)" not in str(err.value)
+    assert "string supplied" not in str(err.value)

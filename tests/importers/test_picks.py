@@ -52,12 +52,16 @@ def test_a_good_file_sets_every_pick(backend: Backend, tmp_path: Path) -> None:
 
 
 BAD = {
-    "rank": ("Audio,4,P2,Ana,fine,", 3, "rank"),
-    "why too long": ("Audio,2,P2,Ana," + "x" * 141 + ",", 3, "at most 140"),
+    "rank": ("Audio,4,P2,Ana,fine,", 3, ": the rank must be 1, 2 or 3 (not “4”)."),
+    "why too long": (
+        "Audio,2,P2,Ana," + "x" * 141 + ",",
+        3,
+        ": the reason (“why”) is too long (141 characters; at most 140).",
+    ),
     "unknown branch": ("Audio,2,P2,Ana,fine,B99", 3, "unknown branch code “B99”"),
     "same slot twice": ("audio ,1,P1,Ana,again,", 3, "already on line 2"),
-    "empty staff": ("Audio,2,P2, ,fine,", 3, "staff"),
-    "unknown sku": ("Audio,2,ZZZ,Ana,fine,", 3, "“ZZZ” is not in the catalog"),
+    "empty staff": ("Audio,2,P2, ,fine,", 3, ": the staff member's name is empty."),
+    "unknown sku": ("Audio,2,ZZZ,Ana,fine,", 3, "SKU ZZZ is not in the catalogue (import it"),
     "too few cells": ("Audio,2,P2", 3, "expected 6 cells"),
 }
 
@@ -75,6 +79,8 @@ def test_a_bad_line_names_file_and_line_and_writes_nothing(
     assert info.value.field == f"{path}:{line}"
     assert f"{path}, line {line}:" in str(info.value)
     assert message in str(info.value)
+    said = str(info.value).removeprefix(f"{path}, line {line}: ")
+    assert not said.startswith(("why:", "rank:", "sku:", "staff:"))  # the field named once
     assert _count(backend, StaffPick) == 0
     assert _count(backend, Outbox) == 0
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from posassist.app import Backend
-from posassist.domain.catalog import age_text, product_id, stock_age, stock_id
+from posassist.domain.catalog import age_text, keeps_out, product_id, stock_age, stock_id
 from posassist.errors import InvalidInputError
 from posassist.services.context import branch_id_for
 from posassist.storage.orm import Branch, BranchStock, Outbox, Product
@@ -101,7 +101,7 @@ def test_stock_import_for_several_branches_and_an_older_count_never_wins(
     older = "branch_code,sku,on_hand,as_of\nriv,K1,9,2026-11-20 07:00\n"  # code case ignored
     kept = backend.catalog.import_stock(write(tmp_path, "old.csv", older))
     assert (kept.written, kept.older_kept) == (0, 1)
-    assert "older than the count here" in str(kept)
+    assert "not written: older than the count already here" in str(kept)
     with backend.db.read() as s:
         row = s.get(BranchStock, stock_id(riv, "K1"))
         assert row is not None
@@ -177,3 +177,53 @@ def test_ages_read_honestly(ago: timedelta, text: str) -> None:
     assert age_text(NOW - ago, NOW) == text
     assert stock_age(NOW - ago, NOW) == f"as of {text}"
     assert stock_age(NOW - timedelta(days=400), NOW) == "as of 16 Oct 2025"
+
+
+def test_a_managers_count_replaces_a_count_dated_in_the_future(
+    backend: Backend, tmp_path: Path, clock: MovableClock
+) -> None:
+    """The trial's blocker: a held count dated ahead (a clock error) kept the typed one
+    out while the message said it was recorded."""
+    backend.catalog.import_products(write(tmp_path, "p.csv", PRODUCTS))
+    clock.at = NOW + timedelta(hours=20)  # the store was built with a clock ahead
+    backend.catalog.set_stock("K1", 9)
+    clock.at = NOW
+    text = backend.catalog.set_stock("K1", 4)
+    assert text.startswith("Blue kettle: 4 on hand here, as of now.")
+    assert "replaces a count dated 21 Nov 06:30, ahead of this register's clock" in text
+    with backend.db.read() as s:
+        row = s.get(BranchStock, stock_id(backend.ctx.branch_id, "K1"))
+        assert row is not None
+        assert (row.on_hand, row.as_of) == (4, NOW)
+    assert outbox(backend, "branch_stock")[-1].payload["on_hand"] == 4
+    # An ordinary later count says nothing more.
+    clock.at = NOW + timedelta(minutes=5)
+    assert backend.catalog.set_stock("K1", 3) == "Blue kettle: 3 on hand here, as of now."
+
+
+def test_a_stock_file_replaces_future_counts_and_says_what_it_kept_out(
+    backend: Backend, tmp_path: Path, clock: MovableClock
+) -> None:
+    backend.catalog.import_products(write(tmp_path, "p.csv", PRODUCTS))
+    clock.at = NOW + timedelta(days=1)
+    backend.catalog.set_stock("K1", 9)  # dated tomorrow
+    clock.at = NOW
+    backend.catalog.set_stock("M1", 5)  # a real count, 15:30 UTC (10:30 New York)
+    stock = (
+        "branch_code,sku,on_hand,as_of\nMAIN,K1,2,2026-11-20 09:00\nMAIN,M1,1,2026-11-20 09:00\n"
+    )
+    result = backend.catalog.import_stock(write(tmp_path, "s.csv", stock))
+    assert (result.written, result.older_kept, result.future_replaced) == (1, 1, 1)
+    assert str(result) == (
+        "s.csv: 1 stock count for MAIN; 1 row not written: older than the count already"
+        " here, which was kept; 1 count dated in the future (a clock error) replaced."
+    )
+    (here,) = backend.catalog.stock("MAIN")
+    assert [(i.sku, i.on_hand) for i in here.items] == [("K1", 2), ("M1", 5)]
+
+
+def test_a_held_count_keeps_out_only_older_counts_and_never_from_the_future() -> None:
+    hour = timedelta(hours=1)
+    assert keeps_out(NOW - hour, NOW - 2 * hour, NOW)  # a real later count stays
+    assert not keeps_out(NOW - 2 * hour, NOW - hour, NOW)  # a newer one replaces it
+    assert not keeps_out(NOW + hour, NOW, NOW)  # held from the future: a clock error

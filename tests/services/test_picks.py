@@ -8,7 +8,7 @@ from sqlalchemy import select
 from posassist.app import Backend
 from posassist.domain.picks import PickInput, effective, pick_id
 from posassist.errors import InvalidInputError
-from posassist.storage.orm import Outbox, StaffPick
+from posassist.storage.orm import Outbox, Product, StaffPick
 from tests.small_store import fill
 
 
@@ -112,3 +112,32 @@ def test_an_ask_finds_the_category_or_a_picked_product(backend: Backend) -> None
         "P2": "★ Staff pick #1: Best noise cancelling",
         "P1": "★ Staff pick #1: Smooth paper",
     }
+
+
+def test_a_generic_word_brings_up_no_unrelated_picks(backend: Backend) -> None:
+    """The trial: "everyday" brought up Books and "special" Games, one shared word each."""
+    fill(backend)
+    with backend.db.write() as s:
+        s.add_all([
+            Product(sku="B1", name="Everyday paperback novel no. 12", category="Books"),
+            Product(sku="G1", name="Special chess set", category="Games"),
+            Product(sku="G2", name="Classic board game", category="Games"),
+        ])  # fmt: skip
+    for category, sku in (("Books", "B1"), ("Games", "G1"), ("Audio", "P2")):
+        backend.picks.set_pick(_pick(category, 1, sku))
+    backend.picks.set_pick(_pick("Games", 2, "G2"))
+    asks = {
+        "everyday": [],
+        "special": [],
+        "something special for everyday": [],
+        "audio": ["Audio"],
+        "headphones": ["Audio"],
+        "do you have any wireless headphones": ["Audio"],
+        "board game": ["Games"],
+        "board games": ["Games"],
+        "a paperback": ["Books"],
+        "books": ["Books"],
+        "12": [],
+    }
+    found = {ask: [c.category for c in backend.picks.for_ask(ask)] for ask in asks}
+    assert found == asks

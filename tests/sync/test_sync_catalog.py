@@ -243,3 +243,27 @@ def test_the_later_count_wins_even_when_it_was_recorded_first_and_synced_last(
     assert {_b02_count(r)[0] for r in (a, b, b2)} == {8}
     assert_converged(central, [a, b, b2])
     assert_exactly_once(central, [a, b, b2])
+
+
+def test_a_count_dated_in_the_future_gives_way_to_a_real_count_everywhere(
+    tmp_path: Path, registers: MakeReg, central: Central
+) -> None:
+    """A register whose clock ran 20 h ahead sent a count "from tomorrow"; a manager's
+    count typed now must replace it at every register and centrally, not be kept out."""
+    a = registers("Register A", branch="B01")
+    ahead = registers(
+        "Register B", branch="B02", clock=lambda: datetime.now(UTC) + timedelta(hours=20)
+    )
+    b2 = registers("Register B2", branch="B02")
+    a.backend.catalog.import_products(_file(tmp_path, "a.csv", PRODUCTS))
+    converge([a, ahead, b2])
+    ahead.backend.catalog.set_stock("K1", 9)
+    converge([a, ahead, b2])
+    assert {_b02_count(r)[0] for r in (a, ahead, b2)} == {9}
+    said = b2.backend.catalog.set_stock("K1", 4)
+    assert "ahead of this register's clock" in said
+    converge([a, ahead, b2])
+    assert {_b02_count(r)[0] for r in (a, ahead, b2)} == {4}
+    assert central.query("SELECT on_hand FROM branch_stock") == [(4,)]
+    assert_converged(central, [a, ahead, b2])
+    assert_exactly_once(central, [a, ahead, b2])

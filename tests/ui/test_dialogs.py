@@ -7,8 +7,9 @@ import threading
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from posassist.app import Backend
 from posassist.errors import InvalidInputError
-from posassist.ui.views.dialogs import NotesDialog
+from posassist.ui.views.dialogs import NewCustomerDialog, NotesDialog
 from posassist.ui.workers import Worker
 
 
@@ -70,3 +71,17 @@ def test_tab_leaves_a_note_field_and_ctrl_enter_saves(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert saves == [("allergic to nuts", "green tea")]
     worker.wait_idle()
+
+
+def test_a_bad_phone_in_the_new_customer_form_reads_plainly(qtbot: QtBot, backend: Backend) -> None:
+    dialog = NewCustomerDialog(Worker(), backend.customers.create, "", None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("Cy New")
+    dialog.phone.setText("twelve")
+    dialog.consent.setChecked(True)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    assert dialog.error.text().startswith("“twelve” is not a phone number: type its digits")
+    assert "string supplied" not in dialog.error.text()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.phone)

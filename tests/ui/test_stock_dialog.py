@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,6 +15,7 @@ from posassist.domain.catalog import stock_id
 from posassist.storage.orm import BranchStock
 from posassist.ui.views.stock import StockDialog
 from posassist.ui.workers import Worker
+from tests.conftest import NOW, MovableClock
 from tests.qt_helpers import when_dialog
 from tests.ui.windows import register_window
 
@@ -141,3 +143,34 @@ def test_the_manager_menu_opens_it_and_the_status_bar_says_what_was_saved(
     when_dialog(count)
     action.trigger()
     assert window.message_label.text() == "Blue kettle: 2 on hand here, as of now."
+
+
+def test_a_count_over_one_dated_in_the_future_is_written_and_says_so(
+    qtbot: QtBot, backend: Backend, tmp_path: Path, clock: MovableClock
+) -> None:
+    """The trial's blocker: the status bar said "4 on hand" while the store kept 9."""
+    _catalog(backend, tmp_path)
+    clock.at = NOW + timedelta(hours=20)
+    backend.catalog.set_stock("K1", 9)
+    clock.at = NOW
+    window = register_window(qtbot, backend)
+    manager = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Manager")
+    (action,) = [a for a in manager.actions() if a.text() == "Update this branch's &stock…"]
+
+    def count(dialog: QDialog) -> None:
+        assert isinstance(dialog, StockDialog)
+        qtbot.keyClicks(dialog.sku, "K1")
+        qtbot.keyClick(dialog.sku, Qt.Key.Key_Return)
+        qtbot.keyClicks(dialog.on_hand, "4")
+        qtbot.keyClick(dialog.on_hand, Qt.Key.Key_Return)
+
+    when_dialog(count)
+    action.trigger()
+    assert window.message_label.text() == (
+        "Blue kettle: 4 on hand here, as of now. It replaces a count dated 21 Nov 06:30,"
+        " ahead of this register's clock."
+    )
+    with backend.db.read() as s:
+        row = s.get(BranchStock, stock_id(backend.ctx.branch_id, "K1"))
+        assert row is not None
+        assert (row.on_hand, row.as_of) == (4, NOW)

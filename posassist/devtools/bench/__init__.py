@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import platformdirs
@@ -77,7 +76,7 @@ def build_bench_store(store: Path, customers: int) -> None:
     t0 = time.perf_counter()
     db = open_database(store)
     try:
-        built = ensure_demo_store(db, spec, date.today())
+        built = ensure_demo_store(db, spec)
     finally:
         db.close()
     if built:

@@ -12,11 +12,12 @@ from posassist.storage.orm import Customer
 
 
 def ensure_demo_store(
-    db: Database, spec: DemoSpec, today: date, now: datetime | None = None
+    db: Database, spec: DemoSpec, today: date | None = None, now: datetime | None = None
 ) -> DemoCounts | None:
     """Build the demo store into ``db`` if it has no customers yet; None if it had.
 
-    Nothing in it happens after ``now`` (by default the wall clock on the real today)."""
+    Nothing in it happens after ``now`` (by default the wall clock), nor on a day after
+    its date in the store's timezone (``today`` None: that date)."""
     with db.read() as s:
         if s.scalar(select(func.count()).select_from(Customer)):
             return None

@@ -100,17 +100,19 @@ def _ts(dt: datetime) -> str:
 
 
 class _Builder:
-    def __init__(self, conn: Connection, spec: DemoSpec, today: date, now: datetime | None) -> None:
+    def __init__(
+        self, conn: Connection, spec: DemoSpec, today: date | None, now: datetime | None
+    ) -> None:
         raw = conn.connection.driver_connection
         assert raw is not None
         self.raw: Any = raw
         self.spec = spec
-        self.today = today
         self.rng = random.Random(spec.seed)
         self._uuid_rng = random.Random(spec.seed + 1)
         self.tz = ZoneInfo(spec.timezone)
-        self.now = _latest(today, self.tz, now)
-        """Nothing in the demo happens after this: a visit "later today" would be a lie."""
+        self.today, self.now = _latest(today, self.tz, now)
+        """Nothing in the demo happens after ``now``: a visit "later today" would be a lie;
+        no visit day is after ``today``, the store's local date then."""
         self.counts = DemoCounts()
 
     def _uuid(self) -> str:
@@ -172,7 +174,7 @@ class _Builder:
         for i in range(self.spec.products):
             cat = cats[i % len(cats)]
             noun = self.rng.choice(CATEGORIES[cat])
-            name = f"{self.rng.choice(ADJECTIVES)} {noun}"
+            name = _product_name(self.rng.choice(ADJECTIVES), noun)
             if i >= len(cats) * 20:
                 name += f" no. {i}"
             sku = f"SKU{i:06d}"
@@ -442,19 +444,33 @@ class _Builder:
         lines.clear()
 
 
-def _latest(today: date, tz: ZoneInfo, now: datetime | None) -> datetime:
-    """The demo's "now": ``now`` if given; the wall clock when ``today`` is the real local
-    date; else the end of ``today`` (a store built for another day is whole)."""
-    if now is not None:
-        return now.astimezone(tz)
-    wall = datetime.now(tz)
-    if wall.date() == today:
-        return wall.replace(microsecond=0)
-    return datetime.combine(today, time(23, 59, 59), tz)
+def _product_name(adjective: str, noun: str) -> str:
+    """``adjective noun``, never a word twice ("Travel travel guide"): an adjective the
+    noun already has gives way to the next one (no extra draw: the store stays the same)."""
+    words = set(noun.casefold().split())
+    at = ADJECTIVES.index(adjective)
+    while adjective.casefold() in words:
+        at = (at + 1) % len(ADJECTIVES)
+        adjective = ADJECTIVES[at]
+    return f"{adjective} {noun}"
+
+
+def _latest(today: date | None, tz: ZoneInfo, now: datetime | None) -> tuple[date, datetime]:
+    """The demo's last day and "now": never later than ``now`` (the wall clock unless
+    given), and never a day after its date *in the store's timezone*.
+
+    ``today`` None is that local date. A ``today`` before it gives the end of that day
+    (a store built for another day is whole); one after it (a UTC or the machine's date,
+    ahead of the store's evening west of UTC) is the local date, not a day to come.
+    """
+    real = (now if now is not None else datetime.now(UTC)).astimezone(tz).replace(microsecond=0)
+    if today is None or today >= real.date():
+        return real.date(), real
+    return today, datetime.combine(today, time(23, 59, 59), tz)
 
 
 def build_demo_store(
-    conn: Connection, spec: DemoSpec, today: date, now: datetime | None = None
+    conn: Connection, spec: DemoSpec, today: date | None = None, now: datetime | None = None
 ) -> DemoCounts:
     """Fill an empty, migrated store. The caller owns the transaction.
 

@@ -46,9 +46,7 @@ def demo_holds(
     now: datetime,
 ) -> None:
     customers = [r[0] for r in raw.execute("SELECT id FROM customer ORDER BY id LIMIT 40")]
-    # The demo's "now" can be the end of a day still to come (built just after midnight
-    # UTC): holds are never asked for in the future of the register's own clock.
-    now = min(now, datetime.now(UTC))
+    # ``now`` is the demo's, never after the real clock (``generator._latest``).
     holds, steps = [], []
     for i, (src, dst, relay, hours_ago, states) in enumerate(_HOLDS):
         if max(src, dst) >= len(branches) or not customers:

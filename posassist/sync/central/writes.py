@@ -21,6 +21,7 @@ from sqlalchemy import Table, Text, any_, bindparam, case, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from posassist.domain.catalog import keeps_out
 from posassist.domain.fields import (
     CUSTOMER_DERIVED,
     CUSTOMER_FIELDS,
@@ -224,8 +225,9 @@ def shared_write(
         return "ignored", f"the {op.entity} was deleted", None
     if guard is not None and guard in row and current["guard"] is not None:
         # The later count wins, whatever the clocks (a count recorded offline first can
-        # reach central last); the clock decides only between counts of one time.
-        if row[guard] < current["guard"]:
+        # reach central last), unless the held one is dated in the future (a clock error,
+        # ``keeps_out``); the clock decides only between counts of one time.
+        if keeps_out(current["guard"], row[guard], now):
             return "ignored", f"the {guard} is older than the one already here", None
         if row[guard] == current["guard"] and stamp <= current["row_hlc"]:
             return "ignored", "older than what is already here", None
