@@ -83,7 +83,7 @@ class HoldsDialog(QDialog):
         self.tz = tz
         self.choose_save_path = choose_save_path
         self.setWindowTitle("Holds between branches")
-        self.resize(1000, 600)  # fit_to_screen makes it smaller on a smaller screen
+        self.resize(1300, 600)  # fit_to_screen makes it smaller on a smaller screen
         self.model = HoldsModel(tz)
         self.table = read_only_table(self.model)
         _fit_columns(self.table)
