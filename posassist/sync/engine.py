@@ -27,7 +27,14 @@ from posassist.storage.database import Database
 from posassist.storage.outbox import prune_acked
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
-from posassist.sync.outbox import QueueCounts, counts, get_state, newest_stamp, set_state
+from posassist.sync.outbox import (
+    QueueCounts,
+    counts,
+    get_state,
+    newest_stamp,
+    requeue_missing_references,
+    set_state,
+)
 from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
 from posassist.sync.pull import CURSOR_KEY, PullResult, pull_once
 from posassist.sync.push import PushResult, push_once
@@ -152,6 +159,31 @@ class SyncEngine:
         """Push until the queue is empty, then pull until caught up. SyncError if offline."""
         report = CycleReport()
         self._check_central()
+        self._push_all(report)
+        newest = ""
+        while True:
+            pulled = pull_once(
+                self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
+            )
+            report.add_pull(pulled)
+            newest = max(newest, pulled.newest_stamp)
+            if not pulled.more:
+                break
+        # What the pull brought may be what a refused change was missing (after a restore).
+        if report.pulled and requeue_missing_references(self.db):
+            self._push_all(report)
+        with self.db.write() as s:
+            set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
+            if newest:
+                set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
+        prune_acked(self.db, self.clock())
+        touched = report.customers_changed | report.customers_touched
+        if touched and self.on_customers_changed is not None:
+            self.on_customers_changed(report)
+        return report
+
+    def _push_all(self, report: CycleReport) -> None:
+        """Push pending changes in batches until none is left."""
         while True:
             pushed = push_once(
                 self.db,
@@ -163,28 +195,10 @@ class SyncEngine:
                 fault=self.fault,
             )
             if pushed is None:
-                break
+                return
             report.add_push(pushed)
             if pushed.acked + pushed.dead == 0:
                 raise SyncError("The central database did not answer for any of the changes.")
-        newest = ""
-        while True:
-            pulled = pull_once(
-                self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
-            )
-            report.add_pull(pulled)
-            newest = max(newest, pulled.newest_stamp)
-            if not pulled.more:
-                break
-        with self.db.write() as s:
-            set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
-            if newest:
-                set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
-        prune_acked(self.db, self.clock())
-        touched = report.customers_changed | report.customers_touched
-        if touched and self.on_customers_changed is not None:
-            self.on_customers_changed(report)
-        return report
 
     def _check_central(self) -> None:
         """Same schema, same central database as last time, and how far off our clock is.

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from posassist.domain.hlc import Timestamp
 from posassist.storage.database import Database
 from posassist.storage.orm import Outbox, SyncProblem, SyncState
-from posassist.sync.protocol import Op, RejectedError, parse_op, parse_stamp
+from posassist.sync.protocol import (
+    MISSING_REFERENCE,
+    MISSING_REFERENCE_RETRIES,
+    Op,
+    RejectedError,
+    parse_op,
+    parse_stamp,
+)
 
 # SQLite has a limit on bound parameters; stay well under it.
 _CHUNK = 500
@@ -185,6 +192,27 @@ def retry_dead(db: Database, seqs: Sequence[int] | None = None) -> int:
         if seqs is not None:
             stmt = stmt.where(Outbox.seq.in_(list(seqs)))
         result = s.execute(stmt.values(state="pending", last_error=None))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def requeue_missing_references(db: Database) -> int:
+    """Refusals for a row central lacked go back in the queue, a bounded number of times.
+
+    After a central restore, a change can reach central before the change it refers to
+    (a visit before its customer, when the other register resends later): refused, it
+    would wait for IT's ``sync --retry-refused``. Called when a pull brought new rows,
+    which may be the missing ones; ``attempts`` bounds it for a row that never comes.
+    """
+    with db.write() as s:
+        result = s.execute(
+            update(Outbox)
+            .where(
+                Outbox.state == "dead",
+                Outbox.last_error.startswith(MISSING_REFERENCE, autoescape=True),
+                Outbox.attempts < MISSING_REFERENCE_RETRIES,
+            )
+            .values(state="pending")
+        )
         return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -48,6 +48,12 @@ MAX_CLOCK_AHEAD_MS = 60_000
 # The largest op (its payload as JSON, UTF-8) either end accepts: far above any real
 # change (a note is at most 20,000 characters), far below what would slow a batch.
 MAX_OP_BYTES = 256 * 1024
+# How the server words a refusal for a row the change refers to that central lacks (a
+# visit for a customer it never received). After a central restore that row may simply
+# not be resent yet, so a register puts such refusals back in the queue when a pull brings
+# new rows, a bounded number of times (``sync/outbox.py requeue_missing_references``).
+MISSING_REFERENCE = "refused by the central database: it lacks a row this change refers to"
+MISSING_REFERENCE_RETRIES = 10
 
 FACT_ENTITIES = (
     "interaction",

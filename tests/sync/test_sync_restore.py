@@ -23,10 +23,12 @@ from posassist.services.diagnostics import check_sync_clock
 from posassist.storage.orm import Outbox
 from posassist.sync.central.restore import RESTORE_GAP
 from posassist.sync.migrate import init_central
+from posassist.sync.protocol import MISSING_REFERENCE
 from tests.sync.helpers import (
     Central,
     MakeReg,
     Reg,
+    add_customer,
     assert_converged,
     assert_exactly_once,
     converge,
@@ -187,3 +189,36 @@ def test_holds_stock_and_picks_made_after_the_dump_are_resent_and_decided_again(
         assert reg.sync.status().queue.dead == 0
     assert_exactly_once(central, [a, b])
     assert_converged(central, [a, b])
+
+
+def test_a_change_resent_before_the_one_it_needs_goes_through_once_that_one_is_back(
+    tmp_path: Path, registers: MakeReg, central: Central
+) -> None:
+    """After the dump, A adds a customer and B logs her visit. Restored, B resends first:
+    central refuses the visit (its customer is missing), then A resends the customer; B's
+    next sync pulls her and sends the visit again by itself, with no step from IT."""
+    a, b = registers("Register A"), registers("Register B", branch="B02")
+    regs = [a, b]
+    converge(regs)
+    dump = tmp_path / "central.dump"
+    _dump(central, dump)
+    ada = add_customer(a, "Ada After-Dump")
+    converge(regs)
+    b.backend.interactions.log(ada, "service", note="helped after the dump")
+    converge(regs)
+    _drop_and_restore(central, regs, dump)
+    b.sync.sync_once()  # B first: the visit arrives before its customer
+    with b.db.read() as s:
+        refused = s.execute(
+            select(Outbox.state, Outbox.last_error).where(Outbox.entity == "interaction")
+        ).all()
+    assert [state for state, _ in refused] == ["dead"]
+    assert refused[0][1].startswith(MISSING_REFERENCE)
+    a.sync.sync_once()  # A resends the customer
+    b.sync.sync_once()  # B pulls her, and the visit goes again
+    with b.db.read() as s:
+        assert s.scalars(select(Outbox.state).where(Outbox.state == "dead")).all() == []
+    assert central.query("SELECT count(*) FROM interaction WHERE customer_id = %s", ada) == [(1,)]
+    converge(regs)
+    assert_exactly_once(central, regs)
+    assert_converged(central, regs)

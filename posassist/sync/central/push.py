@@ -36,6 +36,7 @@ from posassist.sync.protocol import (
     DECIDED_ENTITIES,
     FACT_ENTITIES,
     MAX_CLOCK_AHEAD_MS,
+    MISSING_REFERENCE,
     MUTABLE_ENTITIES,
     CustomerState,
     Op,
@@ -153,9 +154,14 @@ def _fresh_ops(conn: psycopg.Connection[Any], ops: Sequence[Op], reply: PushRepl
     return fresh
 
 
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
+
+
 def _db_reason(exc: BaseException) -> str:
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if getattr(exc, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+        return f"{MISSING_REFERENCE} ({primary or exc})"
     return f"refused by the central database: {primary or exc}"
 
 
