@@ -84,7 +84,7 @@ def test_mark_by_code_and_the_errors_are_one_line_exit_2(
         (("mark", "ZZZZ-ZZZZ", "accepted"), "No hold ZZZZ-ZZZZ here"),
         (("mark", hold["code"]), "needs HOLD_ID STATE"),
         (("request", "--at", "B9", "--sku", "P2", "--customer", "C9990001"), "No branch 'B9'"),
-        (("request", "--at", "B02", "--sku", "P2", "--customer", "C1234567"), "No customer with"),
+        (("request", "--at", "B02", "--sku", "P2", "--customer", "C1234567"), "No customer has"),
         (("request", "--at", "B02", "--sku", "P2"), "missing --customer"),
     ):  # fmt: skip
         code, out, err = _cli(capsys, "holds", *args, *where)

@@ -267,7 +267,6 @@ def _start_sync(backend: Backend, window: MainWindow) -> SyncStatusController | 
     def refresh_card(ids: set[uuid.UUID]) -> None:  # a sync changed the card on screen
         if window.card.card is not None and window.card.card.id in ids:
             window.reload_card()
-        window.refresh_also_bought()  # pulled purchases count for "also bought" (if stale)
 
     sync_ui = SyncStatusController(
         backend.sync, window.connection_label, backend.ctx.tz, on_customers_changed=refresh_card

@@ -8,7 +8,8 @@ answer at once, without rebuilding first (the build takes seconds on a chain-siz
 store); a query is then a primary-key range read.
 
 :meth:`AlsoBoughtService.rebuild_if_stale` runs through ``BackgroundOp`` at start-up,
-hourly and after a sync brought changes; it reads in one snapshot, then swaps the table
+and hourly (not after every sync round: in a chain nearly every round brings lines, and
+twelve months of baskets barely move in an hour); it reads in one snapshot, then swaps the table
 in one short write transaction, and does nothing when no line, void or merge was added
 since the last build (the signature).
 """

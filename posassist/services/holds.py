@@ -452,9 +452,9 @@ def find_customer(s: Session, key: str, region: str) -> uuid.UUID:
             )
     people = {fixes.survivor_of(s, cid) for cid in candidates}
     if not people:
-        raise InvalidInputError("customer", f"No customer with card or phone {text!r}.")
+        raise InvalidInputError("customer", "No customer has that card or phone.")
     if len(people) > 1:
         raise InvalidInputError(
-            "customer", f"{len(people)} customers have the phone {text!r}: give the card."
+            "customer", f"{len(people)} customers have that phone: give the card."
         )
     return people.pop()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from posassist.domain.holds import ACTIVE, RANK, current_state
@@ -310,7 +310,3 @@ def told_since(
     if after is not None:
         query = query.where(HoldStep.decided_at > after)
     return [(at, code, reason) for at, code, reason in s.execute(query).all() if at is not None]
-
-
-def latest_decision(s: Session) -> datetime | None:
-    return s.scalar(select(func.max(HoldStep.decided_at)))

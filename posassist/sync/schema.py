@@ -329,8 +329,6 @@ FACT_TABLES = {
     "customer_alias": customer_alias,
     "hold": hold_request,
 }
-# Steps decided against the current state of the row they move (see protocol.py).
-DECIDED_TABLES = {"hold_step": hold_step}
 # Reference rows each register announces about itself (upserted).
 REF_TABLES = {"branch": branch, "register": register, "staff": staff}
 # Shared rows any register may edit: insert / update / delete, last writer wins per row.

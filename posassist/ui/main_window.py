@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
 
     def refresh_also_bought(self) -> None:
         """Rebuild "also bought" in the background if lines, voids or merges came in since
-        (start-up, hourly, after a sync brought changes); the open card then shows it."""
+        (start-up and hourly); the open card then shows it."""
         if self.services.also_bought is not None:
             rebuild_in_background(
                 self.worker,

@@ -160,7 +160,7 @@ def test_store_it_asks_by_branch_code_and_card_or_phone(
     assert {by_card.customer_id, by_phone.customer_id} == {maria}
     with pytest.raises(InvalidInputError, match=r"No branch 'B9' \(known: B02, MAIN\)"):
         backend.holds.request_at("B9", "P2", "C9990001")
-    with pytest.raises(InvalidInputError, match="No customer with card or phone"):
+    with pytest.raises(InvalidInputError, match="No customer has that card or phone"):
         backend.holds.request_at("B02", "P2", "C0000000")
 
 
