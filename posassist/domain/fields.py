@@ -115,6 +115,24 @@ PRODUCT_FIELDS = ("sku", "name", "category", "keywords", "carried", "location")
 STOCK_FIELDS = ("branch_id", "sku", "on_hand", "as_of")
 
 
+# A hold between branches travels whole (it is a fact); its ``state`` is derived from the
+# applied steps at both ends. A step is a fact too, decided centrally (``sync/central/holds.py``).
+HOLD_FIELDS = (
+    "code",
+    "requesting_branch_id",
+    "requesting_register_id",
+    "holding_branch_id",
+    "sku",
+    "product_name",
+    "customer_id",
+    "relay",
+    "created_at",
+    "expires_at",
+    "state",
+)
+HOLD_STEP_FIELDS = ("hold_id", "from_state", "to_state", "at", "register_id", "branch_id")
+
+
 @dataclass(frozen=True, slots=True)
 class SharedEntity:
     """What one kind of shared row must be, checked at both ends (``protocol.check_shared``)."""

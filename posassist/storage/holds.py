@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from posassist.domain.fields import HOLD_FIELDS, HOLD_STEP_FIELDS
 from posassist.domain.holds import ACTIVE, RANK, current_state
 from posassist.storage.orm import Branch, Customer, HoldRequest, HoldStep, Register
 from posassist.storage.outbox import append_change
@@ -26,22 +27,9 @@ from posassist.storage.outbox import append_change
 HOLD_ENTITY = "hold"
 STEP_ENTITY = "hold_step"
 STEP_OP = "step"
-# The hold's columns that travel (all of them: a hold is a fact).
-HOLD_COLUMNS = (
-    "id",
-    "code",
-    "requesting_branch_id",
-    "requesting_register_id",
-    "holding_branch_id",
-    "sku",
-    "product_name",
-    "customer_id",
-    "relay",
-    "created_at",
-    "expires_at",
-    "state",
-)
-STEP_COLUMNS = ("id", "hold_id", "from_state", "to_state", "at", "register_id", "branch_id")
+# The hold's columns that travel (all of them: a hold is a fact), declared in domain/fields.py.
+HOLD_COLUMNS = ("id", *HOLD_FIELDS)
+STEP_COLUMNS = ("id", *HOLD_STEP_FIELDS)
 
 
 def hold_payload(hold: HoldRequest) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from posassist.domain.clock import Clock
 from posassist.domain.fields import (
     CUSTOMER_DERIVED,
     CUSTOMER_FIELDS,
+    HOLD_FIELDS,
+    HOLD_STEP_FIELDS,
     PRODUCT_FIELDS,
     STOCK_FIELDS,
 )
@@ -169,21 +171,8 @@ LINE_COLS = ("id", "interaction_id", "position", "sku", "description", "quantity
 VOID_COLS = ("id", "interaction_id", "reason", "voided_at", "register_id")
 ALIAS_COLS = ("id", "merged_id", "survivor_id", "merged_at", "register_id")
 PICK_COLS = ("id", *PICK_FIELDS)
-HOLD_COLS = (
-    "id",
-    "code",
-    "requesting_branch_id",
-    "requesting_register_id",
-    "holding_branch_id",
-    "sku",
-    "product_name",
-    "customer_id",
-    "relay",
-    "created_at",
-    "expires_at",
-    "state",
-)
-STEP_COLS = ("id", "hold_id", "from_state", "to_state", "at", "register_id", "branch_id")
+HOLD_COLS = ("id", *HOLD_FIELDS)
+STEP_COLS = ("id", *HOLD_STEP_FIELDS)
 PRODUCT_COLS = ("id", *PRODUCT_FIELDS)
 STOCK_COLS = ("id", *STOCK_FIELDS)
 

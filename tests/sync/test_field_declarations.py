@@ -84,3 +84,16 @@ def test_catalogue_tables_hold_the_declared_fields() -> None:
     for name, table in SHARED_TABLES.items():
         assert "row_hlc" in table.c, name
         assert {"row_hlc", "deleted_at"} <= set(schema.MUTABLE_TABLES[name].c.keys()), name
+
+
+def test_hold_tables_hold_the_declared_fields_at_both_ends() -> None:
+    """A hold and its steps travel whole: the local and central tables carry exactly the
+    fields ``domain/fields.py`` declares (the local step keeps its verdict beside them)."""
+    from posassist.domain.fields import HOLD_FIELDS, HOLD_STEP_FIELDS
+    from posassist.storage.orm import HoldRequest, HoldStep
+    from posassist.sync import schema
+
+    assert set(HoldRequest.__table__.c.keys()) >= {"id", *HOLD_FIELDS}
+    assert set(schema.hold_request.c.keys()) == {"id", *HOLD_FIELDS}
+    assert set(HoldStep.__table__.c.keys()) >= {"id", *HOLD_STEP_FIELDS}
+    assert set(schema.hold_step.c.keys()) == {"id", *HOLD_STEP_FIELDS}
