@@ -14,9 +14,9 @@ from datetime import date
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from posassist.printing.layouts import get_layout
-from posassist.printing.slip_flowables import CodeBox, QrCode, Rule, logo_image
+from posassist.printing.slip_flowables import CodeBox, Rule, logo_image
 from posassist.printing.slip_fonts import markup, register_fonts
-from posassist.printing.slip_pdf import render_slip, slip_styles
+from posassist.printing.slip_pdf import place_block, render_slip, slip_styles
 
 __all__ = ["HoldSlipData", "build_hold_slip_pdf", "slip_title"]
 
@@ -61,19 +61,15 @@ def _flowables(data: HoldSlipData, layout_name: str) -> list[Flowable]:
     items.append(Paragraph(f"<b>{markup(data.item)}</b>", st.ask))
     if data.relay:
         items.append(Paragraph("We are bringing it here from our other branch.", st.small))
-    if data.branch_address:
-        items.append(Paragraph(markup(data.branch_address), st.body))
-    if data.branch_phone:
-        items.append(Paragraph(f"Tel. <b>{markup(data.branch_phone)}</b>", st.body))
-    if data.branch_hours:
-        rules = [markup(rule) for rule in data.branch_hours.split(";") if rule.strip()]
-        items.append(Spacer(1, 2))
-        items.append(Paragraph("HOURS", st.label))
-        items.append(Paragraph("<br/>".join(rules), st.body))
-    if data.qr_url:
-        items.append(Spacer(1, 2))
-        items.append(QrCode(data.qr_url, lay.qr_size))
-        items.append(Paragraph("Scan for directions", st.small))
+    items += place_block(
+        st,
+        lay,
+        data.branch_address,
+        data.branch_phone,
+        data.branch_hours,
+        data.qr_url,
+        "Scan for directions",
+    )
     items.append(Rule(dashed=True, space=7))
     items.append(Paragraph("Show this code when you collect it", st.small))
     items.append(Spacer(1, 3))

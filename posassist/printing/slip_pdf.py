@@ -99,6 +99,38 @@ def slip_styles(layout: Layout) -> _Styles:
 
 
 @functools.cache
+def place_block(
+    st: _Styles,
+    layout: Layout,
+    address: str,
+    phone: str,
+    hours: str,
+    qr_url: str | None,
+    qr_caption: str,
+) -> list[Flowable]:
+    """Where the customer goes: address, phone, opening hours and a map QR code.
+
+    One block for the referral slip and the hold slip, so a customer reads a place the
+    same way on both. Hours are one rule per line ("Mo-Fr 09:00-18:00" / "Sa 10:00-16:00"),
+    which reads at a glance.
+    """
+    items: list[Flowable] = []
+    if address:
+        items.append(Paragraph(markup(address), st.body))
+    if phone:
+        items.append(Paragraph(f"Tel. <b>{markup(phone)}</b>", st.body))
+    if hours:
+        rules = [markup(rule) for rule in hours.split(";") if rule.strip()]
+        items.append(Spacer(1, 2))
+        items.append(Paragraph("HOURS", st.label))
+        items.append(Paragraph("<br/>".join(rules), st.body))
+    if qr_url:
+        items.append(Spacer(1, 2))
+        items.append(QrCode(qr_url, layout.qr_size))
+        items.append(Paragraph(qr_caption, st.small))
+    return items
+
+
 def _styles(layout: Layout) -> _Styles:
     regular, bold = register_fonts()
 
@@ -147,20 +179,15 @@ def _flowables(data: SlipData, layout: Layout) -> list[Flowable]:
     items.append(Spacer(1, 4))
     items.append(Paragraph(_TARGET_LABELS[data.target_kind], st.label))
     items.append(Paragraph(markup(data.target_name), st.target))
-    if data.target_address:
-        items.append(Paragraph(markup(data.target_address), st.body))
-    if data.target_phone:
-        items.append(Paragraph(f"Tel. <b>{markup(data.target_phone)}</b>", st.body))
-    if data.target_hours:
-        # One rule per line ("Mo-Fr 09:00-18:00" / "Sa 10:00-16:00") reads at a glance.
-        rules = [markup(rule) for rule in data.target_hours.split(";") if rule.strip()]
-        items.append(Spacer(1, 2))
-        items.append(Paragraph("HOURS", st.label))
-        items.append(Paragraph("<br/>".join(rules), st.body))
-    if data.qr_url:
-        items.append(Spacer(1, 2))
-        items.append(QrCode(data.qr_url, layout.qr_size))
-        items.append(Paragraph(_qr_caption(data.qr_url), st.small))
+    items += place_block(
+        st,
+        layout,
+        data.target_address,
+        data.target_phone,
+        data.target_hours,
+        data.qr_url,
+        _qr_caption(data.qr_url) if data.qr_url else "",
+    )
 
     items.append(Rule(dashed=True, space=7))
     items.append(Paragraph(f"Show this code at {markup(data.target_name)}", st.small))
