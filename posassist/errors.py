@@ -33,6 +33,18 @@ class InvalidInputError(KnownError):
         self.field = field
 
 
+class PermissionDeniedError(KnownError):
+    """The person signed in may not do this (a cashier asked for a manager's action).
+
+    ``action`` is the gated action's key (``services/access.py ACTIONS``), so the UI can
+    offer "Manager PIN to erase" instead of a dead end.
+    """
+
+    def __init__(self, action: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.action = action
+
+
 class StoreError(KnownError):
     """The local store cannot be opened or used (corrupt, locked, too new, disk full).
 

@@ -7,7 +7,8 @@ no service reaches for globals and tests can build one on a temporary store.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ class StoreContext:
     tz: ZoneInfo
     clock: Clock = system_clock
     staff_name: str = ""
+    # "cashier" or "manager": what the person signed in may do (services/access.py).
+    staff_role: str = "manager"
     hlc: HybridClock = field(init=False)
 
     def __post_init__(self) -> None:
@@ -50,6 +53,22 @@ class StoreContext:
 
     def stamp(self) -> str:
         return self.hlc.now().encode()
+
+    def sign_in(self, staff_id: uuid.UUID | None, name: str, role: str) -> None:
+        """Who is working from now on (a PIN sign-in or a staff switch)."""
+        self.staff_id, self.staff_name, self.staff_role = staff_id, name, role
+
+    @contextmanager
+    def acting_as(self, staff_id: uuid.UUID | None, name: str, role: str) -> Iterator[None]:
+        """One action approved by someone else (a manager's PIN at a cashier's register):
+        the services see, and the audit trail records, the approver; afterwards the
+        cashier is signed in again as before."""
+        before = (self.staff_id, self.staff_name, self.staff_role)
+        self.sign_in(staff_id, name, role)
+        try:
+            yield
+        finally:
+            self.sign_in(*before)
 
 
 # Branch ids are derived from the branch code, so two registers of one branch that were
@@ -157,6 +176,7 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
             tz=ZoneInfo(branch.timezone),
             clock=clock,
             staff_name=staff.name,
+            staff_role="manager" if staff.role in ("manager", "admin") else "cashier",
         )
 
 
