@@ -23,6 +23,7 @@ from posassist.services.picks import PicksService
 from posassist.services.printers import PrintService
 from posassist.services.privacy import PrivacyService
 from posassist.services.referrals import ReferralService
+from posassist.services.staff import StaffService
 from posassist.services.standing import StandingService
 from posassist.services.vendors import VendorService
 from posassist.storage.database import Database, open_database
@@ -51,6 +52,7 @@ class Backend:
     holds: HoldService = field(init=False)
     catalog: CatalogService = field(init=False)  # products and every branch's stock
     also_bought: AlsoBoughtService = field(init=False)  # co-purchases, built in the background
+    staff: StaffService = field(init=False)  # accounts, PINs, sign-in and approvals
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
 
@@ -66,6 +68,7 @@ class Backend:
         self.catalog = CatalogService(self.ctx)
         self.catalog.on_change(self.finder.invalidate)
         self.also_bought = AlsoBoughtService(self.ctx)
+        self.staff = StaffService(self.ctx)
         if self.settings.central.enabled:
             from posassist.secrets import open_secret_store
             from posassist.services.sync import SyncService

@@ -69,8 +69,24 @@ class Staff(Base):
     branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branch.id"))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="cashier")
-    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))  # domain/pins.py, never the PIN
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    row_hlc: Mapped[str | None] = mapped_column(String(40))  # see Vendor.row_hlc
+
+
+class PinAttempt(Base):
+    """Wrong PINs typed for one account at this register: local, never synced.
+
+    Kept apart from ``staff`` so the synced row carries no register's counters; a
+    success deletes the row. ``lockouts`` counts locks in a row, so each is longer.
+    """
+
+    __tablename__ = "pin_attempt"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Customer(Base):

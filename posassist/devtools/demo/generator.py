@@ -29,6 +29,9 @@ from posassist.devtools.demo.words import (
     ADJECTIVES,
     AREA_CODES,
     CATEGORIES,
+    DEMO_CASHIER_PIN,
+    DEMO_MANAGER_PIN,
+    DEMO_STAFF_NAMES,
     FIRST,
     LAST,
     NOTES,
@@ -46,6 +49,7 @@ from posassist.domain.fields import (
     VENDOR_FIELDS,
 )
 from posassist.domain.identifiers import name_key
+from posassist.domain.pins import hash_pin
 
 
 @dataclass(frozen=True)
@@ -151,14 +155,21 @@ class _Builder:
         return out
 
     def staff(self, branches: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+        """Three named accounts per branch with the PINs the README lists (DEMO_STAFF)."""
         by_branch: dict[str, list[str]] = {}
         rows = []
-        for bid, _code, _name in branches:
+        manager, cashier = hash_pin(DEMO_MANAGER_PIN), hash_pin(DEMO_CASHIER_PIN)
+        for i, (bid, code, _name) in enumerate(branches):
+            names = (
+                DEMO_STAFF_NAMES[i]
+                if i < len(DEMO_STAFF_NAMES)
+                else tuple(f"Staff {code} {j}" for j in (1, 2, 3))
+            )
             ids = []
-            for j, role in enumerate(("manager", "cashier", "cashier")):
+            for j, name in enumerate(names):
                 sid = self._uuid()
-                first = self.rng.choice(FIRST)
-                rows.append((sid, bid, f"{first} {'ABCDEFGH'[j]}.", role, None, 1))
+                role = "manager" if j == 0 else "cashier"
+                rows.append((sid, bid, name, role, manager if j == 0 else cashier, 1))
                 ids.append(sid)
             by_branch[bid] = ids
         self.many(

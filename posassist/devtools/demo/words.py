@@ -73,3 +73,12 @@ VENDOR_KINDS = (
     ("Pharmacy", "Health", "medicine; first aid"),
     ("Tailor", "Clothing", "alterations; repair; buttons"),
 )
+
+# The demo store's staff, branch by branch (the README lists them): every manager's PIN
+# is 1111 and every cashier's 2222, so anyone trying the demo can sign in and switch.
+DEMO_MANAGER_PIN, DEMO_CASHIER_PIN = "1111", "2222"
+DEMO_STAFF_NAMES = (
+    ("Morgan Lee", "Casey Park", "Riley Chen"),
+    ("Jordan Diaz", "Avery Cole", "Quinn Shah"),
+    ("Taylor Ng", "Jamie Ross", "Sky Patel"),
+)
