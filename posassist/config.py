@@ -100,6 +100,20 @@ class HoldSettings:
 
 
 @dataclass(frozen=True)
+class StaffSettings:
+    """Signing in at the register: after how many idle minutes it locks itself (0 = never).
+
+    A locked register shows only the search box; whoever comes next signs in with a PIN.
+    """
+
+    idle_lock_minutes: int = 5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.idle_lock_minutes <= 240:
+            raise ValueError("idle_lock_minutes must be between 0 (never) and 240 minutes")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     config_file: Path | None = None
@@ -109,6 +123,7 @@ class Settings:
     central: CentralSettings = field(default_factory=CentralSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     holds: HoldSettings = field(default_factory=HoldSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -275,6 +290,7 @@ def load_settings(
         "central": CentralSettings(),
         "backup": BackupSettings(),
         "holds": HoldSettings(),
+        "staff": StaffSettings(),
     }
     known_sections = {*sections, "app"}
     for name in raw:
@@ -298,6 +314,7 @@ def load_settings(
         central=sections["central"],
         backup=sections["backup"],
         holds=sections["holds"],
+        staff=sections["staff"],
     )
     _validate(settings, where_of)
     _validate_central(settings.central, where_of)
