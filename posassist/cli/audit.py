@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posassist.cli import audit_verify
 from posassist.cli.common import iso_date, opened_backend
 from posassist.errors import InvalidInputError
-from posassist.services.audit import AuditRow
+
+if TYPE_CHECKING:
+    from posassist.services.audit import AuditRow
 
 NAME = "audit"
 HELP = "list the audit trail, or verify that no entry was edited, deleted or reordered"

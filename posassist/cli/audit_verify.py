@@ -12,11 +12,14 @@ import argparse
 import getpass
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from posassist.cli.common import central_settings, opened_backend
 from posassist.cli.exit_codes import OK, PROBLEM_FOUND
 from posassist.domain.wording import plural
-from posassist.services.audit import Verdict
+
+if TYPE_CHECKING:
+    from posassist.services.audit import Verdict
 
 
 def run(args: argparse.Namespace) -> int:

@@ -76,14 +76,16 @@ class AuditService:
             start = datetime.combine(since, time(0), tzinfo=self._ctx.tz)
         with self._ctx.db.read() as s:
             rows = audit.listed(s, start)
-            names = dict(s.execute(select(Staff.id, Staff.name)).tuples().all())
+            names: dict[uuid.UUID, str] = {
+                r[0]: r[1] for r in s.execute(select(Staff.id, Staff.name))
+            }
             return [_row(r, names) for r in rows]
 
     def verify(self, *, central: bool = False) -> Verdict:
         """The first problem of the trail here (and centrally, with ``central``)."""
         with self._ctx.db.read() as s:
             local = audit.chains(s)
-            names = dict(s.execute(select(Register.id, Register.name)).tuples().all())
+            names = {r[0]: r[1] for r in s.execute(select(Register.id, Register.name))}
         count = sum(len(chain) for chain in local.values())
         for chain in _own_first(local, self._ctx.register_id):
             problem = verify(chain)
