@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
 from posassist.services.also_bought import AlsoBoughtService
+from posassist.services.audit import AuditService
 from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
 from posassist.services.customers import CustomerService
@@ -55,6 +56,7 @@ class Backend:
     staff: StaffService = field(init=False)  # accounts, PINs, sign-in and approvals
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
+    audit: AuditService = field(init=False)  # the audit trail: listed, verified
 
     def __post_init__(self) -> None:
         self.vendors = VendorService(self.ctx)
@@ -74,6 +76,7 @@ class Backend:
             from posassist.services.sync import SyncService
 
             self.sync = SyncService(self.ctx, open_secret_store(), names=self.customers.names)
+        self.audit = AuditService(self.ctx, self.sync)
 
     def close(self) -> None:
         if self.sync is not None:

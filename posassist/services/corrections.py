@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from posassist.domain import identifiers as ids
 from posassist.domain.identifiers import IdentifierError
 from posassist.errors import InvalidInputError, KnownError
+from posassist.services.audit_trail import record
 from posassist.services.context import StoreContext
 from posassist.storage import corrections as fixes
 from posassist.storage.orm import (
-    AuditLog,
     Customer,
     CustomerAlias,
     Interaction,
@@ -96,7 +96,9 @@ def void_interaction(
         },
         hlc=ctx.stamp(),
     )
-    _audit(s, ctx, "void", "interaction", interaction.id, reason)
+    # The reason is typed by a person and may name someone: the trail holds the void's id.
+    detail = "undone" if reason == UNDONE_REASON else f"void {void.id}"
+    record(s, ctx, "void", "interaction", str(interaction.id), detail)
     return Voided(
         interaction.id, interaction.kind, interaction.customer_id, interaction.occurred_at
     )
@@ -183,19 +185,4 @@ def merge_customers(
             },
             hlc=ctx.stamp(),
         )
-    _audit(s, ctx, "merge", "customer", merged_id, f"merged into {survivor_id}")
-
-
-def _audit(
-    s: Session, ctx: StoreContext, action: str, entity: str, entity_id: uuid.UUID, detail: str
-) -> None:
-    s.add(
-        AuditLog(
-            at=ctx.now(),
-            staff_id=ctx.staff_id,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            detail=detail,
-        )
-    )
+    record(s, ctx, "merge", "customer", str(merged_id), f"merged into {survivor_id}")
