@@ -15,6 +15,7 @@ from posassist.config import Settings, load_settings
 from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
+from posassist.services.customer_export import CustomerExportService
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
 from posassist.services.holds import HoldService
@@ -47,6 +48,7 @@ class Backend:
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
+    exports: CustomerExportService = field(init=False)  # a customer's data on request
     picks: PicksService = field(init=False)
     holds: HoldService = field(init=False)
     catalog: CatalogService = field(init=False)  # products and every branch's stock
@@ -61,6 +63,7 @@ class Backend:
         self.referrals = ReferralService(self.ctx)
         self.printing = PrintService(self.settings.printing)
         self.privacy = PrivacyService(self.ctx, self.customers.names)
+        self.exports = CustomerExportService(self.ctx, self.customers)
         self.picks = PicksService(self.ctx)
         self.holds = HoldService(self.ctx)
         self.catalog = CatalogService(self.ctx)

@@ -1,4 +1,4 @@
-"""``posassist customer add|show``: adding and reading a customer from a script, for store IT.
+"""``posassist customer add|show|export``: adding, reading and exporting a customer, for store IT.
 
 Consent works as in the app's new-customer dialog, where the phone and email are kept
 only when the consent box is ticked: here ``--consent`` says the customer agreed, and is
@@ -8,6 +8,11 @@ required when ``--phone`` or ``--email`` is given (refused otherwise, nothing st
 the customer's holds between branches) to stdout only, because it was asked for; nothing
 personal goes to stderr or a log. Errors (not found, several customers on one phone, a
 bad phone, a card in use) are one line on stderr and exit code 2, like every command.
+
+``export CARD_OR_PHONE -o FILE`` writes everything held on the customer (the customer's
+request for their data): ``FILE`` as JSON and ``FILE`` with the suffix ``.pdf`` beside it,
+readable (``services/customer_export.py``). A manager's action, audited. It prints the
+two paths (``--json``: as one JSON document), never the data.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 from collections.abc import Sequence
 from datetime import date, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posassist.cli.common import add_command, opened_backend
@@ -27,10 +33,11 @@ if TYPE_CHECKING:  # the services load only when the command runs (a quick --hel
     from posassist.services.holds import HoldView
 
 NAME = "customer"
-HELP = "add a customer, or show one's card (by card code or phone)"
+HELP = "add a customer, show one's card, or export their data (by card code or phone)"
 DESCRIPTION = (
     "posassist customer add --name NAME [--phone P] [--email E] [--card C] [--consent]"
     " | customer show CARD_OR_PHONE [--json]"
+    " | customer export CARD_OR_PHONE -o FILE [--json]"
 )
 _CONSENT = (
     "A phone or email is kept only with the customer's consent: ask them, then add "
@@ -52,11 +59,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = add_command(what, "show", help="what the card shows, by card code or phone number")
     show.add_argument("who", metavar="CARD_OR_PHONE")
     show.add_argument("--json", action="store_true", help="print one JSON document")
+    export = add_command(
+        what, "export", help="everything held on a customer: FILE (JSON) and FILE.pdf"
+    )
+    export.add_argument("who", metavar="CARD_OR_PHONE")
+    export.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE",
+        help="the JSON file to write; the readable PDF goes beside it, with the suffix .pdf",
+    )  # fmt: skip
+    export.add_argument("--json", action="store_true", help="print the two paths as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "add":
         return _add(args)
+    if args.action == "export":
+        return _export(args)
     with opened_backend(args) as backend:
         customers = backend.customers
         card = customers.card(customers.find_by_card_or_phone(args.who))
@@ -83,6 +101,16 @@ def _add(args: argparse.Namespace) -> int:
         print(json.dumps({"id": str(customer_id), "card_code": card_code}))
     else:
         print(f"Added customer {customer_id}" + (f" (card {card_code})." if card_code else "."))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    with opened_backend(args, writes=True) as backend:  # the audit entry is a write
+        json_path, pdf_path = backend.exports.export(args.who, args.output)
+    if args.json:
+        print(json.dumps({"json": str(json_path), "pdf": str(pdf_path)}))
+    else:
+        print(f"Exported the customer's data to {json_path} and {pdf_path}.")
     return 0
 
 

@@ -302,9 +302,7 @@ class Corrections(QObject):
         customers = w.services.customers
 
         def edit(current: ContactDetails) -> None:
-            dialog = EditCustomerDialog(
-                w.worker, current, lambda d: customers.edit(card.id, d), w
-            )
+            dialog = EditCustomerDialog(w.worker, current, lambda d: customers.edit(card.id, d), w)
             if dialog.exec():
                 w.card.revealed = None  # what was revealed is stale now: masked again
                 self._done("Customer details saved." if dialog.saved else "Nothing changed.")(None)

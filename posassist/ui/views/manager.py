@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from posassist.errors import PermissionDeniedError
 from posassist.ui.feedback import show_error
 from posassist.ui.workers import BackgroundOp
 
@@ -100,6 +101,12 @@ class ManagerActions:
         privacy = w.services.privacy
         if card is None or privacy is None:
             w.say("Open the customer first.")
+            return
+        try:
+            privacy.check_allowed()
+        except PermissionDeniedError as exc:  # a cashier: told why, in plain words
+            show_error(w.message_label, exc)
+            w.search.focus_box()
             return
         answer = QMessageBox.question(
             w,
