@@ -45,6 +45,11 @@ class CustomerExportService:
         self._ctx = ctx
         self._customers = customers
 
+    def check_allowed(self) -> None:
+        """Refuse at once (nothing read) when the person signed in may not export: the
+        window asks before it asks for a file name."""
+        access.require(self._ctx, "export")
+
     def export(self, who: str | uuid.UUID, json_path: Path) -> tuple[Path, Path]:
         """Write everything held on the customer ``who`` (a card code or phone number,
         or the open card's id) to ``json_path`` and its PDF beside it; both paths back."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.catalog import CatalogService
+from posassist.services.customer_export import CustomerExportService
 from posassist.services.customers import ContactDetails, CustomerService
 from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
@@ -70,6 +71,7 @@ class Services:
     staff_label: str
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
     privacy: PrivacyService | None = None  # erasure on the customer's request
+    exports: CustomerExportService | None = None  # a customer's data on request
     picks: PicksService | None = None  # staff picks (F11; managers edit them)
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
