@@ -60,17 +60,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_NAMES = (
+    select(Branch.id, Branch.name),
+    select(Staff.id, Staff.name),
+    select(Vendor.id, Vendor.name),
+)
+
+
 class _Reader:
     """The lookups one document needs: names of branches, staff and vendors, and which
     rows still wait in the outbox."""
 
     def __init__(self, s: Session) -> None:
         self.s = s
-        self.branches = dict(s.execute(select(Branch.id, Branch.name)).tuples().all())
-        self.staff = dict(s.execute(select(Staff.id, Staff.name)).tuples().all())
-        self.vendors = dict(s.execute(select(Vendor.id, Vendor.name)).tuples().all())
+        self.branches: dict[uuid.UUID, str] = {r[0]: r[1] for r in s.execute(_NAMES[0])}
+        self.staff: dict[uuid.UUID, str] = {r[0]: r[1] for r in s.execute(_NAMES[1])}
+        self.vendors: dict[uuid.UUID, str] = {r[0]: r[1] for r in s.execute(_NAMES[2])}
         pending = select(Outbox.entity, Outbox.entity_id).where(Outbox.state == "pending")
-        self.pending = set(s.execute(pending).tuples().all())
+        self.pending: set[tuple[str, str]] = {(r[0], r[1]) for r in s.execute(pending)}
 
     def synced(self, entity: str, row_id: uuid.UUID) -> bool:
         return (entity, str(row_id)) not in self.pending
