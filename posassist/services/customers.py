@@ -100,7 +100,7 @@ class CustomerCard:
 
     @property
     def card_masked(self) -> str:
-        """The card as the card view shows it until a reveal (Ctrl+D)."""
+        """The card as the card view shows it until a reveal (Ctrl+I)."""
         return ids.mask_card(self.card_code)
 
 
@@ -338,7 +338,7 @@ class CustomerService:
             return _details(_live(s, customer_id))
 
     def reveal_contact(self, customer_id: uuid.UUID) -> ContactDetails:
-        """The open customer's details in full, for the cashier who asked (Ctrl+D, or the
+        """The open customer's details in full, for the cashier who asked (Ctrl+I, or the
         edit dialog): a deliberate act, so it is written to the audit trail (who, which
         customer; never the details themselves) in the same transaction as the read.
 

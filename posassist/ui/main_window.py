@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
         self._shortcut("F11", self.show_picks)
-        self._shortcut("Ctrl+D", self.reveal_contact)
+        self._shortcut("Ctrl+I", self.reveal_contact)
 
     # -- the register's screen ---------------------------------------------------
     def show_for_register(self) -> None:
@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
             self.open_customer(self.card.card.id)
 
     def reveal_contact(self) -> None:
-        """Ctrl+D: the open customer's phone, e-mail and card in full until the card
+        """Ctrl+I: the open customer's phone, e-mail and card in full until the card
         closes. Audited (a write, so on the worker); any staff may, the trail says who."""
         card = self.card.card
         if card is None:

@@ -56,7 +56,7 @@ class CustomerCardView(QWidget):
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card: CustomerCard | None = None
-        # The open customer's details in full after a reveal (Ctrl+D); None: masked.
+        # The open customer's details in full after a reveal (Ctrl+I); None: masked.
         self.revealed: ContactDetails | None = None
         self.name = named(QLabel(), "customerName")
         # Names in right-to-left scripts would otherwise align right, under the badge.
@@ -226,7 +226,7 @@ class CustomerCardView(QWidget):
         self._show_timeline(card.timeline)
 
     def reveal(self, details: ContactDetails) -> None:
-        """Show the open customer's details in full until the card closes (Ctrl+D)."""
+        """Show the open customer's details in full until the card closes (Ctrl+I)."""
         if self.card is not None:
             self.revealed = details
             self._show_contact(self.card)
@@ -242,7 +242,7 @@ class CustomerCardView(QWidget):
         if not contact:
             self.contact.setText("No contact details")
         elif shown is None:
-            self.contact.setText(f"{contact}   (Ctrl+D shows them)")
+            self.contact.setText(f"{contact}   (Ctrl+I shows them)")
         else:
             self.contact.setText(contact)
 
