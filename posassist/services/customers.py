@@ -127,7 +127,8 @@ class ContactDetails:
 
 # The fields an edit of contact details may write (each synced last-writer-wins).
 _CONTACT_FIELDS = ("display_name", "phone_e164", "email", "card_code", "consent_contact")
-_CARD_TAKEN = "Card {card} already belongs to another customer."
+# No card code in it: a script's stderr may end in a log (the field says which card).
+_CARD_TAKEN = "That card already belongs to another customer."
 
 
 def _to_invalid(exc: IdentifierError) -> InvalidInputError:
@@ -298,10 +299,10 @@ class CustomerService:
         try:
             with self._ctx.db.write() as s:
                 if card and q.card_in_use(s, card) is not None:
-                    raise InvalidInputError("card", _CARD_TAKEN.format(card=card))
+                    raise InvalidInputError("card", _CARD_TAKEN)
                 add_customer(s, self._ctx, customer)
         except IntegrityError as exc:  # a concurrent register took the card first
-            raise InvalidInputError("card", _CARD_TAKEN.format(card=card)) from exc
+            raise InvalidInputError("card", _CARD_TAKEN) from exc
         self.names.upsert(customer.id, customer.name_key)
         return customer.id
 
@@ -365,12 +366,12 @@ class CustomerService:
                     return False
                 owner = q.card_in_use(s, card) if "card_code" in changed and card else None
                 if owner is not None and owner.id != customer.id:
-                    raise InvalidInputError("card", _CARD_TAKEN.format(card=card))
+                    raise InvalidInputError("card", _CARD_TAKEN)
                 for name, value in {**changed, **customer_derived(values)}.items():
                     setattr(customer, name, value)
                 self._record_update(s, customer, changed)
         except IntegrityError as exc:  # a concurrent register took the card first
-            raise InvalidInputError("card", _CARD_TAKEN.format(card=card)) from exc
+            raise InvalidInputError("card", _CARD_TAKEN) from exc
         self.names.upsert(customer_id, ids.name_key(values["display_name"]))
         return True
 
