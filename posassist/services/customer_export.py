@@ -23,10 +23,12 @@ from pathlib import Path
 from posassist.errors import InvalidInputError
 from posassist.printing.customer_pdf import PageSize, build_customer_pdf
 from posassist.services import access, audit_trail
+from posassist.services.card_document import card_document
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_files_atomically
 from posassist.services.customers import CustomerService
-from posassist.services.export_document import FORMAT, card_summary, person_document
+from posassist.services.export_document import FORMAT, person_document
+from posassist.services.holds import HoldService
 
 __all__ = ["CustomerExportService", "pdf_path_for"]
 
@@ -41,9 +43,10 @@ def pdf_path_for(json_path: Path) -> Path:
 
 
 class CustomerExportService:
-    def __init__(self, ctx: StoreContext, customers: CustomerService) -> None:
+    def __init__(self, ctx: StoreContext, customers: CustomerService, holds: HoldService) -> None:
         self._ctx = ctx
         self._customers = customers
+        self._holds = holds
 
     def check_allowed(self) -> None:
         """Refuse at once (nothing read) when the person signed in may not export: the
@@ -63,6 +66,7 @@ class CustomerExportService:
             who if isinstance(who, uuid.UUID) else self._customers.find_by_card_or_phone(who)
         )
         card = self._customers.card(customer_id)  # refuses an erased or unknown customer
+        holds = self._holds.for_customer(card.id)
         with self._ctx.db.read() as s:
             document = {
                 "format": FORMAT,
@@ -70,7 +74,7 @@ class CustomerExportService:
                 "branch": self._ctx.branch_name,
                 "exported_at": self._ctx.now().isoformat(),
                 **person_document(s, card.id),
-                "card": card_summary(card),
+                "card": card_document(card, holds, self._ctx.tz),
             }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         pdf = build_customer_pdf(

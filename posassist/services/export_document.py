@@ -8,8 +8,8 @@ unmet asks and the merges. Each item says whether it has reached the central dat
 yet (``synced``: no pending outbox row carries it), because data not yet synced is data
 held all the same — and the customer is owed it.
 
-The card's own summary (visits, standing, favourites) is added by the caller from
-``CustomerService.card``; it is derived, but it is what the store tells about them.
+The card's own words (visits, standing, favourites: ``card_document.py``) are added by the
+caller; they are derived, but they are what the store tells about them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS, HOLD_FIELDS, HOLD_STEP_FIELDS
-from posassist.services.customers import CustomerCard
 from posassist.storage.corrections import person
 from posassist.storage.holds import HOLD_ENTITY, STEP_ENTITY
 from posassist.storage.orm import (
@@ -42,7 +41,7 @@ from posassist.storage.orm import (
     Vendor,
 )
 
-__all__ = ["FORMAT", "card_summary", "person_document"]
+__all__ = ["FORMAT", "person_document"]
 
 T = TypeVar("T")
 
@@ -269,35 +268,3 @@ def _grouped(rows: Iterable[T], key: Callable[[T], uuid.UUID]) -> dict[uuid.UUID
     for row in rows:
         out.setdefault(key(row), []).append(row)
     return out
-
-
-def card_summary(card: CustomerCard) -> dict[str, Any]:
-    """What the card says about them beyond the rows: visits, standing, favourites."""
-    v, fav = card.visits, card.favourites
-    return {
-        "greeting": card.greeting,
-        "customer_since": card.customer_since.isoformat(),
-        "visits": {
-            "total": v.visit_days_total,
-            "last_90_days": v.visit_days_90d,
-            "first_visit": _plain(v.first_visit),
-            "last_visit": _plain(v.last_visit),
-            "usual_interval_days": v.usual_interval_days,
-            "referrals_brought": v.referrals_brought,
-        },
-        "standing": {
-            "tier": card.flag.tier.value,
-            "badges": [b.value for b in card.flag.badges],
-            "reasons": card.flag.reasons,
-            "method": card.flag_method_note,
-        },
-        "favourites": {
-            "most_often": [
-                {"sku": f.sku, "name": f.name, "times": f.times} for f in fav.most_often
-            ],
-            "last_time": list(fav.last_time),
-            "asked_before": [
-                {"item": a.item, "asked_on": a.asked_on.isoformat()} for a in fav.asked_before
-            ],
-        },
-    }

@@ -10,6 +10,7 @@ back to the search box afterwards, ready for the next customer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,17 @@ class ManagerActions:
                 w.say("Staff pick removed." if dialog.removed else "Staff pick saved.")
         w.search.focus_box()
 
+    def _refused(self, check: Callable[[], None]) -> bool:
+        """Whether the person signed in was refused (told why, in plain words, on the
+        message line) before anything is asked of them: a cashier erasing or exporting."""
+        try:
+            check()
+        except PermissionDeniedError as exc:
+            show_error(self.window.message_label, exc)
+            self.window.search.focus_box()
+            return True
+        return False
+
     def export_customer(self) -> None:
         """On the customer's request: everything held on them, as JSON and a readable PDF
         beside it (``services/customer_export.py``), written on the worker."""
@@ -105,11 +117,7 @@ class ManagerActions:
         if card is None or exports is None:
             w.say("Open the customer first.")
             return
-        try:
-            exports.check_allowed()
-        except PermissionDeniedError as exc:  # a cashier: told why, in plain words
-            show_error(w.message_label, exc)
-            w.search.focus_box()
+        if self._refused(exports.check_allowed):
             return
         path = self.choose_save_path(
             w, "Export this customer's data", "customer-data.json", "JSON (*.json)"
@@ -138,11 +146,7 @@ class ManagerActions:
         if card is None or privacy is None:
             w.say("Open the customer first.")
             return
-        try:
-            privacy.check_allowed()
-        except PermissionDeniedError as exc:  # a cashier: told why, in plain words
-            show_error(w.message_label, exc)
-            w.search.focus_box()
+        if self._refused(privacy.check_allowed):
             return
         answer = QMessageBox.question(
             w,
