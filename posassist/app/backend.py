@@ -16,6 +16,7 @@ from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.audit import AuditService
 from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
+from posassist.services.customer_export import CustomerExportService
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
 from posassist.services.holds import HoldService
@@ -49,6 +50,7 @@ class Backend:
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
+    exports: CustomerExportService = field(init=False)  # a customer's data on request
     picks: PicksService = field(init=False)
     holds: HoldService = field(init=False)
     catalog: CatalogService = field(init=False)  # products and every branch's stock
@@ -67,6 +69,7 @@ class Backend:
         self.privacy = PrivacyService(self.ctx, self.customers.names)
         self.picks = PicksService(self.ctx)
         self.holds = HoldService(self.ctx)
+        self.exports = CustomerExportService(self.ctx, self.customers, self.holds)
         self.catalog = CatalogService(self.ctx)
         self.catalog.on_change(self.finder.invalidate)
         self.also_bought = AlsoBoughtService(self.ctx)

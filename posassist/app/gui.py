@@ -248,6 +248,7 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
                 also_bought=backend.also_bought,
             ),
             privacy=backend.privacy,
+            exports=backend.exports,
             picks=backend.picks,
             holds=backend.holds,
             catalog=backend.catalog,

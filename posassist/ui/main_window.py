@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.catalog import CatalogService
-from posassist.services.customers import CustomerService
+from posassist.services.customer_export import CustomerExportService
+from posassist.services.customers import ContactDetails, CustomerService
 from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.picks import PicksService
@@ -70,6 +71,7 @@ class Services:
     staff_label: str
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
     privacy: PrivacyService | None = None  # erasure on the customer's request
+    exports: CustomerExportService | None = None  # a customer's data on request
     picks: PicksService | None = None  # staff picks (F11; managers edit them)
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
         self._shortcut("F11", self.show_picks)
+        self._shortcut("Ctrl+I", self.reveal_contact)
 
     # -- the register's screen ---------------------------------------------------
     def show_for_register(self) -> None:
@@ -395,6 +398,23 @@ class MainWindow(QMainWindow):
     def reload_card(self) -> None:
         if self.card.card is not None:
             self.open_customer(self.card.card.id)
+
+    def reveal_contact(self) -> None:
+        """Ctrl+I: the open customer's phone, e-mail and card in full until the card
+        closes. Audited (a write, so on the worker); any staff may, the trail says who."""
+        card = self.card.card
+        if card is None:
+            self.say("Open a customer first (F2 to search).")
+            return
+
+        def shown(details: ContactDetails) -> None:
+            if self.card.card is not None and self.card.card.id == card.id:
+                self.card.reveal(details)
+                self.say("Contact details shown until the card closes.")
+
+        BackgroundOp(self.worker, lambda: self.services.customers.reveal_contact(card.id)).success(
+            shown
+        ).failure(lambda exc: show_error(self, exc)).run_in_background()
 
     def new_customer(self) -> None:
         dialog = NewCustomerDialog(

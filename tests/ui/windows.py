@@ -34,6 +34,7 @@ def services_for(
         if desk
         else None,
         privacy=b.privacy if privacy else None,
+        exports=b.exports if privacy else None,
         picks=b.picks,
         holds=hold_service,
         catalog=b.catalog,
