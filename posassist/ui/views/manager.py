@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from posassist.ui.feedback import show_error
@@ -29,16 +28,18 @@ class ManagerActions:
         corrections add their manager entries below (``menu``)."""
         self.window = w = window
         self.menu: QMenu = window.menuBar().addMenu("&Manager")
-        menu = self.menu
-        menu.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
+        menu, gate = self.menu, w.gate  # each behind its check: a cashier is asked a PIN
+        gate.add(menu, "&Regulars…", "regulars", self.show_regulars, "Ctrl+R")
         menu.addAction("Re&fit repeat-visitor model now", w.refit_standing)
-        menu.addAction("&Staff picks…", self.edit_picks).setEnabled(bool(w.services.picks))
+        gate.add(menu, "&Staff picks…", "edit_picks", self.edit_picks).setEnabled(
+            bool(w.services.picks)
+        )
         menu.addSeparator()
-        self.erase_action = menu.addAction(
-            "&Erase this customer's personal data…", self.erase_customer
+        self.erase_action = gate.add(
+            menu, "&Erase this customer's personal data…", "erase", self.erase_customer
         )
         self.erase_action.setEnabled(w.services.privacy is not None)
-        stock = menu.addAction("Update this branch's &stock…", self.update_stock)
+        stock = gate.add(menu, "Update this branch's &stock…", "edit_stock", self.update_stock)
         stock.setEnabled(w.services.catalog is not None)
 
     def update_stock(self) -> None:
@@ -120,6 +121,7 @@ class ManagerActions:
             w.say("The customer's personal data was erased.")
             w.search.focus_box()
 
-        BackgroundOp(w.worker, lambda: privacy.erase_customer(card.id)).success(erased).failure(
+        erase = w.gate.carry(lambda: privacy.erase_customer(card.id))  # approved, if it was
+        BackgroundOp(w.worker, erase).success(erased).failure(
             lambda exc: show_error(w, exc)
         ).disable(self.erase_action).run_in_background()
