@@ -23,7 +23,7 @@ from posassist.services import access
 from posassist.services.signed_in import signed_in_is_active
 from posassist.services.staff import StaffView
 from posassist.ui.feedback import show_error
-from posassist.ui.views.search import PLACEHOLDER
+from posassist.ui.views.search import PLACEHOLDER, SearchPanel
 from posassist.ui.views.sign_in import PinDialog, StaffDesk, person_words
 from posassist.ui.workers import BackgroundOp
 
@@ -35,6 +35,8 @@ LOCKED_PLACEHOLDER = "Locked — press Enter or start typing to sign in"
 # Typed keys wait this long for the next before the dialog opens: a scanner's burst
 # (a few ms a key, then Enter) finishes first and is taken whole, as a scan.
 OPEN_AFTER_MS = 150
+LOCKED_BOX_WIDTH = 640
+QWIDGETSIZE_MAX = (1 << 24) - 1
 _ACTIVITY = (
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -151,6 +153,7 @@ class RegisterLock(QObject):
         for thing in acting:
             thing.setEnabled(False)
         s.box.setPlaceholderText(LOCKED_PLACEHOLDER)
+        _center_box(s, locked=True)
         w.store_label.setText(f"{w.services.store_label}  ·  Locked")
         w.gate.refresh_hints()
         s.focus_box()
@@ -163,6 +166,7 @@ class RegisterLock(QObject):
             thing.setEnabled(enabled)
         self._shown, self._enabled = [], []
         self.window.search.box.setPlaceholderText(PLACEHOLDER)
+        _center_box(self.window.search, locked=False)
 
     # -- signing in --------------------------------------------------------------------------
     def _on_box_edited(self, _text: str) -> None:
@@ -235,6 +239,21 @@ class RegisterLock(QObject):
         BackgroundOp(self.window.worker, lambda: signed_in_is_active(ctx)).success(
             lambda active: None if active else self.lock("Locked: this account was disabled.")
         ).run_in_background()
+
+
+def _center_box(search: SearchPanel, *, locked: bool) -> None:
+    """Locked: the box alone, centred and of a reading width (one across the whole screen
+    reads as a bar); unlocked: back to filling its pane."""
+    layout = search.layout()
+    assert layout is not None
+    box = search.box
+    if locked:
+        box.setFixedWidth(LOCKED_BOX_WIDTH)
+    else:
+        box.setMinimumWidth(0)
+        box.setMaximumWidth(QWIDGETSIZE_MAX)
+    flag = Qt.AlignmentFlag.AlignHCenter if locked else Qt.AlignmentFlag(0)
+    layout.setAlignment(box, flag)
 
 
 def _with_children(action: QAction) -> list[QAction]:
