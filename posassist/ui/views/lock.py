@@ -207,8 +207,13 @@ class RegisterLock(QObject):
         if dialog.signed is None:
             self.window.search.focus_box()
             return
+        self.unlock(dialog.signed)
+
+    def unlock(self, view: StaffView) -> None:
+        """``view`` has signed in (``StaffService.sign_in``): show the register again and
+        search what was typed while it was locked."""
         self._show_everything()
-        self._show_person(dialog.signed)
+        self._show_person(view)
         self._restart_idle()
         self._search_what_was_typed()
 
