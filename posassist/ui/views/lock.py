@@ -12,6 +12,7 @@ sync brings the news that the person signed in was disabled.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QToolBar, QWidget
 from posassist.services import access
 from posassist.services.signed_in import signed_in_is_active
 from posassist.services.staff import StaffView
-from posassist.ui.feedback import show_error
 from posassist.ui.views.search import PLACEHOLDER, SearchPanel
 from posassist.ui.views.sign_in import PinDialog, StaffDesk, person_words
 from posassist.ui.workers import BackgroundOp
@@ -30,6 +30,7 @@ from posassist.ui.workers import BackgroundOp
 if TYPE_CHECKING:
     from posassist.ui.main_window import MainWindow
 
+log = logging.getLogger(__name__)
 LOCK_KEY = "Ctrl+L"
 LOCKED_PLACEHOLDER = "Locked — press Enter or start typing to sign in"
 # Typed keys wait this long for the next before the dialog opens: a scanner's burst
@@ -122,16 +123,17 @@ class RegisterLock(QObject):
         w.say("")
         self._hide_everything()
         self._signed_out.clear()
-        staff, done = self.desk.staff, self._signed_out
+        staff, ctx, done = self.desk.staff, self.desk.ctx, self._signed_out
 
         def sign_out() -> None:
             try:
                 staff.sign_out()
-            finally:
+            finally:  # even if its record could not be written: nobody is signed in
+                ctx.sign_in(None, "", access.CASHIER)
                 done.set()
 
         BackgroundOp(w.worker, sign_out).failure(
-            lambda exc: show_error(w.store_label, exc, prefix="Sign-out not recorded:")
+            lambda exc: log.warning("sign-out not recorded: %s", exc)  # ids only, no PIN
         ).run_in_background()
         if why:
             w.store_label.setToolTip(why)
