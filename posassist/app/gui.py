@@ -229,8 +229,10 @@ def _warn(parent: object, text: str) -> None:
 def _main_window(backend: Backend, worker: Worker) -> MainWindow:
     from posassist.ui.main_window import MainWindow, Services
     from posassist.ui.views.finder import ReferralDesk
+    from posassist.ui.views.sign_in import StaffDesk
 
-    # Until staff sign in with a PIN, the register works as its branch's first account.
+    # Until staff sign in with a PIN (the window starts locked), it names the branch's first
+    # account.
     staff = backend.ctx.staff_name or "Staff"
     return MainWindow(
         Services(
@@ -253,6 +255,9 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             holds=backend.holds,
             catalog=backend.catalog,
             also_bought=backend.also_bought,
+            staff_desk=StaffDesk(
+                backend.staff, backend.ctx, backend.settings.staff.idle_lock_minutes * 60_000
+            ),
         ),
         worker,
         backend.ctx.tz,
@@ -272,6 +277,8 @@ def _start_sync(backend: Backend, window: MainWindow) -> SyncStatusController | 
     sync_ui = SyncStatusController(
         backend.sync, window.connection_label, backend.ctx.tz, on_customers_changed=refresh_card
     )
+    if window.register_lock is not None:  # a sync may bring the signed-in person's disabling
+        sync_ui.sync_thread.status_changed.connect(window.register_lock.check_still_active)
     sync_ui.start()
     return sync_ui
 

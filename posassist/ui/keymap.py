@@ -42,6 +42,7 @@ REGISTER_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Z", "undo this register's last log (within 10 minutes)"),
     ("Ctrl+E", "edit the open customer's name, phone, e-mail or card"),
     ("Ctrl+I", "show the open customer's contact details (until the card closes; recorded)"),
+    ("Ctrl+L", "lock the register / switch staff (the next person signs in with their PIN)"),
 )
 
 

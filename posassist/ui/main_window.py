@@ -39,6 +39,7 @@ from posassist.services.privacy import PrivacyService
 from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
 from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
+from posassist.ui.views.approval import Gate
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
@@ -47,6 +48,7 @@ from posassist.ui.views.finder import FinderDialog
 from posassist.ui.views.manager import ManagerActions
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
+from posassist.ui.views.sign_in import StaffDesk
 from posassist.ui.workers import BackgroundOp, Worker
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class Services:
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
     also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
+    staff_desk: StaffDesk | None = None  # sign-in, Ctrl+L, idle lock, manager approvals
 
 
 class MainWindow(QMainWindow):
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
         self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
         self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
         self._refit_timer.start()
+        self.gate = Gate(self)  # a manager's action: asked for their PIN at a cashier's
         self.manager = ManagerActions(self)  # regulars, picks, stock, erasure
         self._add_referral_menu()
         self._add_corrections_menu()
@@ -105,6 +109,12 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.scan_filter)
+        from posassist.ui.views.lock import RegisterLock
+
+        desk = services.staff_desk
+        self.register_lock = RegisterLock(self, desk) if desk is not None else None
+        if self.register_lock is not None:
+            self.register_lock.start()  # locked when anyone signs in with a PIN
         self.search.focus_box()
 
     def _lay_out(self) -> None:
@@ -172,6 +182,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.scan_filter)
+        if self.register_lock is not None:
+            self.register_lock.detach()
         super().closeEvent(event)
 
     def show_keys(self) -> None:
@@ -185,6 +197,10 @@ class MainWindow(QMainWindow):
         shortcut.activated.connect(slot)
 
     # -- helpers -----------------------------------------------------------------
+    def locked(self) -> bool:
+        """Nobody signed in: no search, no card (``ui/views/lock.py``)."""
+        return self.register_lock is not None and self.register_lock.locked
+
     def say(self, text: str) -> None:
         self.message_label.setText(text)
 
@@ -203,7 +219,11 @@ class MainWindow(QMainWindow):
         """A card scanned anywhere: close what is open (asking about anything typed),
         then the scanned customer opens. A finder with no customer stays open for them
         (it was waiting for this card: a hold is for a customer); one serving someone
-        closes like the rest, a scan is the next customer."""
+        closes like the rest, a scan is the next customer. Locked: kept for the sign-in."""
+        if self.locked():
+            assert self.register_lock is not None
+            self.register_lock.take_scan(code)
+            return
         finder = self.finder
         if finder is not None and finder.isVisible() and finder.customer is None:
             close_dialogs_for_scan(lambda: self._scanned_for_finder(code, finder), keep=finder)
@@ -291,8 +311,9 @@ class MainWindow(QMainWindow):
         menu.addAction("&Find elsewhere…", QKeySequence("F4"), self.open_finder)
         menu.addAction("&Referral came in…", QKeySequence("F12"), self.referral_came_in)
         menu.addSeparator()
-        menu.addAction("&Partner vendors…", QKeySequence("Ctrl+D"), self.show_vendors)
-        menu.addAction("&Goodwill and unmet demand…", QKeySequence("Ctrl+G"), self.show_reports)
+        gate = self.gate
+        gate.add(menu, "&Partner vendors…", "edit_vendors", self.show_vendors, "Ctrl+D")
+        gate.add(menu, "&Goodwill and unmet demand…", "reports", self.show_reports, "Ctrl+G")
         self.card.referral_button.clicked.connect(self.referral_came_in)
         if self.services.desk is None:
             menu.setEnabled(False)
@@ -310,9 +331,10 @@ class MainWindow(QMainWindow):
         )
         manager = self.manager.menu
         manager.addSeparator()
-        manager.addAction("&Void an entry…", self.corrections.void_selected)
-        manager.addAction("&Merge this customer into…", self.corrections.merge_customer)
-        manager.addAction("&Help without a sale…", self.corrections.show_walk_ins)
+        c, gate = self.corrections, self.gate
+        gate.add(manager, "&Void an entry…", "void", c.void_selected)
+        gate.add(manager, "&Merge this customer into…", "merge", c.merge_customer)
+        gate.add(manager, "&Help without a sale…", "reports", c.show_walk_ins)
 
     def _customer_ref(self) -> CustomerRef | None:
         card = self.card.card
@@ -374,6 +396,8 @@ class MainWindow(QMainWindow):
 
     # -- slots -------------------------------------------------------------------
     def _on_search_requested(self, text: str, scanned: bool) -> None:
+        if self.locked():
+            return
         try:
             page = self.services.customers.search_page(text, scanned=scanned)
         except KnownError as exc:
@@ -385,6 +409,8 @@ class MainWindow(QMainWindow):
             self.close_card()
 
     def open_customer(self, customer_id: uuid.UUID) -> None:
+        if self.locked():
+            return
         try:
             card = self.services.customers.card(customer_id)
         except KnownError as exc:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from posassist.errors import PermissionDeniedError
@@ -34,19 +33,23 @@ class ManagerActions:
         corrections add their manager entries below (``menu``)."""
         self.window = w = window
         self.menu: QMenu = window.menuBar().addMenu("&Manager")
-        menu = self.menu
-        menu.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
+        menu, gate = self.menu, w.gate  # each behind its check: a cashier is asked a PIN
+        gate.add(menu, "&Regulars…", "regulars", self.show_regulars, "Ctrl+R")
         menu.addAction("Re&fit repeat-visitor model now", w.refit_standing)
-        menu.addAction("&Staff picks…", self.edit_picks).setEnabled(bool(w.services.picks))
+        gate.add(menu, "&Staff picks…", "edit_picks", self.edit_picks).setEnabled(
+            bool(w.services.picks)
+        )
         menu.addSeparator()
         self.choose_save_path = choose_save_path  # tests answer instead of a native dialog
-        self.export_action = menu.addAction("E&xport this customer's data…", self.export_customer)
+        self.export_action = gate.add(
+            menu, "E&xport this customer's data…", "export", self.export_customer
+        )
         self.export_action.setEnabled(w.services.exports is not None)
-        self.erase_action = menu.addAction(
-            "&Erase this customer's personal data…", self.erase_customer
+        self.erase_action = gate.add(
+            menu, "&Erase this customer's personal data…", "erase", self.erase_customer
         )
         self.erase_action.setEnabled(w.services.privacy is not None)
-        stock = menu.addAction("Update this branch's &stock…", self.update_stock)
+        stock = gate.add(menu, "Update this branch's &stock…", "edit_stock", self.update_stock)
         stock.setEnabled(w.services.catalog is not None)
 
     def update_stock(self) -> None:
@@ -130,7 +133,8 @@ class ManagerActions:
             w.say(f"Exported to {paths[0].name} and {paths[1].name} in {paths[0].parent}.")
             w.search.focus_box()
 
-        BackgroundOp(w.worker, lambda: exports.export(card.id, path)).success(exported).failure(
+        export = w.gate.carry(lambda: exports.export(card.id, path))  # approved, if it was
+        BackgroundOp(w.worker, export).success(exported).failure(
             lambda exc: show_error(w.message_label, exc, prefix="Not exported:")
         ).disable(self.export_action).run_in_background()
 
@@ -167,6 +171,7 @@ class ManagerActions:
             w.say("The customer's personal data was erased.")
             w.search.focus_box()
 
-        BackgroundOp(w.worker, lambda: privacy.erase_customer(card.id)).success(erased).failure(
+        erase = w.gate.carry(lambda: privacy.erase_customer(card.id))  # approved, if it was
+        BackgroundOp(w.worker, erase).success(erased).failure(
             lambda exc: show_error(w, exc)
         ).disable(self.erase_action).run_in_background()
