@@ -23,6 +23,7 @@ from posassist.domain.identifiers import IdentifierError, QueryKind
 from posassist.domain.lww import stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.favourites import Favourites, read_favourites
 from posassist.services.name_index import NameIndex
@@ -362,6 +363,7 @@ class CustomerService:
         See ``services/corrections.py``; the merged name stays in the name index, where
         search answers it with the survivor.
         """
+        require(self._ctx, "merge")
         from posassist.services.corrections import merge_customers
 
         with self._ctx.db.write() as s:
