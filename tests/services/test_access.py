@@ -297,3 +297,10 @@ def test_a_cashier_undoes_only_their_own_last_log(store: Store, clock: MovableCl
     b.ctx.sign_in(ids.mia, "Mia", MANAGER)  # a manager may take anyone's back
     clock.at = NOW + timedelta(minutes=1)
     assert b.interactions.undo_last().kind == "question"
+
+
+def test_the_readme_lists_exactly_the_manager_actions() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- roles:begin", 1)[1].split("<!-- roles:end -->", 1)[0]
+    rows = [line for line in block.splitlines() if line.startswith("| `")]
+    assert rows == [f"| `{key}` | {words} |" for key, words in ACTIONS.items()]
