@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from posassist.domain import identifiers as ids
 from posassist.domain.identifiers import IdentifierError
-from posassist.errors import InvalidInputError, KnownError
+from posassist.errors import InvalidInputError, KnownError, PermissionDeniedError
+from posassist.services.access import ACTIONS, allowed
 from posassist.services.audit_trail import record
 from posassist.services.context import StoreContext
 from posassist.storage import corrections as fixes
@@ -120,7 +121,11 @@ def last_logged_here(s: Session, ctx: StoreContext) -> Interaction | None:
 
 
 def undo_last(s: Session, ctx: StoreContext) -> Voided:
-    """Ctrl+Z: void this register's last log, if it is at most ten minutes old."""
+    """Ctrl+Z: void this register's last log, if it is at most ten minutes old.
+
+    A cashier may undo only their own log (same staff id): taking back someone else's
+    entry is a void, which needs a manager. A manager may undo any last log here.
+    """
     last = last_logged_here(s, ctx)
     if last is None:
         raise CannotUndoError("Nothing to undo: this register has not logged anything yet.")
@@ -129,6 +134,12 @@ def undo_last(s: Session, ctx: StoreContext) -> Voided:
         raise CannotUndoError(
             "Nothing to undo: the last entry logged here was already undone or voided.",
             hint="Only the last entry can be undone.",
+        )
+    if last.staff_id != ctx.staff_id and not allowed(ctx, "void"):
+        raise PermissionDeniedError(
+            "void",
+            f"Someone else logged the last entry here: only a manager can {ACTIONS['void']}.",
+            hint="Only your own last log can be undone.",
         )
     at = last.occurred_at.astimezone(ctx.tz)
     if ctx.now() - last.occurred_at > UNDO_WINDOW:

@@ -24,6 +24,7 @@ from posassist.domain.lww import stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
 from posassist.services import audit_trail
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.favourites import Favourites, read_favourites
 from posassist.services.name_index import NameIndex
@@ -381,6 +382,7 @@ class CustomerService:
         See ``services/corrections.py``; the merged name stays in the name index, where
         search answers it with the survivor.
         """
+        require(self._ctx, "merge")
         from posassist.services.corrections import merge_customers
 
         with self._ctx.db.write() as s:
