@@ -186,10 +186,11 @@ OPEN: dict[type, set[str]] = {
         "partners", "record_arrival",
     },
     # edit (contact details) and update_notes stay a cashier's: correcting a typo in a
-    # phone number at the counter is part of looking a customer up.
+    # phone number at the counter is part of looking a customer up. reveal_contact is any
+    # staff member's, audited: the issue lets a cashier reveal, the trail keeps it honest.
     CustomerService: {
         "search", "search_page", "find_by_card_or_phone", "card", "create", "contact_details",
-        "edit", "update_notes",
+        "edit", "update_notes", "reveal_contact",
     },
     # undo_last: a cashier's own last log only (tested below).
     InteractionService: {"log", "log_walk_in", "today", "undo_last"},
