@@ -255,9 +255,7 @@ def _printing_problems(settings: Settings) -> Problems:
         from posassist.printing.layouts import layout_names
 
         if layout.strip().casefold() not in layout_names():
-            problems["printing.layout"] = (
-                f"{layout!r} is not one of {', '.join(layout_names())}."
-            )
+            problems["printing.layout"] = f"{layout!r} is not one of {', '.join(layout_names())}."
     return problems
 
 
