@@ -18,7 +18,14 @@ from posassist.printing.target import PrintTarget
 if TYPE_CHECKING:
     from posassist.printing.qt_print import PageImage
 
-__all__ = ["PrintService", "PrintTarget", "check_layout", "installed_printers"]
+__all__ = ["PrintService", "PrintTarget", "check_layout", "installed_printers", "layout_choices"]
+
+
+def layout_choices() -> list[str]:
+    """The slip layouts a store may choose (80mm, 58mm, a6, half-letter)."""
+    from posassist.printing.layouts import layout_names
+
+    return list(layout_names())
 
 
 def installed_printers() -> list[str]:

@@ -25,6 +25,7 @@ from posassist.services import access
 from posassist.services.audit_trail import record
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_bytes_atomically
+from posassist.services.printers import PrintService
 
 __all__ = [
     "FIELDS",
@@ -205,10 +206,12 @@ class SettingsService:
         self,
         ctx: StoreContext,
         path: Path,
+        printing: PrintService,
         on_saved: Callable[[Settings], None] | None = None,
     ) -> None:
         self._ctx = ctx
         self.path = path
+        self.printing = printing
         self._on_saved = on_saved
 
     def current(self) -> Settings:
@@ -231,6 +234,14 @@ class SettingsService:
         access.require(self._ctx, "settings")
         settings, changed = save_settings(self.path, self.current(), texts)
         audit_changes(self._ctx, changed)
+        self.printing.use(settings.printing)  # printer and layout apply at once
         if self._on_saved is not None:
             self._on_saved(settings)
         return changed
+
+    def test_print(self, texts: Mapping[str, str]) -> str:
+        """The test slip with the values on screen (saved or not): where it went. Slow
+        (the printer): on the worker."""
+        settings, problems = check_values(self.current(), dict(texts))
+        raise_first(problems)
+        return self.printing.print_test_slip(settings.store, settings.printing, self._ctx.today())

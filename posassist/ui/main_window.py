@@ -35,6 +35,7 @@ from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.picks import PicksService
 from posassist.services.privacy import PrivacyService
+from posassist.services.settings import SettingsService
 from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
 from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
@@ -74,6 +75,7 @@ class Services:
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
     also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
+    settings: SettingsService | None = None  # Manager → Settings…
 
 
 class MainWindow(QMainWindow):
