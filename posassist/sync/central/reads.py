@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
-from sqlalchemy import Text, any_, bindparam, cast, func, null, select
+from sqlalchemy import Text, any_, bindparam, cast, func, null, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
@@ -93,7 +93,10 @@ _BRANCH_LIST = Query(
 _MANAGERS = Query(
     select(func.count())
     .select_from(schema.staff)
-    .where(schema.staff.c.active.is_(True), schema.staff.c.role.in_(("manager", "admin")))
+    .where(
+        schema.staff.c.active.is_(True),
+        or_(schema.staff.c.role == "manager", schema.staff.c.role == "admin"),
+    )
 )
 
 
