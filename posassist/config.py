@@ -191,7 +191,7 @@ def field_problems(settings: Settings) -> Problems:
         )
     try:
         ZoneInfo(store.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
         problems["store.timezone"] = (
             f"{store.timezone!r} is not a known time zone such as Europe/Berlin."
         )

@@ -1,4 +1,7 @@
-"""Joining a chain in the set-up, against a real PostgreSQL the tests start."""
+"""Joining a chain in the set-up (real widgets), against a real PostgreSQL the tests start.
+
+Here, beside the sync fixtures; the window tests' own checks (no store write on the GUI
+thread, QSettings in a temporary folder) are brought in from ``tests/ui``."""
 
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ from posassist.config import load_settings
 from posassist.services.first_run import store_has_managers
 from posassist.storage.orm import Branch
 from posassist.ui.views.setup import CHAIN_MANAGERS, FINISH_PAGE, MANAGER_PAGE, SetupWizard
-from tests.sync.conftest import central, pg  # noqa: F401  (the real PostgreSQL)
 from tests.sync.helpers import Central
+from tests.ui.conftest import gui_thread_writes, settings_in_tmp  # noqa: F401  (autouse)
 from tests.ui.setup_helpers import LEFT, next_page, setup_wizard, type_into
 
 NORTH = uuid.uuid4()
