@@ -252,7 +252,7 @@ class SetupWizard(QWizard):
         self.manager, self.finish = _ManagerPage(self), _FinishPage(self)
         for number, page in enumerate((self.store, self.branch, self.manager, self.finish)):
             self.setPage(number, page)
-        self.resize(760, 620)  # fits 1024×768 with room for the title bar
+        self.resize(780, 700)  # fits 1024×768 with room for the title bar
         self.saved = False
 
     def texts(self) -> dict[str, str]:
