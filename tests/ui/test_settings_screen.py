@@ -14,11 +14,12 @@ from sqlalchemy import select
 from posassist.app import Backend
 from posassist.config import load_settings
 from posassist.errors import InvalidInputError
+from posassist.services.printers import PrintTarget
 from posassist.services.settings import SettingsService
 from posassist.storage.orm import AuditLog
 from posassist.ui.views.settings import SettingsDialog
 from posassist.ui.workers import Worker
-from tests.ui.setup_helpers import LEFT, type_into
+from tests.ui.setup_helpers import LEFT, pdf_text, type_into
 
 FILE = """# Kept by store IT: do not remove this line
 [store]
@@ -132,3 +133,18 @@ def test_a_full_disk_names_the_file_and_keeps_the_old_one(backend: Backend, tmp_
         signal.signal(signal.SIGXFSZ, previous)
     assert path.read_text(encoding="utf-8") == FILE
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".settings")] == []
+
+
+def test_test_print_uses_the_values_on_screen(
+    qtbot: QtBot, screen: tuple[SettingsDialog, Path], backend: Backend, tmp_path: Path
+) -> None:
+    dialog, path = screen
+    backend.printing.redirect(PrintTarget(pdf_file=tmp_path / "test.pdf"))
+    type_into(qtbot, _input(dialog, "store.name"), "Unsaved Name")
+    type_into(qtbot, _input(dialog, "printing.layout"), "a6")
+    qtbot.mouseClick(dialog.test, LEFT)
+    qtbot.waitUntil(lambda: "Test slip sent" in dialog.line.text(), timeout=20_000)
+    slip = pdf_text(tmp_path / "test.pdf")
+    for words in ("Unsaved Name", "Test slip", "Layout: a6"):
+        assert words in slip
+    assert path.read_text(encoding="utf-8") == FILE  # printing saves nothing
