@@ -127,3 +127,18 @@ def test_no_setup_when_the_settings_file_exists(tmp_path: Path) -> None:
     path.write_text('[store]\nname = "Kept"\n', encoding="utf-8")
     assert first_start(tmp_path / "store", path) is None  # returns at once, no window
     assert path.read_text(encoding="utf-8") == '[store]\nname = "Kept"\n'
+
+
+def test_keyboard_only_enter_goes_on_and_escape_cancels(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    with setup_wizard(qtbot, tmp_path) as (wizard, _db, path):
+        name = wizard.store.form.inputs["store.name"]
+        name.setFocus()
+        qtbot.keyClicks(name, "Key Shop")
+        qtbot.keyClick(name, Qt.Key.Key_Return)
+        assert wizard.currentId() == BRANCH_PAGE
+        qtbot.keyClick(wizard.focusWidget() or wizard, Qt.Key.Key_Escape)
+        assert not wizard.isVisible()
+        assert not wizard.saved
+        assert not path.exists()
