@@ -227,6 +227,8 @@ def _warn(parent: object, text: str) -> None:
 
 
 def _main_window(backend: Backend, worker: Worker) -> MainWindow:
+    from posassist.config import settings_path
+    from posassist.services.settings import SettingsService
     from posassist.ui.main_window import MainWindow, Services
     from posassist.ui.views.finder import ReferralDesk
     from posassist.ui.views.sign_in import StaffDesk
@@ -257,6 +259,9 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             also_bought=backend.also_bought,
             staff_desk=StaffDesk(
                 backend.staff, backend.ctx, backend.settings.staff.idle_lock_minutes * 60_000
+            ),
+            settings=SettingsService(
+                backend.ctx, settings_path(backend.settings.config_file), backend.printing
             ),
         ),
         worker,
@@ -342,6 +347,11 @@ def run_gui(
     signals = QuitOnSignal(app)
     try:
         try:
+            if not (demo or smoke_test):  # the demo store comes with its staff
+                from posassist.app.first_start import first_start
+
+                if (code := first_start(data_dir, config_file)) is not None:
+                    return code
             backend = open_backend(data_dir, demo=demo, config_file=config_file)
         except KnownError as exc:
             return _cannot_start(raised_other(exc, data_dir, demo, config_file), smoke_test)

@@ -36,6 +36,7 @@ from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.picks import PicksService
 from posassist.services.privacy import PrivacyService
+from posassist.services.settings import SettingsService
 from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
 from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
@@ -79,6 +80,7 @@ class Services:
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
     also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
     staff_desk: StaffDesk | None = None  # sign-in, Ctrl+L, idle lock, manager approvals
+    settings: SettingsService | None = None  # Manager → Settings…
 
 
 class MainWindow(QMainWindow):

@@ -51,6 +51,20 @@ class ManagerActions:
         self.erase_action.setEnabled(w.services.privacy is not None)
         stock = gate.add(menu, "Update this branch's &stock…", "edit_stock", self.update_stock)
         stock.setEnabled(w.services.catalog is not None)
+        menu.addSeparator()
+        settings = gate.add(menu, "Se&ttings…", "settings", self.edit_settings)
+        settings.setEnabled(w.services.settings is not None)
+
+    def edit_settings(self) -> None:
+        """Manager → Settings… (``ui/views/settings.py``); the service refuses a cashier."""
+        from posassist.ui.views.settings import SettingsDialog
+
+        w = self.window
+        if w.services.settings is not None:
+            dialog = SettingsDialog(w.services.settings, w.worker, w)
+            if dialog.exec():
+                w.say("Settings saved." if dialog.saved else "Nothing was changed.")
+        w.search.focus_box()
 
     def update_stock(self) -> None:
         """A count or a stock file for this branch (``ui/views/stock.py``)."""
