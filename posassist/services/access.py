@@ -36,7 +36,8 @@ ACTIONS: dict[str, str] = {
 
 
 class HasRole(Protocol):
-    staff_role: str
+    @property
+    def staff_role(self) -> str: ...
 
 
 def allowed(ctx: HasRole, action: str) -> bool:

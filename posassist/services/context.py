@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -24,26 +25,55 @@ from posassist.storage.database import Database
 from posassist.storage.orm import Branch, Register, Staff, SyncState
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is working: a staff id (None: nobody, or the command line), a name and the
+    role the services check ("cashier" or "manager", ``services/access.py``)."""
+
+    staff_id: uuid.UUID | None
+    name: str
+    role: str
+
+
 @dataclass
 class StoreContext:
     db: Database
     settings: Settings
     branch_id: uuid.UUID
     register_id: uuid.UUID
-    staff_id: uuid.UUID | None
+    signed_in: Identity
     branch_name: str
     tz: ZoneInfo
     clock: Clock = system_clock
-    staff_name: str = ""
-    # "cashier" or "manager": what the person signed in may do (services/access.py).
-    staff_role: str = "manager"
     hlc: HybridClock = field(init=False)
+    # A manager's approval of one action: per thread of work (a ContextVar), so it holds
+    # for that action and for the background work it starts (``ui/workers.py`` runs each
+    # job in a copy of its starter's context) and for nothing running beside it.
+    _acting: ContextVar[Identity | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The HLC reads the same injected clock (system_clock: the PC's own time).
         clock = self.clock
         wall = None if clock is system_clock else (lambda: millis(clock))
         self.hlc = HybridClock(self.register_id.hex[:12], wall_millis=wall)
+        self._acting = ContextVar(f"posassist_acting_{id(self)}", default=None)
+
+    @property
+    def identity(self) -> Identity:
+        """Who the services see now: the approver inside ``acting_as``, else who signed in."""
+        return self._acting.get() or self.signed_in
+
+    @property
+    def staff_id(self) -> uuid.UUID | None:
+        return self.identity.staff_id
+
+    @property
+    def staff_name(self) -> str:
+        return self.identity.name
+
+    @property
+    def staff_role(self) -> str:
+        return self.identity.role
 
     def now(self) -> datetime:
         return self.clock()
@@ -55,20 +85,20 @@ class StoreContext:
         return self.hlc.now().encode()
 
     def sign_in(self, staff_id: uuid.UUID | None, name: str, role: str) -> None:
-        """Who is working from now on (a PIN sign-in or a staff switch)."""
-        self.staff_id, self.staff_name, self.staff_role = staff_id, name, role
+        """Who is working from now on (a PIN sign-in or a staff switch), on every thread."""
+        self.signed_in = Identity(staff_id, name, role)
 
     @contextmanager
     def acting_as(self, staff_id: uuid.UUID | None, name: str, role: str) -> Iterator[None]:
         """One action approved by someone else (a manager's PIN at a cashier's register):
-        the services see, and the audit trail records, the approver; afterwards the
-        cashier is signed in again as before."""
-        before = (self.staff_id, self.staff_name, self.staff_role)
-        self.sign_in(staff_id, name, role)
+        inside the block (and in work it starts), the services see, and the audit trail
+        records, the approver. Other threads never do, and leaving the block ends it even
+        if approvals overlap, because each one resets its own token."""
+        token = self._acting.set(Identity(staff_id, name, role))
         try:
             yield
         finally:
-            self.sign_in(*before)
+            self._acting.reset(token)
 
 
 # Branch ids are derived from the branch code, so two registers of one branch that were
@@ -171,12 +201,12 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
             settings=settings,
             branch_id=branch.id,
             register_id=register.id,
-            staff_id=staff.id,
+            signed_in=Identity(
+                staff.id, staff.name, "manager" if staff.role in ("manager", "admin") else "cashier"
+            ),
             branch_name=branch.name,
             tz=ZoneInfo(branch.timezone),
             clock=clock,
-            staff_name=staff.name,
-            staff_role="manager" if staff.role in ("manager", "admin") else "cashier",
         )
 
 

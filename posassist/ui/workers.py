@@ -34,6 +34,7 @@ to the failure handler too, so the screen never waits for an answer that will no
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import traceback
 from collections.abc import Callable
@@ -124,7 +125,7 @@ class Worker(QObject):
         relay.failed.connect(failed)
         for widget in op.disabled:
             widget.setEnabled(False)
-        self._pool.start(_Job(op.op, relay))
+        self._pool.start(_Job(lambda: op.context.run(op.op), relay))
 
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """For shutdown and tests: wait until no job is running."""
@@ -142,6 +143,9 @@ class BackgroundOp(Generic[T]):
     def __init__(self, worker: Worker, op: Callable[[], T]) -> None:
         self.worker = worker
         self.op = op
+        # The context it was built in (a manager's approval in force, or none): the job
+        # runs in a copy of it, so an approval reaches the work it started and no other.
+        self.context = contextvars.copy_context()
         self.on_success: Callable[[T], None] | None = None
         self.on_failure: Callable[[BaseException], None] | None = None
         self.disabled: tuple[Switch, ...] = ()

@@ -128,3 +128,36 @@ def test_first_manager_only_once_and_role_changes_are_audited(backend: Backend) 
         assert row is not None
         assert row.detail == "cashier to manager"
         assert "Cy" not in row.detail
+
+
+def test_an_approval_holds_for_its_own_work_only(backend: Backend) -> None:
+    """acting_as is per thread of work: a concurrent action elsewhere stays the cashier's,
+    overlapping approvals end cleanly, and work started inside one carries it."""
+    import contextvars
+    import threading
+
+    boss = backend.staff.first_manager("Dana Reyes", "1357")
+    cy = backend.staff.add("Cy", "cashier", "8642")
+    backend.staff.sign_in(cy.id, "8642")
+    ctx = backend.ctx
+    inside, release = threading.Event(), threading.Event()
+    seen: dict[str, str] = {}
+
+    def approved_elsewhere() -> None:
+        with ctx.acting_as(boss.id, boss.name, "manager"):
+            seen["worker"] = ctx.staff_role
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=approved_elsewhere)
+    worker.start()
+    assert inside.wait(5)
+    seen["gui"] = ctx.staff_role  # while the other thread is approved
+    with ctx.acting_as(boss.id, boss.name, "manager"):
+        started = contextvars.copy_context()  # what ui/workers.py captures
+    release.set()
+    worker.join(5)
+    assert seen == {"worker": "manager", "gui": "cashier"}
+    assert ctx.staff_role == "cashier"
+    assert ctx.staff_id == cy.id
+    assert started.run(lambda: ctx.staff_role) == "manager"
