@@ -163,8 +163,6 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
             .limit(1)
         )
         if staff is None:
-            # Never queued itself: until a manager edits it, the push announces it as
-            # "insert if missing" (``sync/push.py collect_refs``), as visits name it.
             staff = Staff(branch_id=branch.id, name="Manager", role="manager")
             s.add(staff)
         s.flush()

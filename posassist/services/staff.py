@@ -24,7 +24,7 @@ from posassist.errors import InvalidInputError, KnownError
 from posassist.services import access
 from posassist.services.audit_trail import record
 from posassist.services.context import StoreContext
-from posassist.storage.orm import PinAttempt, Staff
+from posassist.storage.orm import Branch, PinAttempt, Staff
 from posassist.storage.staff import queue_staff
 
 NAME_MAX = STAFF_NAME_MAX  # what other registers accept too (domain/staff.py)
@@ -117,6 +117,11 @@ class StaffService:
     def has_managers(self) -> bool:
         """Whether any active manager can sign in (else the store needs its first-run set-up)."""
         return any(v.is_manager for v in self.can_sign_in())
+
+    def branch_codes(self) -> dict[uuid.UUID, str]:
+        """Each branch's code by id: a listing says where an account belongs."""
+        with self._ctx.db.read() as s:
+            return {bid: code for bid, code in s.execute(select(Branch.id, Branch.code))}
 
     def find(self, name: str) -> StaffView:
         """The account called ``name`` (case and extra spaces ignored), active ones first."""
