@@ -67,8 +67,11 @@ def test_a_disable_reaches_every_register_after_one_sync_and_a_stale_copy_loses(
     a.sync.sync_once()
     assert _central_staff(central, carla.id)[1] is False
 
+    heard: list[set[uuid.UUID]] = []
+    b.sync.on_staff_changed(heard.append)  # the window's hook (on the sync thread)
     report = b.sync.sync_once()  # pushes its stale copy, then pulls: once is enough
     assert carla.id in report.staff_changed
+    assert heard == [report.staff_changed]
     assert b.backend.staff.find("Carla Cash").active is False
     assert not b.backend.staff.current_is_active()  # the window locks on this
     with pytest.raises(SignInError, match="disabled"):
