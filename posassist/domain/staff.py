@@ -21,6 +21,9 @@ from posassist.domain.pins import is_pin_hash
 # Older registers announced their branch's staff as reference rows (op "upsert", no PIN
 # hash); central and newer registers still read those, as "insert if missing".
 LEGACY_UPSERT = "upsert"
+# The row clock of an account known only from such an announcement (the oldest there is:
+# any real edit wins over it).
+LEGACY_ROW_HLC = "000000000000000-000000-000000000000"
 
 
 def row_problem(op: str, payload: Mapping[str, Any]) -> str | None:

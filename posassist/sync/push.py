@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS, customer_derived
+from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.errors import SyncError
 from posassist.storage.database import Database
 from posassist.storage.orm import Branch, Customer, Register, Staff
@@ -59,10 +60,11 @@ def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
     first time.
 
     Staff accounts are shared rows, queued in the outbox by every change
-    (``storage/staff.py``). Only an account never queued (no ``row_hlc``: the placeholder
-    "Manager" a new store starts with, which visits name) is still announced, without its
-    PIN hash, and central keeps such an announcement only if it lacks the row
-    (``central/writes.py legacy_staff_write``): it can never undo a disable.
+    (``storage/staff.py``). Only an account never queued (no ``row_hlc``, or the oldest
+    clock an announcement gets: the placeholder "Manager" a new store starts with, which
+    visits name) is still announced, without its PIN hash, every time (a central restored
+    from a backup may lack it again); central keeps such an announcement only if it lacks
+    the row (``central/writes.py legacy_staff_write``): it can never undo a disable.
     """
     register = s.get(Register, register_id)
     if register is None:
@@ -87,10 +89,11 @@ def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
     rows.append(
         ("register", {"id": register.id, "branch_id": register.branch_id, "name": register.name})
     )
-    never_synced = select(Staff).where(
-        Staff.branch_id == register.branch_id, Staff.row_hlc.is_(None)
+    only_announced = select(Staff).where(
+        Staff.branch_id == register.branch_id,
+        or_(Staff.row_hlc.is_(None), Staff.row_hlc == LEGACY_ROW_HLC),
     )
-    for staff in s.scalars(never_synced):
+    for staff in s.scalars(only_announced):
         rows.append(("staff", {f: getattr(staff, f) for f in _ANNOUNCED_STAFF}))
     ops = []
     for entity, payload in rows:

@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 
+from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.storage.base import NAMING_CONVENTION
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -80,8 +81,7 @@ register = Table(
 # Staff accounts (central migration c0006): shared rows, last writer wins per row, so a
 # disable reaches every register and no register's old copy undoes it. ``pin_hash`` is
 # the salted scrypt string, never the PIN; the wrong-PIN counters stay on each register.
-# A row an older register announced (before c0006) carries the oldest clock there is.
-LEGACY_ROW_HLC = "000000000000000-000000-000000000000"
+# A row only announced (before c0006, or a placeholder) carries ``LEGACY_ROW_HLC``.
 staff = Table(
     "staff",
     metadata,

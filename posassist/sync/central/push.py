@@ -21,7 +21,7 @@ import psycopg
 from psycopg import errors as pgerrors
 from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
 
-from posassist.domain.staff import LEGACY_UPSERT
+from posassist.domain.staff import LEGACY_ROW_HLC, LEGACY_UPSERT
 from posassist.sync import schema
 from posassist.sync.central import reads
 from posassist.sync.central.holds import HoldDecider
@@ -51,7 +51,6 @@ from posassist.sync.protocol import (
     clamp,
     merge_customer,
 )
-from posassist.sync.schema import LEGACY_ROW_HLC
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from posassist.domain.fields import (
     ERASED_VALUES,
     SHARED_ENTITIES,
 )
+from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.sync import schema
 from posassist.sync.central.sql import (
     ROW_ID,
@@ -257,8 +258,8 @@ def legacy_staff_write(
     if (op.entity, rid) in shared:
         return "ignored", "the staff account is already here (a newer version wins)", None, {}
     row = payload_row(table, op.payload, skip=("id", "row_hlc", "deleted_at", "pin_hash"))
-    shared[(op.entity, rid)] = {"row_hlc": schema.LEGACY_ROW_HLC, "deleted": False, "guard": None}
-    write = _insert(table, {"id": rid, **row, "row_hlc": schema.LEGACY_ROW_HLC})
+    shared[(op.entity, rid)] = {"row_hlc": LEGACY_ROW_HLC, "deleted": False, "guard": None}
+    write = _insert(table, {"id": rid, **row, "row_hlc": LEGACY_ROW_HLC})
     logged = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
     return "applied", "", write, {"id": str(rid), **logged}
 
