@@ -130,6 +130,19 @@ class Settings:
         return ZoneInfo(self.store.timezone)
 
 
+# Every section of the file and its dataclass (``[app]`` is read apart: it is no section
+# of Settings).
+SECTIONS: dict[str, type] = {
+    "store": StoreSettings,
+    "printing": PrintingSettings,
+    "flags": FlagThresholds,
+    "central": CentralSettings,
+    "backup": BackupSettings,
+    "holds": HoldSettings,
+    "staff": StaffSettings,
+}
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
@@ -160,31 +173,50 @@ def _coerce(section: str, key: str, value: Any, expected: Any, where: str) -> An
     return value
 
 
-def _validate(settings: Settings, where_of: Any) -> None:
+Problems = dict[str, str]
+"""Invalid values, keyed ``"section.key"`` (``"store.timezone"``), each with a sentence
+for a person; the settings screen shows it under the field, :func:`load_settings`
+prefixes the file and line."""
+
+
+def field_problems(settings: Settings) -> Problems:
+    """Every value of ``settings`` that load_settings refuses beyond its section's own
+    rules: the one list of checks, shared by loading the file and by the settings screen
+    (which wants every problem at once, not the first)."""
+    problems: Problems = {}
     store = settings.store
     if phonenumbers.country_code_for_region(store.region.upper()) == 0:
-        raise ConfigError(
-            f"{where_of('store', 'region')}: [store] region {store.region!r} is not a "
-            "two-letter country code such as US, GB or DE."
+        problems["store.region"] = (
+            f"{store.region!r} is not a two-letter country code such as US, GB or DE."
         )
     try:
         ZoneInfo(store.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            f"{where_of('store', 'timezone')}: [store] timezone {store.timezone!r} is not a "
-            "known time zone such as Europe/Berlin."
-        ) from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
+        problems["store.timezone"] = (
+            f"{store.timezone!r} is not a known time zone such as Europe/Berlin."
+        )
     if store.hours.strip():
         from posassist.domain.opening_hours import OpeningHoursError, parse
 
         try:
             parse(store.hours)
         except OpeningHoursError as exc:
-            raise ConfigError(
-                f"{where_of('store', 'hours')}: [store] hours {store.hours!r}: {exc} "
-                "(write them like Mo-Fr 09:00-18:00; Sa 10:00-16:00)."
-            ) from exc
-    _validate_printing(settings, where_of)
+            problems["store.hours"] = (
+                f"{store.hours!r}: {exc} (write them like Mo-Fr 09:00-18:00; Sa 10:00-16:00)."
+            )
+    problems.update(_printing_problems(settings))
+    problems.update(_central_problems(settings.central))
+    return problems
+
+
+def _raise_first(problems: Problems, where_of: Any) -> None:
+    """The first problem as the ConfigError load_settings has always raised."""
+    for name, message in problems.items():
+        section, key = name.split(".", 1)
+        raise ConfigError(
+            f"{where_of(section, key)}: [{section}] {key} {message}",
+            hint=LOGO_HINT if name == "store.logo" else None,
+        )
 
 
 LOGO_FORMATS = ("PNG", "JPEG")
@@ -212,66 +244,67 @@ def logo_problem(logo: str) -> str | None:
     return None
 
 
-def _validate_printing(settings: Settings, where_of: Any) -> None:
+def _printing_problems(settings: Settings) -> Problems:
+    problems: Problems = {}
     logo = settings.store.logo.strip()
     problem = logo_problem(logo) if logo else None
     if problem is not None:
-        raise ConfigError(
-            f"{where_of('store', 'logo')}: [store] logo {logo!r} {problem}.", hint=LOGO_HINT
-        )
+        problems["store.logo"] = f"{logo!r} {problem}."
     layout = settings.printing.layout
     if layout != PrintingSettings.layout:  # the default needs no check (and no reportlab)
         from posassist.printing.layouts import layout_names
 
         if layout.strip().casefold() not in layout_names():
-            raise ConfigError(
-                f"{where_of('printing', 'layout')}: [printing] layout {layout!r} is not one "
-                f"of {', '.join(layout_names())}."
-            )
+            problems["printing.layout"] = f"{layout!r} is not one of {', '.join(layout_names())}."
+    return problems
 
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
-def _validate_central(central: CentralSettings, where_of: Any) -> None:
-    """Refuse a [central] section that could only fail later, on a worker thread."""
+def _central_problems(central: CentralSettings) -> Problems:
+    """A [central] section that could only fail later, on a worker thread."""
+    problems: Problems = {}
     if not 0 < central.port < 65536:
-        raise ConfigError(f"{where_of('central', 'port')}: [central] port must be 1–65535.")
+        problems["central.port"] = "must be 1–65535."
     if central.register_id:
         try:
             uuid.UUID(central.register_id)
-        except ValueError as exc:
-            raise ConfigError(
-                f"{where_of('central', 'register_id')}: [central] register_id "
+        except ValueError:
+            problems["central.register_id"] = (
                 f"{central.register_id!r} is not a UUID (leave it empty to use this "
                 "store's own id)."
-            ) from exc
+            )
     if central.sslmode not in SSL_MODES:
-        raise ConfigError(
-            f"{where_of('central', 'sslmode')}: [central] sslmode must be one of "
-            f"{', '.join(SSL_MODES)}."
-        )
+        problems["central.sslmode"] = f"must be one of {', '.join(SSL_MODES)}."
     if central.connect_timeout < 1:
-        raise ConfigError(
-            f"{where_of('central', 'connect_timeout')}: [central] connect_timeout must be "
-            "at least 1 second."
-        )
+        problems["central.connect_timeout"] = "must be at least 1 second."
     if central.poll_seconds <= 0:
-        raise ConfigError(
-            f"{where_of('central', 'poll_seconds')}: [central] poll_seconds must be positive."
-        )
+        problems["central.poll_seconds"] = "must be positive."
+    return problems
+
+
+def settings_path(config_file: Path | None = None, env: dict[str, str] | None = None) -> Path:
+    """Where the settings file is (or will be): ``--config``, ``POSASSIST_CONFIG``, or the
+    platform's config folder; the set-up writes the file there."""
+    env = dict(os.environ if env is None else env)
+    return config_file or Path(env.get("POSASSIST_CONFIG") or default_config_file())
 
 
 def load_settings(
     data_dir: Path | None = None,
     config_file: Path | None = None,
     env: dict[str, str] | None = None,
+    *,
+    missing_ok: bool = False,
 ) -> Settings:
-    """Read settings; ``POSASSIST_<SECTION>_<KEY>`` environment variables win over the file."""
+    """Read settings; ``POSASSIST_<SECTION>_<KEY>`` environment variables win over the file.
+
+    A file named by ``--config`` or ``POSASSIST_CONFIG`` must exist unless ``missing_ok``
+    (the first-run set-up is about to write it)."""
     env = dict(os.environ if env is None else env)
-    path = config_file or (Path(env["POSASSIST_CONFIG"]) if "POSASSIST_CONFIG" in env else None)
-    explicit = path is not None
-    path = path or default_config_file()
+    explicit = (config_file is not None or "POSASSIST_CONFIG" in env) and not missing_ok
+    path = settings_path(config_file, env)
     text, raw = _read_file(path, explicit)
 
     def where_of(section: str, key: str) -> str:
@@ -283,15 +316,7 @@ def load_settings(
         line = _line_of(text, section, key) if text else None
         return f"{path}:{line}" if line else f"{path}"
 
-    sections: dict[str, Any] = {
-        "store": StoreSettings(),
-        "printing": PrintingSettings(),
-        "flags": FlagThresholds(),
-        "central": CentralSettings(),
-        "backup": BackupSettings(),
-        "holds": HoldSettings(),
-        "staff": StaffSettings(),
-    }
+    sections: dict[str, Any] = {name: kind() for name, kind in SECTIONS.items()}
     known_sections = {*sections, "app"}
     for name in raw:
         if name not in known_sections:
@@ -316,8 +341,7 @@ def load_settings(
         holds=sections["holds"],
         staff=sections["staff"],
     )
-    _validate(settings, where_of)
-    _validate_central(settings.central, where_of)
+    _raise_first(field_problems(settings), where_of)
     return settings
 
 
@@ -382,14 +406,66 @@ def _section(
         raise ConfigError(f"{where_of(name, key)}: [{name}] {exc}.") from exc
 
 
+def text_value(text: str, kind: str) -> Any:
+    """A setting typed as text (an environment variable, a field of the settings screen)
+    as the section's field type; ValueError if it is not one."""
+    if kind == "int":
+        return int(text.strip())
+    if kind == "float":
+        return float(text.strip())
+    if kind == "bool":
+        return text.strip().lower() in {"1", "true", "yes", "on"}
+    return text
+
+
 def _from_env(name: str, value: str, kind: str) -> Any:
     try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if kind == "bool":
-            return value.strip().lower() in {"1", "true", "yes", "on"}
+        return text_value(value, kind)
     except ValueError as exc:
         raise ConfigError(f"Environment variable {name}={value!r} is not a valid {kind}.") from exc
-    return value
+
+
+_KIND_WORDS = {"int": "Type a whole number.", "float": "Type a number such as 0.5."}
+
+
+def _rule_words(exc: ValueError) -> tuple[str, str]:
+    """A section's own refusal ("expire_days must be between 1 and 90 days") as the key
+    it names and the rest of the sentence."""
+    key, _, rest = str(exc).partition(" ")
+    return key, f"{rest}."
+
+
+def check_values(base: Settings, texts: dict[str, str]) -> tuple[Settings, Problems]:
+    """``base`` with the typed ``texts`` (``{"holds.expire_days": "7"}``) applied, and every
+    problem with them: the rules :func:`load_settings` applies, each field on its own, so a
+    form can show all its messages at once. Unknown keys are a bug (KeyError)."""
+    problems: Problems = {}
+    changes: dict[str, dict[str, Any]] = {}
+    for name, text in texts.items():
+        section, key = name.split(".", 1)
+        current = getattr(base, section)
+        types = {f.name: str(f.type) for f in fields(current)}
+        if section not in SECTIONS or key not in types:
+            raise KeyError(name)
+        try:
+            value = text_value(text, types[key])
+        except ValueError:
+            problems[name] = _KIND_WORDS[types[key]]
+            continue
+        try:
+            replace(current, **{key: value})
+        except ValueError as exc:
+            problems[name] = _rule_words(exc)[1]
+            continue
+        changes.setdefault(section, {})[key] = value
+    built: dict[str, Any] = {}
+    for section, values in changes.items():
+        try:
+            built[section] = replace(getattr(base, section), **values)
+        except ValueError as exc:  # a rule across two fields of one section
+            key, message = _rule_words(exc)
+            problems.setdefault(f"{section}.{key}", message)
+    settings = replace(base, **built)
+    for name, message in field_problems(settings).items():
+        problems.setdefault(name, message)
+    return settings, problems

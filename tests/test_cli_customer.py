@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from posassist.cli import main
@@ -162,3 +163,48 @@ def test_customer_show_lists_the_customers_holds_in_text_and_json(
     assert (
         f"Hold {hold.code}: Oat milk at Riverside, requested (brought here), until {until}" in text
     )
+
+
+def test_customer_export_writes_json_and_pdf_and_prints_only_the_paths(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = ["--data-dir", str(data_dir)]
+    out = tmp_path / "ann.json"
+    assert main(["customer", "export", "PA00000101", "-o", str(out), "--json", *d]) == 0
+    printed = json.loads(capsys.readouterr().out)  # one JSON document, no data in it
+    assert printed == {"json": str(out), "pdf": str(tmp_path / "ann.pdf")}
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["records"][0]["display_name"] == "Ann Lee"
+    assert len(doc["interactions"]) == 2
+    assert "Ann Lee" in pypdf.PdfReader(tmp_path / "ann.pdf").pages[0].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("who", "output", "words"),
+    [
+        ("PA99999999", "ok.json", "No customer has that card code or phone number"),
+        ("Ann Lee", "ok.json", "Give a card code or a full phone number"),
+        ("(212) 555-0102", "ok.json", "2 customers share that phone number"),
+        ("PA00000101", "missing/ann.json", "Cannot write"),
+        ("PA00000101", "ann.pdf", "ends in .pdf"),
+    ],
+)
+def test_customer_export_refusals_are_one_line_exit_2_and_leave_no_file(
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    who: str,
+    output: str,
+    words: str,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = ["customer", "export", who, "-o", str(out / output), "--data-dir", str(data_dir)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert words in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+    if "missing" in output:
+        assert str(out / output) in captured.err  # names the file
+    assert list(out.rglob("*")) == []

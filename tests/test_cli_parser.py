@@ -41,6 +41,7 @@ def test_every_command_module_declares_name_help_arguments_and_run() -> None:
         "restore",
         "customer",
         "also-bought",
+        "audit",
     ]
     assert names == expected
     for command in COMMANDS:

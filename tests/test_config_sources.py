@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from posassist.config import load_settings
+from posassist.config import check_values, load_settings
 from posassist.errors import ConfigError
 
 
@@ -62,3 +62,37 @@ def test_hold_expiry_defaults_to_three_days_and_can_be_set(tmp_path: Path) -> No
     env = {"POSASSIST_HOLDS_EXPIRE_DAYS": "7", "POSASSIST_STORE_HOURS": "Mo-Sa 09:00-18:00"}
     settings = load_settings(data_dir=tmp_path, env=env)
     assert (settings.holds.expire_days, settings.store.hours) == (7, "Mo-Sa 09:00-18:00")
+
+
+def test_a_time_zone_folder_is_refused_with_a_message(tmp_path: Path) -> None:
+    """ "America" names a folder of zones: a message, not an IsADirectoryError."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[store]\ntimezone = 'America'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(config_file=settings, env={})
+    assert f"{settings}:2: [store] timezone 'America' is not a known time zone" in str(exc.value)
+
+
+def test_check_values_gives_every_problem_at_once(tmp_path: Path) -> None:
+    """The settings screen's view of the same rules: each bad field has its message."""
+    base = load_settings(
+        data_dir=tmp_path, config_file=tmp_path / "none.toml", env={}, missing_ok=True
+    )
+    settings, problems = check_values(
+        base,
+        {
+            "store.region": "ZZ",
+            "store.timezone": "Nowhere/Town",
+            "holds.expire_days": "0",
+            "flags.new_customer_days": "soon",
+            "store.name": "Fine",
+        },
+    )
+    assert sorted(problems) == [
+        "flags.new_customer_days",
+        "holds.expire_days",
+        "store.region",
+        "store.timezone",
+    ]
+    assert problems["holds.expire_days"] == "must be between 1 and 90 days."
+    assert settings.store.name == "Fine"

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from posassist.config import Settings, load_settings
 from posassist.services.also_bought import AlsoBoughtService
+from posassist.services.audit import AuditService
 from posassist.services.catalog import CatalogService
 from posassist.services.context import StoreContext, open_context
+from posassist.services.customer_export import CustomerExportService
 from posassist.services.customers import CustomerService
 from posassist.services.finder import FinderService
 from posassist.services.holds import HoldService
@@ -48,6 +50,7 @@ class Backend:
     referrals: ReferralService = field(init=False)
     printing: PrintService = field(init=False)
     privacy: PrivacyService = field(init=False)
+    exports: CustomerExportService = field(init=False)  # a customer's data on request
     picks: PicksService = field(init=False)
     holds: HoldService = field(init=False)
     catalog: CatalogService = field(init=False)  # products and every branch's stock
@@ -55,6 +58,7 @@ class Backend:
     staff: StaffService = field(init=False)  # accounts, PINs, sign-in and approvals
     # Central sync, only when [central] host is set (None: standalone register).
     sync: SyncService | None = field(init=False, default=None)
+    audit: AuditService = field(init=False)  # the audit trail: listed, verified
 
     def __post_init__(self) -> None:
         self.vendors = VendorService(self.ctx)
@@ -65,6 +69,7 @@ class Backend:
         self.privacy = PrivacyService(self.ctx, self.customers.names)
         self.picks = PicksService(self.ctx)
         self.holds = HoldService(self.ctx)
+        self.exports = CustomerExportService(self.ctx, self.customers, self.holds)
         self.catalog = CatalogService(self.ctx)
         self.catalog.on_change(self.finder.invalidate)
         self.also_bought = AlsoBoughtService(self.ctx)
@@ -74,6 +79,7 @@ class Backend:
             from posassist.services.sync import SyncService
 
             self.sync = SyncService(self.ctx, open_secret_store(), names=self.customers.names)
+        self.audit = AuditService(self.ctx, self.sync)
 
     def close(self) -> None:
         if self.sync is not None:

@@ -227,10 +227,14 @@ def _warn(parent: object, text: str) -> None:
 
 
 def _main_window(backend: Backend, worker: Worker) -> MainWindow:
+    from posassist.config import settings_path
+    from posassist.services.settings import SettingsService
     from posassist.ui.main_window import MainWindow, Services
     from posassist.ui.views.finder import ReferralDesk
+    from posassist.ui.views.sign_in import StaffDesk
 
-    # Until staff sign in with a PIN, the register works as its branch's first account.
+    # Until staff sign in with a PIN (the window starts locked), it names the branch's first
+    # account.
     staff = backend.ctx.staff_name or "Staff"
     return MainWindow(
         Services(
@@ -248,10 +252,17 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
                 also_bought=backend.also_bought,
             ),
             privacy=backend.privacy,
+            exports=backend.exports,
             picks=backend.picks,
             holds=backend.holds,
             catalog=backend.catalog,
             also_bought=backend.also_bought,
+            staff_desk=StaffDesk(
+                backend.staff, backend.ctx, backend.settings.staff.idle_lock_minutes * 60_000
+            ),
+            settings=SettingsService(
+                backend.ctx, settings_path(backend.settings.config_file), backend.printing
+            ),
         ),
         worker,
         backend.ctx.tz,
@@ -271,6 +282,8 @@ def _start_sync(backend: Backend, window: MainWindow) -> SyncStatusController | 
     sync_ui = SyncStatusController(
         backend.sync, window.connection_label, backend.ctx.tz, on_customers_changed=refresh_card
     )
+    if window.register_lock is not None:  # a sync may bring the signed-in person's disabling
+        sync_ui.sync_thread.status_changed.connect(window.register_lock.check_still_active)
     sync_ui.start()
     return sync_ui
 
@@ -334,6 +347,11 @@ def run_gui(
     signals = QuitOnSignal(app)
     try:
         try:
+            if not (demo or smoke_test):  # the demo store comes with its staff
+                from posassist.app.first_start import first_start
+
+                if (code := first_start(data_dir, config_file)) is not None:
+                    return code
             backend = open_backend(data_dir, demo=demo, config_file=config_file)
         except KnownError as exc:
             return _cannot_start(raised_other(exc, data_dir, demo, config_file), smoke_test)

@@ -27,6 +27,7 @@ from typing import NoReturn
 
 from posassist.cli import (
     also_bought,
+    audit,
     backup,
     bench,
     central,
@@ -66,6 +67,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     restore,
     customer,
     also_bought,
+    audit,
 )
 
 

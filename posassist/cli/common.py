@@ -16,10 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posassist.errors import ConfigError
+from posassist.services.access import MANAGER
+
+COMMAND_LINE = "command line"
+"""Who the CLI acts as (``StoreContext.staff_name``); its staff id is None."""
 
 if TYPE_CHECKING:
     from posassist.app import Backend
     from posassist.config import Settings
+    from posassist.services.context import StoreContext
 
 
 def global_options(*, top_level: bool) -> argparse.ArgumentParser:
@@ -54,15 +59,26 @@ def opened_backend(args: argparse.Namespace, *, writes: bool = False) -> Iterato
     """The store and services for one command, opened like the window opens them.
 
     A command that ``writes`` first runs SQLite's ``quick_check``: a damaged store is
-    reported (with how to restore it) before anything is added to it.
+    reported (with how to restore it) before anything is added to it. Every command then
+    acts as the command line (:func:`sign_in_command_line`).
     """
     from posassist.app import open_backend
 
     backend = open_backend(args.data_dir, config_file=args.config, check=writes)
     try:
+        sign_in_command_line(backend.ctx)
         yield backend
     finally:
         backend.close()
+
+
+def sign_in_command_line(ctx: StoreContext) -> None:
+    """The CLI is authorised by the operating system, not by a PIN: it is run by store IT
+    under the account that owns the store, which can read and replace the store file
+    anyway, so a role check could not keep that account out. It therefore acts as a
+    manager, but as no staff member (staff id None, named "command line"), so what it
+    logs and the audit entries it makes are never put on the first manager's name."""
+    ctx.sign_in(None, COMMAND_LINE, MANAGER)
 
 
 def central_settings(args: argparse.Namespace) -> Settings:

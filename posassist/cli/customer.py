@@ -1,4 +1,4 @@
-"""``posassist customer add|show``: adding and reading a customer from a script, for store IT.
+"""``posassist customer add|show|export``: adding, reading and exporting a customer, for store IT.
 
 Consent works as in the app's new-customer dialog, where the phone and email are kept
 only when the consent box is ticked: here ``--consent`` says the customer agreed, and is
@@ -8,29 +8,30 @@ required when ``--phone`` or ``--email`` is given (refused otherwise, nothing st
 the customer's holds between branches) to stdout only, because it was asked for; nothing
 personal goes to stderr or a log. Errors (not found, several customers on one phone, a
 bad phone, a card in use) are one line on stderr and exit code 2, like every command.
+
+``export CARD_OR_PHONE -o FILE`` writes everything held on the customer (the customer's
+request for their data): ``FILE`` as JSON and ``FILE`` with the suffix ``.pdf`` beside it,
+readable (``services/customer_export.py``). A manager's action, audited. It prints the
+two paths (``--json``: as one JSON document), never the data.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
-from datetime import date, tzinfo
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from posassist.cli.common import add_command, opened_backend
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 
-if TYPE_CHECKING:  # the services load only when the command runs (a quick --help)
-    from posassist.services.customers import CustomerCard
-    from posassist.services.holds import HoldView
-
 NAME = "customer"
-HELP = "add a customer, or show one's card (by card code or phone)"
+HELP = "add a customer, show one's card, or export their data (by card code or phone)"
 DESCRIPTION = (
     "posassist customer add --name NAME [--phone P] [--email E] [--card C] [--consent]"
     " | customer show CARD_OR_PHONE [--json]"
+    " | customer export CARD_OR_PHONE -o FILE [--json]"
 )
 _CONSENT = (
     "A phone or email is kept only with the customer's consent: ask them, then add "
@@ -52,16 +53,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = add_command(what, "show", help="what the card shows, by card code or phone number")
     show.add_argument("who", metavar="CARD_OR_PHONE")
     show.add_argument("--json", action="store_true", help="print one JSON document")
+    export = add_command(
+        what, "export", help="everything held on a customer: FILE (JSON) and FILE.pdf"
+    )
+    export.add_argument("who", metavar="CARD_OR_PHONE")
+    export.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE",
+        help="the JSON file to write; the readable PDF goes beside it, with the suffix .pdf",
+    )  # fmt: skip
+    export.add_argument("--json", action="store_true", help="print the two paths as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "add":
         return _add(args)
+    if args.action == "export":
+        return _export(args)
     with opened_backend(args) as backend:
         customers = backend.customers
         card = customers.card(customers.find_by_card_or_phone(args.who))
         holds = backend.holds.for_customer(card.id)
         tz = backend.ctx.tz
+    from posassist.services.card_document import card_document
+
     document = card_document(card, holds, tz)
     if args.json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
@@ -86,72 +100,14 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _day(d: date | None) -> str | None:
-    return d.isoformat() if d else None
-
-
-def hold_entry(h: HoldView, tz: tzinfo) -> dict[str, Any]:
-    """One hold as the customer would be told of it: the code on their slip, where it is
-    held, how far it got, whether it comes here, and the day it is kept until (local, as
-    the slip prints it)."""
-    return {
-        "code": h.code,
-        "sku": h.sku,
-        "product": h.product_name,
-        "holding_branch": h.holding_branch,
-        "state": h.state,
-        "relay": h.relay,
-        "until": h.expires_at.astimezone(tz).date().isoformat(),
-    }
-
-
-def card_document(card: CustomerCard, holds: Sequence[HoldView], tz: tzinfo) -> dict[str, Any]:
-    """The card as one JSON-ready document, in sections (issue 11: "visits, standing with
-    its reasons, favourites, holds"); ``holds`` from ``HoldService.for_customer``, newest
-    first, their "until" day in the store's ``tz``."""
-    v, fav = card.visits, card.favourites
-    return {
-        "id": str(card.id),
-        "name": card.display_name,
-        "phone": card.phone_masked or None,  # masked, as on the card
-        "email": card.email_masked or None,
-        "card_code": card.card_code,
-        "customer_since": card.customer_since.isoformat(),
-        "greeting": card.greeting,
-        "visits": {
-            "total": v.visit_days_total,
-            "last_90_days": v.visit_days_90d,
-            "last_visit": _day(v.last_visit),
-            "usual_interval_days": v.usual_interval_days,
-            "referrals_brought": v.referrals_brought,
-        },
-        "standing": {
-            "tier": card.flag.tier.value,
-            "badges": [b.value for b in card.flag.badges],
-            "reasons": card.flag.reasons,
-            "method": card.flag_method_note,
-        },
-        "favourites": {
-            "most_often": [
-                {"sku": f.sku, "name": f.name, "times": f.times, "last_bought": _day(f.last_bought)}
-                for f in fav.most_often
-            ],
-            "last_time": {"on": _day(fav.last_time_on), "items": list(fav.last_time)},
-            "asked_before": [
-                {"item": a.item, "asked_on": a.asked_on.isoformat()} for a in fav.asked_before
-            ],
-            "also_bought": {
-                "for": fav.also_bought_for or None,
-                "items": [
-                    {"sku": a.sku, "name": a.name, "customers": a.customers}
-                    for a in fav.also_bought
-                ],
-            },
-        },
-        "holds": [hold_entry(h, tz) for h in holds],
-        "notes": card.notes,
-        "preferences": card.preferences,
-    }
+def _export(args: argparse.Namespace) -> int:
+    with opened_backend(args, writes=True) as backend:  # the audit entry is a write
+        json_path, pdf_path = backend.exports.export(args.who, args.output)
+    if args.json:
+        print(json.dumps({"json": str(json_path), "pdf": str(pdf_path)}))
+    else:
+        print(f"Exported the customer's data to {json_path} and {pdf_path}.")
+    return 0
 
 
 def _as_text(doc: dict[str, Any]) -> str:

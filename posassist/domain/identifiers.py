@@ -246,16 +246,28 @@ def parse_query(text: str, default_region: str, *, scanned: bool = False) -> Par
     return ParsedQuery(QueryKind.NAME, name_key(raw), text)
 
 
+MASK = "•••"
+
+
 def mask_phone(e164: str | None) -> str:
-    """Show only the last digits of a phone, so a screen facing a queue leaks little."""
+    """Only the last four digits (``••• ••• 0142``): a screen facing a queue, or a list
+    of look-alikes, shows enough to tell two people apart and no number to call."""
     if not e164:
         return ""
-    return "•••• " + e164[-4:]
+    return f"{MASK} {MASK} {e164[-4:]}"
 
 
 def mask_email(email: str | None) -> str:
-    """Mask an email to its first letter and domain (``j•••@example.com``)."""
+    """Mask an email to its first letter and domain (``m•••@example.com``)."""
     if not email or "@" not in email:
         return ""
     local, domain = email.split("@", 1)
-    return f"{local[:1]}•••@{domain}"
+    return f"{local[:1]}{MASK}@{domain}"
+
+
+def mask_card(card_code: str | None) -> str:
+    """A loyalty card's last four characters (``•••0101``): the cashier checks the card
+    in the customer's hand against it; the full code is a reveal away."""
+    if not card_code:
+        return ""
+    return f"{MASK}{card_code[-4:]}"

@@ -32,6 +32,7 @@ from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 from posassist.importers.catalog import ProductLine, StockLine, read_products, read_stock
 from posassist.importers.csv_text import bad_line
+from posassist.services.access import require
 from posassist.services.context import NotifiesChanges, StoreContext
 from posassist.storage.catalog import bump_catalog_version
 from posassist.storage.orm import Branch, BranchStock, Product
@@ -115,6 +116,7 @@ class CatalogService(NotifiesChanges):
     # ----------------------------------------------------------------- imports
     def import_products(self, path: Path) -> ProductImport:
         """Add or update the products of a CSV file; nothing is written unless all are good."""
+        require(self._ctx, "edit_products")
         lines = read_products(path)
         added = updated = 0
         with self._ctx.db.write() as s:
@@ -140,6 +142,7 @@ class CatalogService(NotifiesChanges):
 
     def import_stock(self, path: Path) -> StockImport:
         """Record the stock counts of a CSV file, for any of the chain's branches."""
+        require(self._ctx, "edit_stock")
         now = self._ctx.now()
         lines = read_stock(path, now=now, tz=self._ctx.tz)
         with self._ctx.db.write() as s:
@@ -181,6 +184,7 @@ class CatalogService(NotifiesChanges):
         message says so. Nothing newer than now can rightly be held, so nothing keeps this
         count out; should a write be refused all the same, it is an error, never a success.
         """
+        require(self._ctx, "edit_stock")
         sku = sku.strip()
         if not sku:
             raise InvalidInputError("sku", "Type the SKU of the product you counted.")

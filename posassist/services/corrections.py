@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from posassist.domain import identifiers as ids
 from posassist.domain.identifiers import IdentifierError
-from posassist.errors import InvalidInputError, KnownError
+from posassist.errors import InvalidInputError, KnownError, PermissionDeniedError
+from posassist.services.access import ACTIONS, allowed
+from posassist.services.audit_trail import record
 from posassist.services.context import StoreContext
 from posassist.storage import corrections as fixes
 from posassist.storage.orm import (
-    AuditLog,
     Customer,
     CustomerAlias,
     Interaction,
@@ -96,7 +97,9 @@ def void_interaction(
         },
         hlc=ctx.stamp(),
     )
-    _audit(s, ctx, "void", "interaction", interaction.id, reason)
+    # The reason is typed by a person and may name someone: the trail holds the void's id.
+    detail = "undone" if reason == UNDONE_REASON else f"void {void.id}"
+    record(s, ctx, "void", "interaction", str(interaction.id), detail)
     return Voided(
         interaction.id, interaction.kind, interaction.customer_id, interaction.occurred_at
     )
@@ -118,7 +121,11 @@ def last_logged_here(s: Session, ctx: StoreContext) -> Interaction | None:
 
 
 def undo_last(s: Session, ctx: StoreContext) -> Voided:
-    """Ctrl+Z: void this register's last log, if it is at most ten minutes old."""
+    """Ctrl+Z: void this register's last log, if it is at most ten minutes old.
+
+    A cashier may undo only their own log (same staff id): taking back someone else's
+    entry is a void, which needs a manager. A manager may undo any last log here.
+    """
     last = last_logged_here(s, ctx)
     if last is None:
         raise CannotUndoError("Nothing to undo: this register has not logged anything yet.")
@@ -127,6 +134,12 @@ def undo_last(s: Session, ctx: StoreContext) -> Voided:
         raise CannotUndoError(
             "Nothing to undo: the last entry logged here was already undone or voided.",
             hint="Only the last entry can be undone.",
+        )
+    if last.staff_id != ctx.staff_id and not allowed(ctx, "void"):
+        raise PermissionDeniedError(
+            "void",
+            f"Someone else logged the last entry here: only a manager can {ACTIONS['void']}.",
+            hint="Only your own last log can be undone.",
         )
     at = last.occurred_at.astimezone(ctx.tz)
     if ctx.now() - last.occurred_at > UNDO_WINDOW:
@@ -183,19 +196,4 @@ def merge_customers(
             },
             hlc=ctx.stamp(),
         )
-    _audit(s, ctx, "merge", "customer", merged_id, f"merged into {survivor_id}")
-
-
-def _audit(
-    s: Session, ctx: StoreContext, action: str, entity: str, entity_id: uuid.UUID, detail: str
-) -> None:
-    s.add(
-        AuditLog(
-            at=ctx.now(),
-            staff_id=ctx.staff_id,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            detail=detail,
-        )
-    )
+    record(s, ctx, "merge", "customer", str(merged_id), f"merged into {survivor_id}")

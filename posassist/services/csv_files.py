@@ -16,6 +16,7 @@ writing into ``/dev/sda``, is never what "export to this file" meant.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import stat
@@ -26,7 +27,13 @@ from pathlib import Path
 from posassist.domain.spreadsheet import neutralise_cell
 from posassist.errors import InvalidInputError
 
-__all__ = ["check_export_target", "csv_text", "write_bytes_atomically", "write_csv"]
+__all__ = [
+    "check_export_target",
+    "csv_text",
+    "write_bytes_atomically",
+    "write_csv",
+    "write_files_atomically",
+]
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -65,24 +72,55 @@ def write_bytes_atomically(path: Path, data: bytes, field: str = "file") -> None
     Raises InvalidInputError naming the path when the folder is missing or read-only, the
     disk is full, or the target is not a regular file; the target is then unchanged.
     """
-    check_export_target(path, field)
+    write_files_atomically([(path, data)], field)
+
+
+def write_files_atomically(files: Sequence[tuple[Path, bytes]], field: str = "file") -> None:
+    """:func:`write_bytes_atomically` for files that belong together (a customer's JSON
+    and PDF export): every file is written and synced to its temporary name first, and
+    only then renamed, so a failure leaves none of them changed and no temporary file."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            check_export_target(path, field)
+            staged.append((_staged(path, data, field), path))
+        for tmp, path in staged:
+            check_export_target(path, field)  # nothing was swapped in meanwhile
+            os.replace(tmp, path)
+    except (OSError, InvalidInputError) as exc:
+        for tmp, _path in staged:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, InvalidInputError):
+            raise
+        raise _cannot_write(path, field, exc) from exc
+
+
+def _staged(path: Path, data: bytes, field: str) -> str:
+    """``data`` in a synced temporary file beside ``path``; its name."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise InvalidInputError(field, f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        raise _cannot_write(path, field, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        check_export_target(path, field)  # nothing was swapped in meanwhile
-        os.replace(tmp, path)
-    except (OSError, InvalidInputError) as exc:
+    except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, InvalidInputError):
-            raise
-        raise InvalidInputError(field, f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        raise _cannot_write(path, field, exc) from exc
+    return tmp
+
+
+def _cannot_write(path: Path, field: str, exc: OSError) -> InvalidInputError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return InvalidInputError(
+            field,
+            f"Cannot write {path}: the disk is full (or the file is too large for it).",
+            hint="Free some space or choose another disk, then try again.",
+        )
+    return InvalidInputError(field, f"Cannot write {path}: {exc.strerror or exc}.")
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

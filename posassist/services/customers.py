@@ -23,6 +23,8 @@ from posassist.domain.identifiers import IdentifierError, QueryKind
 from posassist.domain.lww import stamp_fields
 from posassist.domain.visits import VisitStats
 from posassist.errors import InvalidInputError
+from posassist.services import audit_trail
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.favourites import Favourites, read_favourites
 from posassist.services.name_index import NameIndex
@@ -46,6 +48,11 @@ class CustomerHit:
     last_visit: date | None
     tier: Tier | None = None
     standing_reasons: str = ""
+
+    @property
+    def card_masked(self) -> str:
+        """The card as a list shows it: its last four characters."""
+        return ids.mask_card(self.card_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,11 @@ class CustomerCard:
     timeline: tuple[TimelineEntry, ...]
     favourites: Favourites = field(default_factory=Favourites)
 
+    @property
+    def card_masked(self) -> str:
+        """The card as the card view shows it until a reveal (Ctrl+I)."""
+        return ids.mask_card(self.card_code)
+
 
 @dataclass(frozen=True, slots=True)
 class NewCustomer:
@@ -116,7 +128,8 @@ class ContactDetails:
 
 # The fields an edit of contact details may write (each synced last-writer-wins).
 _CONTACT_FIELDS = ("display_name", "phone_e164", "email", "card_code", "consent_contact")
-_CARD_TAKEN = "Card {card} already belongs to another customer."
+# No card code in it: a script's stderr may end in a log (the field says which card).
+_CARD_TAKEN = "That card already belongs to another customer."
 
 
 def _to_invalid(exc: IdentifierError) -> InvalidInputError:
@@ -287,10 +300,10 @@ class CustomerService:
         try:
             with self._ctx.db.write() as s:
                 if card and q.card_in_use(s, card) is not None:
-                    raise InvalidInputError("card", _CARD_TAKEN.format(card=card))
+                    raise InvalidInputError("card", _CARD_TAKEN)
                 add_customer(s, self._ctx, customer)
         except IntegrityError as exc:  # a concurrent register took the card first
-            raise InvalidInputError("card", _CARD_TAKEN.format(card=card)) from exc
+            raise InvalidInputError("card", _CARD_TAKEN) from exc
         self.names.upsert(customer.id, customer.name_key)
         return customer.id
 
@@ -320,16 +333,23 @@ class CustomerService:
         }
 
     def contact_details(self, customer_id: uuid.UUID) -> ContactDetails:
-        """The current name, contact details and card, for the edit dialog to start from."""
+        """The current name, contact details and card, unmasked and *not* audited: for
+        code that needs a value back (a script reading the card it just added), never for
+        showing a person's details on screen — that is :meth:`reveal_contact`."""
         with self._ctx.db.read() as s:
+            return _details(_live(s, customer_id))
+
+    def reveal_contact(self, customer_id: uuid.UUID) -> ContactDetails:
+        """The open customer's details in full, for the cashier who asked (Ctrl+I, or the
+        edit dialog): a deliberate act, so it is written to the audit trail (who, which
+        customer; never the details themselves) in the same transaction as the read.
+
+        Any signed-in staff may reveal; the entry is what keeps it honest.
+        """
+        with self._ctx.db.write() as s:
             customer = _live(s, customer_id)
-            return ContactDetails(
-                customer.display_name,
-                customer.phone_e164 or "",
-                customer.email or "",
-                customer.card_code or "",
-                customer.consent_contact,
-            )
+            audit_trail.record(s, self._ctx, "reveal", "customer", str(customer.id))
+            return _details(customer)
 
     def edit(self, customer_id: uuid.UUID, given: ContactDetails) -> bool:
         """Correct a customer's name, phone, email or card; False if nothing changed.
@@ -347,12 +367,12 @@ class CustomerService:
                     return False
                 owner = q.card_in_use(s, card) if "card_code" in changed and card else None
                 if owner is not None and owner.id != customer.id:
-                    raise InvalidInputError("card", _CARD_TAKEN.format(card=card))
+                    raise InvalidInputError("card", _CARD_TAKEN)
                 for name, value in {**changed, **customer_derived(values)}.items():
                     setattr(customer, name, value)
                 self._record_update(s, customer, changed)
         except IntegrityError as exc:  # a concurrent register took the card first
-            raise InvalidInputError("card", _CARD_TAKEN.format(card=card)) from exc
+            raise InvalidInputError("card", _CARD_TAKEN) from exc
         self.names.upsert(customer_id, ids.name_key(values["display_name"]))
         return True
 
@@ -362,6 +382,7 @@ class CustomerService:
         See ``services/corrections.py``; the merged name stays in the name index, where
         search answers it with the survivor.
         """
+        require(self._ctx, "merge")
         from posassist.services.corrections import merge_customers
 
         with self._ctx.db.write() as s:
@@ -406,6 +427,16 @@ def _with_holds(
     if not held:
         return entries
     return tuple(sorted((*entries, *held), key=lambda e: e.occurred_at, reverse=True))
+
+
+def _details(customer: Customer) -> ContactDetails:
+    return ContactDetails(
+        customer.display_name,
+        customer.phone_e164 or "",
+        customer.email or "",
+        customer.card_code or "",
+        customer.consent_contact,
+    )
 
 
 def _live(s: Session, customer_id: uuid.UUID) -> Customer:

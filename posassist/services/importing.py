@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from posassist.importers.transactions import ImportResult, import_transactions
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.customers import CustomerService
 
@@ -16,6 +17,7 @@ class ImportService:
 
     def transactions(self, path: Path) -> ImportResult:
         """Import a transaction CSV (see importers/transactions.py for the header)."""
+        require(self._ctx, "import")
         with self._ctx.db.write() as s:
             result = import_transactions(
                 s,

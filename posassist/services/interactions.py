@@ -21,6 +21,7 @@ from posassist.domain.identifiers import IdentifierError
 from posassist.domain.visits import local_day
 from posassist.errors import InvalidInputError
 from posassist.services import corrections
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.corrections import Voided
 from posassist.storage import corrections as fixes
@@ -129,6 +130,7 @@ class InteractionService:
 
     def walk_ins(self, since: date, until: date) -> list[WalkInRow]:
         """The walk-in report: help given with no sale, per day and branch."""
+        require(self._ctx, "reports")
         if since > until:
             raise InvalidInputError("since", "The first day must not be after the last.")
         with self._ctx.db.read() as s:
@@ -136,6 +138,7 @@ class InteractionService:
 
     def void(self, interaction_id: uuid.UUID, reason: str) -> Voided:
         """A manager takes back any entry, saying why; it stays on the timeline, struck."""
+        require(self._ctx, "void")
         clean = corrections.clean_reason(reason)
         with self._ctx.db.write() as s:
             interaction = s.get(Interaction, interaction_id)
@@ -144,7 +147,14 @@ class InteractionService:
             return corrections.void_interaction(s, self._ctx, interaction, clean)
 
     def undo_last(self) -> Voided:
-        """Ctrl+Z: this register's last log, within ten minutes (else CannotUndoError)."""
+        """Ctrl+Z: this register's last log, within ten minutes (else CannotUndoError).
+
+        Not gated like :meth:`void`: a cashier who mistyped must be able to take it back at
+        once without calling a manager over. It stays a cashier's action only for their
+        own entry (the same staff id) inside the ten-minute window; anyone else's entry,
+        or an older one, is a manager's void (``corrections.undo_last`` refuses it with a
+        PermissionDeniedError naming "void").
+        """
         with self._ctx.db.write() as s:
             return corrections.undo_last(s, self._ctx)
 

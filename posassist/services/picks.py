@@ -30,6 +30,7 @@ from posassist.domain.picks import (
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 from posassist.importers.picks import read_picks
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import write_csv
 from posassist.storage.orm import Branch, Product, StaffPick
@@ -199,6 +200,7 @@ class PicksService:
     # ------------------------------------------------------------------ writes
     def set_pick(self, data: PickInput) -> ShownPick:
         """A manager fills one slot (replacing what was there); refused input names its field."""
+        require(self._ctx, "edit_picks")
         clean = clean_pick(data)
         with self._ctx.db.write() as s:
             skus = set(s.scalars(select(Product.sku)))
@@ -218,6 +220,7 @@ class PicksService:
 
     def remove_pick(self, category: str, rank: int, *, branch_id: uuid.UUID | None) -> None:
         """Empty one slot; at a branch, the chain's pick at that rank shows again."""
+        require(self._ctx, "edit_picks")
         with self._ctx.db.write() as s:
             row = s.get(StaffPick, pick_id(branch_id, category, rank))
             if row is None or row.removed:
@@ -273,6 +276,7 @@ class PicksService:
     # -------------------------------------------------------------------- CSV
     def import_csv(self, path: Path) -> PicksImport:
         """Set every pick of ``path``; nothing is written unless every line is good."""
+        require(self._ctx, "edit_picks")
         with self._ctx.db.write() as s:
             lines = read_picks(s, path)
             spellings = self._spellings(s)
@@ -281,6 +285,7 @@ class PicksService:
 
     def export_csv(self, path: Path) -> int:
         """Every pick (chain-wide and each branch's) in the import's columns; the count."""
+        require(self._ctx, "edit_picks")
         with self._ctx.db.read() as s:
             codes = {bid: code for bid, code in s.execute(select(Branch.id, Branch.code))}
             picks = [_pick(r) for r in s.scalars(select(StaffPick).where(~StaffPick.removed))]

@@ -8,16 +8,38 @@ GUI thread.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posassist.config import PrintingSettings
+from posassist.config import PrintingSettings, StoreSettings
 from posassist.printing.target import PrintTarget
 
 if TYPE_CHECKING:
     from posassist.printing.qt_print import PageImage
 
-__all__ = ["PrintService", "PrintTarget", "check_layout"]
+__all__ = ["PrintService", "PrintTarget", "check_layout", "installed_printers", "layout_choices"]
+
+
+def layout_choices() -> list[str]:
+    """The slip layouts a store may choose (80mm, 58mm, a6, half-letter)."""
+    from posassist.printing.layouts import layout_names
+
+    return list(layout_names())
+
+
+def installed_printers() -> list[str]:
+    """The printers a slip can go to, by name: CUPS's queues where CUPS runs (it also
+    knows a queue Qt has not seen yet), else Qt's list (Windows). Slow-ish (a
+    subprocess): the window asks on its worker."""
+    from posassist.printing import cups
+
+    names = cups.queue_names()
+    if names is not None:
+        return names
+    from posassist.printing import qt_print
+
+    return qt_print.available_printers()
 
 
 def check_layout(name: str) -> str:
@@ -42,6 +64,22 @@ class PrintService:
         if self._override is not None:
             return self._override
         return PrintTarget(printer_name=self._settings.printer)
+
+    def use(self, settings: PrintingSettings) -> None:
+        """Print with these settings from now on (saved on the settings screen)."""
+        self._settings = settings
+
+    def print_test_slip(self, store: StoreSettings, printing: PrintingSettings, today: date) -> str:
+        """Build the test slip for ``store`` on ``printing``'s layout and print it on that
+        printer (or where :meth:`redirect` points); where it went, in words."""
+        from posassist.printing.test_slip import TestSlipData, build_test_slip_pdf
+
+        data = TestSlipData(
+            store_name=store.name, address=store.address, phone=store.phone, printed_on=today
+        )
+        pdf = build_test_slip_pdf(data, printing.layout)
+        target = self._override or PrintTarget(printer_name=printing.printer)
+        return self.print_pdf(pdf, target, job_name="Test slip")
 
     def redirect(self, target: PrintTarget | None) -> None:
         """Send slips to ``target`` instead (a PDF file in tests; None restores settings)."""

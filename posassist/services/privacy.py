@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from posassist.domain.fields import CUSTOMER_FIELDS, ERASED_COLUMNS
 from posassist.domain.lww import stamp_fields
 from posassist.errors import InvalidInputError
+from posassist.services import access, audit_trail
 from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
 from posassist.storage.corrections import person
-from posassist.storage.orm import AuditLog, Customer
+from posassist.storage.orm import Customer
 from posassist.storage.outbox import append_change, scrub_outbox
 
 
@@ -30,11 +31,20 @@ class PrivacyService:
         self._ctx = ctx
         self._names = names
 
+    def check_allowed(self) -> None:
+        """Refuse at once (no store read) when the person signed in may not erase: the
+        window asks before its "are you sure?", so a cashier hears why instead of
+        confirming something that would be refused."""
+        access.require(self._ctx, "erase")
+
     def erase_customer(self, customer_id: uuid.UUID) -> bool:
         """Erase one person's personal fields; False if they were already erased.
 
         A person a merge made of several records is erased whole: every record of them.
+        Only a manager may (``access.require``: a cashier is refused before anything is
+        read); each record erased is one audit entry, in the erasure's own transaction.
         """
+        access.require(self._ctx, "erase")
         now = self._ctx.now()
         with self._ctx.db.write() as s:
             everyone = person(s, customer_id)
@@ -68,14 +78,7 @@ class PrivacyService:
             payload={"erased_at": now},
             hlc=stamp,
         )
-        s.add(
-            AuditLog(
-                at=now,
-                staff_id=self._ctx.staff_id,
-                action="erase",
-                entity="customer",
-                entity_id=str(customer_id),
-                detail="personal data erased on request",
-            )
+        audit_trail.record(
+            s, self._ctx, "erase", "customer", str(customer_id), "personal data erased on request"
         )
         return True

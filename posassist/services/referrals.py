@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from posassist.domain import referral_codes
 from posassist.errors import InvalidInputError
 from posassist.services import referral_reports as reports
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.finder import add_unmet_demand, clean_item
 from posassist.services.interactions import add_interaction, new_interaction
@@ -345,17 +346,21 @@ class ReferralService:
     ) -> list[LedgerRow]:
         """Per partner vendor: referrals sent and received from ``start`` to ``end``
         (local days, both included), and the last referral either way up to ``end``."""
+        require(self._ctx, "reports")
         return reports.goodwill_ledger(self._ctx, start, end, include_idle=include_idle)
 
     def unmet_demand(self, days: int = 30, *, today: date | None = None) -> list[DemandRow]:
         """What customers asked for that we could not supply, in the last ``days`` days
         (today included), against the ``days`` before, grouped by normalised wording."""
+        require(self._ctx, "reports")
         return reports.unmet_demand(self._ctx, days, today or self._ctx.today())
 
     def export_ledger_csv(self, rows: list[LedgerRow], path: Path) -> None:
+        require(self._ctx, "reports")
         reports.export_ledger_csv(self._ctx.tz, rows, path)
 
     def export_demand_csv(self, rows: list[DemandRow], path: Path) -> None:
+        require(self._ctx, "reports")
         reports.export_demand_csv(self._ctx.tz, rows, path)
 
     # ------------------------------------------------------------------ helpers

@@ -33,6 +33,7 @@ from posassist.domain.flags import (
 )
 from posassist.domain.visits import PopulationStats, VisitStats, population_stats
 from posassist.errors import InvalidInputError
+from posassist.services.access import require
 from posassist.services.context import StoreContext
 from posassist.services.csv_files import csv_text, write_bytes_atomically
 from posassist.storage import queries as q
@@ -199,6 +200,7 @@ class StandingService:
 
     # ---------------------------------------------------------------- reports
     def tier_counts(self) -> dict[Tier, int]:
+        require(self._ctx, "reports")
         population = self._population
         if population is None:
             return {}
@@ -213,12 +215,14 @@ class StandingService:
 
         Slow on a large store: run it on the worker.
         """
+        require(self._ctx, "regulars")
         if self._population is None:
             self.refit_if_stale()
         return self.regulars()
 
     def regulars(self, tiers: tuple[Tier, ...] = (Tier.REGULAR, Tier.LAPSING)) -> list[StandingRow]:
         """Regulars and lapsing regulars, for managers planning who to welcome back."""
+        require(self._ctx, "regulars")
         population = self._population
         if population is None:
             return []
@@ -255,6 +259,7 @@ class StandingService:
         or device at the target), so a failed export never leaves half a file where the
         manager expects the list.
         """
+        require(self._ctx, "regulars")
         header = [
             "name",
             "tier",
@@ -292,6 +297,7 @@ class StandingService:
         Compared with an equally large group chosen by total spend, the baseline a store
         would otherwise use.
         """
+        require(self._ctx, "reports")
         if until <= as_of:
             raise InvalidInputError(
                 "evaluate_until",

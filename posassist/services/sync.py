@@ -37,6 +37,7 @@ from posassist.sync.engine import (
     SyncStatus,
 )
 from posassist.sync.outbox import DeadLetter, QueueCounts
+from posassist.sync.protocol import as_uuid
 from posassist.sync.rejoin import RestoreRecord, read_record
 
 INCREMENTAL_NAME_UPDATES = 2000
@@ -317,6 +318,55 @@ def init_central_schema(central: CentralSettings, password: str | None) -> Centr
     return CentralInit(target.describe(), result.before, result.after, note)
 
 
+@dataclass(frozen=True, slots=True)
+class ChainBranch:
+    """One branch of the chain, as central holds it (a joining register picks one)."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    address: str
+    phone: str
+    timezone: str
+    hours: str
+
+    def describe(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainDirectory:
+    """What the first-run set-up learns from central before it joins: the branches, and
+    whether the chain already has managers (then nobody sets up a first manager here)."""
+
+    target: str
+    branches: tuple[ChainBranch, ...]
+    managers: int
+
+
+def chain_directory(
+    central: CentralSettings, password: str | None, *, op_timeout: float = 15.0
+) -> ChainDirectory:
+    """Read the chain's branches and managers from central, through the one link with its
+    deadline; SyncError in words (wrong password, unreachable, not set up) if it cannot.
+    Slow (network): the window calls it on its worker."""
+    from posassist.sync.central import reads
+
+    target = CentralTarget.from_settings(central, password)
+    link = CentralLink(lambda: target, op_timeout=op_timeout)
+    try:
+        with link.use() as conn:
+            reads.central_id(conn)  # a database posassist never set up says so here
+            rows = reads.branches(conn)
+            managers = reads.active_managers(conn)
+    finally:
+        link.close()
+    found = tuple(
+        ChainBranch(as_uuid(r[0], "branch id"), *(str(v or "") for v in r[1:])) for r in rows
+    )
+    return ChainDirectory(target.describe(), found, managers)
+
+
 def problem_label(kind: str | None) -> str:
     """A few words for the status bar naming a connection problem ('' when none fits)."""
     return LABELS.get(kind or "", "")
@@ -333,6 +383,8 @@ def is_password_problem(kind: str | None) -> bool:
 
 __all__ = [
     "CentralInit",
+    "ChainBranch",
+    "ChainDirectory",
     "CycleReport",
     "DeadLetter",
     "LocalStatus",
@@ -342,6 +394,7 @@ __all__ = [
     "SyncLoop",
     "SyncService",
     "SyncStatus",
+    "chain_directory",
     "clock_line",
     "clock_off",
     "describe_restore",

@@ -35,6 +35,7 @@ from posassist.domain.identifiers import IdentifierError, check_text
 from posassist.domain.wording import plural
 from posassist.errors import InvalidInputError
 from posassist.importers.csv_text import csv_rows
+from posassist.services.access import require
 from posassist.services.context import NotifiesChanges, StoreContext
 from posassist.services.csv_files import write_csv
 from posassist.services.vendor_csv import bad_line, row_id
@@ -252,6 +253,7 @@ class VendorService(NotifiesChanges):
 
     # ------------------------------------------------------------------ writes
     def create(self, data: VendorInput) -> uuid.UUID:
+        require(self._ctx, "edit_vendors")
         clean = clean_vendor(data)
         vendor = Vendor(id=uuid.uuid4())
         _apply(vendor, clean)
@@ -262,6 +264,7 @@ class VendorService(NotifiesChanges):
         return vendor.id
 
     def update(self, vendor_id: uuid.UUID, data: VendorInput) -> None:
+        require(self._ctx, "edit_vendors")
         clean = clean_vendor(data)
         with self._ctx.db.write() as s:
             vendor = s.get(Vendor, vendor_id)
@@ -276,6 +279,7 @@ class VendorService(NotifiesChanges):
     def set_active(self, vendor_id: uuid.UUID, active: bool) -> None:
         """Deactivating keeps the vendor (and its referral history) but hides it from the
         finder; it is the usual way to "remove" a partner."""
+        require(self._ctx, "edit_vendors")
         with self._ctx.db.write() as s:
             vendor = s.get(Vendor, vendor_id)
             if vendor is None:
@@ -288,6 +292,7 @@ class VendorService(NotifiesChanges):
 
     def delete(self, vendor_id: uuid.UUID) -> None:
         """Only a vendor nobody was ever referred to or from may go; else deactivate it."""
+        require(self._ctx, "edit_vendors")
         with self._ctx.db.write() as s:
             vendor = s.get(Vendor, vendor_id)
             if vendor is None:
@@ -328,6 +333,7 @@ class VendorService(NotifiesChanges):
     # -------------------------------------------------------------------- CSV
     def import_csv(self, path: Path) -> ImportResult:
         """Add or update vendors from ``path``; nothing is written unless every row is good."""
+        require(self._ctx, "edit_vendors")
         rows = read_vendor_csv(path)
         added = updated = 0
         with self._ctx.db.write() as s:
@@ -365,6 +371,7 @@ class VendorService(NotifiesChanges):
 
     def export_csv(self, path: Path) -> int:
         """Write every vendor (inactive ones too) to ``path``; returns the number written."""
+        require(self._ctx, "edit_vendors")
         vendors = self.list()
         rows = [[str(v.id), *(_csv_cell(f, getattr(v, f.name)) for f in VENDOR)] for v in vendors]
         write_csv(path, CSV_COLUMNS, rows)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from posassist.errors import StoreError
-from posassist.storage.database import BUSY_TIMEOUT_MS, SQLITE_HEADER
+from posassist.storage.database import BUSY_TIMEOUT_MS, SQLITE_HEADER, owner_only
 
 # Set in a restored store: its own changes made after the backup are only on central,
 # so the next pulls must apply this register's own ops too (``sync/pull.py``).
@@ -152,6 +152,7 @@ def _copy_into(source: Path, temp: Path, *, extra_state: dict[str, str] | None =
         dst = sqlite3.connect(temp, isolation_level=None)
         try:
             src.backup(dst)
+            owner_only(temp)  # a backup holds what the store holds (storage/database.py)
             # No -wal beside a backup: it is one file to carry, and opens read-only.
             dst.execute("PRAGMA journal_mode = DELETE")
             for key, value in (extra_state or {}).items():

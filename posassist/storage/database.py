@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from posassist.errors import StoreError
+from posassist.storage import audit as _audit  # noqa: F401  (chains every audit entry)
 from posassist.storage import faults
 
 STORE_FILENAME = "posassist.sqlite3"
@@ -35,7 +36,7 @@ _BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # n
 # The BEGIN of each kind of session (writes take the lock up front; see ``_begin``).
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 
 
 def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -307,10 +308,27 @@ def _lock_unwritable(lock_path: Path, reason: str) -> StoreError:
     )
 
 
+def owner_only(path: Path) -> None:
+    """On POSIX, let only the account that owns ``path`` read or write it (0600).
+
+    The store holds customers' names, phones and e-mails and is not encrypted (README,
+    "At rest"): the file's mode, the OS account and the disk's encryption protect it.
+    SQLite gives a new file 0644 and its ``-wal`` / ``-shm`` the mode of the store, so
+    the store is narrowed right after it is created and its companions follow it.
+    Windows has no such mode bits: the user's profile folder is already private there.
+    """
+    if os.name == "posix" and path.exists():
+        path.chmod(0o600)
+
+
 def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) -> Database:
-    """Open (creating if needed) the store in ``data_dir`` and bring its schema to head."""
+    """Open (creating if needed) the store in ``data_dir`` and bring its schema to head.
+
+    A data folder created here is the owner's only (0700) and so is a new store file
+    (0600, :func:`owner_only`); an existing folder or store keeps the mode IT gave it.
+    """
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(
             f"Cannot create the data folder {data_dir}: {exc.strerror}.",
@@ -324,6 +342,7 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
         refused = faults.refusal(path) if lock else None
         if refused is not None:
             raise refused
+        new_store = not path.exists()
         revision = inspect_existing_file(path)
         at_head = revision == SCHEMA_HEAD
         if not at_head:
@@ -347,6 +366,9 @@ def open_database(data_dir: Path, *, migrate: bool = True, lock: bool = True) ->
                     f"Cannot update the store {path} to this version of posassist ({detail}).",
                     hint="It has not been changed. Run `posassist doctor` and keep a backup.",
                 ) from exc
+        if new_store:
+            for part in (path, *(Path(f"{path}{s}") for s in ("-wal", "-shm"))):
+                owner_only(part)
         return db
     except BaseException:
         if instance_lock is not None:

@@ -373,7 +373,12 @@ class CoPurchase(Base):
 
 
 class AuditLog(Base):
+    """The audit trail: append-only (triggers refuse UPDATE and DELETE), hash-chained per
+    register (``domain/audit_chain.py``), ids and kinds only. Written by
+    ``storage/audit.py append`` alone."""
+
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("register_id", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -382,6 +387,10 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
+    register_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ModelFit(Base):

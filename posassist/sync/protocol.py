@@ -71,6 +71,9 @@ FACT_ENTITIES = (
 DECIDED_ENTITIES = ("hold_step",)
 STEP_OP = "step"
 REF_ENTITIES = ("branch", "register")
+# The audit trail's entries: facts kept centrally as received, never pulled by other
+# registers (``sync/audit_checks.py``, ``sync/central/audit.py``).
+AUDIT_ENTITIES = ("audit_entry",)
 
 # Shared rows, each kind declared once in ``domain/fields.py`` (one line per kind).
 MUTABLE_ENTITIES = tuple(SHARED_ENTITIES)
@@ -477,6 +480,10 @@ def check_op(op: Op) -> None:
         from posassist.sync.shared_checks import check_shared  # it builds on this module
 
         check_shared(op)
+    elif op.entity in AUDIT_ENTITIES:
+        from posassist.sync.audit_checks import check_audit  # it builds on this module
+
+        check_audit(op)
     elif op.entity in REF_ENTITIES:
         if op.op != "upsert":
             raise RejectedError(f"{op.entity} rows are only announced (upsert), not {op.op!r}")

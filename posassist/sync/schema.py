@@ -303,6 +303,26 @@ branch_stock = Table(
     Index("ix_branch_stock_branch_id", "branch_id"),
 )
 
+# The registers' audit trails (central migration c0007): kept exactly as received, one
+# row per (register, seq); never updated (a trigger refuses UPDATE and DELETE), never in
+# the change log (no register pulls another's trail). No foreign keys on purpose: an
+# entry is evidence and is kept even when what it names is not here.
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("register_id", ID, primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", TS, nullable=False),
+    Column("staff_id", ID),
+    Column("action", Text, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("entry_hash", Text, nullable=False),
+    Column("received_at", TS, nullable=False, server_default=text("now()")),
+)
+
 change_log = Table(
     "change_log",
     metadata,

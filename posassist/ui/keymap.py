@@ -41,6 +41,8 @@ REGISTER_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+R", "regulars and lapsing regulars (Enter opens the customer)"),
     ("Ctrl+Z", "undo this register's last log (within 10 minutes)"),
     ("Ctrl+E", "edit the open customer's name, phone, e-mail or card"),
+    ("Ctrl+I", "show the open customer's contact details (until the card closes; recorded)"),
+    ("Ctrl+L", "lock the register / switch staff (the next person signs in with their PIN)"),
 )
 
 

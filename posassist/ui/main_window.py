@@ -30,14 +30,17 @@ from PySide6.QtWidgets import (
 from posassist.errors import KnownError
 from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.catalog import CatalogService
-from posassist.services.customers import CustomerService
+from posassist.services.customer_export import CustomerExportService
+from posassist.services.customers import ContactDetails, CustomerService
 from posassist.services.holds import HoldService
 from posassist.services.interactions import InteractionService
 from posassist.services.picks import PicksService
 from posassist.services.privacy import PrivacyService
+from posassist.services.settings import SettingsService
 from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
 from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
+from posassist.ui.views.approval import Gate
 from posassist.ui.views.arrival import ArrivalDialog
 from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
@@ -46,6 +49,7 @@ from posassist.ui.views.finder import FinderDialog
 from posassist.ui.views.manager import ManagerActions
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
+from posassist.ui.views.sign_in import StaffDesk
 from posassist.ui.workers import BackgroundOp, Worker
 
 log = logging.getLogger(__name__)
@@ -70,10 +74,13 @@ class Services:
     staff_label: str
     desk: ReferralDesk | None = None  # finder, referrals, vendors, printing (F4, F12)
     privacy: PrivacyService | None = None  # erasure on the customer's request
+    exports: CustomerExportService | None = None  # a customer's data on request
     picks: PicksService | None = None  # staff picks (F11; managers edit them)
     holds: HoldService | None = None  # holds between branches (Ctrl+H; F6/F7 in the finder)
     catalog: CatalogService | None = None  # this branch's stock (Manager menu)
     also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
+    staff_desk: StaffDesk | None = None  # sign-in, Ctrl+L, idle lock, manager approvals
+    settings: SettingsService | None = None  # Manager → Settings…
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +98,7 @@ class MainWindow(QMainWindow):
         self._refit_timer = QTimer(self, interval=REFIT_CHECK_MS)
         self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
         self._refit_timer.start()
+        self.gate = Gate(self)  # a manager's action: asked for their PIN at a cashier's
         self.manager = ManagerActions(self)  # regulars, picks, stock, erasure
         self._add_referral_menu()
         self._add_corrections_menu()
@@ -103,6 +111,12 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.scan_filter)
+        from posassist.ui.views.lock import RegisterLock
+
+        desk = services.staff_desk
+        self.register_lock = RegisterLock(self, desk) if desk is not None else None
+        if self.register_lock is not None:
+            self.register_lock.start()  # locked when anyone signs in with a PIN
         self.search.focus_box()
 
     def _lay_out(self) -> None:
@@ -147,6 +161,7 @@ class MainWindow(QMainWindow):
         self._shortcut("F8", lambda: self.log_interaction("feedback"))
         self._shortcut("F9", self.edit_notes)
         self._shortcut("F11", self.show_picks)
+        self._shortcut("Ctrl+I", self.reveal_contact)
 
     # -- the register's screen ---------------------------------------------------
     def show_for_register(self) -> None:
@@ -169,6 +184,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.scan_filter)
+        if self.register_lock is not None:
+            self.register_lock.detach()
         super().closeEvent(event)
 
     def show_keys(self) -> None:
@@ -182,6 +199,10 @@ class MainWindow(QMainWindow):
         shortcut.activated.connect(slot)
 
     # -- helpers -----------------------------------------------------------------
+    def locked(self) -> bool:
+        """Nobody signed in: no search, no card (``ui/views/lock.py``)."""
+        return self.register_lock is not None and self.register_lock.locked
+
     def say(self, text: str) -> None:
         self.message_label.setText(text)
 
@@ -200,7 +221,11 @@ class MainWindow(QMainWindow):
         """A card scanned anywhere: close what is open (asking about anything typed),
         then the scanned customer opens. A finder with no customer stays open for them
         (it was waiting for this card: a hold is for a customer); one serving someone
-        closes like the rest, a scan is the next customer."""
+        closes like the rest, a scan is the next customer. Locked: kept for the sign-in."""
+        if self.locked():
+            assert self.register_lock is not None
+            self.register_lock.take_scan(code)
+            return
         finder = self.finder
         if finder is not None and finder.isVisible() and finder.customer is None:
             close_dialogs_for_scan(lambda: self._scanned_for_finder(code, finder), keep=finder)
@@ -288,8 +313,9 @@ class MainWindow(QMainWindow):
         menu.addAction("&Find elsewhere…", QKeySequence("F4"), self.open_finder)
         menu.addAction("&Referral came in…", QKeySequence("F12"), self.referral_came_in)
         menu.addSeparator()
-        menu.addAction("&Partner vendors…", QKeySequence("Ctrl+D"), self.show_vendors)
-        menu.addAction("&Goodwill and unmet demand…", QKeySequence("Ctrl+G"), self.show_reports)
+        gate = self.gate
+        gate.add(menu, "&Partner vendors…", "edit_vendors", self.show_vendors, "Ctrl+D")
+        gate.add(menu, "&Goodwill and unmet demand…", "reports", self.show_reports, "Ctrl+G")
         self.card.referral_button.clicked.connect(self.referral_came_in)
         if self.services.desk is None:
             menu.setEnabled(False)
@@ -307,9 +333,10 @@ class MainWindow(QMainWindow):
         )
         manager = self.manager.menu
         manager.addSeparator()
-        manager.addAction("&Void an entry…", self.corrections.void_selected)
-        manager.addAction("&Merge this customer into…", self.corrections.merge_customer)
-        manager.addAction("&Help without a sale…", self.corrections.show_walk_ins)
+        c, gate = self.corrections, self.gate
+        gate.add(manager, "&Void an entry…", "void", c.void_selected)
+        gate.add(manager, "&Merge this customer into…", "merge", c.merge_customer)
+        gate.add(manager, "&Help without a sale…", "reports", c.show_walk_ins)
 
     def _customer_ref(self) -> CustomerRef | None:
         card = self.card.card
@@ -371,6 +398,8 @@ class MainWindow(QMainWindow):
 
     # -- slots -------------------------------------------------------------------
     def _on_search_requested(self, text: str, scanned: bool) -> None:
+        if self.locked():
+            return
         try:
             page = self.services.customers.search_page(text, scanned=scanned)
         except KnownError as exc:
@@ -382,6 +411,8 @@ class MainWindow(QMainWindow):
             self.close_card()
 
     def open_customer(self, customer_id: uuid.UUID) -> None:
+        if self.locked():
+            return
         try:
             card = self.services.customers.card(customer_id)
         except KnownError as exc:
@@ -395,6 +426,23 @@ class MainWindow(QMainWindow):
     def reload_card(self) -> None:
         if self.card.card is not None:
             self.open_customer(self.card.card.id)
+
+    def reveal_contact(self) -> None:
+        """Ctrl+I: the open customer's phone, e-mail and card in full until the card
+        closes. Audited (a write, so on the worker); any staff may, the trail says who."""
+        card = self.card.card
+        if card is None:
+            self.say("Open a customer first (F2 to search).")
+            return
+
+        def shown(details: ContactDetails) -> None:
+            if self.card.card is not None and self.card.card.id == card.id:
+                self.card.reveal(details)
+                self.say("Contact details shown until the card closes.")
+
+        BackgroundOp(self.worker, lambda: self.services.customers.reveal_contact(card.id)).success(
+            shown
+        ).failure(lambda exc: show_error(self, exc)).run_in_background()
 
     def new_customer(self) -> None:
         dialog = NewCustomerDialog(

@@ -14,7 +14,10 @@ from tests.window_process import ENV, wait_for, window_process
 
 @pytest.mark.skipif(sys.platform == "win32", reason="closed with SIGTERM")
 def test_second_instance_exits_2_and_the_first_comes_to_the_front(tmp_path: Path) -> None:
-    with window_process("--data-dir", str(tmp_path)) as (first, lines):
+    # A settings file, so the first start's set-up does not come before the window.
+    config = tmp_path / "settings.toml"
+    config.write_text('[store]\nname = "Test Store"\n', encoding="utf-8")
+    with window_process("--data-dir", str(tmp_path), "--config", str(config)) as (first, lines):
         wait_for(lines, "window shown", 120)
         second = subprocess.run(
             [sys.executable, "-m", "posassist", "--data-dir", str(tmp_path), "--smoke-test"],

@@ -78,7 +78,9 @@ def test_card_and_email_normalisation() -> None:
 
 
 def test_masks_hide_most_of_a_contact() -> None:
-    assert ids.mask_phone("+12125550123") == "•••• 0123"
+    assert ids.mask_phone("+12125550142") == "••• ••• 0142"
+    assert ids.mask_card("PA00000101") == "•••0101"
+    assert ids.mask_phone(None) == ids.mask_email("") == ids.mask_card(None) == ""
     assert ids.mask_email("jane@example.com") == "j•••@example.com"
     assert ids.phone_last4("+12125550123") == "0123"
 

@@ -139,7 +139,7 @@ def test_every_write_appends_to_the_outbox_in_the_same_transaction(
 
 def test_card_shows_contact_masked(backend: Backend, people: dict[str, object]) -> None:
     card = backend.customers.card(people["jane"])  # type: ignore[arg-type]
-    assert card.phone_masked == "•••• 0123"
+    assert card.phone_masked == "••• ••• 0123"
     assert card.email_masked == "j•••@example.com"
     assert card.visits.visit_days_total == 0
     assert card.greeting == "Welcome — first visit"

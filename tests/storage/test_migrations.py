@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -423,6 +424,64 @@ def test_a_populated_store_gains_co_purchases_and_ask_indexes(tmp_path: Path) ->
         db.close()
 
 
+def test_old_audit_rows_are_chained_queued_and_locked(tmp_path: Path) -> None:
+    """0008 → 0010 on a store with audit rows written the old way: chained in the order
+    they were written, queued for central, and from then on refused UPDATE and DELETE."""
+    import sqlite3
+
+    import pytest
+
+    from posassist.domain.audit_chain import GENESIS, Entry, verify
+    from posassist.storage.database import open_database
+
+    engine = _old_store(tmp_path, "0008")
+    register = "a1" * 16
+    with engine.begin() as conn:
+        _add_branch(conn, "b1" * 16)
+        conn.execute(
+            text("INSERT INTO register (id, branch_id, name) VALUES (:r, :b, 'Till 9')"),
+            {"r": register, "b": "b1" * 16},
+        )
+        for i, (t, action) in enumerate(
+            [("2026-01-02 10:00:00.000000", "erase"), ("2026-01-01 09:00:00.000000", "merge")]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, action, entity, entity_id, detail) "
+                    "VALUES (:t, :a, 'customer', :e, 'old')"
+                ),
+                {"t": t, "a": action, "e": f"c{i}"},
+            )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            conn = s.connection()
+            rows = conn.exec_driver_sql(
+                "SELECT register_id, seq, action, prev_hash, entry_hash FROM audit_log ORDER BY id"
+            ).all()
+            queued = conn.exec_driver_sql(
+                "SELECT count(*) FROM outbox WHERE entity = 'audit_entry' AND state = 'pending'"
+            ).scalar()
+            from posassist.storage.audit import chain_of
+
+            chain: list[Entry] = chain_of(s, uuid.UUID(register))
+    finally:
+        db.close()
+    assert [(r[1], r[2]) for r in rows] == [(1, "erase"), (2, "merge")]  # id order, not time
+    assert rows[0][3] == GENESIS
+    assert rows[1][3] == rows[0][4]
+    assert queued == 2
+    assert len(chain) == 2
+    assert verify(chain) is None
+    raw = sqlite3.connect(tmp_path / "posassist.sqlite3")
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute("DELETE FROM audit_log")
+    finally:
+        raw.close()
+
+
 def test_existing_staff_are_queued_once_at_the_oldest_clock(tmp_path: Path) -> None:
     """0008 → 0009: this branch's accounts (and those of no branch) are queued as shared
     rows, one insert each with the whole row, at the oldest clock, and keep that clock;
@@ -467,7 +526,10 @@ def test_existing_staff_are_queued_once_at_the_oldest_clock(tmp_path: Path) -> N
     try:
         with db.read() as s:
             queued = s.execute(
-                text("SELECT entity, entity_id, op, payload, hlc, state FROM outbox")
+                text(
+                    "SELECT entity, entity_id, op, payload, hlc, state FROM outbox "
+                    "WHERE entity = 'staff'"
+                )
             ).all()
             clocks = dict(s.execute(text("SELECT name, row_hlc FROM staff")).all())
     finally:

@@ -138,6 +138,22 @@ def _dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     }
 
 
+def _setting_dialogs(backend: Backend, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    """The settings screen and the first-run set-up (a wizard: a dialog too)."""
+    from posassist.services.first_run import FirstRun
+    from posassist.services.settings import SettingsService
+    from posassist.ui.views.settings import SettingsDialog
+    from posassist.ui.views.setup import SetupWizard
+
+    path = backend.settings.data_dir / "settings.toml"
+    service = SettingsService(backend.ctx, path, backend.printing)
+    first_run = FirstRun(backend.db, backend.settings, path)
+    return {
+        "settings": lambda: SettingsDialog(service, window.worker, window),
+        "set-up": lambda: SetupWizard(first_run, window.worker, backend.printing, window),
+    }
+
+
 def check(data_dir: Path) -> list[str]:
     from posassist.ui.workers import Worker
 
@@ -158,7 +174,7 @@ def check(data_dir: Path) -> list[str]:
     app.processEvents()
     if not _inside(window, area):
         problems.append(f"main window {window.frameGeometry()} outside {area}")
-    for label, make in _dialogs(window).items():
+    for label, make in {**_dialogs(window), **_setting_dialogs(backend, window)}.items():
         dialog = make()
         dialog.show()
         app.processEvents()

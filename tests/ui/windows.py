@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 from posassist.app import Backend
 from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.views.finder import ReferralDesk
+from posassist.ui.views.sign_in import StaffDesk
 from posassist.ui.workers import Worker
 
 
@@ -34,6 +35,7 @@ def services_for(
         if desk
         else None,
         privacy=b.privacy if privacy else None,
+        exports=b.exports if privacy else None,
         picks=b.picks,
         holds=hold_service,
         catalog=b.catalog,
@@ -49,10 +51,13 @@ def register_window(
     privacy: bool = False,
     holds: bool = False,
     show: bool = True,
+    staff_desk: StaffDesk | None = None,
 ) -> MainWindow:
     """A main window on ``backend`` that qtbot closes after the test; shown and exposed
-    unless ``show`` is false (tests of what happens before the window is shown)."""
+    unless ``show`` is false (tests of what happens before the window is shown); locked
+    until someone signs in when ``staff_desk`` is given and the store has staff PINs."""
     services = services_for(backend, desk=desk, privacy=privacy, holds=holds)
+    services.staff_desk = staff_desk  # signing in and the lock: only when a test asks
     w = MainWindow(services, Worker(), backend.ctx.tz)
     qtbot.addWidget(w)
     if show:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from posassist.app import Backend
+    from posassist.ui.main_window import MainWindow
 
 PAINT_TIMEOUT_S = 2.0
 TARGETS = {
@@ -77,6 +78,20 @@ def _names(backend: Backend, count: int) -> list[str]:
     return [n for n in rng.sample(list(names), len(names)) if len(n) >= 4]
 
 
+def _sign_in(backend: Backend, window: MainWindow) -> None:
+    """The window starts locked on a store whose staff have PINs (the bench store is the
+    demo store, with the README's PINs): it is measured signed in, as a cashier works."""
+    from posassist.devtools.demo.words import DEMO_CASHIER_PIN, DEMO_MANAGER_PIN
+
+    lock = window.register_lock
+    if lock is None or not lock.locked:
+        return
+    people = backend.staff.can_sign_in()
+    person = next((v for v in people if not v.is_manager), people[0])
+    pin = DEMO_MANAGER_PIN if person.is_manager else DEMO_CASHIER_PIN
+    lock.unlock(backend.staff.sign_in(person.id, pin))
+
+
 def gui_rows(backend: Backend, repeat: int) -> list[Row]:
     """The three rows, measured in one offscreen window on ``backend``'s store."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -93,6 +108,7 @@ def gui_rows(backend: Backend, repeat: int) -> list[Row]:
         window.show()
         window.activateWindow()
         QApplication.processEvents()
+        _sign_in(backend, window)
         window.warm_up()
         worker.wait_idle()
         QApplication.processEvents()

@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
 from posassist.domain.staff import LEGACY_ROW_HLC, LEGACY_UPSERT
 from posassist.sync import schema
 from posassist.sync.central import reads
+from posassist.sync.central.audit import AuditKeeper
 from posassist.sync.central.holds import HoldDecider
 from posassist.sync.central.sql import Query, run
 from posassist.sync.central.writes import (
@@ -36,6 +37,7 @@ from posassist.sync.central.writes import (
     shared_write,
 )
 from posassist.sync.protocol import (
+    AUDIT_ENTITIES,
     DECIDED_ENTITIES,
     FACT_ENTITIES,
     MAX_CLOCK_AHEAD_MS,
@@ -213,6 +215,7 @@ class _Applier:
         self.branch_codes = reads.branch_codes(conn, [o for o in ops if o.entity == "branch"])
         self.shared = reads.load_shared(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
         self.holds = HoldDecider(conn, ops)
+        self.audit = AuditKeeper(conn, ops)
 
     def card_taken(self, card: str, cid: uuid.UUID) -> bool:
         owner = self.cards.get(card)
@@ -235,6 +238,11 @@ class _Applier:
                 self.batch.writes.append(write)
                 self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
             return OpResult(outcome, reason, stamp)
+        if op.entity in AUDIT_ENTITIES:  # kept as received, never logged for others
+            result, write = self.audit.entry(op, self.origin)
+            if write is not None:
+                self.batch.writes.append(write)
+            return result
         if op.entity in DECIDED_ENTITIES:
             result, writes = self.holds.step(op)
             if result.outcome == "applied":

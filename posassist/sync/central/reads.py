@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
-from sqlalchemy import Text, any_, bindparam, cast, null, select
+from sqlalchemy import Text, any_, bindparam, cast, func, null, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from posassist.domain.fields import CUSTOMER_FIELDS, SHARED_ENTITIES
@@ -77,6 +77,40 @@ _CARD_OWNERS = Query(
 _BRANCH_CODES = Query(
     select(schema.branch.c.code, schema.branch.c.id).where(among(schema.branch.c.code, Text))
 )
+
+
+_BRANCH_LIST = Query(
+    select(
+        schema.branch.c.id,
+        schema.branch.c.code,
+        schema.branch.c.name,
+        schema.branch.c.address,
+        schema.branch.c.phone,
+        schema.branch.c.timezone,
+        schema.branch.c.hours,
+    ).order_by(schema.branch.c.code)
+)
+_MANAGERS = Query(
+    select(func.count())
+    .select_from(schema.staff)
+    .where(
+        schema.staff.c.active.is_(True),
+        or_(schema.staff.c.role == "manager", schema.staff.c.role == "admin"),
+    )
+)
+
+
+def branches(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+    """Every branch of the chain (id, code, name, address, phone, timezone, hours), by
+    code: what a new register chooses from when it joins."""
+    return [tuple(row) for row in run(conn, _BRANCH_LIST).fetchall()]
+
+
+def active_managers(conn: psycopg.Connection[Any]) -> int:
+    """How many active manager accounts the chain has (a joining register then needs no
+    first manager of its own)."""
+    row = run(conn, _MANAGERS).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _guard(name: str, t: Any) -> Any:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posassist.services.customers import CustomerCard, TimelineEntry
+from posassist.services.customers import ContactDetails, CustomerCard, TimelineEntry
 from posassist.ui import formatting as fmt
 from posassist.ui.models.customers import TimelineModel
 from posassist.ui.theme import named
@@ -56,6 +56,8 @@ class CustomerCardView(QWidget):
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card: CustomerCard | None = None
+        # The open customer's details in full after a reveal (Ctrl+I); None: masked.
+        self.revealed: ContactDetails | None = None
         self.name = named(QLabel(), "customerName")
         # Names in right-to-left scripts would otherwise align right, under the badge.
         self.name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -175,6 +177,10 @@ class CustomerCardView(QWidget):
         return buttons
 
     def show_card(self, card: CustomerCard | None) -> None:
+        """Show ``card`` with its contact details masked, unless this same customer's were
+        revealed and the card has not closed since (a reload after logging a visit)."""
+        if card is None or self.card is None or card.id != self.card.id:
+            self.revealed = None
         self.card = card
         for kind, button in self.action_buttons.items():
             button.setEnabled(card is not None or kind in WALK_IN_KINDS)
@@ -203,10 +209,7 @@ class CustomerCardView(QWidget):
         self.badge.setVisible(any(badges))
         self.reasons.setText(card.flag.reasons)
         self.method.setText(card.flag_method_note)
-        contact = [p for p in (card.phone_masked, card.email_masked) if p]
-        if card.card_code:
-            contact.append(f"card {card.card_code}")
-        self.contact.setText("   ·   ".join(contact) or "No contact details")
+        self._show_contact(card)
         notes = []
         if card.notes:
             notes.append(f"Notes: {card.notes[:300]}")
@@ -221,6 +224,27 @@ class CustomerCardView(QWidget):
         self.tiles["since"].value.setText(card.customer_since.strftime("%b %Y"))
         self.favourites.show_favourites(card.favourites)
         self._show_timeline(card.timeline)
+
+    def reveal(self, details: ContactDetails) -> None:
+        """Show the open customer's details in full until the card closes (Ctrl+I)."""
+        if self.card is not None:
+            self.revealed = details
+            self._show_contact(self.card)
+
+    def _show_contact(self, card: CustomerCard) -> None:
+        shown = self.revealed
+        if shown is not None:
+            parts = [shown.phone, shown.email, f"card {shown.card_code}" if shown.card_code else ""]
+        else:
+            card_part = f"card {card.card_masked}" if card.card_code else ""
+            parts = [card.phone_masked, card.email_masked, card_part]
+        contact = "   ·   ".join(p for p in parts if p)
+        if not contact:
+            self.contact.setText("No contact details")
+        elif shown is None:
+            self.contact.setText(f"{contact}   (Ctrl+I shows them)")
+        else:
+            self.contact.setText(contact)
 
     def _show_timeline(self, entries: Sequence[TimelineEntry]) -> None:
         """New rows, then the columns sized for them before the next paint (one layout,

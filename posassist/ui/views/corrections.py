@@ -147,7 +147,7 @@ class MergeDialog(_FormDialog):
         for hit in found:
             if hit.id == self._merged_id:
                 continue
-            item = QListWidgetItem(f"{hit.display_name}  {hit.phone_masked}  {hit.card_code or ''}")
+            item = QListWidgetItem(f"{hit.display_name}  {hit.phone_masked}  {hit.card_masked}")
             item.setData(Qt.ItemDataRole.UserRole, hit.id)
             self.hits.addItem(item)
         if self.hits.count():
@@ -289,19 +289,28 @@ class Corrections(QObject):
         self.window.search.focus_box()
 
     def edit_customer(self) -> None:
-        """Correct the open customer's name, phone, email or card."""
-        card = self.window.card.card
+        """Correct the open customer's name, phone, email or card.
+
+        The dialog shows the details in full, so opening it is a reveal: audited, and
+        (being a write) read on the worker; the dialog opens when they arrive.
+        """
+        w = self.window
+        card = w.card.card
         if card is None:
-            self.window.say("Open the customer first (F2 to search).")
+            w.say("Open the customer first (F2 to search).")
             return
-        customers = self.window.services.customers
-        current = customers.contact_details(card.id)
-        dialog = EditCustomerDialog(
-            self.window.worker, current, lambda d: customers.edit(card.id, d), self.window
-        )
-        if dialog.exec():
-            self._done("Customer details saved." if dialog.saved else "Nothing changed.")(None)
-        self.window.search.focus_box()
+        customers = w.services.customers
+
+        def edit(current: ContactDetails) -> None:
+            dialog = EditCustomerDialog(w.worker, current, lambda d: customers.edit(card.id, d), w)
+            if dialog.exec():
+                w.card.revealed = None  # what was revealed is stale now: masked again
+                self._done("Customer details saved." if dialog.saved else "Nothing changed.")(None)
+            w.search.focus_box()
+
+        BackgroundOp(w.worker, lambda: customers.reveal_contact(card.id)).success(edit).failure(
+            lambda exc: show_error(w, exc)
+        ).run_in_background()
 
     def merge_customer(self) -> None:
         """Manager: the open customer is a duplicate; merge them into the record to keep."""
@@ -318,7 +327,7 @@ class Corrections(QObject):
 
         dialog = MergeDialog(
             self.window.worker,
-            customers.contact_details(card.id),
+            ContactDetails(card.display_name),  # the name only: no reveal needed
             card.id,
             customers.search,
             merge,

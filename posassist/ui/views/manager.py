@@ -1,4 +1,5 @@
-"""The Manager menu's actions: regulars, refitting, staff picks, this branch's stock, erasure.
+"""The Manager menu's actions: regulars, refitting, staff picks, this branch's stock, a
+customer's data (export, erasure).
 
 Kept apart from the register window (``ui/main_window.py``) the way the corrections are
 (``ui/views/corrections.py``): the window stays a list of keys, and what a manager does
@@ -9,12 +10,15 @@ back to the search box afterwards, ready for the next customer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from posassist.errors import PermissionDeniedError
 from posassist.ui.feedback import show_error
+from posassist.ui.views.files import choose_save_path
 from posassist.ui.workers import BackgroundOp
 
 if TYPE_CHECKING:
@@ -29,17 +33,38 @@ class ManagerActions:
         corrections add their manager entries below (``menu``)."""
         self.window = w = window
         self.menu: QMenu = window.menuBar().addMenu("&Manager")
-        menu = self.menu
-        menu.addAction("&Regulars…", QKeySequence("Ctrl+R"), self.show_regulars)
+        menu, gate = self.menu, w.gate  # each behind its check: a cashier is asked a PIN
+        gate.add(menu, "&Regulars…", "regulars", self.show_regulars, "Ctrl+R")
         menu.addAction("Re&fit repeat-visitor model now", w.refit_standing)
-        menu.addAction("&Staff picks…", self.edit_picks).setEnabled(bool(w.services.picks))
+        gate.add(menu, "&Staff picks…", "edit_picks", self.edit_picks).setEnabled(
+            bool(w.services.picks)
+        )
         menu.addSeparator()
-        self.erase_action = menu.addAction(
-            "&Erase this customer's personal data…", self.erase_customer
+        self.choose_save_path = choose_save_path  # tests answer instead of a native dialog
+        self.export_action = gate.add(
+            menu, "E&xport this customer's data…", "export", self.export_customer
+        )
+        self.export_action.setEnabled(w.services.exports is not None)
+        self.erase_action = gate.add(
+            menu, "&Erase this customer's personal data…", "erase", self.erase_customer
         )
         self.erase_action.setEnabled(w.services.privacy is not None)
-        stock = menu.addAction("Update this branch's &stock…", self.update_stock)
+        stock = gate.add(menu, "Update this branch's &stock…", "edit_stock", self.update_stock)
         stock.setEnabled(w.services.catalog is not None)
+        menu.addSeparator()
+        settings = gate.add(menu, "Se&ttings…", "settings", self.edit_settings)
+        settings.setEnabled(w.services.settings is not None)
+
+    def edit_settings(self) -> None:
+        """Manager → Settings… (``ui/views/settings.py``); the service refuses a cashier."""
+        from posassist.ui.views.settings import SettingsDialog
+
+        w = self.window
+        if w.services.settings is not None:
+            dialog = SettingsDialog(w.services.settings, w.worker, w)
+            if dialog.exec():
+                w.say("Settings saved." if dialog.saved else "Nothing was changed.")
+        w.search.focus_box()
 
     def update_stock(self) -> None:
         """A count or a stock file for this branch (``ui/views/stock.py``)."""
@@ -89,6 +114,44 @@ class ManagerActions:
                 w.say("Staff pick removed." if dialog.removed else "Staff pick saved.")
         w.search.focus_box()
 
+    def _refused(self, check: Callable[[], None]) -> bool:
+        """Whether the person signed in was refused (told why, in plain words, on the
+        message line) before anything is asked of them: a cashier erasing or exporting."""
+        try:
+            check()
+        except PermissionDeniedError as exc:
+            show_error(self.window.message_label, exc)
+            self.window.search.focus_box()
+            return True
+        return False
+
+    def export_customer(self) -> None:
+        """On the customer's request: everything held on them, as JSON and a readable PDF
+        beside it (``services/customer_export.py``), written on the worker."""
+        w = self.window
+        card = w.card.card
+        exports = w.services.exports
+        if card is None or exports is None:
+            w.say("Open the customer first.")
+            return
+        if self._refused(exports.check_allowed):
+            return
+        path = self.choose_save_path(
+            w, "Export this customer's data", "customer-data.json", "JSON (*.json)"
+        )
+        if path is None:
+            w.search.focus_box()
+            return
+
+        def exported(paths: tuple[Path, Path]) -> None:
+            w.say(f"Exported to {paths[0].name} and {paths[1].name} in {paths[0].parent}.")
+            w.search.focus_box()
+
+        export = w.gate.carry(lambda: exports.export(card.id, path))  # approved, if it was
+        BackgroundOp(w.worker, export).success(exported).failure(
+            lambda exc: show_error(w.message_label, exc, prefix="Not exported:")
+        ).disable(self.export_action).run_in_background()
+
     def erase_customer(self) -> None:
         """On the customer's request: wipe their personal data here and, by sync, everywhere.
 
@@ -100,6 +163,8 @@ class ManagerActions:
         privacy = w.services.privacy
         if card is None or privacy is None:
             w.say("Open the customer first.")
+            return
+        if self._refused(privacy.check_allowed):
             return
         answer = QMessageBox.question(
             w,
@@ -120,6 +185,7 @@ class ManagerActions:
             w.say("The customer's personal data was erased.")
             w.search.focus_box()
 
-        BackgroundOp(w.worker, lambda: privacy.erase_customer(card.id)).success(erased).failure(
+        erase = w.gate.carry(lambda: privacy.erase_customer(card.id))  # approved, if it was
+        BackgroundOp(w.worker, erase).success(erased).failure(
             lambda exc: show_error(w, exc)
         ).disable(self.erase_action).run_in_background()
