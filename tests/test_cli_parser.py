@@ -36,6 +36,7 @@ def test_every_command_module_declares_name_help_arguments_and_run() -> None:
         "stock",
         "slip",
         "holds",
+        "staff",
         "backup",
         "restore",
         "customer",

@@ -48,6 +48,7 @@ ACTIONS: dict[str, str] = {
     "role_change": "a person's role changed",
     "staff_add": "a person was added to the staff",
     "staff_disable": "a person's account was disabled",
+    "pin_change": "a person's PIN was set anew (a manager's reset)",
     "settings_change": "a setting was changed",
 }
 

@@ -143,6 +143,18 @@ class SharedEntity:
     not_older: str | None = None  # a time: a row holding a later one is not replaced
 
 
+# A staff account syncs as a whole (issue 12), last writer wins per row: disabling it
+# on one register disables it on every register after one sync. ``pin_hash`` is the salted
+# scrypt string (``domain/pins.py``), never the PIN. The wrong-PIN counters
+# (``pin_attempt``) are not here on purpose: a lockout belongs to the register it
+# happened at, and counters merged across registers would lock people out for typos made
+# elsewhere.
+STAFF_FIELDS = ("branch_id", "name", "role", "pin_hash", "active")
+# The roles a staff row may hold ("admin": older stores; it acts as a manager).
+STAFF_ROLES = ("cashier", "manager", "admin")
+STAFF_NAME_MAX = 100
+
+
 # The shared rows any register may edit (last writer wins per row); another kind joins
 # with one line here, plus its tables at both ends (``sync/schema.py``, ``sync/pull.py``).
 SHARED_ENTITIES: dict[str, SharedEntity] = {
@@ -153,4 +165,6 @@ SHARED_ENTITIES: dict[str, SharedEntity] = {
     ),
     # A pick's id is its slot's (``domain/picks.py pick_id``), checked by ``pick_problem``.
     "staff_pick": SharedEntity(required=("category", "rank", "sku")),
+    # A staff row's own rules (role, name, PIN hash) are ``domain/staff.py row_problem``.
+    "staff": SharedEntity(required=("name", "role")),
 }

@@ -58,6 +58,30 @@ def hash_pin(pin: str) -> str:
     return "$".join((_SCHEME, str(_N), str(_R), str(_P), _b64(salt), _b64(key)))
 
 
+# What a synced hash may ask of a register (a damaged or hostile row must not make every
+# register spend gigabytes or minutes per sign-in): up to 64 times today's memory.
+_MAX_N, _MAX_R, _MAX_P = 2**20, 16, 4
+
+
+def is_pin_hash(stored: object) -> bool:
+    """Whether ``stored`` is a hash :func:`hash_pin` could have made (any cost up to a
+    bound): how a staff row from another register is checked before it is kept."""
+    if not isinstance(stored, str):
+        return False
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != _SCHEME or not all(p.isdigit() for p in parts[1:4]):
+        return False
+    n, r, p = (int(x) for x in parts[1:4])
+    if not (1 < n <= _MAX_N and n & (n - 1) == 0 and 0 < r <= _MAX_R and 0 < p <= _MAX_P):
+        return False
+    try:
+        salt = base64.b64decode(parts[4], validate=True)
+        key = base64.b64decode(parts[5], validate=True)
+    except ValueError:
+        return False
+    return len(salt) >= 8 and len(key) == _KEY_BYTES
+
+
 def pin_matches(pin: str, stored: str | None) -> bool:
     """Whether ``pin`` is the one ``stored`` was made from; False for no or a broken hash
     (a damaged row from another register must not sign anyone in, nor crash)."""

@@ -18,14 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posassist.domain import pins
+from posassist.domain.fields import STAFF_NAME_MAX
 from posassist.domain.identifiers import IdentifierError, check_text
 from posassist.errors import InvalidInputError, KnownError
 from posassist.services import access
 from posassist.services.audit_trail import record
 from posassist.services.context import StoreContext
-from posassist.storage.orm import PinAttempt, Staff
+from posassist.storage.orm import Branch, PinAttempt, Staff
+from posassist.storage.staff import queue_staff
 
-NAME_MAX = 100
+NAME_MAX = STAFF_NAME_MAX  # what other registers accept too (domain/staff.py)
 
 
 class SignInError(KnownError):
@@ -116,10 +118,35 @@ class StaffService:
         """Whether any active manager can sign in (else the store needs its first-run set-up)."""
         return any(v.is_manager for v in self.can_sign_in())
 
+    def branch_codes(self) -> dict[uuid.UUID, str]:
+        """Each branch's code by id: a listing says where an account belongs."""
+        with self._ctx.db.read() as s:
+            return {bid: code for bid, code in s.execute(select(Branch.id, Branch.code))}
+
     def find(self, name: str) -> StaffView:
         """The account called ``name`` (case and extra spaces ignored), active ones first."""
         with self._ctx.db.read() as s:
             return _view(self._by_name(s, name))
+
+    def current_is_active(self) -> bool:
+        """Whether the person signed in here may go on working (the window asks after a
+        sync brought staff rows, ``CycleReport.staff_changed``): False once their account
+        is disabled (here, or anywhere and synced) or gone; True when nobody is signed in.
+
+        A role changed elsewhere takes effect here too: a manager made a cashier acts as
+        a cashier from now on (never the other way round without a new sign-in).
+        """
+        staff_id = self._ctx.staff_id
+        if staff_id is None:
+            return True
+        with self._ctx.db.read() as s:
+            staff = s.get(Staff, staff_id)
+            view = None if staff is None else _view(staff)
+        if view is None or not view.active:
+            return False
+        if self._ctx.staff_role == access.MANAGER and view.effective_role != access.MANAGER:
+            self._ctx.sign_in(view.id, view.name, view.effective_role)
+        return True
 
     # ---- managing accounts (managers only) ---------------------------------------------
     def add(self, name: str, role: str, pin: str) -> StaffView:
@@ -147,11 +174,11 @@ class StaffService:
                 select(Staff).where(Staff.active.is_(True), Staff.pin_hash.is_(None)).limit(1)
             )
             if staff is None:
-                staff = Staff(branch_id=self._ctx.branch_id)
+                staff = Staff(branch_id=self._ctx.branch_id, active=True)
                 s.add(staff)
             staff.name, staff.role, staff.pin_hash = name, access.MANAGER, digest
-            staff.row_hlc = self._ctx.stamp()
-            s.flush()
+            # The whole row as an insert: central may not know a placeholder yet.
+            queue_staff(s, staff, "insert", self._ctx.stamp())
             record(s, self._ctx, "staff_add", "staff", str(staff.id), "first manager")
             view = _view(staff)
         self._ctx.sign_in(view.id, view.name, view.effective_role)
@@ -169,10 +196,9 @@ class StaffService:
                 role=role,
                 pin_hash=digest,
                 active=True,
-                row_hlc=self._ctx.stamp(),
             )
             s.add(staff)
-            s.flush()
+            queue_staff(s, staff, "insert", self._ctx.stamp())
             record(s, self._ctx, "staff_add", "staff", str(staff.id), role)
             return _view(staff)
 
@@ -189,7 +215,7 @@ class StaffService:
                     "name", f"{staff.name} is the last active manager: add another one first."
                 )
             staff.active = False
-            staff.row_hlc = self._ctx.stamp()
+            queue_staff(s, staff, "update", self._ctx.stamp())
             record(s, self._ctx, "staff_disable", "staff", str(staff.id))
             return _view(staff)
 
@@ -206,7 +232,7 @@ class StaffService:
                     "role", f"{staff.name} is the last active manager: add another one first."
                 )
             before, staff.role = staff.role, role
-            staff.row_hlc = self._ctx.stamp()
+            queue_staff(s, staff, "update", self._ctx.stamp())
             record(s, self._ctx, "role_change", "staff", str(staff.id), f"{before} to {role}")
             return _view(staff)
 
@@ -217,7 +243,7 @@ class StaffService:
         with self._ctx.db.write() as s:
             staff = self._by_name(s, name)
             staff.pin_hash = digest
-            staff.row_hlc = self._ctx.stamp()
+            queue_staff(s, staff, "update", self._ctx.stamp())
             attempt = s.get(PinAttempt, staff.id)
             if attempt is not None:
                 s.delete(attempt)

@@ -65,6 +65,7 @@ class SyncService:
         self.secrets = secrets
         self._names = names
         self._listeners: list[Callable[[set[uuid.UUID]], None]] = []
+        self._staff_listeners: list[Callable[[set[uuid.UUID]], None]] = []
         self.link = CentralLink(self.target, op_timeout=op_timeout)
         self.engine = SyncEngine(
             ctx.db,
@@ -136,12 +137,22 @@ class SyncService:
         """Call ``listener`` (on the sync thread) with the customers whose card a sync changed."""
         self._listeners.append(listener)
 
+    def on_staff_changed(self, listener: Callable[[set[uuid.UUID]], None]) -> None:
+        """Call ``listener`` (on the sync thread) with the staff accounts a sync changed
+        here: the window then checks ``StaffService.current_is_active()`` and locks if a
+        disable arrived for whoever is signed in."""
+        self._staff_listeners.append(listener)
+
     def _on_customers_changed(self, report: CycleReport) -> None:
         if report.customers_changed:
             self._update_names(report.customers_changed)
         touched = report.customers_changed | report.customers_touched
-        for listener in self._listeners:
-            listener(touched)
+        if touched:
+            for listener in self._listeners:
+                listener(touched)
+        if report.staff_changed:
+            for staff_listener in self._staff_listeners:
+                staff_listener(set(report.staff_changed))
 
     def _update_names(self, ids: set[uuid.UUID]) -> None:
         """Names came from elsewhere (or changed): the fuzzy name index must see them.

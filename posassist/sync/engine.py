@@ -63,18 +63,23 @@ class CycleReport:
     problems: int = 0
     customers_changed: set[uuid.UUID] = field(default_factory=set)  # fields changed
     customers_touched: set[uuid.UUID] = field(default_factory=set)  # new visits etc.
+    # Staff accounts a pull (or a push's answer) changed here: the window then asks
+    # ``StaffService.current_is_active()`` whether whoever is signed in may go on.
+    staff_changed: set[uuid.UUID] = field(default_factory=set)
 
     def add_push(self, pushed: PushResult) -> None:
         self.pushed += pushed.sent
         self.acked += pushed.acked
         self.dead += pushed.dead
         self.customers_changed |= pushed.customers_changed
+        self.staff_changed |= pushed.staff_changed
 
     def add_pull(self, pulled: PullResult) -> None:
         self.pulled += pulled.applied.count
         self.problems += pulled.problems
         self.customers_changed |= pulled.applied.changed_customers
         self.customers_touched |= pulled.applied.touched_customers
+        self.staff_changed |= pulled.applied.staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,7 @@ class SyncEngine:
             if newest:
                 set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
         prune_acked(self.db, self.clock())
-        touched = report.customers_changed | report.customers_touched
+        touched = report.customers_changed | report.customers_touched | report.staff_changed
         if touched and self.on_customers_changed is not None:
             self.on_customers_changed(report)
         return report

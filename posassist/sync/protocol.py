@@ -10,11 +10,13 @@ and customer aliases, and holds between branches) are inserted once; a hold's st
 (``hold_step`` / ``step``) is *decided*: applied only if it starts from the hold's
 central state, else acknowledged "ignored" with the words its register shows; customer
 ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-shared rows (``domain/fields.py SHARED_ENTITIES``: vendors, products, stock, staff picks)
-are ``insert`` / ``update`` / ``delete``, last writer wins per row and a deletion is a
-tombstone (a staff pick is never deleted: its id is its slot, so it is emptied with
-``removed``); reference rows (branch, register, staff) are ``upsert`` and describe the
-register that sends them.
+shared rows (``domain/fields.py SHARED_ENTITIES``: vendors, products, stock, staff picks,
+staff accounts) are ``insert`` / ``update`` / ``delete``, last writer wins per row and a
+deletion is a tombstone (a staff pick is never deleted: its id is its slot, so it is
+emptied with ``removed``; a staff account is disabled, never deleted); reference rows
+(branch, register) are ``upsert`` and describe the register that sends them. Older
+registers announced their staff that way too: such a ``staff`` ``upsert`` is still read,
+as "insert if missing" (``domain/staff.py LEGACY_UPSERT``), never over a shared row.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ FACT_ENTITIES = (
 # is acknowledged as "ignored" with the words its register shows: not a dead letter.
 DECIDED_ENTITIES = ("hold_step",)
 STEP_OP = "step"
-REF_ENTITIES = ("branch", "register", "staff")
+REF_ENTITIES = ("branch", "register")
 # The audit trail's entries: facts kept centrally as received, never pulled by other
 # registers (``sync/audit_checks.py``, ``sync/central/audit.py``).
 AUDIT_ENTITIES = ("audit_entry",)

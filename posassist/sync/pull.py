@@ -40,7 +40,6 @@ from posassist.storage.orm import (
     PurchaseLine,
     Referral,
     Register,
-    Staff,
     SyncProblem,
     UnmetDemand,
 )
@@ -90,7 +89,6 @@ _CUSTOMER_KEYS = ("customer_id", "merged_id", "survivor_id")
 _REF_TABLES: dict[str, Table] = {
     "branch": Branch.__table__,  # type: ignore[dict-item]
     "register": Register.__table__,  # type: ignore[dict-item]
-    "staff": Staff.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
 _INSERT_IGNORE = {  # by table name (a hold's entity is "hold", its table hold_request)
@@ -110,6 +108,8 @@ class Applied:
     # Customers whose card shows something new (a visit, a referral) without a field change.
     touched_customers: set[uuid.UUID] = field(default_factory=set)
     holds: set[uuid.UUID] = field(default_factory=set)  # holds received (see requeue_waiting)
+    # Staff accounts a change arrived for: the window checks whoever is signed in.
+    staff: set[uuid.UUID] = field(default_factory=set)
 
 
 @dataclass
@@ -271,6 +271,8 @@ def _apply_one(
             _apply_customer(s, change, result)
         elif change.entity in SHARED_TABLES:
             apply_shared(s, change, own=own)
+            if change.entity == "staff":
+                result.applied.staff.add(as_uuid(change.entity_id, "staff id"))
         elif change.entity in DECIDED_ENTITIES:
             customer_id = apply_step(s, change.payload)
             if customer_id is not None:

@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS, customer_derived
+from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.errors import SyncError
 from posassist.storage.database import Database
 from posassist.storage.orm import Branch, Customer, Register, Staff
@@ -37,6 +38,10 @@ from posassist.sync.protocol import (
 )
 from posassist.sync.shared_rows import adopt_shared_row
 
+# What an announcement of a never-synced account carries (no PIN hash: that travels only
+# as a shared row).
+_ANNOUNCED_STAFF = ("id", "branch_id", "name", "role", "active")
+
 
 @dataclass
 class PushResult:
@@ -44,14 +49,22 @@ class PushResult:
     acked: int = 0
     dead: int = 0
     customers_changed: set[uuid.UUID] = field(default_factory=set)
+    staff_changed: set[uuid.UUID] = field(default_factory=set)  # took the server's row
 
 
 def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
-    """This register, its branch and the branch's staff, announced with every push.
+    """This register and its branch, announced with every push.
 
     Interactions point at them, so the central database (and every other register)
     must have them first; content-derived op ids make the announcement free after the
     first time.
+
+    Staff accounts are shared rows, queued in the outbox by every change
+    (``storage/staff.py``). Only an account never queued (no ``row_hlc``, or the oldest
+    clock an announcement gets: the placeholder "Manager" a new store starts with, which
+    visits name) is still announced, without its PIN hash, every time (a central restored
+    from a backup may lack it again); central keeps such an announcement only if it lacks
+    the row (``central/writes.py legacy_staff_write``): it can never undo a disable.
     """
     register = s.get(Register, register_id)
     if register is None:
@@ -76,19 +89,12 @@ def collect_refs(s: Session, register_id: uuid.UUID, stamp: str) -> list[Op]:
     rows.append(
         ("register", {"id": register.id, "branch_id": register.branch_id, "name": register.name})
     )
-    for staff in s.scalars(select(Staff).where(Staff.branch_id == register.branch_id)):
-        rows.append(
-            (
-                "staff",
-                {
-                    "id": staff.id,
-                    "branch_id": staff.branch_id,
-                    "name": staff.name,
-                    "role": staff.role,
-                    "active": staff.active,
-                },
-            )
-        )
+    only_announced = select(Staff).where(
+        Staff.branch_id == register.branch_id,
+        or_(Staff.row_hlc.is_(None), Staff.row_hlc == LEGACY_ROW_HLC),
+    )
+    for staff in s.scalars(only_announced):
+        rows.append(("staff", {f: getattr(staff, f) for f in _ANNOUNCED_STAFF}))
     ops = []
     for entity, payload in rows:
         data = jsonable(payload)
@@ -153,7 +159,9 @@ def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
             if op.entity in MUTABLE_ENTITIES and accepted:
                 shared.add((op.entity, str(uuid.UUID(op.entity_id))))
         for entity, entity_id in sorted(shared):
-            adopt_shared_row(s, entity, entity_id, reply.rows.get(entity_id))
+            adopted = adopt_shared_row(s, entity, entity_id, reply.rows.get(entity_id))
+            if adopted and entity == "staff":
+                result.staff_changed.add(uuid.UUID(entity_id))
         settle_steps(s, [op for op in ops if op.entity in DECIDED_ENTITIES], reply.results)
     result.acked = len(acked)
     result.dead = sum(len(v) for v in dead.values())

@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 
+from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.storage.base import NAMING_CONVENTION
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -77,6 +78,10 @@ register = Table(
     Column("name", Text, nullable=False),
 )
 
+# Staff accounts (central migration c0006): shared rows, last writer wins per row, so a
+# disable reaches every register and no register's old copy undoes it. ``pin_hash`` is
+# the salted scrypt string, never the PIN; the wrong-PIN counters stay on each register.
+# A row only announced (before c0006, or a placeholder) carries ``LEGACY_ROW_HLC``.
 staff = Table(
     "staff",
     metadata,
@@ -84,7 +89,10 @@ staff = Table(
     Column("branch_id", ID, ForeignKey("branch.id")),
     Column("name", Text, nullable=False),
     Column("role", Text, nullable=False, server_default="cashier"),
+    Column("pin_hash", Text),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("row_hlc", Text, nullable=False, server_default=LEGACY_ROW_HLC),
+    Column("deleted_at", TS),
 )
 
 customer = Table(
@@ -350,11 +358,12 @@ FACT_TABLES = {
     "hold": hold_request,
 }
 # Reference rows each register announces about itself (upserted).
-REF_TABLES = {"branch": branch, "register": register, "staff": staff}
+REF_TABLES = {"branch": branch, "register": register}
 # Shared rows any register may edit: insert / update / delete, last writer wins per row.
 MUTABLE_TABLES = {
     "vendor": vendor,
     "product": product,
     "branch_stock": branch_stock,
     "staff_pick": staff_pick,
+    "staff": staff,
 }

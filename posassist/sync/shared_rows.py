@@ -1,6 +1,6 @@
-"""Shared rows (vendors, products, branch stock, staff picks) as a pull applies them, and
-as a push's answer sets them: last writer wins per row by the central clock (``row_hlc``),
-stock counts by their time first, a tombstone for a delete.
+"""Shared rows (vendors, products, branch stock, staff picks, staff accounts) as a pull
+applies them, and as a push's answer sets them: last writer wins per row by the central
+clock (``row_hlc``), stock counts by their time first, a tombstone for a delete.
 
 Apart from ``pull.py`` because the rules are their own: an unsent edit here waits for the
 server's verdict, this register's own changes are replayed in server order, and an older
@@ -18,9 +18,18 @@ from sqlalchemy.orm import Session
 
 from posassist.domain.catalog import keeps_out
 from posassist.domain.fields import SHARED_ENTITIES
+from posassist.domain.staff import LEGACY_UPSERT
 from posassist.storage.base import as_utc, utcnow
 from posassist.storage.catalog import bump_catalog_version
-from posassist.storage.orm import BranchStock, Outbox, Product, Referral, StaffPick, Vendor
+from posassist.storage.orm import (
+    BranchStock,
+    Outbox,
+    Product,
+    Referral,
+    Staff,
+    StaffPick,
+    Vendor,
+)
 from posassist.sync.protocol import Change, RejectedError, as_datetime, as_uuid
 from posassist.sync.rows import payload_row
 
@@ -30,7 +39,10 @@ SHARED_TABLES: dict[str, Table] = {
     "product": Product.__table__,  # type: ignore[dict-item]
     "branch_stock": BranchStock.__table__,  # type: ignore[dict-item]
     "staff_pick": StaffPick.__table__,  # type: ignore[dict-item]
+    "staff": Staff.__table__,  # type: ignore[dict-item]
 }
+# Kinds the finder does not read: a change of them leaves its catalogue version alone.
+_NOT_CATALOGUE = frozenset(("staff",))
 
 
 def has_pending(s: Session, entity: str, entity_id: str) -> bool:
@@ -132,10 +144,13 @@ def apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
     Skipping our own would let an older edit from elsewhere, logged before ours but
     pulled after our push, overwrite the newer row here for ever.
     """
-    if has_pending(s, change.entity, change.entity_id):
-        return
     table = SHARED_TABLES[change.entity]
     rid = as_uuid(change.entity_id, f"{change.entity} id")
+    if change.op == LEGACY_UPSERT:  # an older register's staff announcement
+        _insert_missing(s, table, rid, change.payload)
+        return
+    if has_pending(s, change.entity, change.entity_id):
+        return
     if _is_older(s, change, table, rid):
         return
     if change.op == "delete":
@@ -151,7 +166,21 @@ def apply_shared(s: Session, change: Change, *, own: bool = False) -> None:
         row = payload_row(table, change.payload, skip=("id", "row_hlc"))
         row["row_hlc"] = change.hlc
         s.execute(update(table).where(table.c.id == rid).values(**row))
-    bump_catalog_version(s)
+    _changed(s, change.entity)
+
+
+def _changed(s: Session, entity: str) -> None:
+    if entity not in _NOT_CATALOGUE:
+        bump_catalog_version(s)
+
+
+def _insert_missing(s: Session, table: Table, rid: uuid.UUID, values: dict[str, Any]) -> None:
+    """An account an older register announced (no clock, no PIN hash): kept only if it
+    is not here, never over a shared row (it would re-enable a disabled account)."""
+    row = payload_row(table, values, skip=("id", "row_hlc", "pin_hash"))
+    s.execute(
+        sqlite_insert(table).values(id=rid, **row).on_conflict_do_nothing(index_elements=["id"])
+    )
 
 
 def adopt_shared_row(
@@ -166,5 +195,5 @@ def adopt_shared_row(
     else:
         values = {k: v for k, v in server.items() if k not in ("deleted_at", "row_hlc")}
         _upsert_shared(s, entity, rid, values, server.get("row_hlc"))
-    bump_catalog_version(s)
+    _changed(s, entity)
     return True

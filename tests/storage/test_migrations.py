@@ -480,3 +480,73 @@ def test_old_audit_rows_are_chained_queued_and_locked(tmp_path: Path) -> None:
             raw.execute("DELETE FROM audit_log")
     finally:
         raw.close()
+
+
+def test_existing_staff_are_queued_once_at_the_oldest_clock(tmp_path: Path) -> None:
+    """0008 → 0009: this branch's accounts (and those of no branch) are queued as shared
+    rows, one insert each with the whole row, at the oldest clock, and keep that clock;
+    another branch's account (pulled before) is not this register's news."""
+    import json
+
+    from posassist.storage.database import open_database
+
+    mine, theirs, register = "b9" * 16, "c9" * 16, "d9" * 16
+    engine = _old_store(tmp_path, "0008")
+    with engine.begin() as conn:
+        _add_branch(conn, mine)
+        conn.execute(
+            text(
+                "INSERT INTO branch (id, code, name, address, phone, timezone) "
+                "VALUES (:b, 'B2', 'Other', '', '', 'UTC')"
+            ),
+            {"b": theirs},
+        )
+        conn.execute(
+            text("INSERT INTO register (id, branch_id, name) VALUES (:r, :b, 'Till 1')"),
+            {"r": register, "b": mine},
+        )
+        conn.execute(
+            text("INSERT INTO sync_state (key, value) VALUES ('register_id', :r)"),
+            {"r": "d9d9d9d9-d9d9-d9d9-d9d9-d9d9d9d9d9d9"},
+        )
+        for sid, branch, name, pin_hash in (
+            ("01" * 16, mine, "Ana K.", "scrypt$16384$8$1$c2FsdA==$a2V5"),
+            ("02" * 16, None, "Bo Chain", None),
+            ("03" * 16, theirs, "Cy Other", None),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO staff (id, branch_id, name, role, pin_hash, active) "
+                    "VALUES (:s, :b, :n, 'cashier', :h, 1)"
+                ),
+                {"s": sid, "b": branch, "n": name, "h": pin_hash},
+            )
+    engine.dispose()
+    db = open_database(tmp_path)
+    try:
+        with db.read() as s:
+            queued = s.execute(
+                text(
+                    "SELECT entity, entity_id, op, payload, hlc, state FROM outbox "
+                    "WHERE entity = 'staff'"
+                )
+            ).all()
+            clocks = dict(s.execute(text("SELECT name, row_hlc FROM staff")).all())
+    finally:
+        db.close()
+    by_name = {json.loads(r.payload)["name"]: r for r in queued}
+    assert set(by_name) == {"Ana K.", "Bo Chain"}
+    ana = by_name["Ana K."]
+    assert (ana.entity, ana.op, ana.state) == ("staff", "insert", "pending")
+    assert json.loads(ana.payload) == {
+        "id": "01010101-0101-0101-0101-010101010101",
+        "branch_id": "b9b9b9b9-b9b9-b9b9-b9b9-b9b9b9b9b9b9",
+        "name": "Ana K.",
+        "role": "cashier",
+        "pin_hash": "scrypt$16384$8$1$c2FsdA==$a2V5",
+        "active": True,
+    }
+    assert all(r.hlc.startswith("000000000000000-") and r.hlc.endswith("-d9d9d9d9d9d9")
+               for r in queued)  # fmt: skip
+    assert clocks["Ana K."] == ana.hlc
+    assert clocks["Cy Other"] is None

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from alembic import command
+from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
 from posassist.devtools.pgserver import PgTestServer
@@ -84,7 +85,11 @@ def _old_store(folder: Path, code: str, products: dict[str, str], counts: dict[s
 
 
 def _push_as_before(reg: Reg) -> None:
-    """What a register of before issue 11 sent: its announcement had no branch hours."""
+    """What a register of before issue 11 sent: its announcement had no branch hours.
+
+    Its staff were upserted as reference rows; this code's central needs c0006 for
+    staff, so the old server's upsert is done here by hand, as it wrote them.
+    """
     stamp = reg.backend.ctx.hlc.now().encode()
     with reg.db.read() as s:
         refs = collect_refs(s, reg.backend.ctx.register_id, stamp)
@@ -95,7 +100,27 @@ def _push_as_before(reg: Reg) -> None:
         old_refs.append(Op(0, op_id, ref.entity, ref.entity_id, ref.op, payload, ref.hlc))
     ops = pending_batch(reg.db, 500)
     with reg.sync.link.use() as conn:
-        reply = apply_push(conn, reg.backend.ctx.register_id, old_refs, ops)
+        apply_push(
+            conn, reg.backend.ctx.register_id, [r for r in old_refs if r.entity != "staff"], []
+        )
+        for ref in (r for r in old_refs if r.entity == "staff"):
+            conn.execute(
+                "INSERT INTO staff (id, branch_id, name, role, active) "
+                "VALUES (%(id)s, %(branch_id)s, %(name)s, %(role)s, %(active)s)",
+                ref.payload,
+            )
+            conn.execute(  # logged as the old server logged it: newer registers read it
+                "INSERT INTO change_log (op_id, entity, entity_id, op, payload, hlc, origin) "
+                "VALUES (%s, 'staff', %s, 'upsert', %s, %s, %s)",
+                (
+                    ref.op_id,
+                    ref.entity_id,
+                    Jsonb(ref.payload),
+                    ref.hlc,
+                    reg.backend.ctx.register_id,
+                ),
+            )
+        reply = apply_push(conn, reg.backend.ctx.register_id, [], ops)
     settle(reg.db, ops, reply)
 
 

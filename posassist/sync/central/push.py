@@ -10,6 +10,7 @@ alone is rejected.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ import psycopg
 from psycopg import errors as pgerrors
 from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
 
+from posassist.domain.staff import LEGACY_ROW_HLC, LEGACY_UPSERT
 from posassist.sync import schema
 from posassist.sync.central import reads
 from posassist.sync.central.audit import AuditKeeper
@@ -30,6 +32,7 @@ from posassist.sync.central.writes import (
     Fault,
     customer_write,
     fact_writes,
+    legacy_staff_write,
     ref_write,
     shared_write,
 )
@@ -222,6 +225,13 @@ class _Applier:
         """What becomes of ``op``; raises RejectedError (then nothing of it is kept)."""
         if op.entity == "customer":
             return self._customer(op, stamp)
+        if op.entity == "staff" and op.op == LEGACY_UPSERT:
+            outcome, reason, write, logged = legacy_staff_write(op, self.shared)
+            if write is not None:
+                self.batch.writes.append(write)
+                as_insert = dataclasses.replace(op, op="insert")
+                self.batch.log(as_insert, logged, LEGACY_ROW_HLC, self.origin, op.entity_id)
+            return OpResult(outcome, reason, stamp)
         if op.entity in MUTABLE_ENTITIES:
             outcome, reason, write = shared_write(op, stamp, self.now, self.shared)
             if write is not None:

@@ -28,6 +28,7 @@ from posassist.domain.fields import (
     ERASED_VALUES,
     SHARED_ENTITIES,
 )
+from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.sync import schema
 from posassist.sync.central.sql import (
     ROW_ID,
@@ -243,6 +244,24 @@ def shared_write(
     current["row_hlc"] = stamp
     query = update_by_id(table.name, tuple(sets))
     return "applied", "", Write(table, query, {**sets, ROW_ID: rid})
+
+
+def legacy_staff_write(
+    op: Op, shared: dict[tuple[str, uuid.UUID], dict[str, Any]]
+) -> tuple[Outcome, str, Write | None, dict[str, Any]]:
+    """An older register's announcement of a staff account (``upsert``, no PIN hash):
+    inserted only if central lacks the row, with the oldest clock there is, so it never
+    overwrites a shared row (that would re-enable a disabled account) and any real edit
+    wins over it. Logged as that insert, for every register to apply by the same rule."""
+    table = schema.staff
+    rid = as_uuid(op.entity_id, "staff id")
+    if (op.entity, rid) in shared:
+        return "ignored", "the staff account is already here (a newer version wins)", None, {}
+    row = payload_row(table, op.payload, skip=("id", "row_hlc", "deleted_at", "pin_hash"))
+    shared[(op.entity, rid)] = {"row_hlc": LEGACY_ROW_HLC, "deleted": False, "guard": None}
+    write = _insert(table, {"id": rid, **row, "row_hlc": LEGACY_ROW_HLC})
+    logged = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
+    return "applied", "", write, {"id": str(rid), **logged}
 
 
 def branch_code_for(code: str, branch_id: uuid.UUID, taken_by: uuid.UUID | None) -> str:

@@ -5,7 +5,7 @@ mistaken statement cannot rewrite the evidence; the hash chain still shows an ed
 made with the trigger dropped).
 
 Revision ID: c0007
-Revises: c0005
+Revises: c0006_staff_accounts
 Create Date: 2026-12-02 05:30:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "c0007"
-down_revision: str | None = "c0005"
+down_revision: str | None = "c0006_staff_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
