@@ -138,7 +138,7 @@ def test_disable_role_and_pin_reset(cli: object, data_dir: Path, clock: MovableC
 
 
 def test_a_terminal_asks_twice_without_echo(
-    cli: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import getpass
 
@@ -155,7 +155,7 @@ def test_a_terminal_asks_twice_without_echo(
 
     monkeypatch.setattr(getpass, "getpass", fake_getpass)
     args = ["staff", "add", "--name", "Tia Term", "--role", "cashier", "--pin-stdin"]
-    data = ["--data-dir", str(cli.__closure__[0].cell_contents)]  # type: ignore[attr-defined]
+    data = ["--data-dir", str(data_dir)]
     monkeypatch.setattr(sys, "stdin", Terminal())
     assert main([*args, *data]) == 2
     assert "The two PINs differ" in capsys.readouterr().err
