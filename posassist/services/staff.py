@@ -271,10 +271,14 @@ class StaffService:
         return view
 
     def sign_out(self) -> None:
-        """Nobody is working here now (the register locks): a cashier's rights at most."""
-        if self._ctx.staff_id is not None:
-            with self._ctx.db.write() as s:
-                record(s, self._ctx, "sign_out", "staff", str(self._ctx.staff_id))
+        """Nobody is working here now (the register locks): a cashier's rights at most.
+
+        The entry names who was signed in, not a manager whose approval was in force when
+        the lock came (an idle lock during an approved dialog)."""
+        who = self._ctx.signed_in
+        if who.staff_id is not None:
+            with self._ctx.acting_as(who.staff_id, who.name, who.role), self._ctx.db.write() as s:
+                record(s, self._ctx, "sign_out", "staff", str(who.staff_id))
         self._ctx.sign_in(None, "", access.CASHIER)
 
     def _verify(
@@ -359,12 +363,15 @@ class StaffService:
 
     @staticmethod
     def _managers_left(s: Session, other_than: uuid.UUID) -> int:
+        """Active managers who can sign in (a PIN set), other than ``other_than``: a
+        pinless placeholder from an older store cannot manage anything."""
         return len(
             list(
                 s.scalars(
                     select(Staff.id).where(
                         Staff.active.is_(True),
                         Staff.role.in_(("manager", "admin")),
+                        Staff.pin_hash.is_not(None),
                         Staff.id != other_than,
                     )
                 )

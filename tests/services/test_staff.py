@@ -161,3 +161,24 @@ def test_an_approval_holds_for_its_own_work_only(backend: Backend) -> None:
     assert ctx.staff_role == "cashier"
     assert ctx.staff_id == cy.id
     assert started.run(lambda: ctx.staff_role) == "manager"
+
+
+def test_sign_out_names_who_was_signed_in_not_an_approver(backend: Backend) -> None:
+    boss = backend.staff.first_manager("Dana Reyes", "1357")
+    cy = backend.staff.add("Cy", "cashier", "8642")
+    backend.staff.sign_in(cy.id, "8642")
+    with backend.ctx.acting_as(boss.id, boss.name, "manager"):
+        backend.staff.sign_out()  # the idle lock fired during an approved dialog
+    with backend.db.read() as s:
+        row = s.scalar(select(AuditLog).where(AuditLog.action == "sign_out"))
+    assert row is not None
+    assert (row.staff_id, row.entity_id) == (cy.id, str(cy.id))
+    assert backend.ctx.staff_id is None
+
+
+def test_a_pinless_placeholder_does_not_count_as_a_manager_left(backend: Backend) -> None:
+    with backend.db.write() as s:  # an older store's placeholder account, no PIN
+        s.add(Staff(branch_id=backend.ctx.branch_id, name="Old Manager", role="manager"))
+    boss = backend.staff.add("Dana Reyes", "manager", "1357")
+    with pytest.raises(InvalidInputError, match="last active manager"):
+        backend.staff.disable(boss.name)
