@@ -7,11 +7,12 @@ window (:mod:`posassist.app.gui`) and the tests all get their services from
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posassist.config import Settings, load_settings
+from posassist.config import SETTINGS_FILENAME, Settings, load_settings
 from posassist.services.also_bought import AlsoBoughtService
 from posassist.services.audit import AuditService
 from posassist.services.catalog import CatalogService
@@ -91,11 +92,27 @@ def resolve_settings(
     data_dir: Path | None, *, demo: bool = False, config_file: Path | None = None
 ) -> Settings:
     """The settings, with the demo store in its own ``demo`` folder unless a data folder
-    was given: the window, ``doctor --demo`` and the second-instance check agree on it."""
+    was given: the window, ``doctor --demo`` and the second-instance check agree on it.
+
+    Without ``--config`` (or ``POSASSIST_CONFIG``) the demo has its own settings file in
+    its folder, so trying Manager → Settings… on the demo never rewrites the register's
+    real settings, and the demo's slips carry the demo chain's name.
+    """
     settings = load_settings(data_dir=data_dir, config_file=config_file)
-    if demo and data_dir is None:
+    if not demo:
+        return settings
+    if data_dir is None:
         settings = replace(settings, data_dir=settings.data_dir / "demo")
-    return settings
+    if config_file is not None or "POSASSIST_CONFIG" in os.environ:
+        return settings
+    own = settings.data_dir / SETTINGS_FILENAME
+    if not own.exists():
+        from posassist.devtools.demo import DemoSpec
+
+        own.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        name = DemoSpec().chain_name.replace("\\", "").replace('"', "")
+        own.write_text(f'# The demo store\'s own settings.\n[store]\nname = "{name}"\n', "utf-8")
+    return load_settings(data_dir=settings.data_dir, config_file=own)
 
 
 def open_backend(
