@@ -19,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
+from posassist.domain.wording import plural
 from posassist.printing.slip_fonts import markup, register_fonts
 
 __all__ = ["PageSize", "build_customer_pdf"]
@@ -87,7 +88,8 @@ def _summary(p: _Page, doc: Doc) -> list[Flowable]:
         return []
     v, st, fav = card["visits"], card["standing"], card["favourites"]
     lines = [
-        f"Customer since {card['customer_since']}; {v['total']} visit days in all, "
+        f"Customer since {card['customer_since']}; "
+        f"{plural(int(v['total']), 'visit day')} in all, "
         f"{v['last_90_days']} in the last 90 days; last visit {v['last_visit'] or '—'}.",
         f"Standing: {st['tier']}. {st['reasons']}".strip(),
     ]
