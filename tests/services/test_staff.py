@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +42,26 @@ def test_pin_rules_and_hash() -> None:
     assert pins.lockout_after(1) == timedelta(seconds=30)
     assert pins.lockout_after(2) == timedelta(seconds=60)
     assert pins.lockout_after(99) == pins.LONGEST_LOCK
+
+
+def _hash_at(pin: str, n: int, r: int, p: int) -> str:
+    salt = b"0123456789abcdef"
+    key = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=2**31 - 1, dklen=32)
+    b64 = [base64.b64encode(x).decode() for x in (salt, key)]
+    return "$".join(("scrypt", str(n), str(r), str(p), *b64))
+
+
+def test_a_hash_asking_too_much_is_refused_before_any_work() -> None:
+    """The cost travels with a synced hash: a higher one (within bounds) still works, one
+    over n 2**17, r 16 or p 4 is False at once, without deriving (it would need GiBs)."""
+    assert pins.pin_matches("0042", _hash_at("0042", 2**15, 8, 1))
+    well_formed = _hash_at("0042", 2**10, 1, 1).split("$")
+    for n, r, p in ((2**18, 8, 1), (2**14, 17, 1), (2**14, 8, 5), (2**30, 8, 1), (3, 8, 1)):
+        hostile = "$".join(("scrypt", str(n), str(r), str(p), *well_formed[4:]))
+        started = time.monotonic()
+        assert not pins.pin_matches("0042", hostile)
+        assert not pins.is_pin_hash(hostile)
+        assert time.monotonic() - started < 0.05
 
 
 def test_add_sign_in_and_the_pin_is_never_in_the_store_bytes(backend: Backend) -> None:
