@@ -36,7 +36,7 @@ HASH_LENGTH = 64  # SHA-256 in lower-case hex
 # a register with a newer list still syncs to an older central database).
 ACTIONS: dict[str, str] = {
     "sign_in": "a person signed in",
-    "sign_in_failed": "a sign-in was refused (wrong PIN)",
+    "sign_in_failed": "a sign-in or approval was refused (wrong PIN, locked, not a manager)",
     "locked_out": "sign-ins were locked after repeated failures",
     "sign_out": "a person signed out",
     "approve": "a manager approved one action at someone else's register",
