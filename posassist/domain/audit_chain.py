@@ -41,7 +41,7 @@ ACTIONS: dict[str, str] = {
     "sign_out": "a person signed out",
     "approve": "a manager approved one action at someone else's register",
     "reveal": "masked contact details were shown",
-    "export": "customer data was exported",
+    "export": "customer data was exported (one customer, or a list such as the regulars)",
     "erase": "a customer's personal data was erased",
     "merge": "two customer records were merged",
     "void": "a visit was voided (or undone)",

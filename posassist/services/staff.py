@@ -162,27 +162,40 @@ class StaffService:
         placeholder "Manager" account an older store had is renamed rather than left
         behind, so the visits it logged keep a name.
         """
-        if self.has_managers() or any(v.has_pin for v in self.accounts(include_disabled=False)):
+        name, digest = self.first_manager_digest(name, pin)
+        with self._ctx.db.write() as s:
+            view = self.add_first_manager(s, name, digest)
+        self._ctx.sign_in(view.id, view.name, view.effective_role)
+        return view
+
+    @staticmethod
+    def first_manager_digest(name: str, pin: str) -> tuple[str, str]:
+        """The first manager's checked name and PIN hash (slow: before any session)."""
+        return _check_name(name), pins.hash_pin(pins.check_pin(pin))
+
+    def add_first_manager(self, s: Session, name: str, digest: str) -> StaffView:
+        """:meth:`first_manager` inside the caller's session (the first-run set-up makes
+        the manager, its audit entry and the settings file one transaction); nobody is
+        signed in by it."""
+        has_pin = s.scalar(
+            select(Staff.id).where(Staff.active.is_(True), Staff.pin_hash.is_not(None)).limit(1)
+        )
+        if has_pin is not None:
             raise KnownError(
                 "This store already has staff who sign in with a PIN.",
                 hint="A manager adds accounts: Manager → Staff… or `posassist staff add`.",
             )
-        name, pin = _check_name(name), pins.check_pin(pin)
-        digest = pins.hash_pin(pin)
-        with self._ctx.db.write() as s:
-            staff = s.scalar(
-                select(Staff).where(Staff.active.is_(True), Staff.pin_hash.is_(None)).limit(1)
-            )
-            if staff is None:
-                staff = Staff(branch_id=self._ctx.branch_id, active=True)
-                s.add(staff)
-            staff.name, staff.role, staff.pin_hash = name, access.MANAGER, digest
-            # The whole row as an insert: central may not know a placeholder yet.
-            queue_staff(s, staff, "insert", self._ctx.stamp())
-            record(s, self._ctx, "staff_add", "staff", str(staff.id), "first manager")
-            view = _view(staff)
-        self._ctx.sign_in(view.id, view.name, view.effective_role)
-        return view
+        staff = s.scalar(
+            select(Staff).where(Staff.active.is_(True), Staff.pin_hash.is_(None)).limit(1)
+        )
+        if staff is None:
+            staff = Staff(branch_id=self._ctx.branch_id, active=True)
+            s.add(staff)
+        staff.name, staff.role, staff.pin_hash = name, access.MANAGER, digest
+        # The whole row as an insert: central may not know a placeholder yet.
+        queue_staff(s, staff, "insert", self._ctx.stamp())
+        record(s, self._ctx, "staff_add", "staff", str(staff.id), "first manager")
+        return _view(staff)
 
     def _add(self, name: str, role: str, pin: str) -> StaffView:
         name, role, pin = _check_name(name), _check_role(role), pins.check_pin(pin)
