@@ -5,8 +5,9 @@ entry's hash, inside the caller's write session: the store has one writer at a t
 (``db.write()`` is ``BEGIN IMMEDIATE``), so two entries can never take the same number.
 The entry's outbox row (entity ``audit_entry``) is added in the same transaction.
 
-A row added some other way (``s.add(AuditLog(...))`` without a number, as
-``services/privacy.py`` still does) is chained the same way when the session flushes
+Every service writes through :func:`append` (``services/audit_trail.py record``). A row
+added some other way (``s.add(AuditLog(...))`` without a number, say by a future caller or
+a script) is still chained the same way when the session flushes
 (:func:`_chain_unnumbered`), so no path can write an entry outside the chain.
 """
 
