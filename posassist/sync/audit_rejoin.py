@@ -30,7 +30,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import select
 
-from posassist.domain.audit_chain import FIELDS, GENESIS, Entry
+from posassist.domain.audit_chain import FIELDS, Entry
+from posassist.storage.audit import newest
 from posassist.storage.backup import AUDIT_REJOIN_KEY
 from posassist.storage.database import Database
 from posassist.storage.orm import AuditLog
@@ -47,13 +48,7 @@ def rejoin_pending(db: Database) -> bool:
 
 def _newest_here(db: Database, register_id: uuid.UUID) -> tuple[int, str]:
     with db.read() as s:
-        row = s.execute(
-            select(AuditLog.seq, AuditLog.entry_hash)
-            .where(AuditLog.register_id == register_id)
-            .order_by(AuditLog.seq.desc())
-            .limit(1)
-        ).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+        return newest(s, register_id)
 
 
 def _linked(entries: list[Entry], seq: int, last_hash: str) -> list[Entry]:
