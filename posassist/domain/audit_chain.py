@@ -36,12 +36,12 @@ HASH_LENGTH = 64  # SHA-256 in lower-case hex
 # a register with a newer list still syncs to an older central database).
 ACTIONS: dict[str, str] = {
     "sign_in": "a person signed in",
-    "sign_in_failed": "a sign-in was refused (wrong PIN)",
+    "sign_in_failed": "a sign-in or approval was refused (wrong PIN, locked, not a manager)",
     "locked_out": "sign-ins were locked after repeated failures",
     "sign_out": "a person signed out",
     "approve": "a manager approved one action at someone else's register",
     "reveal": "masked contact details were shown",
-    "export": "customer data was exported",
+    "export": "customer data was exported (one customer, or a list such as the regulars)",
     "erase": "a customer's personal data was erased",
     "merge": "two customer records were merged",
     "void": "a visit was voided (or undone)",

@@ -59,8 +59,9 @@ def hash_pin(pin: str) -> str:
 
 
 # What a synced hash may ask of a register (a damaged or hostile row must not make every
-# register spend gigabytes or minutes per sign-in): up to 64 times today's memory.
-_MAX_N, _MAX_R, _MAX_P = 2**20, 16, 4
+# register spend gigabytes or minutes per sign-in): at most 2**17 x 16 x 128 bytes
+# = 256 MiB, 16 times today's memory. pin_matches refuses more before deriving anything.
+_MAX_N, _MAX_R, _MAX_P = 2**17, 16, 4
 
 
 def is_pin_hash(stored: object) -> bool:
@@ -84,8 +85,10 @@ def is_pin_hash(stored: object) -> bool:
 
 def pin_matches(pin: str, stored: str | None) -> bool:
     """Whether ``pin`` is the one ``stored`` was made from; False for no or a broken hash
-    (a damaged row from another register must not sign anyone in, nor crash)."""
-    if not stored:
+    (a damaged row from another register must not sign anyone in, nor crash), and False
+    for a hash asking more than the cost bound of :func:`is_pin_hash` (a hostile synced
+    row must not make each check take a gigabyte)."""
+    if not stored or not is_pin_hash(stored):
         return False
     try:
         scheme, n, r, p, salt, key = stored.split("$")

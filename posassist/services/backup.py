@@ -5,7 +5,8 @@ works (and is consistent) while the window is open; it is checked before it repl
 anything. A restore is the opposite: it needs the store to itself (the instance lock),
 checks the backup first, keeps the current store aside instead of overwriting it, and
 marks the restored store so the next sync brings back from central this register's own
-changes made after the backup (see ``sync/pull.py``).
+changes made after the backup (see ``sync/pull.py``) and continues its audit chain from
+central's copy (``sync/audit_rejoin.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from posassist.config import BackupSettings
 from posassist.errors import StoreError
 from posassist.storage.backup import (
+    AUDIT_REJOIN_KEY,
     REPLAY_OWN_KEY,
     copy_verified,
     put_back,
@@ -95,7 +97,7 @@ def restore_backup(data_dir: Path, source: Path, *, now: datetime | None = None)
             staged,
             expected=revision,
             doing="restore into",
-            extra_state={REPLAY_OWN_KEY: "1"},
+            extra_state={REPLAY_OWN_KEY: "1", AUDIT_REJOIN_KEY: "1"},
         )
         aside = None
         if store.exists():

@@ -8,10 +8,11 @@ rename each, so a full disk or a missing folder leaves neither a half file nor o
 file without the other, and the message names the file.
 
 Only a manager may export (``access.require``). The export is written to the audit trail
-(who, which customer; never the data) once both files exist: the trail records what was
-handed over, not an attempt that produced nothing. The files are written outside the
-store's transaction, so a fault of the export folder is never mistaken for one of the
-store.
+(who, which customer; never the data) in the same transaction as the files: the entry is
+flushed, both files are renamed into place as the last step, then the store commits; a
+commit that fails removes the files again (``audit_trail.committed_with_files``). So the
+trail records exactly what was handed over, and no file exists without its entry. A
+fault of the export folder is an InvalidInputError naming the file, never a store fault.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from posassist.printing.customer_pdf import PageSize, build_customer_pdf
 from posassist.services import access, audit_trail
 from posassist.services.card_document import card_document
 from posassist.services.context import StoreContext
-from posassist.services.csv_files import write_files_atomically
 from posassist.services.customers import CustomerService
 from posassist.services.export_document import FORMAT, person_document
 from posassist.services.holds import HoldService
@@ -80,8 +80,8 @@ class CustomerExportService:
         pdf = build_customer_pdf(
             document, store_name=document["store"], tz=self._ctx.tz, page=self._page()
         )
-        write_files_atomically([(json_path, text.encode("utf-8")), (pdf_path, pdf)])
-        with self._ctx.db.write() as s:
+        files = [(json_path, text.encode("utf-8")), (pdf_path, pdf)]
+        with audit_trail.committed_with_files(self._ctx.db, files) as s:
             audit_trail.record(s, self._ctx, "export", "customer", str(card.id), "json and pdf")
         return json_path, pdf_path
 

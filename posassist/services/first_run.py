@@ -2,10 +2,13 @@
 
 A store with no settings file and no manager who can sign in is not set up yet: the
 window (``app/first_start.py``) then shows the set-up (``ui/views/setup.py``) before it
-opens. Finishing writes ``settings.toml`` first and then the store's branch and first
-manager; if the store part fails, the new file is removed again, so a cancelled or
-failed set-up leaves nothing half-done and simply runs again at the next start. Only
-then may settings be saved without a manager's sign-in (:func:`setup_allowed`).
+opens. Finishing makes the branch's name, the first manager and their audit
+entries one transaction whose commit point is writing ``settings.toml``
+(``audit_trail.committed_with_files``): if anything fails (an unwritable config folder,
+the store), there is neither a file nor a manager with a PIN, a central password stored
+for a join is removed from the keyring again, and the set-up simply runs again at the
+next start. Only then may settings be saved without a manager's sign-in
+(:func:`setup_allowed`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from posassist.config import Problems, Settings, check_values
 from posassist.domain import pins
 from posassist.errors import InvalidInputError, KnownError
 from posassist.secrets import SecretStore, central_password_key, open_secret_store
+from posassist.services.audit_trail import committed_with_files
 from posassist.services.context import StoreContext, open_context
-from posassist.services.settings import audit_changes, raise_first, save_settings
-from posassist.services.staff import StaffService
+from posassist.services.settings import audit_changes, prepare_settings, raise_first
+from posassist.services.staff import StaffService, StaffView
 from posassist.services.sync import ChainBranch, ChainDirectory, chain_directory
 from posassist.storage.database import Database
 from posassist.storage.orm import Branch, Staff
@@ -138,21 +143,45 @@ class FirstRun:
         raise_first(self.check(plan.texts))
         if not plan.skip_manager and not plan.manager_name.strip():
             raise InvalidInputError("name", "Type the manager's name.")
-        settings, changed = save_settings(self.path, self.base, plan.texts)
+        change = prepare_settings(self.path, self.base, plan.texts)
+        settings = change.settings
+        manager = None
+        if not plan.skip_manager:  # scrypt: before any session
+            manager = StaffService.first_manager_digest(plan.manager_name, plan.manager_pin)
+        secret: tuple[SecretStore, str] | None = None
         try:
             if plan.joined is not None and plan.central_password:
-                secrets = self._secrets or open_secret_store()
-                secrets.set(central_password_key(settings.central), plan.central_password)
-            ctx = self._store_part(settings, plan)
-            audit_changes(ctx, changed)
+                keyring = self._secrets or open_secret_store()
+                secret = (keyring, central_password_key(settings.central))
+                keyring.set(secret[1], plan.central_password)
+            ctx = self._branch(settings, plan)
+            with committed_with_files(self.db, change.files, field="settings") as s:
+                view = self._people(s, ctx, plan, manager)
+                audit_changes(s, ctx, change.changed)
         except BaseException:
-            self.path.unlink(missing_ok=True)  # nothing half-done: the set-up runs again
+            if secret is not None:
+                secret[0].delete(secret[1])  # nothing half-done: the set-up runs again
             raise
+        if view is not None:
+            ctx.sign_in(view.id, view.name, view.effective_role)
         return settings
 
-    def _store_part(self, settings: Settings, plan: SetupPlan) -> StoreContext:
-        """The branch (the chain's own row when joining, so its id matches central's)
-        and the first manager."""
+    @staticmethod
+    def _people(
+        s: Session, ctx: StoreContext, plan: SetupPlan, manager: tuple[str, str] | None
+    ) -> StaffView | None:
+        """Inside the finishing transaction: a new branch's name and the first manager."""
+        if plan.joined is None and plan.branch_name.strip():
+            branch = s.get(Branch, ctx.branch_id)
+            if branch is not None:
+                branch.name = " ".join(plan.branch_name.split())[:200]
+        if manager is None:
+            return None
+        return StaffService(ctx).add_first_manager(s, *manager)
+
+    def _branch(self, settings: Settings, plan: SetupPlan) -> StoreContext:
+        """The branch (the chain's own row when joining, so its id matches central's) and
+        this register's context: rows a set-up run again reuses, never a manager."""
         joined = plan.joined
         if joined is not None:
             with self.db.write() as s:
@@ -168,12 +197,4 @@ class FirstRun:
                             hours=joined.hours,
                         )
                     )
-        ctx = open_context(self.db, settings)
-        if joined is None and plan.branch_name.strip():
-            with self.db.write() as s:
-                branch = s.get(Branch, ctx.branch_id)
-                if branch is not None:
-                    branch.name = " ".join(plan.branch_name.split())[:200]
-        if not plan.skip_manager:
-            StaffService(ctx).first_manager(plan.manager_name, plan.manager_pin)
-        return ctx
+        return open_context(self.db, settings)

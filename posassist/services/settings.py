@@ -17,23 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from sqlalchemy.orm import Session
 
 from posassist.config import Problems, Settings, check_values, load_settings
 from posassist.domain.flags import FlagThresholds
 from posassist.errors import InvalidInputError
 from posassist.services import access
-from posassist.services.audit_trail import record
+from posassist.services.audit_trail import committed_with_files, record
 from posassist.services.context import StoreContext
-from posassist.services.csv_files import write_bytes_atomically
 from posassist.services.printers import PrintService
 
 __all__ = [
     "FIELDS",
     "SCREEN_FIELDS",
     "SettingField",
+    "SettingsChange",
     "SettingsService",
     "form_values",
-    "save_settings",
+    "prepare_settings",
 ]
 
 
@@ -132,9 +133,9 @@ def form_values(settings: Settings, names: list[str] | None = None) -> dict[str,
     }
 
 
-def _write_file(path: Path, values: Mapping[str, Any]) -> None:
-    """Set ``values`` (``section.key`` → typed value) in the file at ``path``, keeping its
-    other keys and comments; atomically (the old file stays whole if this fails)."""
+def _file_bytes(path: Path, values: Mapping[str, Any]) -> bytes:
+    """The file at ``path`` with ``values`` (``section.key`` → typed value) set, its
+    other keys and comments kept; written by the caller, atomically, as its commit point."""
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except OSError as exc:
@@ -146,15 +147,24 @@ def _write_file(path: Path, values: Mapping[str, Any]) -> None:
             doc[section] = tomlkit.table()
         table: Any = doc[section]
         table[key] = value
-    write_bytes_atomically(path, tomlkit.dumps(doc).encode("utf-8"), field="settings")
+    return tomlkit.dumps(doc).encode("utf-8")
 
 
-def save_settings(
-    path: Path, base: Settings, texts: Mapping[str, str]
-) -> tuple[Settings, list[str]]:
-    """Check ``texts`` and write the ones that differ from ``base``; the new settings and
-    the names changed. InvalidInputError naming the first bad field (after every check,
-    so nothing is written unless all are good)."""
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """What saving would do: the new settings, the names changed, and the file to write
+    (none when nothing changed). Written with ``audit_trail.committed_with_files``, so
+    the file and its ``settings_change`` entries exist together or not at all."""
+
+    settings: Settings
+    changed: list[str]
+    files: list[tuple[Path, bytes]]
+
+
+def prepare_settings(path: Path, base: Settings, texts: Mapping[str, str]) -> SettingsChange:
+    """Check ``texts`` and make the file with the ones that differ from ``base`` (its
+    folder made if missing). InvalidInputError naming the first bad field (after every
+    check, so nothing is written unless all are good)."""
     settings, problems = check_values(base, dict(texts))
     raise_first(problems)
     changed: dict[str, Any] = {}
@@ -170,8 +180,8 @@ def save_settings(
             raise InvalidInputError(
                 "settings", f"Cannot write {path}: {exc.strerror or exc}."
             ) from exc
-        _write_file(path, changed)
-    return settings, sorted(changed)
+        return SettingsChange(settings, sorted(changed), [(path, _file_bytes(path, changed))])
+    return SettingsChange(settings, [], [])
 
 
 def raise_first(problems: Problems) -> None:
@@ -182,17 +192,17 @@ def raise_first(problems: Problems) -> None:
         )
 
 
-def audit_changes(ctx: StoreContext, changed: list[str]) -> None:
-    """One ``settings_change`` entry per section changed; the keys, never the values."""
+def audit_changes(s: Session, ctx: StoreContext, changed: list[str]) -> None:
+    """One ``settings_change`` entry per section changed (in ``s``, the session whose
+    commit writes the file); the keys, never the values."""
     if not changed:
         return
     sections: dict[str, list[str]] = {}
     for name in changed:
         section, key = name.split(".", 1)
         sections.setdefault(section, []).append(key)
-    with ctx.db.write() as s:
-        for section, keys in sections.items():
-            record(s, ctx, "settings_change", "settings", section, ", ".join(keys)[:200])
+    for section, keys in sections.items():
+        record(s, ctx, "settings_change", "settings", section, ", ".join(keys)[:200])
 
 
 class SettingsService:
@@ -232,8 +242,10 @@ class SettingsService:
         """Write the changed values; the names changed. PermissionDeniedError for a
         cashier, InvalidInputError for a bad value, nothing written in either case."""
         access.require(self._ctx, "settings")
-        settings, changed = save_settings(self.path, self.current(), texts)
-        audit_changes(self._ctx, changed)
+        change = prepare_settings(self.path, self.current(), texts)
+        with committed_with_files(self._ctx.db, change.files, field="settings") as s:
+            audit_changes(s, self._ctx, change.changed)
+        settings, changed = change.settings, change.changed
         self.printing.use(settings.printing)  # printer and layout apply at once
         if self._on_saved is not None:
             self._on_saved(settings)

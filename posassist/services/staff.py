@@ -162,27 +162,40 @@ class StaffService:
         placeholder "Manager" account an older store had is renamed rather than left
         behind, so the visits it logged keep a name.
         """
-        if self.has_managers() or any(v.has_pin for v in self.accounts(include_disabled=False)):
+        name, digest = self.first_manager_digest(name, pin)
+        with self._ctx.db.write() as s:
+            view = self.add_first_manager(s, name, digest)
+        self._ctx.sign_in(view.id, view.name, view.effective_role)
+        return view
+
+    @staticmethod
+    def first_manager_digest(name: str, pin: str) -> tuple[str, str]:
+        """The first manager's checked name and PIN hash (slow: before any session)."""
+        return _check_name(name), pins.hash_pin(pins.check_pin(pin))
+
+    def add_first_manager(self, s: Session, name: str, digest: str) -> StaffView:
+        """:meth:`first_manager` inside the caller's session (the first-run set-up makes
+        the manager, its audit entry and the settings file one transaction); nobody is
+        signed in by it."""
+        has_pin = s.scalar(
+            select(Staff.id).where(Staff.active.is_(True), Staff.pin_hash.is_not(None)).limit(1)
+        )
+        if has_pin is not None:
             raise KnownError(
                 "This store already has staff who sign in with a PIN.",
                 hint="A manager adds accounts: Manager → Staff… or `posassist staff add`.",
             )
-        name, pin = _check_name(name), pins.check_pin(pin)
-        digest = pins.hash_pin(pin)
-        with self._ctx.db.write() as s:
-            staff = s.scalar(
-                select(Staff).where(Staff.active.is_(True), Staff.pin_hash.is_(None)).limit(1)
-            )
-            if staff is None:
-                staff = Staff(branch_id=self._ctx.branch_id, active=True)
-                s.add(staff)
-            staff.name, staff.role, staff.pin_hash = name, access.MANAGER, digest
-            # The whole row as an insert: central may not know a placeholder yet.
-            queue_staff(s, staff, "insert", self._ctx.stamp())
-            record(s, self._ctx, "staff_add", "staff", str(staff.id), "first manager")
-            view = _view(staff)
-        self._ctx.sign_in(view.id, view.name, view.effective_role)
-        return view
+        staff = s.scalar(
+            select(Staff).where(Staff.active.is_(True), Staff.pin_hash.is_(None)).limit(1)
+        )
+        if staff is None:
+            staff = Staff(branch_id=self._ctx.branch_id, active=True)
+            s.add(staff)
+        staff.name, staff.role, staff.pin_hash = name, access.MANAGER, digest
+        # The whole row as an insert: central may not know a placeholder yet.
+        queue_staff(s, staff, "insert", self._ctx.stamp())
+        record(s, self._ctx, "staff_add", "staff", str(staff.id), "first manager")
+        return _view(staff)
 
     def _add(self, name: str, role: str, pin: str) -> StaffView:
         name, role, pin = _check_name(name), _check_role(role), pins.check_pin(pin)
@@ -261,14 +274,14 @@ class StaffService:
         """A manager's PIN approving one ``action`` at someone else's register.
 
         The caller runs the action inside ``ctx.acting_as(view.id, view.name,
-        view.effective_role)``; the audit trail records who approved what.
+        view.effective_role)``; the audit trail records who approved what. A cashier's
+        own account chosen here is refused before its PIN is looked at, and counts as a
+        wrong try (``sign_in_failed`` "not a manager"): the dialog must not become a
+        way to try PINs, nor to clear a count of wrong ones.
         """
         if action not in access.ACTIONS:
             raise KeyError(action)
-        view = self._verify(staff_id, pin, success="approve", detail=action)
-        if not view.is_manager:
-            raise SignInError(f"{view.name} is not a manager: a manager's PIN approves this.")
-        return view
+        return self._verify(staff_id, pin, success="approve", detail=action, manager=True)
 
     def sign_out(self) -> None:
         """Nobody is working here now (the register locks): a cashier's rights at most.
@@ -282,8 +295,16 @@ class StaffService:
         self._ctx.sign_in(None, "", access.CASHIER)
 
     def _verify(
-        self, staff_id: uuid.UUID, pin: str, *, success: str, detail: str = ""
+        self,
+        staff_id: uuid.UUID,
+        pin: str,
+        *,
+        success: str,
+        detail: str = "",
+        manager: bool = False,
     ) -> StaffView:
+        """The account if ``pin`` is its PIN (and it is a manager's when ``manager``);
+        every refusal is audited, a try during a lock too."""
         now = self._ctx.now()
         with self._ctx.db.read() as s:
             staff = s.get(Staff, staff_id)
@@ -296,11 +317,14 @@ class StaffService:
             self._audit("sign_in_failed", staff_id, "account disabled")
             raise SignInError(f"{view.name}'s account is disabled. A manager can say why.")
         if locked is not None and locked > now:
+            self._audit("sign_in_failed", staff_id, "locked")
             raise SignInError(
                 f"{view.name} is locked after {pins.WRONG_PINS_BEFORE_LOCK} wrong PINs: try "
                 f"again in {_wait_words(locked, now)}.",
                 locked_until=locked,
             )
+        if manager and not view.is_manager:
+            raise self._wrong_pin(view, now, "not a manager")
         if pins.pin_matches(pin, digest):  # slow: outside any session
             with self._ctx.db.write() as s:
                 attempt = s.get(PinAttempt, staff_id)
@@ -310,8 +334,8 @@ class StaffService:
             return view
         raise self._wrong_pin(view, now)
 
-    def _wrong_pin(self, view: StaffView, now: datetime) -> SignInError:
-        """Count a wrong PIN (committed: an error must not roll the count back)."""
+    def _wrong_pin(self, view: StaffView, now: datetime, why: str = "wrong PIN") -> SignInError:
+        """Count a wrong try (committed: an error must not roll the count back)."""
         with self._ctx.db.write() as s:
             attempt = s.get(PinAttempt, view.id)
             if attempt is None:
@@ -320,8 +344,13 @@ class StaffService:
             attempt.failed += 1
             left = pins.WRONG_PINS_BEFORE_LOCK - attempt.failed
             if left > 0:
-                record(s, self._ctx, "sign_in_failed", "staff", str(view.id), "wrong PIN")
+                record(s, self._ctx, "sign_in_failed", "staff", str(view.id), why)
                 tries = "1 try" if left == 1 else f"{left} tries"
+                if why == "not a manager":
+                    return SignInError(
+                        f"{view.name} is not a manager: a manager's PIN approves this "
+                        f"({tries} left before a lock)."
+                    )
                 return SignInError(f"Wrong PIN for {view.name}: {tries} left before a lock.")
             attempt.failed, attempt.lockouts = 0, attempt.lockouts + 1
             attempt.locked_until = now + pins.lockout_after(attempt.lockouts)

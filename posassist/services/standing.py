@@ -34,8 +34,9 @@ from posassist.domain.flags import (
 from posassist.domain.visits import PopulationStats, VisitStats, population_stats
 from posassist.errors import InvalidInputError
 from posassist.services.access import require
+from posassist.services.audit_trail import committed_with_files, record
 from posassist.services.context import StoreContext
-from posassist.services.csv_files import csv_text, write_bytes_atomically
+from posassist.services.csv_files import csv_text
 from posassist.storage import queries as q
 from posassist.storage.orm import ModelFit
 
@@ -257,7 +258,8 @@ class StandingService:
 
         Written through the one export helper (temporary file, fsync, rename; no symlink
         or device at the target), so a failed export never leaves half a file where the
-        manager expects the list.
+        manager expects the list; audited (``export`` of ``regulars``, the row count) in
+        the same transaction, so the file and its entry exist together or not at all.
         """
         require(self._ctx, "regulars")
         header = [
@@ -270,25 +272,26 @@ class StandingService:
             "reasons",
             "method",
         ]
-        write_bytes_atomically(
-            path,
-            csv_text(
-                header,
-                (
-                    [
-                        r.name,
-                        r.flag.tier.value,
-                        r.visits_total,
-                        r.visits_90d,
-                        r.last_visit.isoformat(),
-                        "" if r.usual_interval_days is None else round(r.usual_interval_days, 1),
-                        r.flag.reasons,
-                        r.flag.method,
-                    ]
-                    for r in rows
-                ),
-            ).encode("utf-8"),
-        )
+        data = csv_text(
+            header,
+            (
+                [
+                    r.name,
+                    r.flag.tier.value,
+                    r.visits_total,
+                    r.visits_90d,
+                    r.last_visit.isoformat(),
+                    "" if r.usual_interval_days is None else round(r.usual_interval_days, 1),
+                    r.flag.reasons,
+                    r.flag.method,
+                ]
+                for r in rows
+            ),
+        ).encode("utf-8")
+        # A list of customers by name leaves the store: audited like a customer export,
+        # in the transaction whose commit point is the file.
+        with committed_with_files(self._ctx.db, [(path, data)]) as s:
+            record(s, self._ctx, "export", "regulars", "-", f"{len(rows)} rows")
         return len(rows)
 
     def evaluate(self, as_of: date, until: date) -> Evaluation:

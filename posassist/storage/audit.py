@@ -5,8 +5,9 @@ entry's hash, inside the caller's write session: the store has one writer at a t
 (``db.write()`` is ``BEGIN IMMEDIATE``), so two entries can never take the same number.
 The entry's outbox row (entity ``audit_entry``) is added in the same transaction.
 
-A row added some other way (``s.add(AuditLog(...))`` without a number, as
-``services/privacy.py`` still does) is chained the same way when the session flushes
+Every service writes through :func:`append` (``services/audit_trail.py record``). A row
+added some other way (``s.add(AuditLog(...))`` without a number, say by a future caller or
+a script) is still chained the same way when the session flushes
 (:func:`_chain_unnumbered`), so no path can write an entry outside the chain.
 """
 
@@ -51,12 +52,12 @@ def append(
         detail=detail,
         register_id=register_id,
     )
-    _chain(s, row, hlc, _last(s, register_id))  # autoflush: an earlier append is seen
+    _chain(s, row, hlc, newest(s, register_id))  # autoflush: an earlier append is seen
     s.add(row)
     return row
 
 
-def _last(s: Session, register_id: uuid.UUID) -> tuple[int, str]:
+def newest(s: Session, register_id: uuid.UUID) -> tuple[int, str]:
     """The number and hash of ``register_id``'s newest stored entry ((0, GENESIS): none)."""
     last = s.execute(
         select(AuditLog.seq, AuditLog.entry_hash)
@@ -99,7 +100,7 @@ def _chain_unnumbered(s: Session, _context: Any, _instances: Any) -> None:
             raise RuntimeError("an audit entry was written before the store knew its register")
         register_id = uuid.UUID(remembered.value)
         numbered = [o for o in new if o.seq is not None and o.register_id == register_id]
-        last = max([_last(s, register_id), *((o.seq, o.entry_hash) for o in numbered)])
+        last = max([newest(s, register_id), *((o.seq, o.entry_hash) for o in numbered)])
         for row in sorted(rows, key=lambda r: (r.at, r.entity_id)):
             check_action(row.action)
             row.register_id = register_id

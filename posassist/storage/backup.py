@@ -26,6 +26,9 @@ from posassist.storage.database import BUSY_TIMEOUT_MS, SQLITE_HEADER, owner_onl
 # Set in a restored store: its own changes made after the backup are only on central,
 # so the next pulls must apply this register's own ops too (``sync/pull.py``).
 REPLAY_OWN_KEY = "replay_own_ops"
+# Set in a restored store too: its audit chain must continue from central's copy, which
+# holds the entries it sent after the backup (``sync/audit_rejoin.py``).
+AUDIT_REJOIN_KEY = "audit_rejoin"
 _SET_STATE = "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)"
 # The store's companion files in WAL mode; they belong with the main file.
 COMPANIONS = ("-wal", "-shm")

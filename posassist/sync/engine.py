@@ -26,6 +26,7 @@ from posassist.errors import SyncError
 from posassist.storage.database import Database
 from posassist.storage.outbox import prune_acked
 from posassist.sync import central
+from posassist.sync.audit_rejoin import continue_chain, rejoin_pending
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import (
     QueueCounts,
@@ -164,6 +165,9 @@ class SyncEngine:
         """Push until the queue is empty, then pull until caught up. SyncError if offline."""
         report = CycleReport()
         self._check_central()
+        if rejoin_pending(self.db):  # restored from a backup: before any entry is pushed
+            with self.link.use() as conn:
+                continue_chain(self.db, conn, self.register_id)
         self._push_all(report)
         newest = ""
         while True:

@@ -11,6 +11,7 @@ from typing import Any
 import pypdf
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from posassist.app import Backend
 from posassist.domain import identifiers as ids
@@ -20,6 +21,7 @@ from posassist.errors import InvalidInputError, PermissionDeniedError
 from posassist.services.customers import CustomerCard, NewCustomer
 from posassist.services.interactions import LineItem
 from posassist.storage.orm import AuditLog, Outbox
+from tests.commit_trap import fail_commits_with_audit, release
 from tests.conftest import MovableClock
 from tests.small_store import fill
 
@@ -228,3 +230,24 @@ def test_a_full_disk_is_named_with_the_file(tmp_path: Path) -> None:
     )
     assert f"Cannot write {tmp_path / 'a.pdf'}: the disk is full" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_commit_leaves_no_file_and_no_entry(backend: Backend, tmp_path: Path) -> None:
+    """The audit entry and the files are one transaction: the commit refused after both
+    files were renamed into place removes them again (an older file is put back)."""
+    backend.customers.create(NewCustomer("Ann Lee", card_code="PA00000101"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ann.pdf").write_bytes(b"an older export")
+    fail_commits_with_audit(backend.db)
+    with pytest.raises(IntegrityError):
+        backend.exports.export("PA00000101", out / "ann.json")
+    assert sorted(p.name for p in out.iterdir()) == ["ann.pdf"]
+    assert (out / "ann.pdf").read_bytes() == b"an older export"
+    release(backend.db)
+    with backend.db.read() as s:
+        assert s.scalars(select(AuditLog).where(AuditLog.action == "export")).all() == []
+    backend.exports.export("PA00000101", out / "ann.json")
+    assert sorted(p.name for p in out.iterdir()) == ["ann.json", "ann.pdf"]
+    with backend.db.read() as s:
+        assert len(s.scalars(select(AuditLog).where(AuditLog.action == "export")).all()) == 1

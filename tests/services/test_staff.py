@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from posassist.app import Backend
 from posassist.domain import pins
 from posassist.errors import InvalidInputError, PermissionDeniedError
 from posassist.services.staff import SignInError
-from posassist.storage.orm import AuditLog, Staff
+from posassist.storage.orm import AuditLog, PinAttempt, Staff
 from tests.conftest import MovableClock
 
 PIN = "73195084"  # eight digits nothing else in a store would hold
@@ -39,6 +42,26 @@ def test_pin_rules_and_hash() -> None:
     assert pins.lockout_after(1) == timedelta(seconds=30)
     assert pins.lockout_after(2) == timedelta(seconds=60)
     assert pins.lockout_after(99) == pins.LONGEST_LOCK
+
+
+def _hash_at(pin: str, n: int, r: int, p: int) -> str:
+    salt = b"0123456789abcdef"
+    key = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=2**31 - 1, dklen=32)
+    b64 = [base64.b64encode(x).decode() for x in (salt, key)]
+    return "$".join(("scrypt", str(n), str(r), str(p), *b64))
+
+
+def test_a_hash_asking_too_much_is_refused_before_any_work() -> None:
+    """The cost travels with a synced hash: a higher one (within bounds) still works, one
+    over n 2**17, r 16 or p 4 is False at once, without deriving (it would need GiBs)."""
+    assert pins.pin_matches("0042", _hash_at("0042", 2**15, 8, 1))
+    well_formed = _hash_at("0042", 2**10, 1, 1).split("$")
+    for n, r, p in ((2**18, 8, 1), (2**14, 17, 1), (2**14, 8, 5), (2**30, 8, 1), (3, 8, 1)):
+        hostile = "$".join(("scrypt", str(n), str(r), str(p), *well_formed[4:]))
+        started = time.monotonic()
+        assert not pins.pin_matches("0042", hostile)
+        assert not pins.is_pin_hash(hostile)
+        assert time.monotonic() - started < 0.05
 
 
 def test_add_sign_in_and_the_pin_is_never_in_the_store_bytes(backend: Backend) -> None:
@@ -77,7 +100,7 @@ def test_five_wrong_pins_lock_for_a_growing_delay(backend: Backend, clock: Movab
     assert backend.staff.sign_in(bo.id, "2468").name == "Bo"
     actions = _actions(backend)
     assert actions.count("locked_out") == 2
-    assert actions.count("sign_in_failed") == 8
+    assert actions.count("sign_in_failed") == 8 + 2  # two tries while locked
 
 
 def test_disabled_account_is_refused_and_the_last_manager_stays(backend: Backend) -> None:
@@ -112,6 +135,51 @@ def test_cashier_cannot_manage_staff_but_a_manager_can_approve(backend: Backend)
         )
         assert eve is not None
         assert eve.staff_id == boss.id
+
+
+def _trail(backend: Backend) -> list[tuple[str, str]]:
+    with backend.db.read() as s:
+        rows = s.execute(select(AuditLog.action, AuditLog.detail).order_by(AuditLog.id))
+        return [(a, d) for a, d in rows]
+
+
+def test_a_cashiers_own_pin_does_not_approve_and_counts_as_a_wrong_try(
+    backend: Backend,
+) -> None:
+    """The role is checked before the PIN: no "approve" entry, a sign_in_failed "not a
+    manager" that counts towards the lock, and the count of wrong PINs is not cleared."""
+    backend.staff.first_manager("Dana Reyes", "1357")
+    cy = backend.staff.add("Cy", "cashier", "8642")
+    with pytest.raises(SignInError, match="Wrong PIN"):
+        backend.staff.sign_in(cy.id, "0000")
+    with pytest.raises(SignInError, match=r"not a manager.*3 tries left"):
+        backend.staff.approve(cy.id, "8642", "erase")  # the right PIN, the wrong role
+    trail = _trail(backend)
+    assert ("approve", "erase") not in trail
+    assert trail[-1] == ("sign_in_failed", "not a manager")
+    with backend.db.read() as s:
+        attempt = s.get(PinAttempt, cy.id)
+        assert attempt is not None
+        assert attempt.failed == 2
+    for _ in range(3):
+        with pytest.raises(SignInError):
+            backend.staff.approve(cy.id, "8642", "erase")
+    assert _trail(backend)[-1][0] == "locked_out"
+
+
+def test_tries_during_a_lock_are_audited(backend: Backend, clock: MovableClock) -> None:
+    bo = backend.staff.add("Bo", "cashier", "2468")
+    for _ in range(5):
+        with pytest.raises(SignInError):
+            backend.staff.sign_in(bo.id, "0000")
+    for _ in range(2):
+        with pytest.raises(SignInError, match="locked after"):
+            backend.staff.sign_in(bo.id, "2468")
+    assert _trail(backend)[-3:] == [
+        ("locked_out", "1"),
+        ("sign_in_failed", "locked"),
+        ("sign_in_failed", "locked"),
+    ]
 
 
 def test_first_manager_only_once_and_role_changes_are_audited(backend: Backend) -> None:

@@ -149,6 +149,10 @@ BAD_ROWS = {
         {"pin_hash": "scrypt$1073741824$8$1$" + "A" * 24 + "$" + "B" * 43 + "="},
         "not a scrypt hash",
     ),
+    "hash over the bound": (
+        {"pin_hash": "scrypt$262144$8$1$" + "A" * 24 + "$" + "B" * 43 + "="},
+        "not a scrypt hash",
+    ),
     "active not a flag": ({"active": "yes"}, "true or false"),
 }
 

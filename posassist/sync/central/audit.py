@@ -38,6 +38,11 @@ _HELD = Query(
     )
 )
 _ALL = Query(select(*_COLUMNS).order_by(_audit.c.register_id, _audit.c.seq))
+_FROM = Query(
+    select(*_COLUMNS)
+    .where(_audit.c.register_id == bindparam("register_id"), _audit.c.seq >= bindparam("seq"))
+    .order_by(_audit.c.seq)
+)
 _NAMES = Query(select(schema.register.c.id, schema.register.c.name))
 
 
@@ -113,3 +118,9 @@ def read_chains(conn: psycopg.Connection[Any]) -> dict[uuid.UUID, list[Entry]]:
 
 def register_names(conn: psycopg.Connection[Any]) -> dict[uuid.UUID, str]:
     return {rid: name for rid, name in run(conn, _NAMES)}
+
+
+def chain_from(conn: psycopg.Connection[Any], register_id: uuid.UUID, seq: int) -> list[Entry]:
+    """``register_id``'s entries held centrally from number ``seq`` on, in order (a
+    register restored from a backup takes back the ones it sent after the backup)."""
+    return [_entry(row) for row in run(conn, _FROM, register_id=register_id, seq=seq)]
