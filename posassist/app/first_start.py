@@ -11,12 +11,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from posassist.app.backend import Backend
 from posassist.config import load_settings, settings_path
 from posassist.services.first_run import FirstRun
 from posassist.services.printers import PrintService
 from posassist.storage.database import open_database
 
 NOT_FINISHED = "posassist: the set-up was not finished; nothing was saved."
+NO_MANAGER = (
+    "posassist: nobody can sign in yet and no first manager was set; nothing was saved. "
+    "Start posassist again to set one (or `posassist staff add` as the store's IT)."
+)
 
 
 def first_start(data_dir: Path | None, config_file: Path | None) -> int | None:
@@ -46,3 +51,29 @@ def first_start(data_dir: Path | None, config_file: Path | None) -> int | None:
         return None
     finally:
         db.close()
+
+
+def first_manager_start(backend: Backend) -> int | None:
+    """An upgraded store (set up before PINs: staff without one, the placeholder
+    "Manager") would open unlocked, as a manager, for ever. When nobody can sign in, ask
+    for the first manager's name and PIN first: None to go on to the window (which then
+    starts locked), or 2 when cancelled, with a line saying so. KnownErrors reach the
+    caller."""
+    staff = backend.staff
+    if staff.can_sign_in():
+        return None
+    if backend.sync is not None and not staff.accounts():
+        return None  # a register that joined a chain: its first sync brings the managers
+    from posassist.ui.views.setup import FirstManagerDialog
+    from posassist.ui.workers import Worker
+
+    worker = Worker()
+    dialog = FirstManagerDialog(staff, worker)
+    try:
+        dialog.exec()
+    finally:
+        worker.wait_idle()
+    if not dialog.saved:
+        print(NO_MANAGER, file=sys.stderr)
+        return 2
+    return None
