@@ -67,13 +67,20 @@ def test_esc_during_the_check_then_a_right_pin_signs_nobody_in(
     assert backend.ctx.staff_id is None  # nobody was signed in on the worker either
 
 
-def test_a_lock_during_an_approval_check_runs_nothing(
+def cashier_asks_erase(
     qtbot: QtBot, window: MainWindow, backend: Backend
-) -> None:
+) -> tuple[list[str], PinDialog]:
+    """Casey signed in asks to erase: what ran (as whom), and the manager's PIN dialog."""
     sign_in(qtbot, window, "casey", "2222")
     ran: list[str] = []
     run_gated(window, "erase", lambda: ran.append(backend.ctx.staff_role))
-    dialog = approval_dialog(qtbot, window)
+    return ran, approval_dialog(qtbot, window)
+
+
+def test_a_lock_during_an_approval_check_runs_nothing(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ran, dialog = cashier_asks_erase(qtbot, window, backend)
     gate = threading.Event()
     answered = held(dialog, gate)
     type_pin(qtbot, dialog, "", "1111")
@@ -90,10 +97,7 @@ def test_an_approval_accepted_as_the_register_locks_runs_nothing(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:
     """The answer and the lock in one turn of the event loop: ``then`` sees the lock."""
-    sign_in(qtbot, window, "casey", "2222")
-    ran: list[str] = []
-    run_gated(window, "erase", lambda: ran.append(backend.ctx.staff_role))
-    dialog = approval_dialog(qtbot, window)
+    ran, dialog = cashier_asks_erase(qtbot, window, backend)
     lock_of(window)._hide_everything()  # locked, the dialog not yet closed by it
     dialog._on_signed(backend.staff.find("Morgan Lee"))
     assert ran == []
