@@ -15,7 +15,7 @@ def choose_save_path(parent: QWidget, title: str, suggested: str, kinds: str) ->
 
 
 def still_open(asker: QWidget, choose: Callable[[], Path | None]) -> Path | None:
-    """``choose()``'s path, unless ``asker`` (the dialog asking) closed meanwhile.
+    """``choose()``'s path (to save or to open), unless ``asker`` closed meanwhile.
 
     A native file dialog is not closed when the register locks (the lock rejects Qt's
     dialogs only), so the person may answer it after the lock closed the dialog that

@@ -249,7 +249,10 @@ class VendorsDialog(QDialog):
         self._run(lambda: self.vendors.set_active(vendor.id, not vendor.active), done)
 
     def import_csv(self) -> None:
-        path = self.choose_open_path(self, "Import partners from CSV", "CSV files (*.csv)")
+        path = still_open(  # not if the lock closed this meanwhile
+            self,
+            lambda: self.choose_open_path(self, "Import partners from CSV", "CSV files (*.csv)"),
+        )
         if path is None:
             return
 
