@@ -9,14 +9,33 @@ opened for the set-up alone and closed again, so the window opens it as on any s
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from posassist.app.backend import Backend
 from posassist.config import load_settings, settings_path
 from posassist.services.first_run import FirstRun
 from posassist.services.printers import PrintService
 from posassist.storage.database import open_database
 
+if TYPE_CHECKING:
+    from posassist.ui.workers import Worker
+
+
+class Asking(Protocol):
+    """A start-up dialog: the set-up, or an upgraded store's first manager."""
+
+    saved: bool
+
+    def exec(self) -> int: ...
+
+
 NOT_FINISHED = "posassist: the set-up was not finished; nothing was saved."
+NO_MANAGER = (
+    "posassist: nobody can sign in yet and no first manager was set; nothing was saved. "
+    "Start posassist again to set one (or `posassist staff add` as the store's IT)."
+)
 
 
 def first_start(data_dir: Path | None, config_file: Path | None) -> int | None:
@@ -32,17 +51,41 @@ def first_start(data_dir: Path | None, config_file: Path | None) -> int | None:
         if not first_run.needed():
             return None
         from posassist.ui.views.setup import SetupWizard
-        from posassist.ui.workers import Worker
 
-        worker = Worker()
-        wizard = SetupWizard(first_run, worker, PrintService(base.printing))
-        try:
-            wizard.exec()
-        finally:
-            worker.wait_idle()
-        if not wizard.saved:
-            print(NOT_FINISHED, file=sys.stderr)
-            return 2
-        return None
+        printing = PrintService(base.printing)
+        return _ask(lambda worker: SetupWizard(first_run, worker, printing), NOT_FINISHED)
     finally:
         db.close()
+
+
+def first_manager_start(backend: Backend) -> int | None:
+    """An upgraded store (set up before PINs: staff without one, the placeholder
+    "Manager") would open unlocked, as a manager, for ever. When nobody can sign in, ask
+    for the first manager's name and PIN first: None to go on to the window (which then
+    starts locked), or 2 when cancelled, with a line saying so. KnownErrors reach the
+    caller."""
+    staff = backend.staff
+    if staff.can_sign_in():
+        return None
+    if backend.sync is not None and not staff.accounts():
+        return None  # a register that joined a chain: its first sync brings the managers
+    from posassist.ui.views.setup import FirstManagerDialog
+
+    return _ask(lambda worker: FirstManagerDialog(staff, worker), NO_MANAGER)
+
+
+def _ask(make: Callable[[Worker], Asking], cancelled: str) -> int | None:
+    """Show one start-up dialog (its saves on a worker of its own) until it closes: None
+    once it saved, else 2 with the ``cancelled`` line."""
+    from posassist.ui.workers import Worker
+
+    worker = Worker()
+    dialog = make(worker)
+    try:
+        dialog.exec()
+    finally:
+        worker.wait_idle()
+    if not dialog.saved:
+        print(cancelled, file=sys.stderr)
+        return 2
+    return None

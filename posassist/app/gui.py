@@ -353,6 +353,8 @@ def run_gui(
                 if (code := first_start(data_dir, config_file)) is not None:
                     return code
             backend = open_backend(data_dir, demo=demo, config_file=config_file)
+            if not (demo or smoke_test) and (code := _first_manager(backend)) is not None:
+                return code
         except KnownError as exc:
             return _cannot_start(raised_other(exc, data_dir, demo, config_file), smoke_test)
         session = _run_window(app, backend, smoke_test=smoke_test, started=started)
@@ -361,6 +363,20 @@ def run_gui(
     if smoke_test:
         return _smoke_test_result(backend, session)
     return session.code
+
+
+def _first_manager(backend: Backend) -> int | None:
+    """An upgraded store with nobody who can sign in: its first manager's PIN first."""
+    from posassist.app.first_start import first_manager_start
+
+    try:
+        code = first_manager_start(backend)
+    except BaseException:
+        backend.close()
+        raise
+    if code is not None:
+        backend.close()
+    return code
 
 
 @dataclass

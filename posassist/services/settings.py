@@ -205,6 +205,14 @@ def audit_changes(s: Session, ctx: StoreContext, changed: list[str]) -> None:
         record(s, ctx, "settings_change", "settings", section, ", ".join(keys)[:200])
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save wrote: the names changed, and the settings the file holds now."""
+
+    changed: list[str]
+    settings: Settings
+
+
 class SettingsService:
     """The settings screen's use cases: read, check, save (managers only).
 
@@ -239,17 +247,27 @@ class SettingsService:
         return check_values(self._ctx.settings, dict(texts))[1]
 
     def save(self, texts: Mapping[str, str]) -> list[str]:
-        """Write the changed values; the names changed. PermissionDeniedError for a
-        cashier, InvalidInputError for a bad value, nothing written in either case."""
+        """Write and apply (one thread: the CLI, tests); the names changed."""
+        saved = self.write(texts)
+        self.apply(saved)
+        return saved.changed
+
+    def write(self, texts: Mapping[str, str]) -> Saved:
+        """Write the changed values (on the worker); the names changed and the settings
+        now. PermissionDeniedError for a cashier, InvalidInputError for a bad value,
+        nothing written in either case. Nothing applies yet: see :meth:`apply`."""
         access.require(self._ctx, "settings")
         change = prepare_settings(self.path, self.current(), texts)
         with committed_with_files(self._ctx.db, change.files, field="settings") as s:
             audit_changes(s, self._ctx, change.changed)
-        settings, changed = change.settings, change.changed
-        self.printing.use(settings.printing)  # printer and layout apply at once
+        return Saved(change.changed, change.settings)
+
+    def apply(self, saved: Saved) -> None:
+        """Printer and layout apply at once: on the thread that prints (the window's GUI
+        thread, after :meth:`write` answered), never beside a print in progress."""
+        self.printing.use(saved.settings.printing)
         if self._on_saved is not None:
-            self._on_saved(settings)
-        return changed
+            self._on_saved(saved.settings)
 
     def test_print(self, texts: Mapping[str, str]) -> str:
         """The test slip with the values on screen (saved or not): where it went. Slow

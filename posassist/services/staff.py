@@ -265,10 +265,16 @@ class StaffService:
 
     # ---- signing in ----------------------------------------------------------------------
     def sign_in(self, staff_id: uuid.UUID, pin: str) -> StaffView:
-        """Check the PIN and make this person the one working at the register."""
-        view = self._verify(staff_id, pin, success="sign_in")
+        """Check the PIN and make this person the one working at the register (the CLI
+        and tests; the window checks with :meth:`verify` and signs in on its GUI thread)."""
+        view = self.verify(staff_id, pin)
         self._ctx.sign_in(view.id, view.name, view.effective_role)
         return view
+
+    def verify(self, staff_id: uuid.UUID, pin: str) -> StaffView:
+        """Check a sign-in PIN (audited as ``sign_in``) without signing anyone in: the
+        window's worker checks, and the window signs in only if its dialog still waits."""
+        return self._verify(staff_id, pin, success="sign_in")
 
     def approve(self, staff_id: uuid.UUID, pin: str, action: str) -> StaffView:
         """A manager's PIN approving one ``action`` at someone else's register.

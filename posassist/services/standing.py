@@ -160,6 +160,12 @@ class StandingService:
             return self.refit(store=stale)
         return None
 
+    def refit_now(self) -> Fit:
+        """Manager → Refit now: a person asking, so behind the reports' check (the
+        background refits at start-up and hourly are the register's own, never refused)."""
+        require(self._ctx, "reports")
+        return self.refit()
+
     def refit(self, as_of: date | None = None, *, store: bool = True) -> Fit:
         """Fit on all visit days up to ``as_of`` and classify every customer.
 

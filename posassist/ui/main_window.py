@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.finder: FinderDialog | None = None
         self._card_search: str | None = None  # the search text that opened the card
+        self._closings = 0  # cards closed so far (a lock closes one): card_token
         self.setWindowTitle(f"posassist — {services.store_label}")
         self.search = SearchPanel()
         self.card = CustomerCardView(tz)  # type: ignore[arg-type]
@@ -203,12 +204,22 @@ class MainWindow(QMainWindow):
         """Nobody signed in: no search, no card (``ui/views/lock.py``)."""
         return self.register_lock is not None and self.register_lock.locked
 
+    def card_token(self) -> tuple[int, uuid.UUID] | None:
+        """The open card (None: locked or none), for a reveal answering from the worker."""
+        card = self.card.card
+        return None if card is None or self.locked() else (self._closings, card.id)
+
+    def still_showing(self, token: tuple[int, uuid.UUID] | None) -> bool:
+        """Not locked, and that card still open, never closed (locked) and reopened since."""
+        return token is not None and token == self.card_token()
+
     def say(self, text: str) -> None:
         self.message_label.setText(text)
 
     def close_card(self) -> None:
         """Nobody on the card: F5–F9, F12 and erase have no customer to act on."""
         self._card_search = None
+        self._closings += 1
         if self.card.card is not None:
             self.card.show_card(None)
 
@@ -284,7 +295,7 @@ class MainWindow(QMainWindow):
 
     def refit_standing(self) -> None:
         self.say("Refitting the repeat-visitor model in the background…")
-        self._refit(self.services.customers.standing.refit)
+        self._refit(self.services.customers.standing.refit_now)  # gated: a person asks
 
     def _refit(self, refit: Callable[[], object]) -> None:
         BackgroundOp(self.worker, refit).success(self._on_refit_done).failure(
@@ -430,13 +441,13 @@ class MainWindow(QMainWindow):
     def reveal_contact(self) -> None:
         """Ctrl+I: the open customer's phone, e-mail and card in full until the card
         closes. Audited (a write, so on the worker); any staff may, the trail says who."""
-        card = self.card.card
+        card, token = self.card.card, self.card_token()
         if card is None:
             self.say("Open a customer first (F2 to search).")
             return
 
         def shown(details: ContactDetails) -> None:
-            if self.card.card is not None and self.card.card.id == card.id:
+            if self.still_showing(token):  # not locked, nor another card, meanwhile
                 self.card.reveal(details)
                 self.say("Contact details shown until the card closes.")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from posassist.app import open_backend
 from tests.window_process import ENV, wait_for, window_process
 
 
@@ -17,6 +18,11 @@ def test_second_instance_exits_2_and_the_first_comes_to_the_front(tmp_path: Path
     # A settings file, so the first start's set-up does not come before the window.
     config = tmp_path / "settings.toml"
     config.write_text('[store]\nname = "Test Store"\n', encoding="utf-8")
+    backend = open_backend(tmp_path, config_file=config)
+    try:  # a manager with a PIN, so an upgraded store's first-manager question does not
+        backend.staff.first_manager("Morgan Lee", "1111")
+    finally:
+        backend.close()
     with window_process("--data-dir", str(tmp_path), "--config", str(config)) as (first, lines):
         wait_for(lines, "window shown", 120)
         second = subprocess.run(

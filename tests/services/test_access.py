@@ -156,6 +156,7 @@ GATED: list[tuple[type, str, str, Call]] = [
     (StandingService, "evaluate", "reports",
      lambda b, i, f: b.standing.evaluate(NOW.date() - timedelta(days=30), NOW.date())),
     (StandingService, "tier_counts", "reports", lambda b, i, f: b.standing.tier_counts()),
+    (StandingService, "refit_now", "reports", lambda b, i, f: b.standing.refit_now()),
     (ReferralService, "goodwill_ledger", "reports",
      lambda b, i, f: _reports(b).goodwill_ledger(NOW.date() - timedelta(days=30), NOW.date())),
     (ReferralService, "unmet_demand", "reports", lambda b, i, f: _reports(b).unmet_demand(30)),

@@ -8,16 +8,21 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from posassist.app import Backend
 from posassist.services.customers import NewCustomer
+from posassist.services.staff import StaffView
 from posassist.storage.orm import AuditLog
 from posassist.ui.main_window import MainWindow
 from tests.qt_helpers import when_dialog
+from tests.ui.test_approval import approval_dialog
+from tests.ui.test_sign_in import sign_in, staff, staffed_window
 from tests.ui.windows import register_window
+
+__all__ = ["staff"]  # the fixture
 
 FULL = ("+12125550142", "vesna@example.com", "PA00004711")
 
@@ -126,22 +131,25 @@ def test_a_manager_exports_the_open_customer_from_the_menu(
     w.worker.wait_idle()
 
 
-def test_a_cashier_is_told_plainly_that_erasing_and_exporting_are_a_managers(
-    qtbot: QtBot, backend: Backend, tmp_path: Path
+def test_a_cashier_is_asked_a_managers_pin_before_erasing_or_exporting(
+    qtbot: QtBot, backend: Backend, tmp_path: Path, staff: dict[str, StaffView]
 ) -> None:
     vesna, _ = _customers(backend)
-    backend.ctx.sign_in(None, "Casey", "cashier")
-    w = register_window(qtbot, backend, privacy=True)
+    w = staffed_window(qtbot, backend, privacy=True)
+    sign_in(qtbot, w, "casey", "2222")
     w.open_customer(vesna)
     asked: list[object] = []
     w.manager.choose_save_path = lambda *_a: asked.append(_a) or tmp_path / "x.json"
 
-    w.manager.erase_customer()  # no "are you sure?" first: the answer is no
-    assert QApplication.activeModalWidget() is None
-    assert "Only a manager can erase a customer." in w.message_label.text()
-    assert "Manager PIN" in w.message_label.text()
-    w.manager.export_customer()
-    assert "Only a manager can export customer data." in w.message_label.text()
+    w.manager.erase_action.trigger()  # no "are you sure?" first: a manager's PIN
+    dialog = approval_dialog(qtbot, w)
+    assert dialog.windowTitle() == "Manager PIN to erase a customer"
+    dialog.reject()
+    qtbot.waitUntil(lambda: w.gate.dialog is None)
+    w.manager.export_action.trigger()
+    dialog = approval_dialog(qtbot, w)
+    assert dialog.windowTitle() == "Manager PIN to export customer data"
+    dialog.reject()
     assert asked == []  # no file name asked for
     assert backend.customers.card(vesna).display_name == "Vesna Okonkwo"
     assert list(tmp_path.glob("*.json")) == []

@@ -71,13 +71,54 @@ def test_each_bad_value_shows_its_message_and_greys_save_out(
     )
     bad, words = BAD[name]
     type_into(qtbot, _input(dialog, name), bad)
-    assert words in dialog.message(name)
+    qtbot.waitUntil(lambda: words in dialog.message(name), timeout=2000)  # after a pause
     assert not dialog.save_button.isEnabled()
     others = [n for f in dialog.forms for n in f.inputs if n != name]
     assert all(dialog.message(n) == "" for n in others)
     type_into(qtbot, _input(dialog, name), good)
-    assert dialog.message(name) == ""
+    qtbot.waitUntil(lambda: dialog.message(name) == "", timeout=2000)
     assert dialog.save_button.isEnabled()
+
+
+def test_typing_is_checked_once_after_a_pause_and_save_checks_what_was_typed(
+    qtbot: QtBot, screen: tuple[SettingsDialog, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog, path = screen
+    checks: list[int] = []
+    check = dialog.service.check
+    monkeypatch.setattr(dialog.service, "check", lambda t: checks.append(1) or check(t))
+    type_into(qtbot, _input(dialog, "holds.expire_days"), "0")
+    type_into(qtbot, _input(dialog, "store.name"), "Typed Quickly")
+    assert checks == []  # not on every key
+    dialog.save()  # Save straight away: the pending check runs first and refuses
+    assert checks == [1]
+    assert "between 1 and 90" in dialog.message("holds.expire_days")
+    assert not dialog.save_button.isEnabled()
+    qtbot.wait(400)
+    assert checks == [1]  # once, not again after the pause
+    assert dialog.saved == []
+    assert path.read_text(encoding="utf-8") == FILE
+
+
+def test_a_save_applies_the_printer_on_the_gui_thread(
+    qtbot: QtBot, screen: tuple[SettingsDialog, Path], backend: Backend
+) -> None:
+    import threading
+
+    dialog, _ = screen
+    threads: list[bool] = []
+    use = backend.printing.use
+
+    def watched(printing: object) -> None:
+        threads.append(threading.current_thread() is threading.main_thread())
+        use(printing)  # type: ignore[arg-type]
+
+    backend.printing.use = watched  # type: ignore[method-assign]
+    type_into(qtbot, _input(dialog, "printing.layout"), "a6")
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    qtbot.waitUntil(lambda: bool(dialog.saved), timeout=10_000)
+    assert threads == [True]
+    assert backend.printing.layout == "a6"
 
 
 def test_save_writes_the_changes_keeps_comments_and_is_audited(

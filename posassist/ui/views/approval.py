@@ -112,6 +112,8 @@ class Gate:
 
         def finished(_result: int) -> None:
             self.dialog = None
+            if self.window.locked():  # locked meanwhile: nothing runs on a locked register
+                return
             if dialog.signed is not None:
                 then(dialog.signed)
             else:

@@ -299,9 +299,11 @@ class Corrections(QObject):
         if card is None:
             w.say("Open the customer first (F2 to search).")
             return
-        customers = w.services.customers
+        customers, token = w.services.customers, w.card_token()
 
         def edit(current: ContactDetails) -> None:
+            if not w.still_showing(token):  # locked or another card meanwhile: not shown
+                return
             dialog = EditCustomerDialog(w.worker, current, lambda d: customers.edit(card.id, d), w)
             if dialog.exec():
                 w.card.revealed = None  # what was revealed is stale now: masked again

@@ -23,6 +23,7 @@ from posassist.services.referrals import ArrivedReferral, IssuedSlip
 from posassist.ui.feedback import show_error
 from posassist.ui.models.referrals import FinderEntry
 from posassist.ui.views.arrival import ArrivalDialog
+from posassist.ui.views.files import still_open
 from posassist.ui.views.referral_desk import arrival_message
 from posassist.ui.views.slip_preview import SlipPreviewDialog
 from posassist.ui.workers import BackgroundOp
@@ -232,8 +233,11 @@ class FinderActions:
         ).failure(failed).run_in_background()
 
     def _save(self, slip: IssuedSlip) -> None:
-        path = self.dialog.choose_save_path(
-            self.dialog, "Save the slip as PDF", f"slip-{slip.code}.pdf", "PDF files (*.pdf)"
+        path = still_open(
+            self.dialog,
+            lambda: self.dialog.choose_save_path(
+                self.dialog, "Save the slip as PDF", f"slip-{slip.code}.pdf", "PDF files (*.pdf)"
+            ),
         )
         if path is None:
             self.dialog.say(f"Referral recorded (code {slip.code}); the slip was not saved.")

@@ -41,7 +41,7 @@ from posassist.ui.formatting import plural
 from posassist.ui.models.holds import HoldsModel
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
-from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.files import choose_save_path, still_open
 from posassist.ui.views.slip_preview import SlipPreviewDialog
 from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
@@ -264,8 +264,11 @@ class HoldsDialog(QDialog):
         hold = self._chosen()
         if printing is None or hold is None:
             return
-        path = self.choose_save_path(
-            self, "Save the slip as PDF", f"hold-{hold.code}.pdf", "PDF files (*.pdf)"
+        path = still_open(
+            self,
+            lambda: self.choose_save_path(
+                self, "Save the slip as PDF", f"hold-{hold.code}.pdf", "PDF files (*.pdf)"
+            ),
         )
         if path is None:
             return

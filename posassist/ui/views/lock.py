@@ -194,26 +194,30 @@ class RegisterLock(QObject):
         if not people:  # everyone was disabled by a sync meanwhile: nobody to wait for
             self._show_everything()
             return
-        dialog = PinDialog(self.window.worker, people, self._sign_in, self.window)
+        dialog = PinDialog(self.window.worker, people, self._verify, self.window)
         dialog.finished.connect(lambda _r: self._on_dialog_finished(dialog))
         self.dialog = dialog
         dialog.open()
 
-    def _sign_in(self, staff_id: object, pin: str) -> StaffView:
-        """On the worker: after the last sign-out is written, so it cannot undo this."""
+    def _verify(self, staff_id: object, pin: str) -> StaffView:
+        """On the worker: only the PIN check. The sign-in itself happens on the GUI
+        thread once the dialog accepts (:meth:`unlock`), so an answer that arrives after
+        Esc or a lock signs nobody in. It waits for the last sign-out to be written, so
+        that cannot undo the sign-in that follows."""
         self._signed_out.wait(_SIGN_OUT_WAIT_S)
-        return self.desk.staff.sign_in(staff_id, pin)  # type: ignore[arg-type]
+        return self.desk.staff.verify(staff_id, pin)  # type: ignore[arg-type]
 
     def _on_dialog_finished(self, dialog: PinDialog) -> None:
         self.dialog = None
-        if dialog.signed is None:
+        if dialog.signed is None or not self.locked:
             self.window.search.focus_box()
             return
         self.unlock(dialog.signed)
 
     def unlock(self, view: StaffView) -> None:
-        """``view`` has signed in (``StaffService.sign_in``): show the register again and
-        search what was typed while it was locked."""
+        """``view``'s PIN was right: sign them in, show the register again and search
+        what was typed while it was locked."""
+        self.desk.ctx.sign_in(view.id, view.name, view.effective_role)
         self._show_everything()
         self._show_person(view)
         self._restart_idle()

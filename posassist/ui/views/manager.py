@@ -10,19 +10,20 @@ back to the search box afterwards, ready for the next customer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from posassist.errors import PermissionDeniedError
 from posassist.ui.feedback import show_error
 from posassist.ui.views.files import choose_save_path
 from posassist.ui.workers import BackgroundOp
 
 if TYPE_CHECKING:
+    from posassist.services.customers import CustomerCard
     from posassist.ui.main_window import MainWindow
+
+S = TypeVar("S")
 
 
 class ManagerActions:
@@ -35,7 +36,7 @@ class ManagerActions:
         self.menu: QMenu = window.menuBar().addMenu("&Manager")
         menu, gate = self.menu, w.gate  # each behind its check: a cashier is asked a PIN
         gate.add(menu, "&Regulars…", "regulars", self.show_regulars, "Ctrl+R")
-        menu.addAction("Re&fit repeat-visitor model now", w.refit_standing)
+        gate.add(menu, "Re&fit repeat-visitor model now", "reports", w.refit_standing)
         gate.add(menu, "&Staff picks…", "edit_picks", self.edit_picks).setEnabled(
             bool(w.services.picks)
         )
@@ -114,31 +115,28 @@ class ManagerActions:
                 w.say("Staff pick removed." if dialog.removed else "Staff pick saved.")
         w.search.focus_box()
 
-    def _refused(self, check: Callable[[], None]) -> bool:
-        """Whether the person signed in was refused (told why, in plain words, on the
-        message line) before anything is asked of them: a cashier erasing or exporting."""
-        try:
-            check()
-        except PermissionDeniedError as exc:
-            show_error(self.window.message_label, exc)
-            self.window.search.focus_box()
-            return True
-        return False
+    def _open_card_and(self, service: S | None) -> tuple[CustomerCard, S] | None:
+        """The open customer's card and ``service``, or None after saying to open one.
+        (Who may act was checked before: the gate asked a cashier for a manager's PIN.)"""
+        card = self.window.card.card
+        if card is None or service is None:
+            self.window.say("Open the customer first.")
+            return None
+        return card, service
 
     def export_customer(self) -> None:
         """On the customer's request: everything held on them, as JSON and a readable PDF
         beside it (``services/customer_export.py``), written on the worker."""
         w = self.window
-        card = w.card.card
-        exports = w.services.exports
-        if card is None or exports is None:
-            w.say("Open the customer first.")
+        opened = self._open_card_and(w.services.exports)
+        if opened is None:
             return
-        if self._refused(exports.check_allowed):
-            return
+        card, exports = opened
         path = self.choose_save_path(
             w, "Export this customer's data", "customer-data.json", "JSON (*.json)"
         )
+        if w.locked():  # it locked while the (native) file dialog was open: nothing
+            return
         if path is None:
             w.search.focus_box()
             return
@@ -159,13 +157,10 @@ class ManagerActions:
         details, card and notes are gone. Asked twice, because it cannot be undone.
         """
         w = self.window
-        card = w.card.card
-        privacy = w.services.privacy
-        if card is None or privacy is None:
-            w.say("Open the customer first.")
+        opened = self._open_card_and(w.services.privacy)
+        if opened is None:
             return
-        if self._refused(privacy.check_allowed):
-            return
+        card, privacy = opened
         answer = QMessageBox.question(
             w,
             "Erase personal data",

@@ -29,7 +29,7 @@ from posassist.ui import formatting as fmt
 from posassist.ui.feedback import show_error
 from posassist.ui.models.base import RowsTableModel
 from posassist.ui.screen import fit_to_screen
-from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.files import choose_save_path, still_open
 from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
@@ -184,6 +184,9 @@ class RegularsDialog(QDialog):
         return len(rows)
 
     def _on_export_clicked(self) -> None:
-        path = self.choose_save_path(self, "Export regulars", "regulars.csv", "CSV (*.csv)")
+        path = still_open(  # not if the lock closed this meanwhile
+            self,
+            lambda: self.choose_save_path(self, "Export regulars", "regulars.csv", "CSV (*.csv)"),
+        )
         if path is not None:
             self.export_to(path)

@@ -28,7 +28,7 @@ from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.models.referrals import DemandModel, LedgerModel
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
-from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.files import choose_save_path, still_open
 from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
@@ -150,8 +150,11 @@ class ReportsDialog(QDialog):
         self.demand_model.set_rows(rows)
 
     def export_ledger(self) -> None:
-        path = self.choose_save_path(
-            self, "Export the goodwill ledger", "goodwill-ledger.csv", "CSV files (*.csv)"
+        path = still_open(
+            self,
+            lambda: self.choose_save_path(
+                self, "Export the goodwill ledger", "goodwill-ledger.csv", "CSV files (*.csv)"
+            ),
         )
         if path is None:
             return
@@ -161,8 +164,11 @@ class ReportsDialog(QDialog):
         )
 
     def export_demand(self) -> None:
-        path = self.choose_save_path(
-            self, "Export unmet demand", "unmet-demand.csv", "CSV files (*.csv)"
+        path = still_open(
+            self,
+            lambda: self.choose_save_path(
+                self, "Export unmet demand", "unmet-demand.csv", "CSV files (*.csv)"
+            ),
         )
         if path is None:
             return

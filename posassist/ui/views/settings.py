@@ -9,6 +9,7 @@ apply at once; the screen says that everything else applies at the next start.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.services.printers import installed_printers
-from posassist.services.settings import FIELDS, SCREEN_FIELDS, SettingsService
+from posassist.services.settings import FIELDS, SCREEN_FIELDS, Saved, SettingsService
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.views.setting_fields import FieldForm
 from posassist.ui.workers import BackgroundOp, Worker
 
 __all__ = ["SettingsDialog"]
+RECHECK_AFTER_MS = 200  # a pause in typing: the checks read the logo file, import reportlab
 
 
 def when_applied() -> str:
@@ -45,9 +47,11 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.tabs = QTabWidget()
         self.forms: list[FieldForm] = []
+        self._recheck_soon = QTimer(self, singleShot=True, interval=RECHECK_AFTER_MS)
+        self._recheck_soon.timeout.connect(self.recheck)
         for title, group in SCREEN_FIELDS.items():
             form = FieldForm([f.name for f in group])
-            form.changed.connect(self.recheck)
+            form.changed.connect(self._recheck_soon.start)
             self.forms.append(form)
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
@@ -68,8 +72,10 @@ class SettingsDialog(QDialog):
         box.addWidget(self.line)
         box.addWidget(self.buttons)
         self.resize(720, 600)
+        values = service.values()  # the file, read once for every tab
         for form in self.forms:
-            form.set_values(service.values())
+            form.set_values(values)
+        self._recheck_soon.stop()  # filling the fields is not typing: checked just below
         BackgroundOp(worker, installed_printers).success(self._printers).run_in_background()
         self.recheck()
 
@@ -97,13 +103,19 @@ class SettingsDialog(QDialog):
         self.save_button.setEnabled(good)
 
     def save(self) -> None:
-        texts = self.texts()
+        if self._recheck_soon.isActive():  # Save straight after typing: check first
+            self._recheck_soon.stop()
+            self.recheck()
+            if not self.save_button.isEnabled():
+                return
+        texts, service = self.texts(), self.service
 
-        def done(changed: list[str]) -> None:
-            self.saved = changed
+        def done(saved: Saved) -> None:
+            service.apply(saved)  # here, on the GUI thread that prints
+            self.saved = saved.changed
             self.accept()
 
-        BackgroundOp(self.worker, lambda: self.service.save(texts)).success(done).failure(
+        BackgroundOp(self.worker, lambda: service.write(texts)).success(done).failure(
             lambda exc: show_error(self.line, exc, prefix="Not saved:")
         ).disable(self.save_button).run_in_background()
 

@@ -15,6 +15,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -28,12 +31,13 @@ from PySide6.QtWidgets import (
 
 from posassist.services.first_run import FirstRun, SetupPlan
 from posassist.services.printers import PrintService, installed_printers
+from posassist.services.staff import StaffService
 from posassist.services.sync import ChainBranch, ChainDirectory
 from posassist.ui.feedback import MessageLine, mark_field, show_error
 from posassist.ui.views.setting_fields import FieldForm, pc_timezone
 from posassist.ui.workers import BackgroundOp, Worker
 
-__all__ = ["SetupWizard"]
+__all__ = ["FirstManagerDialog", "SetupWizard"]
 
 STORE_PAGE, BRANCH_PAGE, MANAGER_PAGE, FINISH_PAGE = range(4)
 STORE_FIELDS = ["store.name", "store.region", "store.timezone"]
@@ -175,7 +179,7 @@ class _BranchPage(QWizardPage):
 
 
 class _ManagerPage(QWizardPage):
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: SetupWizard | None = None) -> None:
         super().__init__()
         self.setTitle("The first manager")
         self.setSubTitle("Managers sign in with this PIN (4–8 digits) to change settings.")
@@ -299,4 +303,51 @@ class SetupWizard(QWizard):
 
         BackgroundOp(self.worker, lambda: self.first_run.finish(plan)).success(done).failure(
             lambda exc: show_error(self.finish.line, exc, prefix="Not saved:")
+        ).disable(button).run_in_background()
+
+
+UPGRADED = (
+    "This store's staff have no PINs yet (it was set up before sign-in PINs came). "
+    "Choose the first manager: their name and a PIN. Then the register locks, and the "
+    "manager signs in and adds everyone else (Manager → Staff… or `posassist staff add`)."
+)
+
+
+class FirstManagerDialog(QDialog):
+    """An upgraded store (a settings file, staff without PINs): the first manager's name
+    and PIN, the set-up's manager page alone. ``saved`` once the manager exists."""
+
+    def __init__(self, staff: StaffService, worker: Worker, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.staff, self.worker, self.saved = staff, worker, False
+        self.setWindowTitle("Set the first manager's PIN")
+        self.page = _ManagerPage()
+        self.page.setSubTitle("")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        intro = QLabel(UPGRADED)
+        intro.setWordWrap(True)
+        box = QVBoxLayout(self)
+        for widget in (intro, self.page, self.buttons):
+            box.addWidget(widget)
+        self.resize(520, 320)
+        self.page.name.setFocus()
+
+    def save(self) -> None:
+        """Checked here first (every message under its field), then saved on the worker
+        (the PIN's scrypt and the write)."""
+        if not self.page.validatePage():
+            return
+        name, pin, staff = self.page.name.text(), self.page.pin.text(), self.staff
+
+        def done(_: object) -> None:
+            self.saved = True
+            self.accept()
+
+        button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        BackgroundOp(self.worker, lambda: staff.first_manager(name, pin)).success(done).failure(
+            lambda exc: show_error(self.page.line, exc, prefix="Not saved:")
         ).disable(button).run_in_background()

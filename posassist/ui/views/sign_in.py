@@ -77,6 +77,7 @@ class PinDialog(QDialog):
         self.setWindowTitle(title)
         self.worker, self._check = worker, check
         self.signed: StaffView | None = None
+        self.closed = False  # finished (accepted, cancelled, Esc, or rejected by a lock)
         self.prompt = QLabel(prompt)
         self.prompt.setWordWrap(True)
         self.who = QLineEdit()
@@ -174,11 +175,21 @@ class PinDialog(QDialog):
             self._on_refused
         ).disable(self.ok, self.pin, self.who, self.people).run_in_background()
 
+    def done(self, result: int) -> None:
+        """Closed once: a PIN's answer arriving after Esc, Cancel or a lock is ignored
+        (accepting then would emit ``finished`` again and act on a closed dialog)."""
+        self.closed = True
+        super().done(result)
+
     def _on_signed(self, view: StaffView) -> None:
+        if self.closed:
+            return
         self.signed = view
         self.accept()
 
     def _on_refused(self, exc: BaseException) -> None:
+        if self.closed:
+            return
         show_error(self.message, exc)
         self.pin.setFocus()
 

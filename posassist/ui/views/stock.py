@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPushButton, 
 
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.views.dialogs import _FormDialog
-from posassist.ui.views.files import choose_open_path
+from posassist.ui.views.files import choose_open_path, still_open
 from posassist.ui.workers import BackgroundOp, Worker
 
 if TYPE_CHECKING:
@@ -62,7 +62,9 @@ class StockDialog(_FormDialog):
         return lambda: self.catalog.set_stock(sku, count)
 
     def import_file(self) -> None:
-        path = self.choose_open_path(self, "Import a stock file", "CSV files (*.csv)")
+        path = still_open(  # not if the lock closed this meanwhile
+            self, lambda: self.choose_open_path(self, "Import a stock file", "CSV files (*.csv)")
+        )
         if path is None:
             return
         self.imported.say("")

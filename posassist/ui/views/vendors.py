@@ -35,7 +35,7 @@ from posassist.ui.models.referrals import VendorTableModel
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.dialogs import _FormDialog
-from posassist.ui.views.files import choose_open_path, choose_save_path
+from posassist.ui.views.files import choose_open_path, choose_save_path, still_open
 from posassist.ui.views.tables import read_only_table
 from posassist.ui.workers import BackgroundOp, Worker
 
@@ -249,7 +249,10 @@ class VendorsDialog(QDialog):
         self._run(lambda: self.vendors.set_active(vendor.id, not vendor.active), done)
 
     def import_csv(self) -> None:
-        path = self.choose_open_path(self, "Import partners from CSV", "CSV files (*.csv)")
+        path = still_open(  # not if the lock closed this meanwhile
+            self,
+            lambda: self.choose_open_path(self, "Import partners from CSV", "CSV files (*.csv)"),
+        )
         if path is None:
             return
 
@@ -260,7 +263,12 @@ class VendorsDialog(QDialog):
         self._run(lambda: self.vendors.import_csv(path), done, refused="Nothing was imported.")
 
     def export_csv(self) -> None:
-        path = self.choose_save_path(self, "Export partners", "partners.csv", "CSV files (*.csv)")
+        path = still_open(
+            self,
+            lambda: self.choose_save_path(
+                self, "Export partners", "partners.csv", "CSV files (*.csv)"
+            ),
+        )
         if path is None:
             return
 
