@@ -151,6 +151,8 @@ def test_enter_opens_the_sign_in_and_esc_leaves_it_locked(qtbot: QtBot, window: 
     dialog.reject()
     assert lock_of(window).locked
     assert window.search.box.hasFocus()
+    window.search.clear()  # Esc in the box after a cancelled sign-in: still only the box
+    assert [w for w in customer_widgets(window) if w.isVisible()] == []
 
 
 def test_ctrl_l_locks_closes_the_card_and_signs_out(

@@ -155,13 +155,14 @@ class RegisterLock(QObject):
         for thing in acting:
             thing.setEnabled(False)
         s.box.setPlaceholderText(LOCKED_PLACEHOLDER)
+        s.locked = True  # a cleared box must not bring its hint back while locked
         _center_box(s, locked=True)
         w.store_label.setText(f"{w.services.store_label}  ·  Locked")
         w.gate.refresh_hints()
         s.focus_box()
 
     def _show_everything(self) -> None:
-        self.locked = False
+        self.locked = self.window.search.locked = False
         for widget, shown in self._shown:
             widget.setVisible(shown)
         for thing, enabled in self._enabled:

@@ -64,6 +64,7 @@ class SearchPanel(QWidget):
         layout.addWidget(self.new_button)
         layout.addWidget(self.find_button)
         self._shown_text: str | None = None  # what the hits in the list were found for
+        self.locked = False  # set by the register lock: then the box alone shows, no hint
         self._delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._delay.timeout.connect(self._on_delay_timeout)
         self.box.textEdited.connect(self._on_box_edited)
@@ -149,7 +150,7 @@ class SearchPanel(QWidget):
 
     def show_hint(self, text: str) -> None:
         self.hint.setText(text)
-        self.hint.setVisible(bool(text))
+        self.hint.setVisible(bool(text) and not self.locked)
 
     def clear(self) -> None:
         self.box.clear()
