@@ -160,3 +160,14 @@ def test_a_cashier_opening_staff_is_asked_for_a_manager_pin(
     assert dialog.windowTitle() == "Manager PIN to manage staff accounts"
     dialog.reject()
     w.worker.wait_idle()
+
+
+def test_staff_has_its_own_key_in_the_manager_menu(manager_window: MainWindow) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    keys = [
+        QKeySequence.mnemonic(a.text()).toString()
+        for a in manager_window.manager.menu.actions()
+        if "&" in a.text()
+    ]
+    assert keys.count("Alt+A") == 1, keys  # St&aff… (Alt+S is taken twice already)
