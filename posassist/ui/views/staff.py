@@ -191,6 +191,10 @@ class AccountForm(QDialog):
         self.saved = view
         self.accept()
 
+    def reject(self) -> None:
+        if self.ok_button.isEnabled():  # else the save's answer closes the form
+            super().reject()
+
     def done(self, result: int) -> None:
         self.pin.clear()  # a PIN never stays in a closed dialog
         self.confirm.clear()
