@@ -185,6 +185,8 @@ def field_problems(settings: Settings) -> Problems:
     (which wants every problem at once, not the first)."""
     problems: Problems = {}
     store = settings.store
+    if not store.name.strip():  # printed at the top of every slip and shown on screen
+        problems["store.name"] = "must not be empty: it is printed at the top of every slip."
     if phonenumbers.country_code_for_region(store.region.upper()) == 0:
         problems["store.region"] = (
             f"{store.region!r} is not a two-letter country code such as US, GB or DE."

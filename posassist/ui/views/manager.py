@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 
 from posassist.ui.feedback import show_error
 from posassist.ui.views.files import choose_save_path
+from posassist.ui.views.staff import open_staff
 from posassist.ui.workers import BackgroundOp
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class ManagerActions:
         menu.addSeparator()
         settings = gate.add(menu, "Se&ttings…", "settings", self.edit_settings)
         settings.setEnabled(w.services.settings is not None)
+        gate.add(menu, "St&aff…", "staff", lambda: open_staff(w)).setEnabled(
+            bool(w.services.staff_desk)
+        )
 
     def edit_settings(self) -> None:
         """Manager → Settings… (``ui/views/settings.py``); the service refuses a cashier."""

@@ -139,6 +139,13 @@ class FieldForm(QWidget):
             label.setVisible(bool(text))
         return not any(name in problems for name in self.inputs)
 
+    def clear_fixed(self, problems: Mapping[str, str]) -> None:
+        """Hide the message of each field whose value is now valid (as it is typed);
+        a new problem waits for Next or Save, not for every keystroke."""
+        for name, label in self.messages.items():
+            if name not in problems:
+                label.hide()
+
     def message(self, name: str) -> str:
         label = self.messages[name]
         return label.text() if label.isVisibleTo(self) else ""

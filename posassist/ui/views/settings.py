@@ -78,6 +78,11 @@ class SettingsDialog(QDialog):
         self._recheck_soon.stop()  # filling the fields is not typing: checked just below
         BackgroundOp(worker, installed_printers).success(self._printers).run_in_background()
         self.recheck()
+        self.first_field().setFocus()  # else nothing visible has the focus: type at once
+
+    def first_field(self) -> QWidget:
+        """The first tab's first field (the store's name)."""
+        return next(iter(self.forms[0].inputs.values()))
 
     @property
     def save_button(self) -> QPushButton:

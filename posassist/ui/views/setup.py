@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -44,6 +45,8 @@ STORE_FIELDS = ["store.name", "store.region", "store.timezone"]
 NEW_BRANCH_FIELDS = ["store.branch_code"]
 CENTRAL_FIELDS = ["central.host", "central.port", "central.database", "central.user"]
 PRINT_FIELDS = ["printing.printer", "printing.layout"]
+TITLE_PX = 22  # the page title, a little larger than a dialog's heading (20 px)
+NEXT_TEXT = "Ne&xt >"  # Alt+N is "New store or branch" on the branch page
 CHAIN_MANAGERS = "This chain already has managers: sign in with your chain account."
 
 
@@ -52,6 +55,11 @@ def _password_edit(name: str) -> QLineEdit:
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     edit.setObjectName(name)
     return mark_field(edit, name)
+
+
+def _clear_when_fixed(form: FieldForm, first_run: FirstRun) -> None:
+    """A field's red message goes as soon as its value is valid."""
+    form.changed.connect(lambda: form.clear_fixed(first_run.check(form.texts())))
 
 
 class _StorePage(QWizardPage):
@@ -69,6 +77,7 @@ class _StorePage(QWizardPage):
             }
         )
         QVBoxLayout(self).addWidget(self.form)
+        _clear_when_fixed(self.form, wizard.first_run)
 
     def validatePage(self) -> bool:
         return self.form.show_problems(self.w.first_run.check(self.form.texts()))
@@ -107,6 +116,8 @@ class _BranchPage(QWizardPage):
         self.branches.setObjectName("branches")
         self.line = MessageLine()
         self._lay_out()
+        for form in (self.new_form, self.central_form):
+            _clear_when_fixed(form, wizard.first_run)
         self.new.toggled.connect(self._mode_changed)
         self._mode_changed()
 
@@ -194,6 +205,14 @@ class _ManagerPage(QWizardPage):
         box = QVBoxLayout(self)
         for widget in (self.name, self.pin, self.confirm, self.line):
             box.addWidget(widget)
+        for edit in (self.name, self.pin, self.confirm):
+            edit.textChanged.connect(self._clear_when_fixed)
+
+    def _clear_when_fixed(self) -> None:
+        """The red line goes once the problem it names is fixed."""
+        problems = FirstRun.check_manager(self.name.text(), self.pin.text(), self.confirm.text())
+        if self.line.text() not in problems.values():
+            self.line.say("")
 
     def validatePage(self) -> bool:
         problems = FirstRun.check_manager(self.name.text(), self.pin.text(), self.confirm.text())
@@ -220,6 +239,7 @@ class _FinishPage(QWizardPage):
         box.addWidget(self.form)
         box.addWidget(self.test)
         box.addWidget(self.line)
+        _clear_when_fixed(self.form, wizard.first_run)
 
     def validatePage(self) -> bool:
         return self.form.show_problems(self.w.first_run.check(self.form.texts()))
@@ -237,8 +257,23 @@ class _FinishPage(QWizardPage):
         if not self.form.show_problems(problems):
             return
         BackgroundOp(self.w.worker, lambda: self.w.print_test(texts)).success(
-            lambda where: self.line.say(f"Test slip sent to {where}.")
-        ).failure(lambda exc: show_error(self.line, exc)).disable(self.test).run_in_background()
+            self._printed
+        ).failure(self._not_printed).disable(self.test).run_in_background()
+
+    def _printed(self, where: str) -> None:
+        self.line.say(f"Test slip sent to {where}.")
+        self._focus_forward()
+
+    def _not_printed(self, exc: BaseException) -> None:
+        show_error(self.line, exc)
+        self._focus_forward()
+
+    def _focus_forward(self) -> None:
+        """The test button was disabled while printing, so focus moved on to "< Back"
+        and Enter would go back: Enter means Finish (or Next) here."""
+        which = QWizard.WizardButton
+        finish = self.w.button(which.FinishButton)
+        (finish if finish.isVisible() else self.w.button(which.NextButton)).setFocus()
 
 
 class SetupWizard(QWizard):
@@ -258,6 +293,34 @@ class SetupWizard(QWizard):
             self.setPage(number, page)
         self.resize(780, 700)  # fits 1024×768 with room for the title bar
         self.saved = False
+        self.currentIdChanged.connect(self._keep_title_readable)
+        self.setButtonText(QWizard.WizardButton.NextButton, NEXT_TEXT)
+
+    def title_label(self) -> QLabel | None:
+        """The wizard's own label for the page's title (Qt's, outside every page)."""
+        page = self.currentPage()
+        if page is None:
+            return None
+        pages = [self.page(i) for i in self.pageIds()]
+        return next(
+            (
+                label
+                for label in self.findChildren(QLabel)
+                if label.text() == page.title() and not any(p.isAncestorOf(label) for p in pages)
+            ),
+            None,
+        )
+
+    def _keep_title_readable(self, _id: int) -> None:
+        """Qt sizes the title as the wizard's font in points plus 4; the stylesheet sets
+        fonts in pixels (no point size: -1), so from the second visit of a page on the
+        title was drawn at 3 pt, a few pixels high. Sized in pixels here, each time."""
+        label = self.title_label()
+        if label is not None:
+            font = QFont(label.font())
+            font.setPixelSize(TITLE_PX)
+            font.setBold(True)
+            label.setFont(font)
 
     def texts(self) -> dict[str, str]:
         """Every setting the pages gathered (the branch's own, or central's)."""
