@@ -55,7 +55,7 @@ def test_the_settings_screen_opens_on_the_store_name_and_refuses_it_empty(
     qtbot.keyClicks(name, "X")  # typed straight into it
     assert name.text().endswith("X")
     type_into(qtbot, name, "")
-    assert dialog.message("store.name") == EMPTY
+    qtbot.waitUntil(lambda: dialog.message("store.name") == EMPTY, timeout=2000)  # after a pause
     assert not dialog.save_button.isEnabled()
     type_into(qtbot, name, "New Name")
-    assert dialog.save_button.isEnabled()
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=2000)
