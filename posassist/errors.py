@@ -101,3 +101,7 @@ class SyncError(KnownError):
 
 class SecretStoreError(KnownError):
     """No usable OS keyring, or the keyring is locked."""
+
+
+class CancelledError(KnownError):
+    """The person stopped a long job (Cancel, Ctrl+C) and nothing of it was kept."""

@@ -1,0 +1,91 @@
+"""What an import reports: the counts, where it stopped, and the first problems.
+
+One shape for the CLI (``--json`` prints :meth:`ImportReport.as_json`), the dialog's
+preview and its final summary, and the bench.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["COUNTS", "ImportReport", "Progress"]
+
+# The counts, in the order the CLI prints them and --json names them (declared once).
+COUNTS = (
+    "rows",
+    "customers_new",
+    "customers_matched",
+    "interactions",
+    "lines",
+    "anonymous",
+    "skipped",
+    "problems",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a running import is: bytes of the file read, and rows so far."""
+
+    done_bytes: int
+    total_bytes: int
+    rows: int
+    seconds: float
+
+    @property
+    def fraction(self) -> float:
+        return self.done_bytes / self.total_bytes if self.total_bytes else 1.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the pace so far; None until there is a pace."""
+        if not self.done_bytes or self.seconds <= 0:
+            return None
+        return self.seconds * (self.total_bytes - self.done_bytes) / self.done_bytes
+
+
+@dataclass
+class ImportReport:
+    """One import (or dry run) of one file.
+
+    ``rows`` are the data rows read; ``interactions`` and ``lines`` are the ones new to the
+    store (a second import of the same file reports 0 of each); ``anonymous`` are sales
+    with no customer; ``skipped`` rows deliberately left out (already imported, a
+    duplicated line, an event that is not a sale). Any problem means nothing was written:
+    ``imported`` is True only when the transaction committed.
+    """
+
+    kind: str
+    path: Path
+    dry_run: bool
+    imported: bool = False
+    rows: int = 0
+    customers_new: int = 0
+    customers_matched: int = 0
+    interactions: int = 0
+    lines: int = 0
+    anonymous: int = 0
+    skipped: int = 0
+    problems: int = 0
+    first_problems: list[str] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "file": str(self.path),
+            "dry_run": self.dry_run,
+            "imported": self.imported,
+            **{name: getattr(self, name) for name in COUNTS},
+            "first_problems": list(self.first_problems),
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "seconds": round(self.seconds, 3),
+        }
