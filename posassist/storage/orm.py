@@ -198,6 +198,38 @@ class CustomerAlias(Base):
     register_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("register.id"))
 
 
+class CustomerExternalId(Base):
+    """The id a customer has in another system (Square's customer id, Shopify's, a
+    generic file's customer column), per ``source``, so a re-import or a later file of
+    the same source matches them instead of making a second customer.
+
+    A fact: never edited, synced to every register. Its ``id`` is derived from
+    ``(source, external_id)`` (``importers/load.py``), so two registers importing the same
+    export offline make the same row. It outlives an erasure on purpose: a later import
+    of that person's rows is then skipped, not made into a new customer.
+    """
+
+    __tablename__ = "customer_external_id"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(60))
+    external_id: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportMapping(Base):
+    """A manager's column mapping for a CSV of their own, chosen once and reused by
+    name (``posassist import mapped FILE --mapping NAME``). This register's only."""
+
+    __tablename__ = "import_mapping"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PurchaseLine(Base):
     __tablename__ = "purchase_line"
 
