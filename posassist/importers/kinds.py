@@ -16,7 +16,7 @@ from typing import Protocol
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 
-__all__ = ["KINDS", "Format", "Kind"]
+__all__ = ["KINDS", "MAPPED_FIELDS", "Format", "Kind", "MappedField"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,36 @@ KINDS: dict[str, Kind] = {
         Kind("picks", "Staff picks", False),
     )
 }
+
+
+@dataclass(frozen=True, slots=True)
+class MappedField:
+    """What a column of a manager's own CSV can be, in a saved mapping (kind ``mapped``)."""
+
+    name: str
+    label: str
+    required: bool = False
+
+
+# The targets of a column mapping, declared once: the mapping step's rows, the CLI's
+# ``--map FIELD=COLUMN`` and the saved mapping's keys. Rows with the same
+# ``transaction_id`` next to each other are one sale with lines; without a customer
+# column a row is an anonymous sale.
+MAPPED_FIELDS: tuple[MappedField, ...] = (
+    MappedField("date", "Date (or date and time)", required=True),
+    MappedField("time", "Time of day"),
+    MappedField("customer_id", "Customer id (this file's own)"),
+    MappedField("name", "Customer name"),
+    MappedField("phone", "Phone"),
+    MappedField("email", "E-mail"),
+    MappedField("card", "Loyalty card"),
+    MappedField("amount", "Sale total"),
+    MappedField("transaction_id", "Transaction / receipt id"),
+    MappedField("item", "Item name"),
+    MappedField("sku", "Item SKU"),
+    MappedField("quantity", "Quantity"),
+    MappedField("price", "Item price"),
+)
 
 
 class Format(Protocol):

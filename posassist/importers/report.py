@@ -76,6 +76,7 @@ class ImportReport:
     encoding: str = ""
     delimiter: str = ""
     seconds: float = 0.0
+    summary: str = ""  # one line in words, for the reference kinds' own results
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -88,4 +89,5 @@ class ImportReport:
             "encoding": self.encoding,
             "delimiter": self.delimiter,
             "seconds": round(self.seconds, 3),
+            "summary": self.summary,
         }
