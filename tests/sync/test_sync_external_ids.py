@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 from alembic import command
 from psycopg.types.json import Jsonb
@@ -29,6 +30,7 @@ from posassist.storage.outbox import append_change
 from posassist.sync.central.external_ids import LOST
 from posassist.sync.migrate import SCRIPT_LOCATION, central_engine, init_central
 from posassist.sync.protocol import MISSING_REFERENCE
+from posassist.sync.pull import pull_once
 from tests.sync.helpers import (
     Central,
     MakeReg,
@@ -121,8 +123,10 @@ def test_an_external_id_made_on_one_register_reaches_the_others_and_their_export
     a, b = registers("Register A"), registers("Register B", branch="B02")
     ann = add_customer(a, "Ann Archer", phone="(212) 555-0101", consent_contact=True)
     link(a, ann, "square", "K4Q3ZJ8M1N")
-    doc = a.backend.exports.export(ann, tmp_path / "a.json")[0]
+    doc, pdf = a.backend.exports.export(ann, tmp_path / "a.json")
     (listed,) = json.loads(doc.read_text("utf-8"))["external_ids"]
+    text = " ".join(str(p.extract_text()) for p in pypdf.PdfReader(pdf).pages)
+    assert "square: K4Q3ZJ8M1N" in " ".join(text.split())
     assert (listed["source"], listed["external_id"], listed["synced"]) == (
         "square",
         "K4Q3ZJ8M1N",
@@ -142,6 +146,14 @@ def test_an_external_id_made_on_one_register_reaches_the_others_and_their_export
         str(ann),
         True,
     )
+    # Erased on B: the link stays everywhere (it stops a re-import bringing Ann back).
+    assert b.privacy.erase_customer(ann)
+    converge([b, a])
+    assert central.query("SELECT erased_at IS NOT NULL FROM customer WHERE id = %s", ann) == [
+        (True,)
+    ]
+    assert central_links(central) == links(a) == links(b) == expected
+    assert_converged(central, [a, b])
 
 
 def test_the_same_external_id_from_two_registers_is_one_row(
@@ -191,6 +203,26 @@ def test_a_clash_is_won_by_the_first_synced_and_the_queue_keeps_flowing(
     assert count == [(3,)]  # B's own customer and what came after reached central
     assert_exactly_once(central, [a, b])
     assert_converged(central, [a, b])
+
+
+def test_a_loser_that_pulls_the_winner_before_it_pushes_takes_it_at_once(
+    registers: MakeReg, central: Central
+) -> None:
+    a, b = registers("Register A"), registers("Register B", branch="B02")
+    ann = add_customer(a, "Ann Archer")
+    converge([a, b])
+    link(a, ann, "shopify", "6090263642172")
+    new = add_customer(b, "Ann A.")
+    lost = link(b, new, "shopify", "6090263642172")
+    a.sync.sync_once()
+    pull_once(b.db, b.sync.link, b.backend.ctx.register_id, b.backend.ctx.hlc)
+    winner = {(str(row_id("shopify", "6090263642172")), "shopify", "6090263642172", str(ann))}
+    assert links(b) == winner  # its own row replaced while its op still waits
+    assert outbox(b, lost)[0] == "pending"
+    b.sync.sync_once()
+    assert outbox(b, lost) == ("acked", LOST.format(source="shopify"))
+    assert central_links(central) == links(a) == links(b) == winner
+    assert_exactly_once(central, [a, b])
 
 
 # -- hostile rows, at both ends --------------------------------------------------------
