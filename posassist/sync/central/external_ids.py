@@ -63,8 +63,8 @@ Pair = tuple[str, str]
 class ExternalIdKeeper:
     """The external ids one batch brings, decided against those central holds.
 
-    ``held`` is updated as the batch's ops are accepted, so a second row for one pair in
-    the same batch is judged against the first.
+    ``by_pair`` and ``by_id`` grow as the batch's ops are accepted, so a second row for
+    one pair in the same batch is judged against the first.
     """
 
     def __init__(self, conn: psycopg.Connection[Any], ops: Sequence[Op]) -> None:
