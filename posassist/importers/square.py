@@ -212,7 +212,8 @@ class _ItemsParse:
 
     def records(self) -> Iterator[Person | Sale | Skip]:
         c = self.rows.c
-        for line, row in self.table.rows():
+        for line, cells in self.table.rows():
+            row = c.start(cells)
             key = cell.strip_apostrophe(c.get(row, "Transaction ID"))
             if not key:
                 c.bad(line, "Transaction ID", "the transaction id is empty")
@@ -319,7 +320,8 @@ class SquareTransactions:
         rows = _SaleRows(table, self.columns, ctx)
         c = rows.c
         previous: list[str] | None = None
-        for line, row in table.rows():
+        for line, cells in table.rows():
+            row = c.start(cells)
             if row == previous:
                 yield Skip(line, "duplicated line")
                 continue

@@ -16,6 +16,7 @@ from posassist.domain.identifiers import (
     check_text,
     clean_display_name,
     clean_note,
+    find_control,
     normalise_email,
     normalise_phone,
 )
@@ -48,20 +49,33 @@ def month_first(region: str) -> bool:
 
 
 class RowCells:
-    """One table's column indexes, looked up once; reading a row is then list indexing."""
+    """One table's column indexes, looked up once; reading a row is then list indexing.
+
+    :meth:`start` readies each row: it appends one empty cell, which a column missing
+    from this file (index -1) reads, and checks the whole row for control characters and
+    line breaks at once, so the cells of an ordinary row need no check of their own.
+    """
 
     def __init__(self, table: Table, names: Sequence[str]) -> None:
         self.table = table
-        self.at: dict[str, int | None] = {n: table.index.get(n) for n in names}
+        self.at: dict[str, int] = {}
+        for n in names:
+            i = table.index.get(n)
+            self.at[n] = -1 if i is None else i
+        self.plain = True  # the current row holds no control character nor line break
+
+    def start(self, row: list[str]) -> list[str]:
+        row.append("")
+        self.plain = find_control("".join(row)) is None
+        return row
 
     def get(self, row: list[str], name: str) -> str:
-        i = self.at[name]
-        return "" if i is None else row[i].strip()
+        return row[self.at[name]].strip()
 
     def header(self, name: str) -> str:
         """The file's own name of a column, for a problem (it may be an older alias)."""
         i = self.at[name]
-        return name if i is None else self.table.header[i].strip()
+        return name if i < 0 else self.table.header[i].strip()
 
     def bad(self, line: int, name: str, message: str) -> None:
         self.table.problems.add(line, self.header(name), message)
@@ -71,7 +85,9 @@ def text_cell(c: RowCells, row: list[str], line: int, name: str) -> str | None:
     """A one-line text cell (a name, an item, a place), checked for control characters;
     None (and a problem) if bad. Line breaks and tabs inside it (a quoted cell of the
     export) read as single spaces: a line of a receipt is one line."""
-    value = c.get(row, name)
+    value = row[c.at[name]].strip()
+    if c.plain:
+        return value
     if "\n" in value or "\t" in value or "\r" in value:
         value = " ".join(value.split())
     try:
@@ -115,8 +131,8 @@ class SquareCustomers:
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
         c = RowCells(table, [col.name for col in self.columns])
         mf = month_first(ctx.region)
-        for line, row in table.rows():
-            person = _customer(c, row, line, ctx.region, mf)
+        for line, cells in table.rows():
+            person = _customer(c, c.start(cells), line, ctx.region, mf)
             if person is None:
                 continue
             if person.external_id or person.phone or person.email:
