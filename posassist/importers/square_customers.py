@@ -9,8 +9,9 @@ its line and the file's own name of its column. ``square.py`` has the sales expo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from typing import TypeVar
 
 from posassist.domain.identifiers import (
     check_text,
@@ -23,6 +24,8 @@ from posassist.domain.identifiers import (
 from posassist.importers import cells as cell
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, Skip
+
+T = TypeVar("T")
 
 __all__ = [
     "REFERENCE_SOURCE",
@@ -80,6 +83,28 @@ class RowCells:
     def bad(self, line: int, name: str, message: str) -> None:
         self.table.problems.add(line, self.header(name), message)
 
+    def read(
+        self,
+        row: list[str],
+        line: int,
+        name: str,
+        parse: Callable[[str], T],
+        *,
+        value: str | None = None,
+        blank: bool = False,
+    ) -> T | None:
+        """``parse`` of the cell (or of ``value``, the cell already cleaned); None for an
+        empty cell (unless ``blank``: then it is parsed too) and for a bad one, which is
+        reported with its line and column."""
+        text = row[self.at[name]].strip() if value is None else value
+        if not text and not blank:
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.bad(line, name, str(exc))
+            return None
+
 
 def text_cell(c: RowCells, row: list[str], line: int, name: str) -> str | None:
     """A one-line text cell (a name, an item, a place), checked for control characters;
@@ -90,19 +115,13 @@ def text_cell(c: RowCells, row: list[str], line: int, name: str) -> str | None:
         return value
     if "\n" in value or "\t" in value or "\r" in value:
         value = " ".join(value.split())
-    try:
-        return check_text(value, name, f"“{c.header(name)}” cell")
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    label = f"“{c.header(name)}” cell"
+    return c.read(row, line, name, lambda v: check_text(v, name, label), value=value, blank=True)
 
 
 def name_cell(c: RowCells, row: list[str], line: int, name: str, value: str) -> str | None:
-    try:
-        return clean_display_name(value)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    """A customer's name made of ``value`` (from ``name``'s cell); None if empty or bad."""
+    return c.read(row, line, name, clean_display_name, value=value)
 
 
 # --- Customer Directory ------------------------------------------------------------
@@ -151,7 +170,7 @@ def _customer(c: RowCells, row: list[str], line: int, region: str, mf: bool) -> 
     name_text = " ".join(p for p in (first, last) if p) or nick or company or ""
     name = name_cell(c, row, line, "First Name", name_text) if name_text else None
     phone = _phone(c, row, line, "Phone Number", region)
-    email = _email(c, row, line, "Email Address")
+    email = c.read(row, line, "Email Address", normalise_email)
     ref = cell.strip_apostrophe(text_cell(c, row, line, "Reference ID") or "")
     notes = _note(c, row, line, "Memo")
     consent = _consent(c, row, line)
@@ -180,36 +199,13 @@ def _customer(c: RowCells, row: list[str], line: int, region: str, mf: bool) -> 
 
 def _phone(c: RowCells, row: list[str], line: int, name: str, region: str) -> str | None:
     value = cell.strip_apostrophe(c.get(row, name))
-    if not value:
-        return None
-    try:
-        return normalise_phone(value, region)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
-
-
-def _email(c: RowCells, row: list[str], line: int, name: str) -> str | None:
-    value = c.get(row, name)
-    if not value:
-        return None
-    try:
-        return normalise_email(value)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    return c.read(row, line, name, lambda v: normalise_phone(v, region), value=value)
 
 
 def _note(c: RowCells, row: list[str], line: int, name: str) -> str:
     """A free-text cell that may hold newlines (a quoted cell of the export)."""
-    value = c.get(row, name)
-    if not value:
-        return ""
-    try:
-        return clean_note(value, "notes", f"“{c.header(name)}” cell")
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return ""
+    label = f"“{c.header(name)}” cell"
+    return c.read(row, line, name, lambda v: clean_note(v, "notes", label)) or ""
 
 
 def _consent(c: RowCells, row: list[str], line: int) -> bool | None:
@@ -228,11 +224,4 @@ def _consent(c: RowCells, row: list[str], line: int) -> bool | None:
 
 
 def _date(c: RowCells, row: list[str], line: int, name: str, mf: bool) -> date | None:
-    value = c.get(row, name)
-    if not value:
-        return None
-    try:
-        return cell.day(value, month_first=mf)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    return c.read(row, line, name, lambda v: cell.day(v, month_first=mf))
