@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 __all__ = [
     "DAY_FIRST",
@@ -33,11 +33,17 @@ __all__ = [
     "future_message",
     "is_a_date",
     "spoken",
+    "time_of_day",
 ]
 
 # Day-month dates, with '/', '.' or '-' between the parts and an optional time after.
 _DAY_MONTH = re.compile(
     r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+# A time of day: 14:30, 14:30:05, 2:30 PM, 14:30:05.123, with an optional UTC offset.
+_TIME = re.compile(
+    r"(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?\s*([AaPp]\.?[Mm]\.?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
 )
 # Excel's 1900 date system, as a bare number in a date cell: day 1 is 1900-01-01 and the
 # system counts a 29 February 1900 that never was, so serials from 61 on are one day ahead.
@@ -218,3 +224,31 @@ def _mixed(
         f"“{shown_text[:30]}” on line {shown_line}); write every date the same way, best as "
         f"YYYY-MM-DD",
     )
+
+
+def time_of_day(text: str) -> time:
+    """``14:30``, ``14:30:05``, ``2:30 PM``, with an optional offset (``-0700``, ``Z``):
+    then the time is aware. Raises ValueError with a message for the manager."""
+    m = _TIME.fullmatch(text.strip())
+    wrong = ValueError(f"“{text.strip()[:30]}” is not a time of day (write it like 14:30)")
+    if m is None:
+        raise wrong
+    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
+    micro = int((m[4] or "0").ljust(6, "0"))
+    if m[5]:
+        if not 1 <= hour <= 12:
+            raise wrong
+        hour = hour % 12 + (12 if m[5][0] in "Pp" else 0)
+    zone = None
+    if m[6] == "Z":
+        zone = UTC
+    elif m[6]:
+        digits = m[6][1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset >= timedelta(hours=24):
+            raise wrong
+        zone = timezone(-offset if m[6][0] == "-" else offset)
+    try:
+        return time(hour, minute, second, micro, tzinfo=zone)
+    except ValueError:
+        raise wrong from None
