@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
+
+from posassist.importers.cells import excel_serial_date
 
 __all__ = [
     "DAY_FIRST",
@@ -33,23 +35,12 @@ __all__ = [
     "future_message",
     "is_a_date",
     "spoken",
-    "time_of_day",
 ]
 
 # Day-month dates, with '/', '.' or '-' between the parts and an optional time after.
 _DAY_MONTH = re.compile(
     r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 )
-# A time of day: 14:30, 14:30:05, 2:30 PM, 14:30:05.123, with an optional UTC offset.
-_TIME = re.compile(
-    r"(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?\s*([AaPp]\.?[Mm]\.?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?"
-)
-# Excel's 1900 date system, as a bare number in a date cell: day 1 is 1900-01-01 and the
-# system counts a 29 February 1900 that never was, so serials from 61 on are one day ahead.
-_EXCEL_EPOCH = date(1899, 12, 30)
-_EXCEL_FIRST = 25_569  # 1970-01-01: an earlier "date" is more likely a count or an id
-_EXCEL_LAST = 73_050  # 2099-12-31
 
 
 class LineError(ValueError):
@@ -87,19 +78,6 @@ def _day_month(value: str, day_first: bool) -> date | None:
         return None
 
 
-def _excel_serial(value: str) -> date | None:
-    """``45385`` or ``45385.5`` (a time of day after the point is ignored)."""
-    whole, _, fraction = value.partition(".")
-    if not (whole.isdigit() and whole.isascii() and len(whole) == 5):
-        return None
-    if fraction and not (fraction.isdigit() and fraction.isascii()):
-        return None
-    serial = int(whole)
-    if not _EXCEL_FIRST <= serial <= _EXCEL_LAST:
-        return None
-    return _EXCEL_EPOCH + timedelta(days=serial)
-
-
 @dataclass(frozen=True, slots=True)
 class DayFormat:
     """One way of writing dates; ``read`` gives None for a text not written this way."""
@@ -118,7 +96,7 @@ class DayFormat:
 ISO = DayFormat("YYYY-MM-DD", _iso)
 DAY_FIRST = DayFormat("DD/MM/YYYY", lambda text: _day_month(text, True))
 MONTH_FIRST = DayFormat("MM/DD/YYYY", lambda text: _day_month(text, False))
-EXCEL_SERIAL = DayFormat("an Excel date number", _excel_serial)
+EXCEL_SERIAL = DayFormat("an Excel date number", excel_serial_date)
 DAY_FORMATS = (ISO, DAY_FIRST, MONTH_FIRST, EXCEL_SERIAL)
 
 
@@ -224,31 +202,3 @@ def _mixed(
         f"“{shown_text[:30]}” on line {shown_line}); write every date the same way, best as "
         f"YYYY-MM-DD",
     )
-
-
-def time_of_day(text: str) -> time:
-    """``14:30``, ``14:30:05``, ``2:30 PM``, with an optional offset (``-0700``, ``Z``):
-    then the time is aware. Raises ValueError with a message for the manager."""
-    m = _TIME.fullmatch(text.strip())
-    wrong = ValueError(f"“{text.strip()[:30]}” is not a time of day (write it like 14:30)")
-    if m is None:
-        raise wrong
-    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
-    micro = int((m[4] or "0").ljust(6, "0"))
-    if m[5]:
-        if not 1 <= hour <= 12:
-            raise wrong
-        hour = hour % 12 + (12 if m[5][0] in "Pp" else 0)
-    zone = None
-    if m[6] == "Z":
-        zone = UTC
-    elif m[6]:
-        digits = m[6][1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        if offset >= timedelta(hours=24):
-            raise wrong
-        zone = timezone(-offset if m[6][0] == "-" else offset)
-    try:
-        return time(hour, minute, second, micro, tzinfo=zone)
-    except ValueError:
-        raise wrong from None

@@ -30,14 +30,21 @@ from posassist.domain.identifiers import (
 )
 from posassist.domain.money import parse_amount
 from posassist.errors import InvalidInputError
+from posassist.importers.cells import (
+    money_minor,
+    offset_timestamp,
+    quantity,
+    strip_apostrophe,
+    time_of_day,
+)
 from posassist.importers.dates import (
     EXCEL_SERIAL,
+    ISO,
     DayFormat,
     LineError,
     choose_day_format,
     future_message,
     is_a_date,
-    time_of_day,
 )
 from posassist.importers.reader import Column, Table, open_table
 from posassist.importers.records import ParseContext, Person, Problems, Sale, SaleItem, Skip
@@ -330,23 +337,18 @@ class _MappedRows:
         if late is not None:
             raise CellError(self.column("date"), late)
         clock = self.cell(cells, "time")
-        field = "time" if clock else "date"
         try:
             if clock:
-                of_day = time_of_day(clock)
-            elif self.days is EXCEL_SERIAL:
-                of_day = _excel_time(text)
+                when = datetime.combine(day, time_of_day(clock), self.tz)
+            elif len(text) > 10 and self.days is ISO:
+                when = offset_timestamp(text, self.ctx.tz_name).astimezone(self.tz)
             else:
-                of_day = _tail_time(text)
+                when = datetime.combine(day, _time_after(text, self.days), self.tz)
         except ValueError as exc:
-            raise CellError(self.column(field), str(exc)) from None
-        when = datetime.combine(day, of_day)
-        when = when.replace(tzinfo=self.tz) if when.tzinfo is None else when.astimezone(self.tz)
-        return when, when.date() if of_day.tzinfo is not None else day
+            raise CellError(self.column("time" if clock else "date"), str(exc)) from None
+        return when, when.date()  # the store's day: an offset may move it
 
     def money(self, text: str, field: str) -> int:
-        from posassist.importers.cells import money_minor
-
         try:
             value = money_minor(text)
         except ValueError as exc:
@@ -354,8 +356,6 @@ class _MappedRows:
         return value or 0
 
     def item(self, cells: Sequence[str]) -> SaleItem | None:
-        from posassist.importers.cells import quantity
-
         name, sku = self.cell(cells, "item"), self.cell(cells, "sku")
         if not name and not sku:
             return None
@@ -375,8 +375,6 @@ class _MappedRows:
         )
 
     def person(self, cells: Sequence[str], line: int) -> Person | None:
-        from posassist.importers.cells import strip_apostrophe
-
         cid = strip_apostrophe(self.cell(cells, "customer_id"))
         card, phone = self.cell(cells, "card"), strip_apostrophe(self.cell(cells, "phone"))
         email, name = self.cell(cells, "email"), self.cell(cells, "name")
@@ -406,27 +404,17 @@ class _MappedRows:
         )
 
 
-def _tail_time(text: str) -> time:
-    """The time written after a date (``2024-04-04T10:15``, ``05-06-2024 10:15``), noon if
-    there is none (a visit on that day, time unknown)."""
-    if len(text) > 10 and text[4] == "-":
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            return moment.timetz()
-    for sep in (" ", "T"):
-        _, found, tail = text.partition(sep)
-        if found and tail.strip():
-            return time_of_day(tail)
-    return time(12)
-
-
-def _excel_time(text: str) -> time:
-    """The fraction of an Excel date number is the time of day (``45385.5`` is noon)."""
-    _, dot, fraction = text.partition(".")
-    if not dot:
-        return time(12)
-    seconds = min(round(float(f"0.{fraction}") * 86_400), 86_399)
-    return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+def _time_after(text: str, days: DayFormat) -> time:
+    """The time written after a day-month date (``05-06-2024 10:15``) or in an Excel date
+    number's fraction (``45385.5`` is noon); noon when there is none (a visit on that
+    day, time unknown)."""
+    if days is EXCEL_SERIAL:
+        _, dot, fraction = text.partition(".")
+        if not dot:
+            return time(12)
+        seconds = min(round(float(f"0.{fraction}") * 86_400), 86_399)
+        return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+    _, found, tail = text.partition(" ")
+    if not found:
+        _, found, tail = text.partition("T")
+    return time_of_day(tail) if found and tail.strip() else time(12)
