@@ -71,7 +71,7 @@ def _spelled(*names: str) -> tuple[str, ...]:
 
 
 # The old importer's synonyms, in its order of preference (the first one present wins).
-TRANSACTION_COLUMNS = (
+TRANSACTION_COLUMNS: tuple[Column, ...] = (
     Column(
         "customer_id",
         required=True,
@@ -166,7 +166,7 @@ class TransactionsFormat:
 
     kind = "transactions"
     source = "transactions"
-    columns = TRANSACTION_COLUMNS
+    columns: tuple[Column, ...] = TRANSACTION_COLUMNS
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
         ic, id_, ia = (table.index[c.name] for c in TRANSACTION_COLUMNS)
