@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from posassist.domain.identifiers import (
@@ -28,7 +29,7 @@ from posassist.domain.identifiers import (
     normalise_email,
     normalise_phone,
 )
-from posassist.domain.money import parse_amount
+from posassist.domain.money import DEFAULT_MAX_MINOR, parse_amount
 from posassist.errors import InvalidInputError
 from posassist.importers.cells import (
     money_minor,
@@ -56,6 +57,8 @@ __all__ = [
     "TransactionsFormat",
     "check_mapping",
     "day_format",
+    "normalised_phone",
+    "plain_text",
     "runs",
 ]
 
@@ -156,7 +159,28 @@ def runs(table: Table, key: int | None, what: str) -> Iterator[list[Row]]:
         yield group
 
 
-def _text(value: str, column: str) -> str:
+@lru_cache(maxsize=16_384)
+def _phone(text: str, region: str) -> tuple[str, str]:
+    try:
+        return normalise_phone(text, region), ""
+    except IdentifierError as exc:
+        return "", str(exc)
+
+
+def normalised_phone(text: str, region: str, column: str) -> str:
+    """:func:`normalise_phone`, remembered for the last numbers seen (a regular's number
+    comes back on every order, and phonenumbers takes a while), a bad one the cell's
+    problem."""
+    phone, problem = _phone(text, region)
+    if problem:
+        raise CellError(column, problem)
+    return phone
+
+
+def plain_text(value: str, column: str) -> str:
+    """A one-line text cell as it is; a control character in it is the cell's problem."""
+    if value.isprintable():  # the common case, at C speed (no control character in it)
+        return value
     bad = find_control(value)
     if bad is not None:
         raise CellError(column, f"the cell holds a control character (U+{ord(bad):04X})")
@@ -191,7 +215,7 @@ class TransactionsFormat:
             try:
                 if not customer:
                     raise CellError(c_col, "the customer id is empty")
-                _text(customer, c_col)
+                plain_text(customer, c_col)
                 day = read(text) if read is not None else None
                 if day is None:
                     if read is None and is_a_date(text):
@@ -199,7 +223,7 @@ class TransactionsFormat:
                     raise CellError(d_col, f"“{text[:30]}” is not a date (use YYYY-MM-DD)")
                 if day.toordinal() > latest:
                     raise CellError(d_col, future_message(text, day, ctx.today) or "")
-                amount = parse_amount(cells[ia]) if ia is not None else None
+                amount = _amount(cells[ia]) if ia is not None else None
             except CellError as exc:
                 problems.add(line, exc.column, str(exc))
                 continue
@@ -218,6 +242,21 @@ class TransactionsFormat:
             )
             key = f"{customer}:{day.isoformat()}:{amount}"
             yield Sale("transactions", key, line, person, at, day, basket_minor=amount, note=note)
+
+
+def _amount(text: str) -> int | None:
+    """:func:`parse_amount`, with a short path for the common ``12.50`` and ``12``."""
+    whole, dot, cents = text.partition(".")
+    if (
+        whole.isdigit()
+        and whole.isascii()
+        and len(whole) <= 7
+        and (not dot or (len(cents) == 2 and cents.isdigit() and cents.isascii()))
+    ):
+        minor = int(whole) * 100 + (int(cents) if dot else 0)
+        if minor <= DEFAULT_MAX_MINOR:
+            return minor
+    return parse_amount(text)
 
 
 def check_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -370,10 +409,10 @@ class _MappedRows:
         if len(sku) > 64:
             raise CellError(self.column("sku"), "a SKU has at most 64 characters")
         return SaleItem(
-            _text(name or sku, self.column("item"))[:300],
+            plain_text(name or sku, self.column("item"))[:300],
             how_many,
             self.money(price, "price") if price else None,
-            _text(sku, self.column("sku")) or None,
+            plain_text(sku, self.column("sku")) or None,
         )
 
     def person(self, cells: Sequence[str], line: int) -> Person | None:
@@ -382,17 +421,16 @@ class _MappedRows:
         email, name = self.cell(cells, "email"), self.cell(cells, "name")
         if not (cid or card or phone or email or name):
             return None
+        phone = normalised_phone(phone, self.ctx.region, self.column("phone")) if phone else ""
         try:
             card = normalise_card(card) if card else ""
-            field = "phone"
-            phone = normalise_phone(phone, self.ctx.region) if phone else ""
             field = "email"
             email = normalise_email(email) if email else ""
         except IdentifierError as exc:
             column = self.column("card" if exc.field == "card" else field)
             raise CellError(column, str(exc)) from None
-        _text(cid, self.column("customer_id"))
-        _text(name, self.column("name"))
+        plain_text(cid, self.column("customer_id"))
+        plain_text(name, self.column("name"))
         if not (cid or card or phone or email):
             cid = f"name:{name_key(name)}"  # a name is all this file knows of them
         return Person(
