@@ -103,7 +103,7 @@ class CellError(ValueError):
 def day_format(table: Table, index: int) -> DayFormat | None:
     """The file's one date format, read in a first pass over column ``index`` (a second
     reader on the same file); None, with the problem reported, when there is none."""
-    name = table.header[index]
+    name = table.header[index].strip()
     column = Column(name, required=True)
 
     def dates() -> Iterator[tuple[int, str]]:
@@ -131,7 +131,7 @@ def runs(table: Table, key: int | None, what: str) -> Iterator[list[Row]]:
     recent: dict[str, int] = {}
     group: list[Row] = []
     current = ""
-    name = table.header[key] if key is not None else ""
+    name = table.header[key].strip() if key is not None else ""
     for line, cells in table.rows():
         value = cells[key].strip() if key is not None else ""
         if group and value and value == current:
@@ -198,7 +198,7 @@ class TransactionsFormat:
         ic, id_, ia = (table.index[c.name] for c in TRANSACTION_COLUMNS)
         assert ic is not None
         assert id_ is not None
-        header = table.header
+        header = [h.strip() for h in table.header]
         c_col, d_col = header[ic], header[id_]
         a_col = header[ia] if ia is not None else ""
         fmt = day_format(table, id_)
@@ -336,7 +336,7 @@ class _MappedRows:
 
     def column(self, field: str) -> str:
         i = self.at.get(field)
-        return self.header[i] if i is not None else field
+        return self.header[i].strip() if i is not None else field
 
     def sale(self, group: list[Row]) -> Sale:
         start, first = group[0]

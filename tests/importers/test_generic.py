@@ -162,6 +162,7 @@ def test_bad_dates_are_one_problem_on_the_date_column(
         ("customer_id,date,amount\n1,2026-01-01,ten\n", 2, "amount", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,-4\n", 2, "amount", "zero or more"),
         ("customer_id,date\n,2026-01-01\n", 2, "customer_id", "customer id is empty"),
+        (" Member ID ; Date \n;2026-01-01\n", 2, "Member ID", "customer id is empty"),
         ("customer_id,date,amount\n1,2026-01-01,NaN\n", 2, "amount", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,1e9\n", 2, "amount", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,1000000000\n", 2, "amount", "largest amount"),
