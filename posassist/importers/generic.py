@@ -408,10 +408,15 @@ class _MappedRows:
             raise CellError(self.column("quantity"), str(exc)) from None
         if len(sku) > 64:
             raise CellError(self.column("sku"), "a SKU has at most 64 characters")
+        unit = self.money(price, "price") if price else None
+        if unit is not None and count and not count.isdigit():
+            weight = abs(float(count.replace(",", ".")))  # read by quantity() already
+            if weight != int(weight):  # weighed goods: one line at the whole line's price
+                unit = round(unit * weight)
         return SaleItem(
             plain_text(name or sku, self.column("item"))[:300],
             how_many,
-            self.money(price, "price") if price else None,
+            unit,
             plain_text(sku, self.column("sku")) or None,
         )
 
