@@ -198,7 +198,8 @@ class _Narrow:
     def run(self, chunks: Iterator[bytes]) -> tuple[str, str]:
         carry = b""
         for chunk in chunks:
-            cut = chunk.rfind(b"\n") + 1
+            # Never after a CR that ends the chunk: its LF may start the next one.
+            cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1)) + 1
             if not cut:
                 carry += chunk
                 if len(carry) > MAX_LINE_BYTES:
@@ -220,7 +221,7 @@ class _Narrow:
             self._utf8(data)
         else:
             self._cp1252(data, 0)
-        self.line += data.count(b"\n")
+        self.line += _line_ends(data)
         self.offset += len(data)
 
     def _no_nul(self, data: bytes) -> None:
@@ -239,8 +240,8 @@ class _Narrow:
     def _where(self, data: bytes, index: int) -> tuple[int, int]:
         """The line of ``data[index]`` and the file offset its line starts at."""
         return (
-            self.line + data.count(b"\n", 0, index),
-            self.offset + data.rfind(b"\n", 0, index) + 1,
+            self.line + _line_ends(data[:index]),
+            self.offset + max(data.rfind(b"\n", 0, index), data.rfind(b"\r", 0, index)) + 1,
         )
 
     def _utf8(self, data: bytes) -> None:
@@ -301,6 +302,16 @@ class _Narrow:
             )
 
 
+def _line_ends(data: bytes) -> int:
+    """Line ends as the CSV reader counts them (so line numbers agree): LF, CR LF, and a
+    lone CR (Excel for Mac's "CSV (Macintosh)")."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _text_line_ends(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
 def _too_long() -> str:
     return (
         f"the line is longer than {MAX_LINE_BYTES >> 20} MB without a line end: this is not a "
@@ -314,35 +325,30 @@ def _scan_wide(path: Path, chunks: Iterator[bytes], encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     line, offset, since_newline, last = 1, 0, 0, ""
     for chunk in chunks:
-        pending = len(decoder.getstate()[0])
+        state = decoder.getstate()
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            at = offset - pending + exc.start
+            at = offset - len(state[0]) + exc.start
+            decoder.setstate(state)
+            before = decoder.decode(chunk[: max(0, at - offset)])
             raise _refuse(
                 path,
-                line,
+                line + _text_line_ends(last + before) - _text_line_ends(last),
                 f"byte {at + 1:,} of the file is not {encoding.upper()} text, though the "
                 f"file starts with its mark; {_SAVE_AS}.",
             ) from exc
         offset += len(chunk)
-        nul = text.find("\x00")
-        if nul >= 0:
-            newline = text.rfind("\n", 0, nul)
-            column = nul - newline if newline >= 0 else since_newline + nul + 1
-            raise _refuse(
-                path,
-                line + text.count("\n", 0, nul),
-                f"character {column:,} of the line is a NUL: the file is damaged; {_SAVE_AS}.",
-            )
-        last_newline = text.rfind("\n")
-        if last_newline >= 0:
-            since_newline = len(text) - last_newline - 1
+        _wide_no_nul(path, text, line, since_newline)
+        last_end = max(text.rfind("\n"), text.rfind("\r"))
+        if last_end >= 0:
+            since_newline = len(text) - last_end - 1
         else:
             since_newline += len(text)
         if since_newline > MAX_LINE_BYTES:
-            raise _refuse(path, line + text.count("\n"), _too_long())
-        line += text.count("\n")
+            raise _refuse(path, line + _text_line_ends(text), _too_long())
+        # A CR LF split between two chunks is one line end.
+        line += _text_line_ends(last + text) - _text_line_ends(last)
         last = text[-1:] or last
     try:
         decoder.decode(b"", final=True)
@@ -350,3 +356,16 @@ def _scan_wide(path: Path, chunks: Iterator[bytes], encoding: str) -> bool:
         message = f"the file ends inside a character: it looks cut off; {_SAVE_AS}."
         raise _refuse(path, line, message) from exc
     return last in ("\n", "\r")
+
+
+def _wide_no_nul(path: Path, text: str, line: int, since_newline: int) -> None:
+    nul = text.find("\x00")
+    if nul < 0:
+        return
+    line_start = max(text.rfind("\n", 0, nul), text.rfind("\r", 0, nul))
+    column = nul - line_start if line_start >= 0 else since_newline + nul + 1
+    raise _refuse(
+        path,
+        line + _text_line_ends(text[:nul]),
+        f"character {column:,} of the line is a NUL: the file is damaged; {_SAVE_AS}.",
+    )

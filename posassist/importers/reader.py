@@ -169,7 +169,7 @@ class Table:
         count = 0
         for start, cells in self._records():
             n = len(cells)
-            if n != width or not cells[0]:
+            if n != width or not cells[0] or cells[0].isspace():
                 if not any(cell.strip() for cell in cells):
                     continue  # a blank line, or a row of empty cells
                 if n > width and not any(cells[width:]):
