@@ -187,11 +187,12 @@ class Table:
             count += 1
             yield start, cells
         if short is not None:
+            unended = "" if self.ends_with_newline else " and no line end"
             self.problems.add(
                 short[0],
                 "",
-                f"the last row has {short[1]} of the header's {width} cells: the file looks "
-                f"cut off (was it copied before it was fully saved?)",
+                f"the last row has {short[1]} of the header's {width} cells{unended}: the file "
+                f"looks cut off (was it copied before it was fully saved?)",
             )
         elif not count and not self.problems:
             self.problems.add(

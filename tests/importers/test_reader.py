@@ -287,8 +287,8 @@ def test_a_short_last_line_says_the_file_looks_cut_off(tmp_path: Path) -> None:
     assert rows == [(2, ["Ana", "Lyon", "69001"])]
     assert [(p.line, p.column, p.message) for p in problems.first] == [
         (3, "", "expected 3 cells like the header, found 1"),
-        (4, "", "the last row has 2 of the header's 3 cells: the file looks cut off "
-         "(was it copied before it was fully saved?)"),
+        (4, "", "the last row has 2 of the header's 3 cells and no line end: the file looks "
+         "cut off (was it copied before it was fully saved?)"),
     ]  # fmt: skip
 
 
