@@ -109,7 +109,10 @@ class Table:
             try:
                 header = next(self._reader)
             except StopIteration:
-                raise InvalidInputError(str(path), f"{path}: the file is empty.") from None
+                raise InvalidInputError(
+                    f"{path}:1",
+                    f"{path}, line 1: the file is empty; the first line must be the header.",
+                ) from None
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise InvalidInputError(
                     f"{path}:{line}", f"{path}, line {line:,}: the header is unreadable: {exc}."

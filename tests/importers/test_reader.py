@@ -181,9 +181,10 @@ def test_a_binary_file_is_refused_saying_what_it_is(tmp_path: Path, case: str) -
 
 
 def test_empty_missing_folder_and_blank_files_are_refused(tmp_path: Path) -> None:
-    assert refused(write(tmp_path, b"")) == f"{tmp_path / 'export.csv'}: the file is empty."
+    empty = ": the file is empty; the first line must be the header."
+    assert refused(write(tmp_path, b"")) == f"{tmp_path / 'export.csv'}, line 1{empty}"
     blank = write(tmp_path, b"\r\n\n  \n", "blank.csv")
-    assert refused(blank) == f"{blank}: the file is empty."
+    assert refused(blank) == f"{blank}, line 1{empty}"
     missing = tmp_path / "nope.csv"
     assert refused(missing) == f"Cannot read {missing}: no such file."
     assert refused(tmp_path) == f"Cannot read {tmp_path}: it is a folder, not a file."
