@@ -63,6 +63,7 @@ _SIGNATURES = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 _WORKBOOK = "an Excel workbook (.xlsx)"
+_OPEN_DOCUMENT = "an OpenDocument file (.ods)"
 # The bytes Windows-1252 leaves undefined; Latin-1 has C1 controls there, never text.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # UTF-8 for Latin-1 letters and signs, typographic punctuation and the euro sign: in a
@@ -159,7 +160,7 @@ def _refuse_binary(path: Path, fh: BinaryIO, head: bytes) -> None:
         return
     advice = (
         f"open it in Excel or LibreOffice and {_SAVE_AS}"
-        if "workbook" in what or "spreadsheet" in what
+        if what in (_WORKBOOK, _OPEN_DOCUMENT) or "Excel" in what
         else "choose the CSV export instead"
     )
     raise _refuse(path, 1, f"this is {what}, not a CSV file: {advice}.")
@@ -172,10 +173,12 @@ def _zip_kind(fh: BinaryIO) -> str:
         names = set(zipfile.ZipFile(fh).namelist())
     except (zipfile.BadZipFile, OSError, EOFError):
         return "a ZIP archive (damaged)"
-    if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+    if any(name.startswith("xl/") for name in names):
         return _WORKBOOK
+    if "word/document.xml" in names:
+        return "a Word document (.docx)"
     if "content.xml" in names and "mimetype" in names:
-        return "an OpenDocument spreadsheet (.ods)"
+        return _OPEN_DOCUMENT
     return "a ZIP archive (unpack it and import the CSV inside)"
 
 
@@ -305,7 +308,9 @@ class _Narrow:
 def _line_ends(data: bytes) -> int:
     """Line ends as the CSV reader counts them (so line numbers agree): LF, CR LF, and a
     lone CR (Excel for Mac's "CSV (Macintosh)")."""
-    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    lf = data.count(b"\n")
+    cr = data.count(b"\r")
+    return lf + cr - data.count(b"\r\n") if cr else lf
 
 
 def _text_line_ends(text: str) -> int:

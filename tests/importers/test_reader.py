@@ -163,7 +163,11 @@ BINARY = {
     ),
     "ods": (
         _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b""}),
-        "this is an OpenDocument spreadsheet (.ods), not a CSV file",
+        "this is an OpenDocument file (.ods), not a CSV file: open it in Excel or LibreOffice",
+    ),
+    "docx": (
+        _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<document/>"}),
+        "this is a Word document (.docx), not a CSV file: choose the CSV export instead",
     ),
     "zip": (_zip({"export.csv": b"Name\nAna\n"}), "a ZIP archive (unpack it and import the CSV"),
     "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), "this is a PNG image"),
