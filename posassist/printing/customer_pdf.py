@@ -180,6 +180,12 @@ def build_customer_pdf(doc: Doc, *, store_name: str, tz: tzinfo, page: PageSize 
         ),
         *_section(
             p,
+            "Ids in the systems we imported from",
+            doc["external_ids"],
+            lambda p, x: f"{x['source']}: {x['external_id']}{_mark(x)}",
+        ),
+        *_section(
+            p,
             "Records merged",
             doc["aliases"],
             lambda p, a: (

@@ -4,7 +4,8 @@ Read in one session from the rows themselves, not from what a screen happens to 
 every record a merge made one person (``storage/corrections.py person``), every customer
 field as declared in ``domain/fields.py`` (none listed again here), each interaction with
 its lines and voids, the referrals and holds that name them (with every step), their
-unmet asks and the merges. Each item says whether it has reached the central database
+unmet asks, the merges and the ids their records have in the systems they were imported
+from (``customer_external_id``). Each item says whether it has reached the central database
 yet (``synced``: no pending outbox row carries it), because data not yet synced is data
 held all the same — and the customer is owed it.
 
@@ -29,6 +30,7 @@ from posassist.storage.orm import (
     Branch,
     Customer,
     CustomerAlias,
+    CustomerExternalId,
     HoldRequest,
     HoldStep,
     Interaction,
@@ -93,6 +95,7 @@ def person_document(s: Session, customer_id: uuid.UUID) -> dict[str, Any]:
         "customer_id": str(ids[0]),
         "records": [_record(r, s.get(Customer, cid), cid == ids[0]) for cid in ids],
         "aliases": _aliases(r, ids),
+        "external_ids": _external_ids(r, ids),
         "interactions": _interactions(r, ids),
         "referrals": _referrals(r, ids),
         "holds": _holds(r, ids),
@@ -127,6 +130,26 @@ def _aliases(r: _Reader, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
             "synced": r.synced("customer_alias", a.id),
         }
         for a in rows
+    ]
+
+
+def _external_ids(r: _Reader, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    """The ids the person has in the systems their records were imported from (kept
+    through an erasure, so a re-import cannot bring them back: they are held, so listed)."""
+    rows = r.s.scalars(
+        select(CustomerExternalId)
+        .where(CustomerExternalId.customer_id.in_(ids))
+        .order_by(CustomerExternalId.source, CustomerExternalId.external_id)
+    )
+    return [
+        {
+            "source": x.source,
+            "external_id": x.external_id,
+            "customer_id": str(x.customer_id),
+            "created_at": _plain(x.created_at),
+            "synced": r.synced("customer_external_id", x.id),
+        }
+        for x in rows
     ]
 
 

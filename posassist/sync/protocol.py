@@ -5,18 +5,19 @@ change with the same :func:`merge_customer` the server used when it accepted it,
 the same clamp decides what a clock "too far ahead" is.
 
 An *op* is one outbox row: ``(op_id, entity, entity_id, op, payload, hlc)``. Facts
-(interactions with their lines, referrals, unmet demand, the corrections: voids
-and customer aliases, and holds between branches) are inserted once; a hold's step
-(``hold_step`` / ``step``) is *decided*: applied only if it starts from the hold's
-central state, else acknowledged "ignored" with the words its register shows; customer
-ops are ``insert`` / ``update`` (last-writer-wins per field) / ``erase`` (tombstone);
-shared rows (``domain/fields.py SHARED_ENTITIES``: vendors, products, stock, staff picks,
-staff accounts) are ``insert`` / ``update`` / ``delete``, last writer wins per row and a
-deletion is a tombstone (a staff pick is never deleted: its id is its slot, so it is
-emptied with ``removed``; a staff account is disabled, never deleted); reference rows
-(branch, register) are ``upsert`` and describe the register that sends them. Older
-registers announced their staff that way too: such a ``staff`` ``upsert`` is still read,
-as "insert if missing" (``domain/staff.py LEGACY_UPSERT``), never over a shared row.
+(interactions with their lines, referrals, unmet demand, the corrections: voids and
+customer aliases, holds between branches, imported customers' external ids: the first
+synced wins) are inserted once; a hold's step (``hold_step`` / ``step``) is *decided*:
+applied only if it starts from the hold's central state, else acknowledged "ignored"
+with the words its register shows; customer ops are ``insert`` / ``update``
+(last-writer-wins per field) / ``erase`` (tombstone); shared rows (``domain/fields.py
+SHARED_ENTITIES``: vendors, products, stock, staff picks, staff accounts) are
+``insert`` / ``update`` / ``delete``, last writer wins per row and a deletion is a
+tombstone (a staff pick is never deleted: its id is its slot, so it is emptied with
+``removed``; a staff account is disabled, never deleted); reference rows (branch,
+register) are ``upsert`` and describe the register that sends them. Older registers
+announced their staff that way too: such a ``staff`` ``upsert`` is still read, as
+"insert if missing" (``domain/staff.py LEGACY_UPSERT``), never over a shared row.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ FACT_ENTITIES = (
     "unmet_demand",
     "interaction_void",  # corrections are facts too: a void (or an undo) ...
     "customer_alias",  # ... and a merge
+    "customer_external_id",  # an imported customer's id in its source (sync/external_ids.py)
     "hold",  # a hold between branches, as it was asked for
 )
 # Ops decided against the current state of the row they move: a hold's step is applied
@@ -474,6 +476,10 @@ def check_op(op: Op) -> None:
                     check_customer_value(name, value)
     elif op.entity in FACT_ENTITIES:
         check_fact(op)
+        if op.entity == "customer_external_id":
+            from posassist.sync.external_ids import check_external_id  # builds on this module
+
+            check_external_id(op)
     elif op.entity in DECIDED_ENTITIES:
         check_step(op)
     elif op.entity in MUTABLE_ENTITIES:

@@ -34,6 +34,7 @@ from posassist.storage.orm import (
     Branch,
     Customer,
     CustomerAlias,
+    CustomerExternalId,
     HoldRequest,
     Interaction,
     InteractionVoid,
@@ -46,6 +47,7 @@ from posassist.storage.orm import (
 from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
+from posassist.sync.external_ids import PULL_UPSERT
 from posassist.sync.holds import apply_step, requeue_waiting
 from posassist.sync.outbox import get_state, set_state
 from posassist.sync.protocol import (
@@ -81,6 +83,7 @@ _FACT_TABLES: dict[str, Table] = {
     "unmet_demand": UnmetDemand.__table__,  # type: ignore[dict-item]
     "interaction_void": InteractionVoid.__table__,  # type: ignore[dict-item]
     "customer_alias": CustomerAlias.__table__,  # type: ignore[dict-item]
+    "customer_external_id": CustomerExternalId.__table__,  # type: ignore[dict-item]
     "hold": HoldRequest.__table__,  # type: ignore[dict-item]
 }
 # Payload keys of a fact naming a customer whose card shows something new (a void's
@@ -91,10 +94,13 @@ _REF_TABLES: dict[str, Table] = {
     "register": Register.__table__,  # type: ignore[dict-item]
 }
 _LINES: Table = PurchaseLine.__table__  # type: ignore[assignment]
-_INSERT_IGNORE = {  # by table name (a hold's entity is "hold", its table hold_request)
+_FACT_INSERTS: dict[str, Any] = {  # by table name (a hold's entity is "hold": hold_request)
     table.name: sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
     for table in [*_FACT_TABLES.values(), _LINES]
 }
+# An external id is central's word on its (source, external id): it replaces this
+# register's own row for the pair if that one lost (``central/external_ids.py``).
+_FACT_INSERTS["customer_external_id"] = PULL_UPSERT
 
 
 @dataclass
@@ -221,7 +227,7 @@ class _FactBuffer:
     """
 
     # The store's dependency order (interactions before their lines), from the tables.
-    ORDER = tuple(t.name for t in Base.metadata.sorted_tables if t.name in _INSERT_IGNORE)
+    ORDER = tuple(t.name for t in Base.metadata.sorted_tables if t.name in _FACT_INSERTS)
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.ORDER}
@@ -238,7 +244,7 @@ class _FactBuffer:
             for row in rows:
                 by_shape.setdefault(tuple(sorted(row)), []).append(row)
             for shape_rows in by_shape.values():
-                s.execute(_INSERT_IGNORE[name], shape_rows)
+                s.execute(_FACT_INSERTS[name], shape_rows)
             rows.clear()
 
 

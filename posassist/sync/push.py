@@ -26,6 +26,7 @@ from posassist.storage.orm import Branch, Customer, Register, Staff
 from posassist.storage.outbox import jsonable
 from posassist.sync import central
 from posassist.sync.central import CentralLink, Fault
+from posassist.sync.external_ids import ENTITY as EXTERNAL_ID
 from posassist.sync.holds import settle_steps
 from posassist.sync.outbox import mark, note_failure, pending_batch
 from posassist.sync.protocol import (
@@ -134,16 +135,21 @@ def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
     result = PushResult(sent=len(ops))
     acked: list[int] = []
     dead: dict[str, list[int]] = {}
+    lost: dict[str, list[int]] = {}  # external ids another register linked first
     for op in ops:
         outcome = reply.results.get(op.op_id)
         if outcome is None:  # the server did not mention it: unknown, send again
             continue
         if outcome.outcome == "rejected":
             dead.setdefault(outcome.reason or "refused", []).append(op.seq)
+        elif outcome.outcome == "ignored" and op.entity == EXTERNAL_ID:
+            lost.setdefault(outcome.reason, []).append(op.seq)
         else:
             acked.append(op.seq)
     with db.write() as s:
         mark(s, acked, "acked")
+        for reason, seqs in lost.items():  # acknowledged, with the server's why kept
+            mark(s, seqs, "acked", reason[:2000])
         for reason, seqs in dead.items():
             mark(s, seqs, "dead", reason[:2000])
         customer_ids = {uuid.UUID(op.entity_id) for op in ops if op.entity == "customer"}
@@ -163,7 +169,7 @@ def settle(db: Database, ops: Sequence[Op], reply: PushReply) -> PushResult:
             if adopted and entity == "staff":
                 result.staff_changed.add(uuid.UUID(entity_id))
         settle_steps(s, [op for op in ops if op.entity in DECIDED_ENTITIES], reply.results)
-    result.acked = len(acked)
+    result.acked = len(acked) + sum(len(v) for v in lost.values())
     result.dead = sum(len(v) for v in dead.values())
     return result
 

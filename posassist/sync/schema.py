@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     column,
     table,
     text,
@@ -197,6 +198,21 @@ customer_alias = Table(
     Column("register_id", ID, ForeignKey("register.id")),
 )
 
+# The id a customer has in another system (Square, Shopify, a manager's own file), per
+# source (central migration c0008): a fact, so a re-import on any register matches the
+# customer instead of making a second one. One row per (source, external_id): the first in
+# server order wins (``sync/central/external_ids.py``). Kept through an erasure on purpose.
+customer_external_id = Table(
+    "customer_external_id",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("source", String(60), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("customer_id", ID, ForeignKey("customer.id"), nullable=False, index=True),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("source", "external_id"),
+)
+
 # The partner directory: edited by managers on any register, last writer wins per row
 # (``row_hlc``); a deletion is a tombstone so a late edit cannot bring the row back.
 vendor = Table(
@@ -355,6 +371,7 @@ FACT_TABLES = {
     "unmet_demand": unmet_demand,
     "interaction_void": interaction_void,
     "customer_alias": customer_alias,
+    "customer_external_id": customer_external_id,
     "hold": hold_request,
 }
 # Reference rows each register announces about itself (upserted).

@@ -25,6 +25,7 @@ from posassist.domain.staff import LEGACY_ROW_HLC, LEGACY_UPSERT
 from posassist.sync import schema
 from posassist.sync.central import reads
 from posassist.sync.central.audit import AuditKeeper
+from posassist.sync.central.external_ids import ExternalIdKeeper
 from posassist.sync.central.holds import HoldDecider
 from posassist.sync.central.sql import Query, run
 from posassist.sync.central.writes import (
@@ -36,6 +37,7 @@ from posassist.sync.central.writes import (
     ref_write,
     shared_write,
 )
+from posassist.sync.external_ids import ENTITY as EXTERNAL_ID
 from posassist.sync.protocol import (
     AUDIT_ENTITIES,
     DECIDED_ENTITIES,
@@ -216,6 +218,7 @@ class _Applier:
         self.shared = reads.load_shared(conn, [o for o in ops if o.entity in MUTABLE_ENTITIES])
         self.holds = HoldDecider(conn, ops)
         self.audit = AuditKeeper(conn, ops)
+        self.external_ids = ExternalIdKeeper(conn, ops)
 
     def card_taken(self, card: str, cid: uuid.UUID) -> bool:
         owner = self.cards.get(card)
@@ -247,6 +250,12 @@ class _Applier:
             result, writes = self.holds.step(op)
             if result.outcome == "applied":
                 self.batch.writes.extend(writes)
+                self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
+            return OpResult(result.outcome, result.reason, stamp)
+        if op.entity == EXTERNAL_ID:  # a fact, but one per (source, external id)
+            result, write = self.external_ids.decide(op)
+            if write is not None:
+                self.batch.writes.append(write)
                 self.batch.log(op, op.payload, stamp, self.origin, op.entity_id)
             return OpResult(result.outcome, result.reason, stamp)
         if op.entity in FACT_ENTITIES:
