@@ -1,10 +1,12 @@
 """Reading a manager's CSV file: the one decoding, the one header check, the one row loop.
 
 Every import (vendors, the catalogue, stock, staff picks) reads its file through
-:func:`read_text` (UTF-8 with or without a BOM; anything else is refused, naming the line
-of the first bad byte), its header and rows through :func:`csv_rows`, and refuses a line
-with :func:`bad_line`, so each message names the file and the line the manager must fix,
-and every import says it in the same words.
+:func:`read_text` (the encoding rule of the streaming imports, from
+:mod:`posassist.importers.decoding`: UTF-8 with or without a BOM, UTF-16, Windows-1252;
+a binary or undecidable file is refused, naming the line and the byte), its header and
+rows through :func:`csv_rows`, and refuses a line with :func:`bad_line`, so each message
+names the file and the line the manager must fix, and every import says it in the same
+words. These files are small (a catalogue, a list of vendors): they are read whole.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from pathlib import Path
 
 from posassist.domain.spreadsheet import restore_cell
 from posassist.errors import InvalidInputError
+from posassist.importers.decoding import cannot_read, check_regular, decode_bytes
+from posassist.importers.reader import csv_problem, sniff_delimiter
 
 __all__ = ["bad_line", "csv_rows", "read_header", "read_text"]
+
+_SNIFF_CHARS = 1 << 16
 
 
 def bad_line(path: Path, line: int, message: str) -> InvalidInputError:
@@ -26,16 +32,14 @@ def bad_line(path: Path, line: int, message: str) -> InvalidInputError:
 
 
 def read_text(path: Path) -> str:
-    """The file as text; a file that is not UTF-8 names the line the bad byte is on."""
+    """The file as text, by the streaming imports' encoding rule; a file it refuses names
+    the line and the byte (``decoding.py``)."""
+    check_regular(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidInputError("file", f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise bad_line(path, line, "the file is not UTF-8 text (save it as “CSV UTF-8”).") from exc
+        raise cannot_read(path, exc) from exc
+    return decode_bytes(path, raw)
 
 
 def read_header(
@@ -75,13 +79,12 @@ def csv_rows(
 
     The header is checked at once; the rows as they are read, each refusal naming its
     line: unreadable, a cell count unlike the header's, more than ``max_rows`` (of
-    ``what``). Blank lines are skipped (the end of a hand-edited file). A file whose
-    first line has more ``;`` than ``,`` is read as ``;``-separated (a spreadsheet saved
-    in a comma-decimal locale).
+    ``what``). Blank lines are skipped (the end of a hand-edited file). The delimiter is
+    the streaming reader's choice (``reader.sniff_delimiter``): comma, ``;`` (a
+    spreadsheet saved in a comma-decimal locale) or tab.
     """
     content = read_text(path)
-    first = content.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = sniff_delimiter(content[:_SNIFF_CHARS], complete=len(content) <= _SNIFF_CHARS)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     columns = read_header(path, reader, known, required)
 
@@ -95,7 +98,7 @@ def csv_rows(
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise bad_line(path, start, f"unreadable row ({exc}).") from exc
+                raise bad_line(path, start, f"{csv_problem(exc, cut_off=True)}.") from exc
             line = reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue

@@ -57,7 +57,7 @@ BAD_STOCK = {
     "future as_of": ("RIV,K1,3,2030-01-01 10:00\n", 2, "is in the future"),
     "duplicate row": ("RIV,K1,3,\nMAIN,K1,1,\nRIV,K1,4,\n", 4, "RIV / K1 is already on line 2"),
     "too few cells": ("RIV,K1\n", 2, "expected 4 cells like the header, found 2"),
-    "control character": ("RIV,K\x001,3,\n", 2, "control character"),
+    "control character": ("RIV,K\x011,3,\n", 2, "control character"),
 }
 
 
@@ -81,7 +81,7 @@ BAD_FILES = {
     "unknown column": (b"branch_code,sku,on_hand,qty\n", 1, "unknown column “qty”"),
     "repeated column": (b"branch_code,sku,on_hand,sku\n", 1, "the column “sku” appears twice"),
     "empty file": (b"", 1, "the file is empty"),
-    "not utf-8": (b"branch_code,sku,on_hand\nRIV,K1,3\nRIV,Cr\xe8me,3\n", 3, "not UTF-8"),
+    "not utf-8": (b"branch_code,sku,on_hand\nRIV,K1,3\nRIV,Cr\x81me,3\n", 3, "not UTF-8"),
 }
 
 

@@ -131,7 +131,7 @@ def test_vendor_import_refuses_a_control_character_with_file_and_line(
     backend: Backend, tmp_path: Path
 ) -> None:
     path = tmp_path / "vendors.csv"
-    path.write_text("name,phone\nGood,\nBad,555\x000\n", encoding="utf-8")
+    path.write_text("name,phone\nGood,\nBad,555\x010\n", encoding="utf-8")
     with pytest.raises(InvalidInputError) as info:
         backend.vendors.import_csv(path)
     assert f"{path}, line 3:" in str(info.value)
