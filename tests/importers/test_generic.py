@@ -169,7 +169,7 @@ def test_bad_dates_are_one_problem_on_the_date_column(
         ("customer_id,date,amount\n1,2026-01-01,12.345\n", 2, "amount", "unclear"),
         ("customer_id,date,amount\n1,2026-01-01,12.3456\n", 2, "amount", "two decimals"),
         ("customer_id;date;amount\n1;2026-01-01;1,234\n", 2, "amount", "unclear"),
-        ("customer_id,date\n1\x00x,2026-01-01\n", 2, "customer_id", "(U+0000)"),
+        ("customer_id,date\n1\x01x,2026-01-01\n", 2, "customer_id", "(U+0001)"),
         ("customer_id,date\n\x1b1,2026-01-01\n", 2, "customer_id", "control character"),
         ("customer_id,date\n1,2026-01-01\n2,2026-01-01,extra\n", 3, "", "expected 2 cells"),
     ],
