@@ -27,8 +27,7 @@ from posassist.cli.common import opened_backend
 from posassist.cli.exit_codes import CANCELLED, OK, USER_ERROR
 from posassist.domain.wording import plural
 from posassist.errors import CancelledError, InvalidInputError
-from posassist.importers.kinds import KINDS, MAPPED_FIELDS
-from posassist.importers.report import ImportReport
+from posassist.services.reference_import import KINDS, MAPPED_FIELDS, ImportReport, run_reference
 
 if TYPE_CHECKING:
     from posassist.app import Backend
@@ -126,8 +125,6 @@ def _checked_mapping_args(args: argparse.Namespace) -> dict[str, str]:
 
 def _import(backend: Backend, args: argparse.Namespace, fields: dict[str, str]) -> ImportReport:
     if not KINDS[args.kind].streaming:
-        from posassist.services.reference_import import run_reference
-
         return run_reference(
             backend.catalog, backend.picks, backend.vendors, args.kind, args.file,
             dry_run=args.dry_run,

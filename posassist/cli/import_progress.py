@@ -28,7 +28,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from posassist.domain.wording import plural
-from posassist.importers.report import Progress
+from posassist.services.reference_import import Progress
 
 __all__ = ["ProgressDisplay", "cancel_on_sigint"]
 

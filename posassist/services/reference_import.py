@@ -21,13 +21,25 @@ import time
 from pathlib import Path
 
 from posassist.errors import InvalidInputError
-from posassist.importers.kinds import KINDS
-from posassist.importers.report import ImportReport
+from posassist.importers.kinds import KINDS, MAPPED_FIELDS, Kind, MappedField
+from posassist.importers.report import COUNTS, ImportReport, Progress
 from posassist.services.catalog import CatalogService, ProductImport, StockImport
 from posassist.services.picks import PicksImport, PicksService
 from posassist.services.vendors import ImportResult, VendorService
 
-__all__ = ["REFERENCE_KINDS", "run_reference"]
+# The kinds, the mapped fields and the report, for the CLI and the window: they reach
+# the importers only through the services (tests/test_layering.py).
+__all__ = [
+    "COUNTS",
+    "KINDS",
+    "MAPPED_FIELDS",
+    "REFERENCE_KINDS",
+    "ImportReport",
+    "Kind",
+    "MappedField",
+    "Progress",
+    "run_reference",
+]
 
 REFERENCE_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if not k.streaming)
 
