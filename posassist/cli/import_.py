@@ -8,6 +8,7 @@ from pathlib import Path
 
 from posassist.cli.common import Subparsers, add_command, opened_backend
 from posassist.domain.wording import plural
+from posassist.errors import InvalidInputError
 
 NAME = "import"
 HELP = "import data from a file"
@@ -68,10 +69,12 @@ def run(args: argparse.Namespace) -> int:
     with opened_backend(args, writes=True) as backend:
         result = ImportService(backend.ctx, backend.customers).transactions(args.file)
         backend.also_bought.rebuild_if_stale()  # imported purchases count for "also bought"
+    if not result.imported:  # the ``cli`` helper's rewrite replaces this stopgap
+        raise InvalidInputError(str(args.file), "\n".join(result.first_problems))
     print(
         f"Imported {args.file}: {plural(result.rows, 'row')}, "
         f"{plural(result.customers_new, 'new customer')}, "
-        f"{plural(result.interactions_new, 'new purchase')}, "
-        f"{result.duplicates_skipped:,} already there."
+        f"{plural(result.interactions, 'new purchase')}, "
+        f"{result.skipped:,} already there."
     )
     return 0
