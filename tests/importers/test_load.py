@@ -180,7 +180,7 @@ def test_anonymous_sales_and_refunds(backend: Backend, tmp_path: Path) -> None:
                 basket_minor=-500,
                 kind="refund",
                 note="Refund of payment P-9",
-            ),  # fmt: skip
+            ),
             _sale("walk", None, basket_minor=250),
         ],
     )
@@ -188,12 +188,14 @@ def test_anonymous_sales_and_refunds(backend: Backend, tmp_path: Path) -> None:
     with backend.db.read() as s:
         refund = s.get(Interaction, interaction_id("square", "ref"))
         walk = s.get(Interaction, interaction_id("square", "walk"))
-        assert refund is not None and walk is not None
+        assert refund is not None
+        assert walk is not None
         assert (refund.kind, refund.basket_minor) == ("service", None)
         assert refund.note == "Refund of payment P-9 (5.00 refunded)"
         assert refund.lines == []
         assert (walk.customer_id, walk.kind, walk.basket_minor) == (None, "purchase", 250)
-        assert walk.staff_id is None and walk.register_id == backend.ctx.register_id
+        assert walk.staff_id is None
+        assert walk.register_id == backend.ctx.register_id
 
 
 def test_an_erased_persons_rows_are_skipped(backend: Backend, tmp_path: Path) -> None:
@@ -237,7 +239,7 @@ def test_a_match_fills_only_empty_fields(backend: Backend, tmp_path: Path) -> No
                 card="CARD77X",
                 notes="likes jazz",
                 consent=False,
-            ),  # fmt: skip
+            ),
         ],
     )
     with backend.db.read() as s:
@@ -268,7 +270,8 @@ def test_new_customers_keep_contact_details_only_with_consent(
         rows = {c.display_name: (c.email, c.phone_e164) for c in s.scalars(select(Customer))}
     assert rows["Square customer Y"] == ("yes@example.com", None)
     unnamed = [name for name in rows if name.startswith("Imported customer ")]
-    assert len(unnamed) == 1 and rows[unnamed[0]] == (None, None)
+    assert len(unnamed) == 1
+    assert rows[unnamed[0]] == (None, None)
     # Without consent the e-mail is not kept, yet the same person again is the same customer.
     same = Person("square", None, email="no@example.com", phone="+12025550123")
     again = _load(backend, tmp_path, [same])
@@ -291,11 +294,13 @@ def test_outbox_rows_are_shaped_like_the_registers_own(backend: Backend, tmp_pat
     for key in (("customer", "insert"), ("interaction", "insert")):
         register, imported = by_kind[key]
         assert set(imported.payload) == set(register.payload)
-        assert imported.state == "pending" and imported.attempts == 0
+        assert imported.state == "pending"
+        assert imported.attempts == 0
         assert imported.hlc > register.hlc
     line = by_kind[("interaction", "insert")][1].payload["lines"][0]
     assert set(line) == set(by_kind[("interaction", "insert")][0].payload["lines"][0])
-    assert line["description"] == "Ink" and line["quantity"] == 2
+    assert line["description"] == "Ink"
+    assert line["quantity"] == 2
     (ext,) = by_kind[("customer_external_id", "insert")]
     assert set(ext.payload) == {"id", "source", "external_id", "customer_id", "created_at"}
     assert ext.payload["id"] == str(uuid.uuid5(NAMESPACE, "external:square:Z1"))
