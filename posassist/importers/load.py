@@ -38,6 +38,7 @@ from posassist.domain.fields import customer_derived
 from posassist.domain.money import format_minor
 from posassist.errors import CancelledError
 from posassist.importers import load_rows as bulk
+from posassist.importers.load_feed import CANCELLED, records
 from posassist.importers.load_people import ERASED, Known, PeopleChunk, one_of
 from posassist.importers.reader import Table as FileTable
 from posassist.importers.records import ParseContext, Person, Sale, Skip
@@ -59,7 +60,6 @@ NAMESPACE = uuid.UUID("5b0f3c1e-6c2d-4a64-9a57-2b8c0f1d7e42")
 CHUNK_ROWS = 5000  # rows per chunk: its IN lists stay far under SQLite's 32,766 variables
 CHECK_EVERY = 256  # records between two looks at the Cancel button (a few ms of work)
 PROGRESS_EVERY_S = 0.1  # at most ten progress calls a second
-CANCELLED = "cancelled, nothing imported"
 
 _CUSTOMER = cast(Table, Customer.__table__)
 
@@ -121,7 +121,7 @@ def load(
     last_report = started
     chunk: list[Person | Sale | Skip] = []
     rows = 0
-    for n, record in enumerate(fmt.parse(table, ctx), 1):
+    for n, record in enumerate(records(fmt, table, ctx, cancelled), 1):
         chunk.append(record)
         rows += _rows_of(record)
         if n % CHECK_EVERY == 0 or rows >= chunk_rows:

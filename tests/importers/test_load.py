@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from posassist.app import Backend
+from posassist.errors import CancelledError
 from posassist.importers.load import NAMESPACE, Counts, interaction_id, load
 from posassist.importers.reader import Table, open_table
 from posassist.importers.records import ParseContext, Person, Problems, Sale, SaleItem, Skip
@@ -386,3 +390,31 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     # outbox rows and payloads) than the small run, yet at most 10 MB more at the peak
     # (the 8 MB page cache filling included): kept per row they would take some 50 MB.
     assert large < small + 10_000, (small, large)
+
+
+class SlowStart(Listed):
+    """A format that reads for a while before its first record (a first pass)."""
+
+    def parse(self, table: Table, ctx: ParseContext) -> Iterator[Record]:
+        time.sleep(3)
+        yield from self.records
+
+
+def test_cancel_is_honoured_during_a_formats_first_pass(backend: Backend, tmp_path: Path) -> None:
+    path = tmp_path / "file.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    cancel = threading.Event()
+    threading.Timer(0.2, cancel.set).start()
+    ctx = backend.ctx
+    started = time.monotonic()
+    with (
+        pytest.raises(CancelledError, match="cancelled, nothing imported"),
+        open_table(path, (), Problems(path)) as table,
+        ctx.db.write() as s,
+    ):
+        load(s, SlowStart([_sale("t1", None)]), table,
+             ParseContext("UTC", "US", date(2026, 11, 20)), stamp=ctx.stamp,
+             branch_id=ctx.branch_id, register_id=ctx.register_id,
+             cancelled=cancel.is_set)  # fmt: skip
+    assert time.monotonic() - started < 1.0  # not the format's 3 s
+    assert _count(backend, Interaction) == 0
