@@ -107,7 +107,6 @@ def load(
     *,
     stamp: Callable[[], str],
     branch_id: uuid.UUID,
-    register_id: uuid.UUID | None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     chunk_rows: int = CHUNK_ROWS,
@@ -116,7 +115,7 @@ def load(
     write transaction). Raises :class:`CancelledError` as soon as ``cancelled()`` is true
     (the caller rolls back). After the first problem the rest of the file is still read,
     to count its problems, but nothing more is written (the import is refused whole)."""
-    writer = _Writer(session, ctx, stamp, branch_id, register_id)
+    writer = _Writer(session, ctx, stamp, branch_id)
     started = time.monotonic()
     last_report = started
     chunk: list[Person | Sale | Skip] = []
@@ -180,17 +179,14 @@ class _Writer:
         ctx: ParseContext,
         stamp: Callable[[], str],
         branch_id: uuid.UUID,
-        register_id: uuid.UUID | None,
     ) -> None:
         self.s = session
         self.tz = ZoneInfo(ctx.tz_name)
         self.stamp = stamp
         self.branch_id = branch_id
-        self.register_id = register_id
         self.now = utcnow()
         self.created = bulk.db_time(self.now)
         self.branch = (branch_id.hex, str(branch_id))
-        self.register = (bulk.hex_or_none(register_id), bulk.text_or_none(register_id))
         self.counts = Counts()
         self.matched: set[uuid.UUID] = set()
 
@@ -241,8 +237,11 @@ class _Writer:
         self, iid: uuid.UUID, cid: uuid.UUID | None, sale: Sale, out: _SaleRows
     ) -> None:
         """One sale's row, lines and payload (the shape ``services/interactions.py
-        add_interaction`` queues). A refund is a visit but not a sale: kind ``service``,
-        no basket, no lines, its amount in the note."""
+        add_interaction`` queues). No register and no staff member: the visit happened at
+        the till that exported it, and every register importing the file must make the
+        very same row (its id is derived), or they would not converge. A refund is a
+        visit but not a sale: kind ``service``, no basket, no lines, its amount in the
+        note."""
         counts = self.counts
         counts.interactions += 1
         if cid is None:
@@ -253,7 +252,7 @@ class _Writer:
         iid_hex, iid_text = iid.hex, str(iid)
         at, day = sale.occurred_at, sale.local_day.isoformat()
         out.interactions.append(
-            (iid_hex, bulk.hex_or_none(cid), self.branch[0], self.register[0], None,
+            (iid_hex, bulk.hex_or_none(cid), self.branch[0], None, None,
              bulk.db_time(at), day, kind, basket, note)
         )  # fmt: skip
         lines: list[dict[str, Any]] = []
@@ -272,7 +271,7 @@ class _Writer:
         out.payloads.append(
             (iid_text,
              {"id": iid_text, "customer_id": bulk.text_or_none(cid), "branch_id": self.branch[1],
-              "register_id": self.register[1], "staff_id": None,
+              "register_id": None, "staff_id": None,
               "occurred_at": bulk.iso_time(at), "local_day": day, "kind": kind,
               "basket_minor": basket, "note": note, "lines": lines})
         )  # fmt: skip

@@ -86,7 +86,6 @@ class ImportService:
                         parse,
                         stamp=ctx.stamp,
                         branch_id=ctx.branch_id,
-                        register_id=ctx.register_id,
                         progress=progress,
                         cancelled=cancel.is_set if cancel is not None else None,
                     )

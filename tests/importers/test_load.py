@@ -68,7 +68,6 @@ def _load(backend: Backend, tmp_path: Path, records: list[Record], chunk: int = 
             parse,
             stamp=ctx.stamp,
             branch_id=ctx.branch_id,
-            register_id=ctx.register_id,
             chunk_rows=chunk,
         )
 
@@ -199,7 +198,7 @@ def test_anonymous_sales_and_refunds(backend: Backend, tmp_path: Path) -> None:
         assert refund.lines == []
         assert (walk.customer_id, walk.kind, walk.basket_minor) == (None, "purchase", 250)
         assert walk.staff_id is None
-        assert walk.register_id == backend.ctx.register_id
+        assert walk.register_id is None
 
 
 def test_an_erased_persons_rows_are_skipped(backend: Backend, tmp_path: Path) -> None:
@@ -361,7 +360,7 @@ with open_table(path, (), Problems(path)) as t, ctx.db.write() as s, import_prag
     # what is measured mostly the loader's own memory.
     s.connection().exec_driver_sql("PRAGMA cache_size = -8000")
     counts = load(s, Generated(n), t, ParseContext("UTC", "US", date(2026, 11, 20)),
-                  stamp=ctx.stamp, branch_id=ctx.branch_id, register_id=ctx.register_id,
+                  stamp=ctx.stamp, branch_id=ctx.branch_id,
                   chunk_rows=1000)
 assert counts.interactions == n, counts
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -414,7 +413,7 @@ def test_cancel_is_honoured_during_a_formats_first_pass(backend: Backend, tmp_pa
     ):
         load(s, SlowStart([_sale("t1", None)]), table,
              ParseContext("UTC", "US", date(2026, 11, 20)), stamp=ctx.stamp,
-             branch_id=ctx.branch_id, register_id=ctx.register_id,
+             branch_id=ctx.branch_id,
              cancelled=cancel.is_set)  # fmt: skip
     assert time.monotonic() - started < 1.0  # not the format's 3 s
     assert _count(backend, Interaction) == 0
