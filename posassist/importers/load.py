@@ -57,7 +57,7 @@ __all__ = [
 # The namespace of every derived id; the same as the first transactions importer's, so a
 # store that imported a file before this loader existed gets nothing twice.
 NAMESPACE = uuid.UUID("5b0f3c1e-6c2d-4a64-9a57-2b8c0f1d7e42")
-CHUNK_ROWS = 5000  # rows per chunk: its IN lists stay far under SQLite's 32,766 variables
+CHUNK_ROWS = 5000  # rows per chunk: all the import holds at once (a few MB)
 CHECK_EVERY = 256  # records between two looks at the Cancel button (a few ms of work)
 PROGRESS_EVERY_S = 0.1  # at most ten progress calls a second
 
