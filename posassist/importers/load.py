@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
@@ -37,6 +38,7 @@ from posassist.domain.fields import customer_derived
 from posassist.domain.money import format_minor
 from posassist.errors import CancelledError
 from posassist.importers import load_rows as bulk
+from posassist.importers.load_feed import CANCELLED, records
 from posassist.importers.load_people import ERASED, Known, PeopleChunk, one_of
 from posassist.importers.reader import Table as FileTable
 from posassist.importers.records import ParseContext, Person, Sale, Skip
@@ -55,10 +57,9 @@ __all__ = [
 # The namespace of every derived id; the same as the first transactions importer's, so a
 # store that imported a file before this loader existed gets nothing twice.
 NAMESPACE = uuid.UUID("5b0f3c1e-6c2d-4a64-9a57-2b8c0f1d7e42")
-CHUNK_ROWS = 5000  # rows per chunk: its IN lists stay far under SQLite's 32,766 variables
+CHUNK_ROWS = 5000  # rows per chunk: all the import holds at once (a few MB)
 CHECK_EVERY = 256  # records between two looks at the Cancel button (a few ms of work)
 PROGRESS_EVERY_S = 0.1  # at most ten progress calls a second
-CANCELLED = "cancelled, nothing imported"
 
 _CUSTOMER = cast(Table, Customer.__table__)
 
@@ -106,7 +107,6 @@ def load(
     *,
     stamp: Callable[[], str],
     branch_id: uuid.UUID,
-    register_id: uuid.UUID | None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     chunk_rows: int = CHUNK_ROWS,
@@ -115,12 +115,12 @@ def load(
     write transaction). Raises :class:`CancelledError` as soon as ``cancelled()`` is true
     (the caller rolls back). After the first problem the rest of the file is still read,
     to count its problems, but nothing more is written (the import is refused whole)."""
-    writer = _Writer(session, ctx, stamp, branch_id, register_id)
+    writer = _Writer(session, ctx, stamp, branch_id)
     started = time.monotonic()
     last_report = started
     chunk: list[Person | Sale | Skip] = []
     rows = 0
-    for n, record in enumerate(fmt.parse(table, ctx), 1):
+    for n, record in enumerate(records(fmt, table, ctx, cancelled), 1):
         chunk.append(record)
         rows += _rows_of(record)
         if n % CHECK_EVERY == 0 or rows >= chunk_rows:
@@ -143,6 +143,28 @@ def load(
     return writer.counts
 
 
+# The import's own connection settings, for the one long transaction (and put back after):
+# no memory map, so the process's RSS is its own memory and not the store file's pages
+# read through the map (a 650 MB store would count whole), and a page cache large enough
+# for the tables' index pages that every chunk touches, still far under the RSS budget.
+_IMPORT_PRAGMAS = ("PRAGMA mmap_size = 0", "PRAGMA cache_size = -131072")
+_USUAL_PRAGMAS = ("PRAGMA mmap_size = 1073741824", "PRAGMA cache_size = -65536")
+
+
+@contextmanager
+def import_pragmas(s: Session) -> Iterator[None]:
+    """Inside the import's write session: :data:`_IMPORT_PRAGMAS`, then the usual ones
+    (``storage/database.py``) again, whatever happened."""
+    conn = s.connection()
+    for pragma in _IMPORT_PRAGMAS:
+        conn.exec_driver_sql(pragma)
+    try:
+        yield
+    finally:
+        for pragma in _USUAL_PRAGMAS:
+            conn.exec_driver_sql(pragma)
+
+
 def _progress(table: FileTable, rows: int, seconds: float) -> Progress:
     return Progress(table.bytes_read, table.size, rows, seconds)
 
@@ -157,17 +179,14 @@ class _Writer:
         ctx: ParseContext,
         stamp: Callable[[], str],
         branch_id: uuid.UUID,
-        register_id: uuid.UUID | None,
     ) -> None:
         self.s = session
         self.tz = ZoneInfo(ctx.tz_name)
         self.stamp = stamp
         self.branch_id = branch_id
-        self.register_id = register_id
         self.now = utcnow()
         self.created = bulk.db_time(self.now)
         self.branch = (branch_id.hex, str(branch_id))
-        self.register = (bulk.hex_or_none(register_id), bulk.text_or_none(register_id))
         self.counts = Counts()
         self.matched: set[uuid.UUID] = set()
 
@@ -218,8 +237,11 @@ class _Writer:
         self, iid: uuid.UUID, cid: uuid.UUID | None, sale: Sale, out: _SaleRows
     ) -> None:
         """One sale's row, lines and payload (the shape ``services/interactions.py
-        add_interaction`` queues). A refund is a visit but not a sale: kind ``service``,
-        no basket, no lines, its amount in the note."""
+        add_interaction`` queues). No register and no staff member: the visit happened at
+        the till that exported it, and every register importing the file must make the
+        very same row (its id is derived), or they would not converge. A refund is a
+        visit but not a sale: kind ``service``, no basket, no lines, its amount in the
+        note."""
         counts = self.counts
         counts.interactions += 1
         if cid is None:
@@ -230,7 +252,7 @@ class _Writer:
         iid_hex, iid_text = iid.hex, str(iid)
         at, day = sale.occurred_at, sale.local_day.isoformat()
         out.interactions.append(
-            (iid_hex, bulk.hex_or_none(cid), self.branch[0], self.register[0], None,
+            (iid_hex, bulk.hex_or_none(cid), self.branch[0], None, None,
              bulk.db_time(at), day, kind, basket, note)
         )  # fmt: skip
         lines: list[dict[str, Any]] = []
@@ -249,7 +271,7 @@ class _Writer:
         out.payloads.append(
             (iid_text,
              {"id": iid_text, "customer_id": bulk.text_or_none(cid), "branch_id": self.branch[1],
-              "register_id": self.register[1], "staff_id": None,
+              "register_id": None, "staff_id": None,
               "occurred_at": bulk.iso_time(at), "local_day": day, "kind": kind,
               "basket_minor": basket, "note": note, "lines": lines})
         )  # fmt: skip

@@ -211,7 +211,7 @@ class PeopleChunk:
                 self.counts.customers_matched += 1
             self._fill_existing(cid, holder, p)
         self._remember(keys, cid, holder)
-        self._record_externals(keys, cid)
+        self._record_externals(keys, cid, born_at)
         return cid
 
     def _match(self, keys: list[Key], derived: uuid.UUID) -> uuid.UUID | None:
@@ -235,7 +235,9 @@ class PeopleChunk:
             if kind == "ext" or (holder is not None and holder.get(_COLUMN[kind]) == key[1]):
                 self.local.setdefault(key, cid)
 
-    def _record_externals(self, keys: list[Key], cid: uuid.UUID) -> None:
+    def _record_externals(self, keys: list[Key], cid: uuid.UUID, at: datetime) -> None:
+        """Each new id of the person in a source, dated by the record that brought it
+        (not by the clock), so every register importing the file makes the same row."""
         for key in keys:
             if key[0] != "ext" or key in self.known.by_key or key in self.externals:
                 continue
@@ -245,7 +247,7 @@ class PeopleChunk:
                 "source": source,
                 "external_id": value,
                 "customer_id": cid,
-                "created_at": self.now,
+                "created_at": at,
             }
 
     def _new_row(self, p: Person, cid: uuid.UUID, born_at: datetime) -> dict[str, Any]:

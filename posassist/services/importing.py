@@ -20,7 +20,7 @@ from sqlalchemy import select
 from posassist.errors import InvalidInputError
 from posassist.importers import kinds
 from posassist.importers.kinds import KINDS, MAPPED_FIELDS
-from posassist.importers.load import load
+from posassist.importers.load import import_pragmas, load
 from posassist.importers.reader import open_table
 from posassist.importers.records import ParseContext, Problems
 from posassist.importers.report import COUNTS, ImportReport, Progress
@@ -33,7 +33,7 @@ from posassist.storage.orm import ImportMapping
 MAPPING_NAME_MAX = 100
 
 
-class _RollBack(Exception):
+class _RollBackError(Exception):
     """Raised inside the write session to undo it (a dry run, or a file with problems)."""
 
 
@@ -78,7 +78,7 @@ class ImportService:
         with open_table(path, fmt.columns, problems) as table:
             report.encoding, report.delimiter = table.encoding, table.delimiter
             try:
-                with ctx.db.write() as s:
+                with ctx.db.write() as s, import_pragmas(s):
                     counts = load(
                         s,
                         fmt,
@@ -86,7 +86,6 @@ class ImportService:
                         parse,
                         stamp=ctx.stamp,
                         branch_id=ctx.branch_id,
-                        register_id=ctx.register_id,
                         progress=progress,
                         cancelled=cancel.is_set if cancel is not None else None,
                     )
@@ -95,10 +94,10 @@ class ImportService:
                     report.problems = problems.count
                     report.first_problems = problems.texts()
                     if dry_run or problems:
-                        raise _RollBack
+                        raise _RollBackError
                     audit_trail.record(s, ctx, "import", "import", kind, _detail(report))
                 report.imported = True
-            except _RollBack:
+            except _RollBackError:
                 pass
         report.seconds = time.monotonic() - started
         if report.imported:
@@ -158,9 +157,7 @@ class ImportService:
         columns = {k: v.strip() for k, v in fields.items() if v.strip()}
         missing = [f.name for f in MAPPED_FIELDS if f.required and f.name not in columns]
         if missing:
-            raise InvalidInputError(
-                "mapping", f"The mapping needs a column for “{missing[0]}”."
-            )
+            raise InvalidInputError("mapping", f"The mapping needs a column for “{missing[0]}”.")
         with self._ctx.db.write() as s:
             row = s.get(ImportMapping, clean)
             if row is None:
@@ -173,6 +170,4 @@ class ImportService:
 def _detail(report: ImportReport) -> str:
     """The audit entry's words: the counts only. Never the file's name: a manager may
     well name a file after a customer ("jane_doe_orders.csv")."""
-    return ", ".join(
-        f"{name} {getattr(report, name)}" for name in COUNTS if name != "problems"
-    )
+    return ", ".join(f"{name} {getattr(report, name)}" for name in COUNTS if name != "problems")
