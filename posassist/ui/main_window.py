@@ -46,6 +46,7 @@ from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
 from posassist.ui.views.favourites import rebuild_in_background
 from posassist.ui.views.finder import FinderDialog
+from posassist.ui.views.import_dialog import ImportDesk
 from posassist.ui.views.manager import ManagerActions
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
@@ -81,6 +82,7 @@ class Services:
     also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
     staff_desk: StaffDesk | None = None  # sign-in, Ctrl+L, idle lock, manager approvals
     settings: SettingsService | None = None  # Manager → Settings…
+    imports: ImportDesk | None = None  # Manager → Import a file…
 
 
 class MainWindow(QMainWindow):

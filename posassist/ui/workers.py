@@ -19,6 +19,8 @@ the GUI thread: they take milliseconds, and a result one keystroke late would be
 Threads in ``posassist.ui``, all of them:
 
 * short jobs: :class:`BackgroundOp` on the pool, one implementation (:class:`Worker`);
+  a job that reports how far it is (an import) calls a :class:`ProgressRelay`, whose
+  queued signal carries each report to the GUI thread the way an op's answer goes;
 * the one long-running loop: central sync, on
   :class:`posassist.ui.sync_status._SyncThread` (a ``QThread``), because it lives as long
   as the window and must be stopped and waited for when it closes.
@@ -41,7 +43,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
@@ -56,6 +58,25 @@ Switch = QWidget | QAction
 class _Relay(QObject):
     finished = Signal(object)
     failed = Signal(object)
+
+
+class ProgressRelay(QObject):
+    """Progress from a running :class:`BackgroundOp`, delivered on the GUI thread.
+
+    Made on the GUI thread; the job calls it (``relay(progress)``) from the worker, and
+    ``reported`` is queued to the slots connected here, so a progress bar is only ever
+    touched by the GUI thread. Nothing else runs the job: it is still a BackgroundOp.
+    """
+
+    reported = Signal(object)
+
+    def __call__(self, value: object) -> None:
+        self.reported.emit(value)
+
+    def to(self, slot: Callable[[Any], None]) -> ProgressRelay:
+        """Deliver each report to ``slot``, always queued (never on the worker)."""
+        self.reported.connect(slot, Qt.ConnectionType.QueuedConnection)
+        return self
 
 
 class _Job(QRunnable):
