@@ -39,6 +39,7 @@ from posassist.errors import CancelledError
 from posassist.importers.kinds import KINDS
 from posassist.importers.report import ImportReport, Progress
 from posassist.ui.feedback import MessageLine, show_error
+from posassist.ui.screen import fit_to_screen
 from posassist.ui.theme import named
 from posassist.ui.views.files import choose_open_path, still_open
 from posassist.ui.views.import_steps import MappingStep, RunPanel
@@ -115,6 +116,7 @@ class ImportDialog(QDialog):
         self._cancel: threading.Event | None = None  # set: the running op stops
         self._lay_out()
         self._show_state()
+        fit_to_screen(self)  # 1024×768: the buttons stay in view
 
     def _lay_out(self) -> None:
         self.heading = named(QLabel(TITLE), "dialogHeading")
