@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -40,7 +39,6 @@ from posassist.importers.kinds import KINDS
 from posassist.importers.report import ImportReport, Progress
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.screen import fit_to_screen
-from posassist.ui.theme import named
 from posassist.ui.views.files import choose_open_path, still_open
 from posassist.ui.views.import_steps import MappingStep, RunPanel
 from posassist.ui.workers import BackgroundOp, ProgressRelay, Worker
@@ -119,14 +117,12 @@ class ImportDialog(QDialog):
         fit_to_screen(self)  # 1024×768: the buttons stay in view
 
     def _lay_out(self) -> None:
-        self.heading = named(QLabel(TITLE), "dialogHeading")
         self.file_label = QLabel("No file chosen yet.")
         self.file_label.setWordWrap(True)
         self.choose_button = QPushButton("C&hoose a file…")
         self.choose_button.setAutoDefault(False)
         self.choose_button.clicked.connect(self.choose_file)
-        row = QHBoxLayout()
-        row.addWidget(self.file_label, 1)
+        row = QHBoxLayout()  # under the file's name: choose one, and its kind
         row.addWidget(self.choose_button)
         self.kind = QComboBox()
         for kind in KINDS.values():
@@ -134,8 +130,10 @@ class ImportDialog(QDialog):
                 self.kind.addItem(kind.label, kind.name)
         self.kind.setAccessibleName("Kind of file")
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
-        form = QFormLayout()
-        form.addRow("Kind of file", self.kind)
+        kind_label = QLabel("&Kind of file")
+        kind_label.setBuddy(self.kind)
+        row.addWidget(kind_label)
+        row.addWidget(self.kind, 1)
         self.mapping = MappingStep()
         self.mapping.changed.connect(self._forget_preview)
         self.run_panel = RunPanel()
@@ -146,22 +144,20 @@ class ImportDialog(QDialog):
             "&Preview", QDialogButtonBox.ButtonRole.ActionRole
         )
         self.import_button = self.buttons.addButton(
-            "&Import", QDialogButtonBox.ButtonRole.AcceptRole
+            "&Import", QDialogButtonBox.ButtonRole.ActionRole
         )
         self.close_button = self.buttons.button(QDialogButtonBox.StandardButton.Close)
         self.preview_button.clicked.connect(self.preview)
-        self.import_button.clicked.disconnect()  # AcceptRole would close the dialog
         self.import_button.clicked.connect(self.start_import)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        layout.addWidget(self.file_label)
         layout.addLayout(row)
-        layout.addLayout(form)
         layout.addWidget(self.mapping)
         layout.addWidget(self.run_panel, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(960)  # the mapping's three columns of fields side by side
 
     # -- state -----------------------------------------------------------------------
     def kind_name(self) -> str:

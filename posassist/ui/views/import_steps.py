@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +29,7 @@ from posassist.importers.report import COUNTS, ImportReport, Progress
 
 NOT_MAPPED = "—"
 NEW_MAPPING = "(a new mapping)"
+PAIRS = 3  # label-and-combo pairs side by side in the mapping step (fits 1024×768)
 FIRST_PROBLEMS = 20  # shown in the list; the report's own cap may be lower
 COUNT_LABELS = {
     "rows": "Rows read",
@@ -65,39 +66,45 @@ class MappingStep(QGroupBox):
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Which column is which", parent)
+        super().__init__(
+            "Which column is which (* needed; saved under its name when you preview)", parent
+        )
         self.saved: dict[str, dict[str, str]] = {}
         self.chooser = QComboBox()
         self.chooser.setAccessibleName("Saved mapping")
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. old till export")
         self.name.setAccessibleName("Save this mapping as")
-        top = QFormLayout()
-        top.addRow("Saved mapping", self.chooser)
-        top.addRow("Save it as", self.name)
+        top = QHBoxLayout()
+        for text, widget in (("Saved mapping", self.chooser), ("Save it as", self.name)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            top.addWidget(label)
+            top.addWidget(widget, 1)
         grid = QGridLayout()
         self.columns: dict[str, QComboBox] = {}
-        half = (len(MAPPED_FIELDS) + 1) // 2
+        rows = -(-len(MAPPED_FIELDS) // PAIRS)  # three label-and-combo pairs a row: 5 rows
         for i, field in enumerate(MAPPED_FIELDS):
             combo = QComboBox()
             combo.setAccessibleName(field.label)
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(8)
             combo.currentIndexChanged.connect(self.changed)
             label = QLabel(field.label + (" *" if field.required else ""))
+            label.setWordWrap(True)  # "Customer id (this file's own)" on two lines
             label.setBuddy(combo)
-            row, col = i % half, 2 * (i // half)
+            row, col = i % rows, 2 * (i // rows)
             grid.addWidget(label, row, col)
             grid.addWidget(combo, row, col + 1)
             self.columns[field.name] = combo
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        for pair in range(PAIRS):
+            grid.setColumnStretch(2 * pair, 4)
+            grid.setColumnStretch(2 * pair + 1, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(grid)
-        layout.addWidget(QLabel("* needed. The mapping is saved under its name when you preview."))
         self.chooser.currentTextChanged.connect(self._on_chooser_changed)
         self.name.textEdited.connect(self.changed)
 
@@ -159,6 +166,7 @@ class RunPanel(QWidget):
         running.setContentsMargins(0, 0, 0, 0)
         self.counts: dict[str, QLabel] = {}
         grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
         for i, name in enumerate(COUNTS):
             value = QLabel("–")
             value.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -166,6 +174,12 @@ class RunPanel(QWidget):
             grid.addWidget(QLabel(COUNT_LABELS[name]), i // 4, 2 * (i % 4))
             grid.addWidget(value, i // 4, 2 * (i % 4) + 1)
             self.counts[name] = value
+        counted = QWidget()
+        counted.setLayout(grid)
+        self.stack = QStackedWidget()  # the bar while it runs, then the counts, in one place
+        self.stack.addWidget(counted)
+        self.stack.addWidget(self.running)
+        self.stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.problems = QListWidget()
         self.problems.setAccessibleName("First problems")
         self.problems.setWordWrap(True)
@@ -173,13 +187,13 @@ class RunPanel(QWidget):
         self.problems.setMinimumHeight(60)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.running)
-        layout.addLayout(grid)
+        layout.addWidget(self.stack)
         layout.addWidget(self.problems, 1)
+        layout.addStretch(0)  # with no problems listed the rows stay at the top
         self.clear()
 
     def clear(self) -> None:
-        self.running.hide()
+        self.stack.setCurrentIndex(0)
         for value in self.counts.values():
             value.setText("–")
         self.problems.clear()
@@ -192,14 +206,14 @@ class RunPanel(QWidget):
         self.bar.setValue(0)
         self.pace.setText("Reading the file…")
         self.cancel_button.setEnabled(can_cancel)
-        self.running.show()
+        self.stack.setCurrentIndex(1)
 
     def advance(self, p: Progress) -> None:
         self.bar.setValue(round(p.fraction * 1000))
         self.pace.setText(pace(p))
 
     def stop(self) -> None:
-        self.running.hide()
+        self.stack.setCurrentIndex(0)
 
     def show_report(self, report: ImportReport) -> None:
         self.stop()
