@@ -50,6 +50,7 @@ ACTIONS: dict[str, str] = {
     "staff_disable": "a person's account was disabled",
     "pin_change": "a person's PIN was set anew (a manager's reset)",
     "settings_change": "a setting was changed",
+    "import": "a file of the till's history was imported (the kind and the counts)",
 }
 
 # The fields of an entry, in the one order the tables and the sync payload use.

@@ -1,0 +1,369 @@
+"""Writing a format's records into the store: people matched, sales added, all in bulk.
+
+A format (``square.py``, ``shopify.py``, ``generic.py``) yields :class:`Person`,
+:class:`Sale` and :class:`Skip` records; :func:`load` takes them in chunks of about
+:data:`CHUNK_ROWS` rows and, per chunk, asks the store a handful of ``IN (…)`` questions and
+writes with a handful of ``executemany`` inserts. Nothing is kept from one chunk to the
+next but the counts (and the ids of the store's customers matched so far, which the
+store's size bounds, never the file's), so memory stays flat whatever the file's size.
+Rows written by earlier chunks are found again by the next chunk's queries: the whole
+import is one transaction on one connection, which sees its own writes.
+
+Matching (README, *How an import matches and writes*): a person is the customer whose
+``(source, external_id)`` (or one of ``other_ids``) is on record, else whose card, else
+whose phone, else whose e-mail is theirs, else the customer with the id derived from their
+first key, else a new customer with that id. Merged customers resolve to the survivor; an
+erased one keeps their rows out of the store (counted as skipped).
+
+Every id is derived (UUIDv5) from what the file says, so two registers importing the
+same export make the same rows, and a second import of a file adds nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock_time
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from posassist.domain.fields import CUSTOMER_FIELDS, customer_derived
+from posassist.domain.money import format_minor
+from posassist.errors import CancelledError
+from posassist.importers.load_people import ERASED, Known, PeopleChunk, in_batches
+from posassist.importers.reader import Table as FileTable
+from posassist.importers.records import ParseContext, Person, Sale, Skip
+from posassist.importers.report import COUNTS, Progress
+from posassist.storage.base import utcnow
+from posassist.storage.orm import (
+    Customer,
+    CustomerExternalId,
+    Interaction,
+    Outbox,
+    PurchaseLine,
+)
+from posassist.storage.outbox import jsonable
+
+__all__ = [
+    "CHUNK_ROWS",
+    "NAMESPACE",
+    "Counts",
+    "interaction_id",
+    "load",
+]
+
+# The namespace of every derived id; the same as the first transactions importer's, so a
+# store that imported a file before this loader existed gets nothing twice.
+NAMESPACE = uuid.UUID("5b0f3c1e-6c2d-4a64-9a57-2b8c0f1d7e42")
+CHUNK_ROWS = 5000  # rows per chunk: its IN lists stay far under SQLite's 32,766 variables
+CHECK_EVERY = 256  # records between two looks at the Cancel button (a few ms of work)
+PROGRESS_EVERY_S = 0.1  # at most ten progress calls a second
+CANCELLED = "cancelled, nothing imported"
+
+_CUSTOMER = cast(Table, Customer.__table__)
+_EXTERNAL = cast(Table, CustomerExternalId.__table__)
+_INTERACTION = cast(Table, Interaction.__table__)
+_LINE = cast(Table, PurchaseLine.__table__)
+_OUTBOX = cast(Table, Outbox.__table__)
+
+
+@dataclass(slots=True)
+class Counts:
+    """What a load did: the counts of :data:`report.COUNTS` but ``problems``.
+
+    ``interactions`` and ``lines`` are the new ones; ``anonymous`` the new interactions
+    with no customer (among ``interactions``); ``skipped`` the records left out (already
+    stored, a duplicate, an erased person's, a non-sale event)."""
+
+    rows: int = 0
+    customers_new: int = 0
+    customers_matched: int = 0
+    interactions: int = 0
+    lines: int = 0
+    anonymous: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTS if name != "problems"}
+
+
+def interaction_id(source: str, key: str) -> uuid.UUID:
+    """A sale's interaction id: the same on every import of the file. The ``transactions``
+    source keeps the first importer's form (``purchase:{key}:1``, its first row of a key)."""
+    if source == "transactions":
+        return uuid.uuid5(NAMESPACE, f"purchase:{key}:1")
+    return uuid.uuid5(NAMESPACE, f"sale:{source}:{key}")
+
+
+def _rows_of(record: Person | Sale | Skip) -> int:
+    """How many rows of the file a record stands for (a sale: one per line item)."""
+    if isinstance(record, Sale):
+        return max(1, len(record.items))
+    return 1
+
+
+def load(
+    session: Session,
+    fmt: Any,
+    table: FileTable,
+    ctx: ParseContext,
+    *,
+    stamp: Callable[[], str],
+    branch_id: uuid.UUID,
+    register_id: uuid.UUID | None,
+    progress: Callable[[Progress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Counts:
+    """Parse ``table`` with ``fmt`` and write its records in ``session`` (the caller's one
+    write transaction). Raises :class:`CancelledError` as soon as ``cancelled()`` is true
+    (the caller rolls back). After the first problem the rest of the file is still read,
+    to count its problems, but nothing more is written (the import is refused whole)."""
+    writer = _Writer(session, ctx, stamp, branch_id, register_id)
+    started = time.monotonic()
+    last_report = started
+    chunk: list[Person | Sale | Skip] = []
+    rows = 0
+    for n, record in enumerate(fmt.parse(table, ctx), 1):
+        chunk.append(record)
+        rows += _rows_of(record)
+        if n % CHECK_EVERY == 0 or rows >= chunk_rows:
+            if cancelled is not None and cancelled():
+                raise CancelledError(CANCELLED)
+            now = time.monotonic()
+            if progress is not None and now - last_report >= PROGRESS_EVERY_S:
+                progress(_progress(table, writer.counts.rows + rows, now - started))
+                last_report = now
+        if rows >= chunk_rows:
+            writer.write(chunk, rows, skip_writes=bool(table.problems))
+            chunk, rows = [], 0
+    if cancelled is not None and cancelled():
+        raise CancelledError(CANCELLED)
+    if chunk:
+        writer.write(chunk, rows, skip_writes=bool(table.problems))
+    if progress is not None:
+        done = writer.counts.rows
+        progress(Progress(table.size, table.size, done, time.monotonic() - started))
+    return writer.counts
+
+
+def _progress(table: FileTable, rows: int, seconds: float) -> Progress:
+    return Progress(table.bytes_read, table.size, rows, seconds)
+
+
+class _Writer:
+    """The per-import state: the counts, the store's customers matched so far, and the
+    instant that marks this import's own new customers (their ``updated_at``)."""
+
+    def __init__(
+        self,
+        session: Session,
+        ctx: ParseContext,
+        stamp: Callable[[], str],
+        branch_id: uuid.UUID,
+        register_id: uuid.UUID | None,
+    ) -> None:
+        self.s = session
+        self.tz = ZoneInfo(ctx.tz_name)
+        self.stamp = stamp
+        self.branch_id = branch_id
+        self.register_id = register_id
+        self.now = utcnow()
+        self.counts = Counts()
+        self.matched: set[uuid.UUID] = set()
+
+    def write(self, chunk: list[Person | Sale | Skip], rows: int, *, skip_writes: bool) -> None:
+        self.counts.rows += rows
+        if skip_writes:
+            return
+        people = [r for r in chunk if isinstance(r, Person)]
+        sales = [r for r in chunk if isinstance(r, Sale)]
+        self.counts.skipped += sum(1 for r in chunk if isinstance(r, Skip))
+        everyone = people + [s.person for s in sales if s.person is not None]
+        known = Known.look_up(self.s, everyone, self.now, NAMESPACE)
+        found = PeopleChunk(known, NAMESPACE, self.matched, self.counts, self.now)
+        for person in people:
+            cid = found.resolve(person, self._born_at(person))
+            if cid is None or cid == ERASED:  # nobody to tell apart, or erased
+                self.counts.skipped += 1
+        interactions, lines = self._sales(sales, found)
+        self._insert(found, interactions, lines)
+
+    def _born_at(self, person: Person) -> datetime:
+        """A new customer from a customer export: born at noon of their first visit."""
+        if person.first_seen is not None:
+            return datetime.combine(person.first_seen, clock_time(12), self.tz)
+        return self.now
+
+    def _sales(
+        self, sales: list[Sale], found: PeopleChunk
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The chunk's new interactions and their lines (already stored ones skipped)."""
+        wanted: list[tuple[uuid.UUID, uuid.UUID | None, Sale]] = []
+        for sale in sales:
+            cid = None
+            if sale.person is not None:
+                cid = found.resolve(sale.person, sale.occurred_at)
+                if cid == ERASED:
+                    self.counts.skipped += 1
+                    continue
+            wanted.append((interaction_id(sale.source, sale.key), cid, sale))
+        stored = _existing(self.s, Interaction.id, [w[0] for w in wanted])
+        interactions: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        for iid, cid, sale in wanted:
+            if iid in stored:
+                self.counts.skipped += 1
+                continue
+            stored.add(iid)  # a second sale with the same key in this chunk
+            interactions.append(self._interaction(iid, cid, sale, lines))
+        return interactions, lines
+
+    def _interaction(
+        self, iid: uuid.UUID, cid: uuid.UUID | None, sale: Sale, lines: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """One sale's row (and its lines appended to ``lines``). A refund is a visit but
+        not a sale: kind ``service``, no basket, no lines, the amount in its note."""
+        self.counts.interactions += 1
+        if cid is None:
+            self.counts.anonymous += 1
+        kind, basket, note = "purchase", sale.basket_minor, sale.note
+        if sale.kind == "refund":
+            kind, basket, note = "service", None, _refund_note(sale)
+        row: dict[str, Any] = {
+            "id": iid,
+            "customer_id": cid,
+            "branch_id": self.branch_id,
+            "register_id": self.register_id,
+            "staff_id": None,
+            "occurred_at": sale.occurred_at,
+            "local_day": sale.local_day,
+            "kind": kind,
+            "basket_minor": basket,
+            "note": note[:20_000],
+        }
+        own: list[dict[str, Any]] = []
+        if kind == "purchase":
+            for pos, item in enumerate(sale.items):
+                own.append(
+                    {
+                        "id": uuid.uuid5(iid, str(pos)),
+                        "interaction_id": iid,
+                        "position": pos,
+                        "sku": item.sku,
+                        "description": item.description[:300],
+                        "quantity": item.quantity,
+                        "unit_minor": item.unit_minor,
+                    }
+                )
+        self.counts.lines += len(own)
+        lines.extend(own)
+        row["lines"] = own
+        return row
+
+    def _insert(
+        self,
+        found: PeopleChunk,
+        interactions: list[dict[str, Any]],
+        lines: list[dict[str, Any]],
+    ) -> None:
+        """The chunk's writes, parents first, each table in one executemany; then the
+        outbox rows in the order a register would have queued them."""
+        s, stamp, now = self.s, self.stamp, self.now
+        outbox: list[dict[str, Any]] = []
+        customers = list(found.new.values())
+        for row in customers:
+            hlc = stamp()
+            row["field_clocks"] = dict.fromkeys(CUSTOMER_FIELDS, hlc)
+            row.update(customer_derived(row))
+            payload = {"id": row["id"], **{f: row[f] for f in CUSTOMER_FIELDS}}
+            payload["created_at"] = row["created_at"]
+            outbox.append(_op("customer", row["id"], "insert", payload, hlc, now))
+        externals = list(found.externals.values())
+        for ext in externals:
+            outbox.append(_op("customer_external_id", ext["id"], "insert", ext, stamp(), now))
+        updates = found.updates(stamp)
+        for cid, changed, _clocks, hlc in updates:
+            outbox.append(_op("customer", cid, "update", changed, hlc, now))
+        for row in interactions:
+            outbox.append(_op("interaction", row["id"], "insert", row, stamp(), now))
+        if customers:
+            s.execute(insert(_CUSTOMER), customers)
+        if externals:
+            s.execute(insert(_EXTERNAL), externals)
+        _update_customers(s, updates, now)
+        if interactions:
+            s.execute(insert(_INTERACTION), [_without_lines(r) for r in interactions])
+        if lines:
+            s.execute(insert(_LINE), lines)
+        if outbox:
+            s.execute(insert(_OUTBOX), outbox)
+
+
+def _without_lines(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "lines"}
+
+
+def _op(
+    entity: str, entity_id: uuid.UUID, op: str, payload: dict[str, Any], hlc: str, now: datetime
+) -> dict[str, Any]:
+    """An outbox row as ``storage.outbox.append_change`` makes it, as a dict for a bulk
+    insert (one ``INSERT … VALUES`` executemany per chunk instead of one ORM object a row)."""
+    return {
+        "op_id": uuid.uuid4(),
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "op": op,
+        "payload": jsonable(payload),
+        "hlc": hlc,
+        "created_at": now,
+        "state": "pending",
+        "attempts": 0,
+        "last_error": None,
+    }
+
+
+def _refund_note(sale: Sale) -> str:
+    """``Refund …``: the format's own words (which payment), with the amount if known."""
+    note = sale.note.strip()
+    if not note.lower().startswith("refund"):
+        note = f"Refund. {note}".strip() if note else "Refund"
+    if sale.basket_minor:
+        note = f"{note} ({format_minor(abs(sale.basket_minor))} refunded)"
+    return note
+
+
+def _update_customers(
+    s: Session,
+    updates: list[tuple[uuid.UUID, dict[str, Any], dict[str, str], str]],
+    now: datetime,
+) -> None:
+    """Fill the empty fields of matched customers: one executemany per set of fields."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for cid, changed, clocks, _hlc in updates:
+        values = {**changed, **customer_derived(changed)} if "phone_e164" in changed else changed
+        names = tuple(sorted(values))
+        params = {f"v_{k}": v for k, v in values.items()}
+        params |= {"b_id": cid, "v_field_clocks": clocks, "v_updated_at": now}
+        groups.setdefault(names, []).append(params)
+    for names, rows in groups.items():
+        cols: dict[str, Any] = {
+            k: bindparam(f"v_{k}") for k in (*names, "field_clocks", "updated_at")
+        }
+        cols.pop("name_key", None)  # a fill never changes the name
+        stmt = update(_CUSTOMER).where(_CUSTOMER.c.id == bindparam("b_id")).values(cols)
+        s.connection().execute(stmt, rows)
+
+
+def _existing(s: Session, column: Any, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are stored (one IN query per batch under SQLite's limit)."""
+    found: set[uuid.UUID] = set()
+    for part in in_batches(list(ids)):
+        found.update(s.scalars(select(column).where(column.in_(part))))
+    return found
