@@ -33,16 +33,29 @@ def test_imports_then_the_stock_list_with_ages(
 ) -> None:
     store = ["--data-dir", str(tmp_path / "store")]
     assert main(["import", "products", str(files["products"]), *store]) == 0
-    assert capsys.readouterr().out == "products.csv: 2 products added, 0 updated, 0 unchanged.\n"
+    assert capsys.readouterr().out == (
+        "Imported products.csv: 2 products added, 0 updated, 0 unchanged.\n"
+    )
     assert main(["import", "stock", str(files["stock"]), "--json", *store]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)  # the one report shape of every kind
+    assert doc.pop("seconds") >= 0
     assert doc == {
         "kind": "stock",
         "file": str(files["stock"]),
-        "written": 2,
-        "branches": ["MAIN"],
-        "older_kept": 0,
-        "future_replaced": 0,
+        "dry_run": False,
+        "imported": True,
+        "rows": 2,
+        "customers_new": 0,
+        "customers_matched": 0,
+        "interactions": 0,
+        "lines": 0,
+        "anonymous": 0,
+        "skipped": 0,
+        "problems": 0,
+        "first_problems": [],
+        "encoding": "",
+        "delimiter": "",
+        "summary": "stock.csv: 2 stock counts for MAIN.",
     }
     assert main(["stock", *store]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -59,8 +72,10 @@ def test_a_bad_file_is_one_line_on_stderr_and_exit_2(
     capsys.readouterr()
     assert main(["import", "stock", str(files["bad"]), "--json", *store]) == 2
     captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == f"posassist: {files['bad']}, line 3: on_hand cannot be negative (-1).\n"
+    problem = f"{files['bad']}, line 3: on_hand cannot be negative (-1)."
+    doc = json.loads(captured.out)
+    assert (doc["imported"], doc["problems"], doc["first_problems"]) == (False, 1, [problem])
+    assert captured.err == f"posassist: {problem}\n"
     assert main(["stock", "--branch", "NOPE", *store]) == 2
     assert "No branch with code 'NOPE' (known: MAIN)" in capsys.readouterr().err
     assert main(["stock", "--json", *store]) == 0

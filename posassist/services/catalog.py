@@ -114,8 +114,10 @@ class CatalogService(NotifiesChanges):
         return stock_age(as_of, self._ctx.now())
 
     # ----------------------------------------------------------------- imports
-    def import_products(self, path: Path) -> ProductImport:
-        """Add or update the products of a CSV file; nothing is written unless all are good."""
+    def import_products(self, path: Path, *, dry_run: bool = False) -> ProductImport:
+        """Add or update the products of a CSV file; nothing is written unless all are good.
+
+        A ``dry_run`` does every check and counts what would change, then rolls back."""
         require(self._ctx, "edit_products")
         lines = read_products(path)
         added = updated = 0
@@ -136,12 +138,15 @@ class CatalogService(NotifiesChanges):
                 self._log(s, "product", product.id, _product_payload(product))
             if added or updated:
                 bump_catalog_version(s)
-        if added or updated:
+            if dry_run:
+                s.rollback()  # checked against the store and counted; nothing kept
+        if (added or updated) and not dry_run:
             self._changed()
         return ProductImport(path, added, updated, len(lines) - added - updated)
 
-    def import_stock(self, path: Path) -> StockImport:
-        """Record the stock counts of a CSV file, for any of the chain's branches."""
+    def import_stock(self, path: Path, *, dry_run: bool = False) -> StockImport:
+        """Record the stock counts of a CSV file, for any of the chain's branches (a
+        ``dry_run`` checks and counts them, then rolls back)."""
         require(self._ctx, "edit_stock")
         now = self._ctx.now()
         lines = read_stock(path, now=now, tz=self._ctx.tz)
@@ -170,9 +175,11 @@ class CatalogService(NotifiesChanges):
                     older += 1
             if written:
                 bump_catalog_version(s)
-        if written:
+            future -= sum(1 for r in held.values() if r.as_of > now)  # before a rollback
+            if dry_run:
+                s.rollback()  # checked against the store and counted; nothing kept
+        if written and not dry_run:
             self._changed()
-        future -= sum(1 for r in held.values() if r.as_of > now)
         return StockImport(path, written, tuple(codes), older, future)
 
     # ---------------------------------------------------------- one count here

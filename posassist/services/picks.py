@@ -274,13 +274,16 @@ class PicksService:
         )
 
     # -------------------------------------------------------------------- CSV
-    def import_csv(self, path: Path) -> PicksImport:
-        """Set every pick of ``path``; nothing is written unless every line is good."""
+    def import_csv(self, path: Path, *, dry_run: bool = False) -> PicksImport:
+        """Set every pick of ``path``; nothing is written unless every line is good (a
+        ``dry_run`` checks and counts them, then rolls back)."""
         require(self._ctx, "edit_picks")
         with self._ctx.db.write() as s:
             lines = read_picks(s, path)
             spellings = self._spellings(s)
             changed = sum(self._write(s, line.data, spellings) for line in lines)
+            if dry_run:
+                s.rollback()  # checked against the store and counted; nothing kept
         return PicksImport(path, changed, len(lines) - changed)
 
     def export_csv(self, path: Path) -> int:

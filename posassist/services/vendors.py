@@ -87,6 +87,7 @@ class ImportResult:
     added: int
     updated: int
     path: Path
+    unchanged: int = 0  # rows that matched a vendor and changed nothing
 
     def __str__(self) -> str:
         return f"{self.path.name}: {plural(self.added, 'vendor')} added, {self.updated:,} updated."
@@ -331,8 +332,9 @@ class VendorService(NotifiesChanges):
         bump_catalog_version(s)
 
     # -------------------------------------------------------------------- CSV
-    def import_csv(self, path: Path) -> ImportResult:
-        """Add or update vendors from ``path``; nothing is written unless every row is good."""
+    def import_csv(self, path: Path, *, dry_run: bool = False) -> ImportResult:
+        """Add or update vendors from ``path``; nothing is written unless every row is good
+        (a ``dry_run`` checks and counts them, then rolls back)."""
         require(self._ctx, "edit_vendors")
         rows = read_vendor_csv(path)
         added = updated = 0
@@ -365,9 +367,11 @@ class VendorService(NotifiesChanges):
                     if changed:
                         self._log(s, vendor, "update", changed)
                         updated += 1
-        if added or updated:
+            if dry_run:
+                s.rollback()  # checked against the store and counted; nothing kept
+        if (added or updated) and not dry_run:
             self._changed()
-        return ImportResult(added=added, updated=updated, path=path)
+        return ImportResult(added, updated, path, len(rows) - added - updated)
 
     def export_csv(self, path: Path) -> int:
         """Write every vendor (inactive ones too) to ``path``; returns the number written."""

@@ -1,0 +1,257 @@
+"""``posassist import KIND FILE``: real processes on real files and a real store.
+
+Ctrl+C is a real SIGINT sent to a real import of a file big enough to run for seconds;
+"the store exactly as before" is the sha256 of the store file once every connection is
+closed (the process has exited).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from posassist.cli import import_progress, main
+from posassist.cli.import_progress import ProgressDisplay, cancel_on_sigint
+from posassist.services.reference_import import Progress
+from posassist.storage.database import STORE_FILENAME
+from tests.test_cli import ENV, _run
+
+HEADER = "customer_id,date,amount\n"
+
+
+def _transactions(path: Path, rows: int, *, customers: int = 500) -> Path:
+    """``rows`` purchases of ``customers`` customers, one a day each, in one write."""
+    lines = (
+        f"{i % customers + 1},{2020 + (i // customers) // 366 % 6}-"
+        f"{(i // customers) % 12 + 1:02d}-{(i // customers) // 12 % 28 + 1:02d},"
+        f"{(i % 97) + 0.5:.2f}\n"
+        for i in range(rows)
+    )
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    return path
+
+
+def _store_hash(data_dir: Path) -> str:
+    """The store's bytes (and its WAL's, if one was left): read after the process ended."""
+    digest = hashlib.sha256()
+    for name in (STORE_FILENAME, f"{STORE_FILENAME}-wal"):
+        if (data_dir / name).exists():
+            digest.update((data_dir / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _json(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    report = json.loads(done.stdout)  # the whole of stdout is the one document
+    assert isinstance(report, dict)
+    return report
+
+
+def test_json_dry_run_and_a_second_import(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    data = _transactions(tmp_path / "tx.csv", 60, customers=20)
+    assert _run("vendors", "--data-dir", str(store)).returncode == 0  # the store, made
+    before = _store_hash(store)
+    dry = _run("import", "transactions", str(data), "--dry-run", "--json", "--data-dir", str(store))
+    assert dry.returncode == 0, dry.stderr
+    assert _store_hash(store) == before  # a dry run writes nothing
+    report = _json(dry)
+    assert (report["dry_run"], report["imported"], report["problems"]) == (True, False, 0)
+    assert (report["rows"], report["customers_new"], report["interactions"]) == (60, 20, 60)
+    done = _run("import", "transactions", str(data), "--json", "--data-dir", str(store))
+    assert done.returncode == 0, done.stderr
+    imported = _json(done)
+    assert imported["imported"] is True
+    for count in ("rows", "customers_new", "customers_matched", "interactions", "anonymous"):
+        assert imported[count] == report[count], count  # the dry run's counts were exact
+    again = _run("import", "transactions", str(data), "--data-dir", str(store))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "Imported tx.csv: 60 rows; 0 new customers, 20 matched; 0 visits"
+    )
+    assert "60 skipped" in again.stdout
+
+
+def test_problems_exit_2_with_file_line_and_column_and_nothing_imported(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "1,2026-01-02,3.50\n2,31/31/2026,1.00\n3,2026-01-03,x\n")
+    done = _run("import", "transactions", str(bad), "--json", "--data-dir", str(store))
+    assert done.returncode == 2
+    report = _json(done)
+    assert (report["imported"], report["interactions"]) == (False, 0)
+    assert report["problems"] >= 2
+    assert f"{bad}, line 3, column “date”" in done.stderr
+    assert f"{bad}, line 4, column “amount”" in done.stderr
+    assert "Traceback" not in done.stderr
+    listed = _run("import", "transactions", str(bad), "--dry-run", "--data-dir", str(store))
+    assert listed.returncode == 2
+    assert listed.stdout.startswith("Not imported, nothing written:")
+
+
+def test_ctrl_c_stops_within_a_second_and_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    small = _transactions(tmp_path / "small.csv", 10, customers=5)
+    assert _run("import", "transactions", str(small), "--data-dir", str(store)).returncode == 0
+    before = _store_hash(store)
+    big = _transactions(tmp_path / "big.csv", 600_000, customers=50_000)
+    store_args = ["--data-dir", str(store)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posassist", "import", "transactions", str(big), *store_args],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        seen = proc.stderr.readline()  # the first progress line, a second into the import
+        assert "rows/s" in seen, seen
+        assert "left" in seen, seen
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=10)
+        took = time.monotonic() - sent
+        out, err = proc.communicate()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 130, err
+    assert took < 1.0, took
+    assert "posassist: cancelled, nothing imported" in err
+    assert "Traceback" not in err
+    assert out == ""
+    assert _store_hash(store) == before
+
+
+def test_a_mapping_saved_with_map_is_reused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--data-dir", str(tmp_path / "store")]
+    first = tmp_path / "till-2025.csv"
+    first.write_text("Member,Day,Spent\nA7,2025-03-01,12.00\nB8,2025-03-02,4.50\n")
+    second = tmp_path / "till-2026.csv"
+    second.write_text("Spent,Day,Member\n3.00,2026-01-05,A7\n")
+    argv = ["import", "mapped", str(first), "--mapping", "old till", *store]
+    assert main([*argv, "--map", "date=Day", "--map", "customer_id=Member", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["customers_new"], report["interactions"]) == (2, 2)
+    assert main(["import", "mapped", str(second), "--mapping", "old till", "--json", *store]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["customers_new"], report["customers_matched"]) == (0, 1)
+    assert report["interactions"] == 1
+    # --map updates the saved mapping: the amount column is added, the rest kept.
+    assert main([*argv, "--map", "amount=Spent", "--dry-run"]) == 0
+    assert "0 new customers, 2 matched" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["products", "p.csv", "--mapping", "x"], "--mapping is for the kind 'mapped'"),
+        (["transactions", "t.csv", "--map", "date=Day"], "--map is for the kind 'mapped'"),
+        (["mapped", "m.csv"], "posassist import mapped needs --mapping NAME"),
+        (["mapped", "m.csv", "--mapping", "a", "--map", "when=Day"], "no field 'when'"),
+        (["mapped", "m.csv", "--mapping", "a", "--map", "date"], "takes FIELD=COLUMN"),
+        (["mapped", "m.csv", "--mapping", "nope"], "No saved mapping is called 'nope'"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    (tmp_path / "m.csv").write_text("Day,Member\n2026-01-01,A\n")
+    argv = [str(tmp_path / a) if a.endswith(".csv") else a for a in argv]
+    assert main(["import", *argv, "--data-dir", str(tmp_path / "store")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("posassist: ")
+    assert message in captured.err
+
+
+def test_vendors_is_an_import_kind_with_a_dry_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--data-dir", str(tmp_path / "store")]
+    csv = tmp_path / "vendors.csv"
+    csv.write_text("name,phone\nTea Corner,+1 212 555 0199\n", encoding="utf-8")
+    assert main(["import", "vendors", str(csv), "--dry-run", *store]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out
+        == "Dry run, nothing written; it would import: vendors.csv: 1 vendor added, 0 updated.\n"
+    )
+    assert main(["vendors", "--json", *store]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["import", "vendors", str(csv), *store]) == 0
+    assert capsys.readouterr().out == "Imported vendors.csv: 1 vendor added, 0 updated.\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _progress(done: int, seconds: float) -> Progress:
+    return Progress(done_bytes=done, total_bytes=1_000_000, rows=done // 20, seconds=seconds)
+
+
+def test_progress_is_a_bar_redrawn_at_most_four_times_a_second_on_a_terminal() -> None:
+    screen = _Terminal()
+    display = ProgressDisplay("big.csv", screen)
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < 0.6:
+        n += 1
+        display(_progress(min(n * 50, 1_000_000), time.monotonic() - started + 0.01))
+    display.close()
+    drawn = [d for d in screen.getvalue().split("\r") if "big.csv:" in d]
+    assert n > 1000
+    assert 1 <= len(drawn) <= 1 + 0.6 * 4 + 1, len(drawn)  # the first, then ≤4 a second
+    assert "rows/s" in drawn[-1]
+    assert "ETA" in drawn[-1]
+
+
+def test_progress_is_a_plain_line_now_and_then_when_stderr_is_a_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(import_progress, "FIRST_LINE_AFTER", 0.2)
+    log = io.StringIO()
+    display = ProgressDisplay("big.csv", log)
+    started = time.monotonic()
+    while time.monotonic() - started < 0.4:
+        display(_progress(250_000, 2.0))
+    display.close()
+    lines = log.getvalue().splitlines()
+    assert lines == [
+        "posassist: big.csv: 25% of the file, 12,500 rows, 6,250 rows/s, about 00:06 left"
+    ]
+    assert "\r" not in log.getvalue()
+
+
+def test_sigint_sets_the_event_and_the_old_handler_comes_back() -> None:
+    old = signal.getsignal(signal.SIGINT)
+    with cancel_on_sigint() as cancel:
+        assert not cancel.is_set()
+        signal.raise_signal(signal.SIGINT)  # no KeyboardInterrupt: the Event is set
+        assert cancel.is_set()
+    assert signal.getsignal(signal.SIGINT) is old
+    done: list[bool] = []
+    worker = threading.Thread(target=lambda: done.append(_off_main_thread()))
+    worker.start()
+    worker.join()
+    assert done == [True]
+
+
+def _off_main_thread() -> bool:
+    with cancel_on_sigint() as cancel:  # no handler can be set here: never set by a signal
+        return not cancel.is_set()
