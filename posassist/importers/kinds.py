@@ -9,14 +9,15 @@ picks) keep their own all-or-nothing services (``services/catalog.py``, ``picks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from posassist.importers.reader import Column, Table
+from posassist.errors import InvalidInputError
+from posassist.importers.reader import Column, Table, fold
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 
-__all__ = ["KINDS", "MAPPED_FIELDS", "Format", "Kind", "MappedField"]
+__all__ = ["KINDS", "MAPPED_FIELDS", "Format", "Kind", "MappedField", "detect", "format_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +87,115 @@ class Format(Protocol):
     columns: tuple[Column, ...]
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]: ...
+
+
+# --- choosing a format, and recognising a file's kind by its header ------------------
+
+
+def _streaming_formats() -> dict[str, Callable[[], Format]]:
+    """The parser of each streaming kind but ``mapped`` (imported here, not at the top:
+    the formats import this module's MAPPED_FIELDS)."""
+    from posassist.importers.generic import TransactionsFormat
+    from posassist.importers.shopify import ShopifyCustomers, ShopifyOrders
+    from posassist.importers.square import SquareCustomers, SquareItems, SquareTransactions
+
+    return {
+        "transactions": TransactionsFormat,
+        "square-customers": SquareCustomers,
+        "square-items": SquareItems,
+        "square-transactions": SquareTransactions,
+        "shopify-customers": ShopifyCustomers,
+        "shopify-orders": ShopifyOrders,
+    }
+
+
+def format_for(
+    kind: str, mapping: Mapping[str, str] | None = None, mapping_name: str | None = None
+) -> Format:
+    """The parser of a streaming ``kind``; ``mapped`` needs the column ``mapping``
+    {field → the file's header text} (its ``mapping_name`` names the id space
+    ``mapped:<name>``). A reference kind or an unknown one is refused."""
+    if kind == "mapped":
+        if not mapping:
+            raise InvalidInputError(
+                "mapping",
+                "A “mapped” import needs a column mapping: choose a saved one (--mapping NAME) "
+                "or say which column holds the date, the customer, the total….",
+            )
+        from posassist.importers.generic import MappedFormat
+
+        return MappedFormat(mapping, mapping_name)
+    make = _streaming_formats().get(kind)
+    if make is None:
+        if kind in KINDS:
+            raise InvalidInputError(
+                "kind", f"“{kind}” files are imported by their own service, not streamed."
+            )
+        raise InvalidInputError(
+            "kind", f"“{kind[:40]}” is not a kind of import (kinds: {', '.join(KINDS)})."
+        )
+    return make()
+
+
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    """How a kind's header is recognised: every entry of ``required`` (a column's names,
+    any one of them) is in the header; the score counts the ``known`` columns present."""
+
+    kind: str
+    required: tuple[tuple[str, ...], ...]
+    known: tuple[tuple[str, ...], ...]
+
+
+def _from_columns(kind: str, columns: Sequence[Column]) -> _Signature:
+    return _Signature(
+        kind,
+        tuple(c.names() for c in columns if c.required),
+        tuple(c.names() for c in columns),
+    )
+
+
+def _reference_signatures() -> list[_Signature]:
+    """The reference kinds, by their documented headers (README: *Catalog and stock*,
+    *Partner vendors as CSV*, *Staff picks*). A vendors file needs ``name`` and one column
+    only a vendor has, or every file with a ``name`` would look like one."""
+    from posassist.domain.fields import VENDOR_CSV_COLUMNS
+    from posassist.domain.picks import CSV_COLUMNS as PICK_COLUMNS
+    from posassist.domain.picks import REQUIRED_COLUMNS as PICK_REQUIRED
+    from posassist.importers.catalog import (
+        PRODUCT_COLUMNS,
+        PRODUCT_REQUIRED,
+        STOCK_COLUMNS,
+        STOCK_REQUIRED,
+    )
+
+    def plain(kind: str, known: Sequence[str], required: Sequence[str]) -> _Signature:
+        return _Signature(kind, tuple((n,) for n in required), tuple((n,) for n in known))
+
+    vendor_only = ("address", "website", "hours", "categories", "active")
+    return [
+        plain("products", PRODUCT_COLUMNS, PRODUCT_REQUIRED),
+        plain("stock", STOCK_COLUMNS, STOCK_REQUIRED),
+        _Signature("vendors", (("name",), vendor_only), tuple((n,) for n in VENDOR_CSV_COLUMNS)),
+        plain("picks", PICK_COLUMNS, PICK_REQUIRED),
+    ]
+
+
+def detect(header: Sequence[str]) -> list[str]:
+    """The kinds whose required columns are all in ``header``, best first: most of the
+    kind's columns present, then the order of :data:`KINDS`. ``[]``: no kind fits, the
+    caller offers ``mapped`` (a column mapping). ``mapped`` itself is never detected."""
+    present = {fold(h) for h in header}
+
+    def has(names: tuple[str, ...]) -> bool:
+        return any(fold(n) in present for n in names)
+
+    signatures = [_from_columns(k, make().columns) for k, make in _streaming_formats().items()]
+    signatures += _reference_signatures()
+    order = list(KINDS)
+    scored = [
+        (sum(has(names) for names in sig.known), -order.index(sig.kind), sig.kind)
+        for sig in signatures
+        if all(has(names) for names in sig.required)
+    ]
+    return [kind for *_, kind in sorted(scored, reverse=True)]

@@ -19,12 +19,11 @@ nothing the second time.
 from __future__ import annotations
 
 import csv
-import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +33,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from posassist.domain.identifiers import IdentifierError, check_text, name_key
 from posassist.domain.money import parse_amount
 from posassist.errors import InvalidInputError
+from posassist.importers.dates import LineError, choose_day_format, future_message, is_a_date
 from posassist.storage.base import utcnow
 from posassist.storage.orm import Customer, Interaction
 from posassist.storage.outbox import append_change
@@ -68,131 +68,12 @@ class _RawRow:
     amount_minor: int | None
 
 
-class _LineError(ValueError):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-
-
 def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
     folded = [h.strip().lower().replace(" ", "_") for h in header]
     for name in names:
         if name in folded:
             return folded.index(name)
     return None
-
-
-# Day-month dates, with '/', '.' or '-' between the parts and an optional time after.
-_DAY_MONTH = re.compile(
-    r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-)
-
-
-def _iso(value: str) -> date:
-    """YYYY-MM-DD, an ISO date-time (the date as written), or YYYYMMDD."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    if value[:4].isdigit() and value[4:5] == "-":
-        return datetime.fromisoformat(value).date()
-    if len(value) == 8 and value.isdigit():
-        return datetime.strptime(value, "%Y%m%d").date()
-    raise ValueError(value)
-
-
-def _day_first(value: str) -> date:
-    m = _DAY_MONTH.fullmatch(value)
-    if m is None:
-        raise ValueError(value)
-    return date(int(m[4]), int(m[3]), int(m[1]))
-
-
-def _month_first(value: str) -> date:
-    m = _DAY_MONTH.fullmatch(value)
-    if m is None:
-        raise ValueError(value)
-    return date(int(m[4]), int(m[1]), int(m[3]))
-
-
-@dataclass(frozen=True)
-class _DayFormat:
-    label: str
-    parse: Callable[[str], date]
-
-
-ISO = _DayFormat("YYYY-MM-DD", _iso)
-DAY_FIRST = _DayFormat("DD/MM/YYYY", _day_first)
-MONTH_FIRST = _DayFormat("MM/DD/YYYY", _month_first)
-DAY_FORMATS = (ISO, DAY_FIRST, MONTH_FIRST)
-
-
-def _parses(fmt: _DayFormat, text: str) -> bool:
-    try:
-        fmt.parse(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_day(text: str) -> None:
-    """A row-level check: the text is a date in at least one of the accepted formats."""
-    if not any(_parses(fmt, text) for fmt in DAY_FORMATS):
-        raise ValueError(f"“{text[:30]}” is not a date (use YYYY-MM-DD)")
-
-
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-
-
-def _spoken(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]}"
-
-
-def choose_day_format(rows: list[tuple[int, str]]) -> _DayFormat:
-    """The one date format that reads every ``(line, text)``; raises _LineError otherwise.
-
-    Formats are chosen per file, never per row: "03/04/2024" means the same in every row.
-    When only day-month dates appear and every one of them could be read either way
-    (all days 12 or less), the file is refused rather than guessed, naming the first line
-    whose two readings differ.
-    """
-    first_failure: dict[str, int] = {}
-    for fmt in DAY_FORMATS:
-        for i, (_, text) in enumerate(rows):
-            if not _parses(fmt, text):
-                first_failure[fmt.label] = i
-                break
-    fitting = [fmt for fmt in DAY_FORMATS if fmt.label not in first_failure]
-    if fitting == [DAY_FIRST, MONTH_FIRST]:
-        for line, text in rows:
-            a, b = DAY_FIRST.parse(text), MONTH_FIRST.parse(text)
-            if a != b:
-                raise _LineError(
-                    line,
-                    f"dates like “{text[:30]}” could be {_spoken(a)} or {_spoken(b)}, and no "
-                    f"date in the file settles which; write them as YYYY-MM-DD",
-                )
-        return DAY_FIRST  # every day equals its month: both readings agree
-    if fitting:
-        return fitting[0]
-    # Every row is a date in some format, but no one format reads them all: name the row
-    # that breaks the longest run, and a row above it that shows the format of the run.
-    longest = max(first_failure.values())
-    runs = [fmt for fmt in DAY_FORMATS if first_failure[fmt.label] == longest]
-    line, text = rows[longest]
-    others = [fmt for fmt in DAY_FORMATS if fmt not in runs]
-    shown_line, shown = next(
-        ((n, t) for n, t in rows[:longest] if not any(_parses(o, t) for o in others)),
-        rows[0],
-    )
-    labels = " or ".join(fmt.label for fmt in runs)
-    raise _LineError(
-        line,
-        f"“{text[:30]}” is not written like the dates above it ({labels}, as “{shown[:30]}” "
-        f"on line {shown_line}); write every date the same way, best as YYYY-MM-DD",
-    )
 
 
 def read_rows(path: Path, *, today: date) -> list[_Row]:
@@ -204,19 +85,15 @@ def read_rows(path: Path, *, today: date) -> list[_Row]:
     """
     raw = _read_raw_rows(path)
     try:
-        fmt = choose_day_format([(r.line, r.day_text) for r in raw])
-        latest = today + timedelta(days=1)
+        fmt = choose_day_format(lambda: [(r.line, r.day_text) for r in raw])
         rows: list[_Row] = []
         for r in raw:
             day = fmt.parse(r.day_text)
-            if day > latest:
-                raise _LineError(
-                    r.line,
-                    f"“{r.day_text[:30]}” is in the future (the store's date is "
-                    f"{today.isoformat()})",
-                )
+            late = future_message(r.day_text, day, today)
+            if late is not None:
+                raise LineError(r.line, late)
             rows.append(_Row(r.line, r.customer, day, r.amount_minor))
-    except _LineError as exc:
+    except LineError as exc:
         raise InvalidInputError(f"{path}:{exc.line}", f"{path}:{exc.line}: {exc}.") from exc
     return rows
 
@@ -273,7 +150,8 @@ def _read_raw_rows(path: Path) -> list[_RawRow]:
                         raise ValueError("the customer id is empty")
                     _check_cell_text(customer, "customer id")
                     day_text = cells[day].strip()
-                    _check_day(day_text)
+                    if not is_a_date(day_text):
+                        raise ValueError(f"“{day_text[:30]}” is not a date (use YYYY-MM-DD)")
                     rows.append(
                         _RawRow(
                             line,
