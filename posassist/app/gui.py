@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from posassist.app.store_watch import StoreWatch
-    from posassist.importers.report import ImportReport
+    from posassist.services.reference_import import ImportReport
     from posassist.ui.main_window import MainWindow
     from posassist.ui.sync_status import SyncStatusController
     from posassist.ui.views.import_dialog import ImportDesk

@@ -158,9 +158,7 @@ class ImportService:
         columns = {k: v.strip() for k, v in fields.items() if v.strip()}
         missing = [f.name for f in MAPPED_FIELDS if f.required and f.name not in columns]
         if missing:
-            raise InvalidInputError(
-                "mapping", f"The mapping needs a column for “{missing[0]}”."
-            )
+            raise InvalidInputError("mapping", f"The mapping needs a column for “{missing[0]}”.")
         with self._ctx.db.write() as s:
             row = s.get(ImportMapping, clean)
             if row is None:
@@ -173,6 +171,4 @@ class ImportService:
 def _detail(report: ImportReport) -> str:
     """The audit entry's words: the counts only. Never the file's name: a manager may
     well name a file after a customer ("jane_doe_orders.csv")."""
-    return ", ".join(
-        f"{name} {getattr(report, name)}" for name in COUNTS if name != "problems"
-    )
+    return ", ".join(f"{name} {getattr(report, name)}" for name in COUNTS if name != "problems")

@@ -35,8 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.errors import CancelledError
-from posassist.importers.kinds import KINDS
-from posassist.importers.report import ImportReport, Progress
+from posassist.services.reference_import import KINDS, ImportReport, Progress
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.views.files import choose_open_path, still_open
@@ -264,7 +263,9 @@ class ImportDialog(QDialog):
         kind, path = self.kind_name(), look.path
         streaming = KINDS[kind].streaming
         cancel = threading.Event()
-        relay = ProgressRelay(self).to(self._on_progress)
+        # No Qt parent: the job may still report after this dialog is gone (Esc, a lock);
+        # the relay goes with deleteLater once the job has answered.
+        relay = ProgressRelay().to(self._on_progress)
         op = self._op(kind, path, dry_run, relay, cancel)
         self._cancel = cancel
         self.message.say("Checking the file (nothing is written)…" if dry_run else "Importing…")

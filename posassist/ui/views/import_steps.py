@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posassist.importers.kinds import MAPPED_FIELDS
-from posassist.importers.report import COUNTS, ImportReport, Progress
+from posassist.services.reference_import import COUNTS, MAPPED_FIELDS, ImportReport, Progress
 
 NOT_MAPPED = "—"
 NEW_MAPPING = "(a new mapping)"
