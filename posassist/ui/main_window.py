@@ -20,12 +20,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QSplitter,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter
 
 from posassist.errors import KnownError
 from posassist.services.also_bought import AlsoBoughtService

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from posassist.app import Backend
 from posassist.app.gui import import_desk
 from posassist.services.staff import StaffView
-from posassist.storage.orm import Customer, Interaction
+from posassist.storage.orm import Customer, Interaction, Product
 from posassist.ui.main_window import MainWindow
 from posassist.ui.views.import_dialog import CANCELLED, ImportDialog
 from posassist.ui.workers import Worker
@@ -258,3 +258,21 @@ def test_a_cashier_is_asked_for_a_managers_pin_and_the_import_runs_as_them(
     qtbot.waitUntil(lambda: "imported" in seen, timeout=WAIT)
     assert _count(backend, Interaction) == 3
     assert backend.ctx.staff_name == "Casey Park"  # the cashier is back, as before
+
+
+def test_a_reference_file_the_manager_names_previews_and_imports_through_its_service(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "catalogue.csv", "sku,name,category\nK1,Blue kettle,Kitchen\n")
+    dialog = _dialog(qtbot, backend)
+    _open(qtbot, dialog, path)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("products"))  # the manager confirms
+    assert not dialog.mapping.isVisible()
+    _enter(qtbot, dialog)
+    _previewed(qtbot, dialog)
+    assert dialog.run_panel.counts["rows"].text() == "1"
+    assert _count(backend, Product) == 0  # a dry run: nothing yet
+    _enter(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.committed is not None, timeout=WAIT)
+    assert _count(backend, Product) == 1
+    assert dialog.message.text() == "Imported catalogue.csv."
