@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Signal
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posassist.domain.wording import plural
 from posassist.errors import CancelledError
 from posassist.services.reference_import import KINDS, ImportReport, Progress
 from posassist.ui.feedback import MessageLine, show_error
@@ -42,30 +43,12 @@ from posassist.ui.views.files import choose_open_path, still_open
 from posassist.ui.views.import_steps import MappingStep, RunPanel
 from posassist.ui.workers import BackgroundOp, ProgressRelay, Worker
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from posassist.services.importing import ImportService
+
 TITLE = "Import a file"
 CANCELLED = "Cancelled, nothing imported."
 FILES = "CSV and text files (*.csv *.txt *.tsv);;All files (*)"
-
-
-class Importer(Protocol):
-    """What the dialog calls: ``ImportService``'s API (``services/importing.py``)."""
-
-    def header(self, path: Path) -> list[str]: ...
-    def detect(self, path: Path) -> list[str]: ...
-    def run(
-        self,
-        kind: str,
-        path: Path,
-        *,
-        dry_run: bool = False,
-        mapping: str | None = None,
-        progress: Callable[[Progress], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> ImportReport: ...
-    def mappings(self) -> list[str]: ...
-    def mapping(self, name: str) -> dict[str, str] | None: ...
-    def save_mapping(self, name: str, fields: dict[str, str]) -> None: ...
 
 
 ReferenceRun = Callable[[str, Path, bool], ImportReport]
@@ -76,7 +59,7 @@ ReferenceRun = Callable[[str, Path, bool], ImportReport]
 class ImportDesk:
     """What the window's import dialog may call (built by the composition root)."""
 
-    service: Importer
+    service: ImportService
     reference: ReferenceRun | None = None  # without it the reference kinds are not offered
 
 
@@ -112,6 +95,8 @@ class ImportDialog(QDialog):
         self.committed: ImportReport | None = None  # the committed import, if any
         self._cancel: threading.Event | None = None  # set: the running op stops
         self._lay_out()
+        self.mapping.show()  # sized for its tallest step, so it never grows off the screen
+        self.resize(self.sizeHint())
         self._show_state()
         fit_to_screen(self)  # 1024×768: the buttons stay in view
 
@@ -324,7 +309,7 @@ class ImportDialog(QDialog):
         self.run_panel.show_report(report)
         if report.dry_run:
             self.message.say(
-                f"{report.problems:,} problem(s): fix the file, nothing can be imported yet."
+                f"{plural(report.problems, 'problem')}: fix the file, nothing can be imported yet."
                 if report.problems
                 else "The preview found no problems: Import writes exactly this.",
                 problem=bool(report.problems),

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QProgressBar,
     QPushButton,
@@ -181,7 +182,9 @@ class RunPanel(QWidget):
         self.stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.problems = QListWidget()
         self.problems.setAccessibleName("First problems")
-        self.problems.setWordWrap(True)
+        self.problems.setWordWrap(True)  # each problem whole, on as many lines as it needs
+        self.problems.setResizeMode(QListView.ResizeMode.Adjust)
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.problems.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.problems.setMinimumHeight(60)
         layout = QVBoxLayout(self)
