@@ -66,6 +66,9 @@ class ProgressRelay(QObject):
     Made on the GUI thread; the job calls it (``relay(progress)``) from the worker, and
     ``reported`` is queued to the slots connected here, so a progress bar is only ever
     touched by the GUI thread. Nothing else runs the job: it is still a BackgroundOp.
+    Give it a parent on the GUI thread that outlives the job (the :class:`Worker`) and
+    ``deleteLater`` it once the op has answered: the job's closure holds it, and a QObject
+    freed on the pool's thread when that closure goes would crash.
     """
 
     reported = Signal(object)

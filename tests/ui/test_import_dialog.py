@@ -276,3 +276,32 @@ def test_a_reference_file_the_manager_names_previews_and_imports_through_its_ser
     qtbot.waitUntil(lambda: dialog.committed is not None, timeout=WAIT)
     assert _count(backend, Product) == 1
     assert dialog.message.text() == "Imported catalogue.csv."
+
+
+def test_an_unreadable_file_is_said_and_nothing_can_be_previewed(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, backend)
+    empty = _write(tmp_path / "empty.csv", "")
+    dialog.choose_open_path = lambda *_a: empty
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=WAIT)
+    assert dialog.message.text().startswith("Cannot read this file.")
+    assert "empty.csv" in dialog.message.text()
+    assert dialog.look is None
+    assert not dialog.preview_button.isEnabled()
+    assert dialog.choose_button.isEnabled()
+
+
+def test_a_mapping_without_a_name_is_refused_at_its_name(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "x.csv", "When,Client\n2024-06-01,K7\n")
+    dialog = _dialog(qtbot, backend)
+    _open(qtbot, dialog, path)
+    dialog.mapping.columns["date"].setCurrentText("When")
+    _enter(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.message.isVisible() and not dialog.running(), timeout=WAIT)
+    assert dialog.message.text().startswith("Nothing was imported.")
+    assert dialog.focusWidget() is dialog.mapping.name
+    assert import_desk(backend).service.mappings() == []

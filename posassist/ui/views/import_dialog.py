@@ -229,8 +229,8 @@ class ImportDialog(QDialog):
 
     def _on_unreadable(self, exc: BaseException) -> None:
         self.file_label.setText("No file chosen yet.")
-        show_error(self.message, exc, prefix="Cannot read this file.")
         self._show_state()
+        show_error(self.message, exc, prefix="Cannot read this file.")
 
     # -- steps 2 and 3: the dry run, then the import ---------------------------------
     def preview(self) -> None:
@@ -248,9 +248,10 @@ class ImportDialog(QDialog):
         kind, path = self.kind_name(), look.path
         streaming = KINDS[kind].streaming
         cancel = threading.Event()
-        # No Qt parent: the job may still report after this dialog is gone (Esc, a lock);
-        # the relay goes with deleteLater once the job has answered.
-        relay = ProgressRelay().to(self._on_progress)
+        # Owned by the worker (GUI thread), not this dialog: the job may still report after
+        # the dialog is gone (Esc, a lock), and the relay must never be freed on the job's
+        # thread; it goes with deleteLater, here, once the job has answered.
+        relay = ProgressRelay(self.worker).to(self._on_progress)
         op = self._op(kind, path, dry_run, relay, cancel)
         self._cancel = cancel
         self.message.say("Checking the file (nothing is written)…" if dry_run else "Importing…")
@@ -327,10 +328,11 @@ class ImportDialog(QDialog):
         if isinstance(exc, CancelledError):
             self.report = None
             self.run_panel.clear()
+        self._show_state()  # first: a refusal then puts the cursor at its field
+        if isinstance(exc, CancelledError):
             self.message.say(CANCELLED, problem=True)
         else:
             show_error(self.message, exc, prefix="Nothing was imported.")
-        self._show_state()
 
     # -- cancel and close ------------------------------------------------------------
     def cancel(self) -> None:

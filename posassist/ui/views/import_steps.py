@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.services.reference_import import COUNTS, MAPPED_FIELDS, ImportReport, Progress
+from posassist.ui.feedback import mark_field
 
 NOT_MAPPED = "—"
 NEW_MAPPING = "(a new mapping)"
@@ -75,6 +76,7 @@ class MappingStep(QGroupBox):
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. old till export")
         self.name.setAccessibleName("Save this mapping as")
+        mark_field(self.name, "mapping")  # a refusal about the mapping puts the cursor here
         top = QHBoxLayout()
         for text, widget in (("Saved mapping", self.chooser), ("Save it as", self.name)):
             label = QLabel(text)
