@@ -198,7 +198,9 @@ def test_a_mapping_saved_once_is_reused_by_name_for_the_next_file(
     step.columns["date"].setCurrentText("When")
     step.columns["customer_id"].setCurrentText("Client")
     step.columns["amount"].setCurrentText("Spent")
+    step.name.setFocus()
     qtbot.keyClicks(step.name, "old till")
+    assert dialog.focusWidget() is step.name  # typing the name keeps the cursor there
     _enter(qtbot, dialog)  # Preview: saves the mapping, then the dry run
     _previewed(qtbot, dialog)
     assert dialog.run_panel.counts["interactions"].text() == "2"

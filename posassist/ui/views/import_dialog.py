@@ -150,8 +150,9 @@ class ImportDialog(QDialog):
     def running(self) -> bool:
         return self._cancel is not None
 
-    def _show_state(self) -> None:
-        """What may be pressed now; the next step's button is the default (Enter)."""
+    def _show_state(self, *, focus: bool = True) -> None:
+        """What may be pressed now; the next step's button is the default (Enter) and,
+        after an answer from the worker, has the focus."""
         busy, chosen = self.running(), self.look is not None
         clean = (
             self.report is not None
@@ -175,7 +176,7 @@ class ImportDialog(QDialog):
         for button in (self.choose_button, self.preview_button, self.import_button):
             button.setDefault(button is default)
         self.close_button.setDefault(default is self.close_button)
-        if not busy:
+        if focus and not busy:
             default.setFocus()
 
     def _forget_preview(self) -> None:
@@ -184,7 +185,7 @@ class ImportDialog(QDialog):
             self.report = None
             self.run_panel.clear()
         self.message.say("")
-        self._show_state()
+        self._show_state(focus=False)  # the manager is still choosing: the cursor stays
 
     def _on_kind_changed(self, _index: int) -> None:
         self._forget_preview()
