@@ -83,7 +83,7 @@ def test_bad_import_file_names_the_line(tmp_path: Path) -> None:
     bad.write_text("customer,date\n1,2026-01-01\n2,31/31/2026\n", encoding="utf-8")
     done = _run("import", "transactions", str(bad), "--data-dir", str(tmp_path / "store"))
     assert done.returncode == 2
-    assert f"{bad}:3" in done.stderr
+    assert f"{bad}, line 3, column “date”" in done.stderr
     assert "Traceback" not in done.stderr
     score = _run("score", "--as-of", "nonsense", "--data-dir", str(tmp_path / "store"))
     assert score.returncode == 2

@@ -74,7 +74,8 @@ class ProgressDisplay:
                 mininterval=BAR_INTERVAL,
                 unit="B",
                 unit_scale=True,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}, ETA {remaining}",
+                # tqdm puts ", " before the postfix (the rows and rows per second).
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| ETA {remaining}{postfix}",
                 dynamic_ncols=True,
                 leave=False,
             )

@@ -75,7 +75,9 @@ TRANSACTION_COLUMNS: tuple[Column, ...] = (
     Column(
         "customer_id",
         required=True,
-        aliases=_spelled("customer", "customerid", "customer_no", "id", "member_id"),
+        aliases=_spelled("customer_id", "customer", "customerid", "customer_no", "id", "member_id")[
+            1:
+        ],
     ),
     Column(
         "date",

@@ -147,10 +147,25 @@ class _Signature:
     known: tuple[tuple[str, ...], ...]
 
 
+# Kinds whose required columns other exports have too, and the columns (any one) only
+# their own export has: Square's directory takes a plain "Customer ID" as its id column,
+# which Square's sales exports and Shopify's customers export also hold.
+_ALSO_REQUIRED: dict[str, tuple[str, ...]] = {
+    "square-customers": (
+        "Square Customer ID",
+        "Reference ID",
+        "Email Address",
+        "Phone Number",
+        "Email Subscription Status",
+    ),
+}
+
+
 def _from_columns(kind: str, columns: Sequence[Column]) -> _Signature:
+    also = _ALSO_REQUIRED.get(kind)
     return _Signature(
         kind,
-        tuple(c.names() for c in columns if c.required),
+        tuple(c.names() for c in columns if c.required) + ((also,) if also else ()),
         tuple(c.names() for c in columns),
     )
 

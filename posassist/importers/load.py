@@ -30,25 +30,19 @@ from datetime import time as clock_time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from posassist.domain.fields import CUSTOMER_FIELDS, customer_derived
+from posassist.domain.fields import customer_derived
 from posassist.domain.money import format_minor
 from posassist.errors import CancelledError
-from posassist.importers.load_people import ERASED, Known, PeopleChunk, in_batches
+from posassist.importers import load_rows as bulk
+from posassist.importers.load_people import ERASED, Known, PeopleChunk, one_of
 from posassist.importers.reader import Table as FileTable
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 from posassist.importers.report import COUNTS, Progress
 from posassist.storage.base import utcnow
-from posassist.storage.orm import (
-    Customer,
-    CustomerExternalId,
-    Interaction,
-    Outbox,
-    PurchaseLine,
-)
-from posassist.storage.outbox import jsonable
+from posassist.storage.orm import Customer, Interaction
 
 __all__ = [
     "CHUNK_ROWS",
@@ -67,10 +61,6 @@ PROGRESS_EVERY_S = 0.1  # at most ten progress calls a second
 CANCELLED = "cancelled, nothing imported"
 
 _CUSTOMER = cast(Table, Customer.__table__)
-_EXTERNAL = cast(Table, CustomerExternalId.__table__)
-_INTERACTION = cast(Table, Interaction.__table__)
-_LINE = cast(Table, PurchaseLine.__table__)
-_OUTBOX = cast(Table, Outbox.__table__)
 
 
 @dataclass(slots=True)
@@ -175,6 +165,9 @@ class _Writer:
         self.branch_id = branch_id
         self.register_id = register_id
         self.now = utcnow()
+        self.created = bulk.db_time(self.now)
+        self.branch = (branch_id.hex, str(branch_id))
+        self.register = (bulk.hex_or_none(register_id), bulk.text_or_none(register_id))
         self.counts = Counts()
         self.matched: set[uuid.UUID] = set()
 
@@ -192,8 +185,7 @@ class _Writer:
             cid = found.resolve(person, self._born_at(person))
             if cid is None or cid == ERASED:  # nobody to tell apart, or erased
                 self.counts.skipped += 1
-        interactions, lines = self._sales(sales, found)
-        self._insert(found, interactions, lines)
+        self._insert(found, self._sales(sales, found))
 
     def _born_at(self, person: Person) -> datetime:
         """A new customer from a customer export: born at noon of their first visit."""
@@ -201,9 +193,7 @@ class _Writer:
             return datetime.combine(person.first_seen, clock_time(12), self.tz)
         return self.now
 
-    def _sales(
-        self, sales: list[Sale], found: PeopleChunk
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _sales(self, sales: list[Sale], found: PeopleChunk) -> _SaleRows:
         """The chunk's new interactions and their lines (already stored ones skipped)."""
         wanted: list[tuple[uuid.UUID, uuid.UUID | None, Sale]] = []
         for sale in sales:
@@ -215,118 +205,93 @@ class _Writer:
                     continue
             wanted.append((interaction_id(sale.source, sale.key), cid, sale))
         stored = _existing(self.s, Interaction.id, [w[0] for w in wanted])
-        interactions: list[dict[str, Any]] = []
-        lines: list[dict[str, Any]] = []
+        out = _SaleRows()
         for iid, cid, sale in wanted:
             if iid in stored:
                 self.counts.skipped += 1
                 continue
             stored.add(iid)  # a second sale with the same key in this chunk
-            interactions.append(self._interaction(iid, cid, sale, lines))
-        return interactions, lines
+            self._interaction(iid, cid, sale, out)
+        return out
 
     def _interaction(
-        self, iid: uuid.UUID, cid: uuid.UUID | None, sale: Sale, lines: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        """One sale's row (and its lines appended to ``lines``). A refund is a visit but
-        not a sale: kind ``service``, no basket, no lines, the amount in its note."""
-        self.counts.interactions += 1
+        self, iid: uuid.UUID, cid: uuid.UUID | None, sale: Sale, out: _SaleRows
+    ) -> None:
+        """One sale's row, lines and payload (the shape ``services/interactions.py
+        add_interaction`` queues). A refund is a visit but not a sale: kind ``service``,
+        no basket, no lines, its amount in the note."""
+        counts = self.counts
+        counts.interactions += 1
         if cid is None:
-            self.counts.anonymous += 1
-        kind, basket, note = "purchase", sale.basket_minor, sale.note
+            counts.anonymous += 1
+        kind, basket, note = "purchase", sale.basket_minor, sale.note[:20_000]
         if sale.kind == "refund":
             kind, basket, note = "service", None, _refund_note(sale)
-        row: dict[str, Any] = {
-            "id": iid,
-            "customer_id": cid,
-            "branch_id": self.branch_id,
-            "register_id": self.register_id,
-            "staff_id": None,
-            "occurred_at": sale.occurred_at,
-            "local_day": sale.local_day,
-            "kind": kind,
-            "basket_minor": basket,
-            "note": note[:20_000],
-        }
-        own: list[dict[str, Any]] = []
+        iid_hex, iid_text = iid.hex, str(iid)
+        at, day = sale.occurred_at, sale.local_day.isoformat()
+        out.interactions.append(
+            (iid_hex, bulk.hex_or_none(cid), self.branch[0], self.register[0], None,
+             bulk.db_time(at), day, kind, basket, note)
+        )  # fmt: skip
+        lines: list[dict[str, Any]] = []
         if kind == "purchase":
             for pos, item in enumerate(sale.items):
-                own.append(
-                    {
-                        "id": uuid.uuid5(iid, str(pos)),
-                        "interaction_id": iid,
-                        "position": pos,
-                        "sku": item.sku,
-                        "description": item.description[:300],
-                        "quantity": item.quantity,
-                        "unit_minor": item.unit_minor,
-                    }
+                line_id = uuid.uuid5(iid, str(pos))
+                desc = item.description[:300]
+                out.lines.append(
+                    (line_id.hex, iid_hex, pos, item.sku, desc, item.quantity, item.unit_minor)
                 )
-        self.counts.lines += len(own)
-        lines.extend(own)
-        row["lines"] = own
-        return row
+                lines.append(
+                    {"id": str(line_id), "position": pos, "sku": item.sku, "description": desc,
+                     "quantity": item.quantity, "unit_minor": item.unit_minor}
+                )  # fmt: skip
+        counts.lines += len(lines)
+        out.payloads.append(
+            (iid_text,
+             {"id": iid_text, "customer_id": bulk.text_or_none(cid), "branch_id": self.branch[1],
+              "register_id": self.register[1], "staff_id": None,
+              "occurred_at": bulk.iso_time(at), "local_day": day, "kind": kind,
+              "basket_minor": basket, "note": note, "lines": lines})
+        )  # fmt: skip
 
-    def _insert(
-        self,
-        found: PeopleChunk,
-        interactions: list[dict[str, Any]],
-        lines: list[dict[str, Any]],
-    ) -> None:
-        """The chunk's writes, parents first, each table in one executemany; then the
-        outbox rows in the order a register would have queued them."""
-        s, stamp, now = self.s, self.stamp, self.now
-        outbox: list[dict[str, Any]] = []
-        customers = list(found.new.values())
-        for row in customers:
-            hlc = stamp()
-            row["field_clocks"] = dict.fromkeys(CUSTOMER_FIELDS, hlc)
-            row.update(customer_derived(row))
-            payload = {"id": row["id"], **{f: row[f] for f in CUSTOMER_FIELDS}}
-            payload["created_at"] = row["created_at"]
-            outbox.append(_op("customer", row["id"], "insert", payload, hlc, now))
-        externals = list(found.externals.values())
-        for ext in externals:
-            outbox.append(_op("customer_external_id", ext["id"], "insert", ext, stamp(), now))
-        updates = found.updates(stamp)
+    def _insert(self, found: PeopleChunk, sales: _SaleRows) -> None:
+        """The chunk's writes, parents first, each table in one executemany; the outbox
+        rows in the order a register would have queued them."""
+        s, stamp, created = self.s, self.stamp, self.created
+        outbox: list[tuple[Any, ...]] = []
+        customers = []
+        for new in found.new.values():
+            new.update(customer_derived(new))
+            values, op = bulk.customer_rows(new, stamp(), created)
+            customers.append(values)
+            outbox.append(op)
+        externals = []
+        for ext in found.externals.values():
+            values, op = bulk.external_rows(ext, stamp(), created)
+            externals.append(values)
+            outbox.append(op)
+        updates = found.updates(s, stamp)
         for cid, changed, _clocks, hlc in updates:
-            outbox.append(_op("customer", cid, "update", changed, hlc, now))
-        for row in interactions:
-            outbox.append(_op("interaction", row["id"], "insert", row, stamp(), now))
-        if customers:
-            s.execute(insert(_CUSTOMER), customers)
-        if externals:
-            s.execute(insert(_EXTERNAL), externals)
-        _update_customers(s, updates, now)
-        if interactions:
-            s.execute(insert(_INTERACTION), [_without_lines(r) for r in interactions])
-        if lines:
-            s.execute(insert(_LINE), lines)
-        if outbox:
-            s.execute(insert(_OUTBOX), outbox)
+            outbox.append(bulk.op_row("customer", str(cid), "update", changed, hlc, created))
+        for iid_text, payload in sales.payloads:
+            outbox.append(bulk.op_row("interaction", iid_text, "insert", payload, stamp(), created))
+        bulk.CUSTOMERS.run(s, customers)
+        bulk.EXTERNAL_IDS.run(s, externals)
+        _update_customers(s, updates, self.now)
+        bulk.INTERACTIONS.run(s, sales.interactions)
+        bulk.LINES.run(s, sales.lines)
+        bulk.OUTBOX.run(s, outbox)
 
 
-def _without_lines(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "lines"}
+class _SaleRows:
+    """One chunk's new interactions, lines and interaction payloads, as tuples."""
 
+    __slots__ = ("interactions", "lines", "payloads")
 
-def _op(
-    entity: str, entity_id: uuid.UUID, op: str, payload: dict[str, Any], hlc: str, now: datetime
-) -> dict[str, Any]:
-    """An outbox row as ``storage.outbox.append_change`` makes it, as a dict for a bulk
-    insert (one ``INSERT … VALUES`` executemany per chunk instead of one ORM object a row)."""
-    return {
-        "op_id": uuid.uuid4(),
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "op": op,
-        "payload": jsonable(payload),
-        "hlc": hlc,
-        "created_at": now,
-        "state": "pending",
-        "attempts": 0,
-        "last_error": None,
-    }
+    def __init__(self) -> None:
+        self.interactions: list[tuple[Any, ...]] = []
+        self.lines: list[tuple[Any, ...]] = []
+        self.payloads: list[tuple[str, dict[str, Any]]] = []
 
 
 def _refund_note(sale: Sale) -> str:
@@ -362,8 +327,9 @@ def _update_customers(
 
 
 def _existing(s: Session, column: Any, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of ``ids`` are stored (one IN query per batch under SQLite's limit)."""
+    """Which of ``ids`` are stored (one query)."""
     found: set[uuid.UUID] = set()
-    for part in in_batches(list(ids)):
-        found.update(s.scalars(select(column).where(column.in_(part))))
+    wanted = [i.hex for i in ids]
+    if wanted:
+        found.update(s.connection().scalars(select(column).where(one_of(column, wanted))))
     return found

@@ -17,13 +17,14 @@ rule: contact details only with consent).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from posassist.domain.lww import stamp_fields
@@ -31,10 +32,9 @@ from posassist.importers.records import Person
 from posassist.storage.corrections import survivors
 from posassist.storage.orm import Customer, CustomerExternalId
 
-__all__ = ["ERASED", "IN_BATCH", "Known", "PeopleChunk", "in_batches", "person_keys"]
+__all__ = ["ERASED", "Known", "PeopleChunk", "one_of", "person_keys"]
 
 ERASED = uuid.UUID(int=0)  # the "customer" of a person whose record was erased
-IN_BATCH = 5000  # values per IN list: under SQLite's 32,766 variables
 Key = tuple[str, ...]  # ("ext", source, id) | ("card", c) | ("phone", p) | ("email", e)
 # The customer column that holds each kind of key (a key counts once the row holds it).
 _COLUMN = {"card": "card_code", "phone": "phone_e164", "email": "email"}
@@ -47,7 +47,6 @@ _INFO = (
     Customer.card_code,
     Customer.notes,
     Customer.consent_contact,
-    Customer.field_clocks,
 )
 
 
@@ -56,8 +55,13 @@ class _Counts(Protocol):
     customers_matched: int
 
 
-def in_batches(values: Sequence[Any], size: int = IN_BATCH) -> list[Sequence[Any]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
+def one_of(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (the values)`` with ONE bound parameter, a JSON array read by SQLite's
+    ``json_each``: a chunk's few thousand keys in one query, far from SQLite's variable
+    limit, and without SQLAlchemy expanding a bind parameter per value (most of the time
+    of a large ``IN`` list). UUID columns take hex text, as SQLite stores them."""
+    each = func.json_each(json.dumps(list(values))).table_valued("value")
+    return cast("ColumnElement[bool]", column.in_(select(each.c.value)))
 
 
 def person_keys(p: Person) -> list[Key]:
@@ -122,40 +126,40 @@ class Known:
         for kind, values in wanted.items():
             k._contact(s, kind, values)
         col = Customer.id
-        for part in in_batches(list(derived)):
-            k.ids.update(s.scalars(select(col).where(col.in_(part))))
+        conn = s.connection()  # Core: the ORM's per-row work is not needed here
+        k.ids.update(conn.scalars(select(col).where(one_of(col, (d.hex for d in derived)))))
         k._details(s)
         return k
 
     def _external(self, s: Session, ext: dict[str, set[str]]) -> None:
         t = CustomerExternalId
         for source, values in ext.items():
-            for part in in_batches(sorted(values)):
-                stmt = select(t.external_id, t.customer_id).where(
-                    t.source == source, t.external_id.in_(part)
-                )
-                for value, cid in s.execute(stmt):
-                    self.by_key[("ext", source, value)] = cid
+            stmt = select(t.external_id, t.customer_id).where(
+                t.source == source, one_of(t.external_id, values)
+            )
+            for value, cid in s.connection().execute(stmt):
+                self.by_key[("ext", source, value)] = cid
 
     def _contact(self, s: Session, kind: str, values: set[str]) -> None:
         """Who holds each card, phone or e-mail; of several, the oldest customer."""
+        if not values:
+            return
         col = getattr(Customer, _COLUMN[kind])
-        for part in in_batches(sorted(values)):
-            stmt = (
-                select(col, Customer.id)
-                .where(col.in_(part))
-                .order_by(Customer.created_at, Customer.id)
-            )
-            for value, cid in s.execute(stmt):
-                self.by_key.setdefault((kind, value), cid)
+        stmt = (
+            select(col, Customer.id)
+            .where(one_of(col, values))
+            .order_by(Customer.created_at, Customer.id)
+        )
+        for value, cid in s.connection().execute(stmt):
+            self.by_key.setdefault((kind, value), cid)
 
     def _details(self, s: Session) -> None:
         """Merged customers resolved to the survivor, and the survivors' fields."""
         candidates = set(self.by_key.values()) | self.ids
         self.survivor = survivors(s, candidates)
-        final = sorted({self.survivor.get(c, c) for c in candidates})
-        for part in in_batches(final):
-            for row in s.execute(select(*_INFO).where(Customer.id.in_(part))):
+        final = {self.survivor.get(c, c).hex for c in candidates}
+        if final:
+            for row in s.connection().execute(select(*_INFO).where(one_of(Customer.id, final))):
                 self.info[row.id] = dict(row._mapping)
 
 
@@ -300,13 +304,19 @@ class PeopleChunk:
         owner = self.known.by_key.get(("card", card)) or self.local.get(("card", card))
         return owner is None or owner == cid
 
-    def updates(self, stamp: Any) -> list[tuple[uuid.UUID, dict[str, Any], dict[str, str], str]]:
+    def updates(
+        self, s: Session, stamp: Any
+    ) -> list[tuple[uuid.UUID, dict[str, Any], dict[str, str], str]]:
         """(customer, fields filled, their new clocks, the stamp) per matched customer."""
+        clocks_of: dict[uuid.UUID, dict[str, str]] = {}
+        if self.fills:
+            wanted = one_of(Customer.id, (cid.hex for cid in self.fills))
+            stmt = select(Customer.id, Customer.field_clocks).where(wanted)
+            clocks_of.update((cid, clocks or {}) for cid, clocks in s.connection().execute(stmt))
         out = []
         for cid, changed in self.fills.items():
             hlc = stamp()
-            clocks = stamp_fields(self.known.info[cid]["field_clocks"] or {}, changed, hlc)
-            out.append((cid, changed, clocks, hlc))
+            out.append((cid, changed, stamp_fields(clocks_of.get(cid, {}), changed, hlc), hlc))
         return out
 
 

@@ -136,7 +136,7 @@ class ShopifyCustomers:
         Column("Customer ID", aliases=("Id",)),
         Column("First Name", required=True),
         Column("Last Name", required=True),
-        Column("Email", required=True, aliases=("Email Address",)),
+        Column("Email", required=True),
         Column("Phone"),
         Column("Default Address Phone"),
         Column("Accepts Email Marketing", aliases=("Accepts Marketing",)),

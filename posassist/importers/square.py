@@ -27,16 +27,18 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from posassist.domain.identifiers import (
-    check_text,
-    clean_display_name,
-    clean_note,
-    normalise_email,
-    normalise_phone,
-)
 from posassist.importers import cells as cell
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, SaleItem, Skip
+from posassist.importers.square_customers import (
+    REFERENCE_SOURCE,
+    SOURCE,
+    RowCells,
+    SquareCustomers,
+    month_first,
+    name_cell,
+    text_cell,
+)
 
 __all__ = [
     "SOURCE",
@@ -44,194 +46,10 @@ __all__ = [
     "SquareCustomers",
     "SquareItems",
     "SquareTransactions",
-    "month_first",
 ]
 
-SOURCE = "square"
-REFERENCE_SOURCE = "square-reference"
-
-# Regions whose spreadsheets write dates month first (7/18/2026).
-_MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH", "PR", "GU", "AS", "VI", "MP", "FM", "BZ"})
-_SUBSCRIBED = {"subscribed": True, "opted in": True, "yes": True}
-_NOT_SUBSCRIBED = {"unsubscribed", "not subscribed", "not_subscribed", "opted out", "no"}
 _PAYMENT, _REFUND = "payment", "refund"
 _RECENT_KEYS = 4096  # transactions remembered to notice rows of one that are not together
-
-
-def month_first(region: str) -> bool:
-    """Does this store's region write ``7/18/2026`` (month first)? Decides slashed dates."""
-    return region.upper() in _MONTH_FIRST_REGIONS
-
-
-class _Cells:
-    """One table's column indexes, looked up once; reading a row is then list indexing."""
-
-    def __init__(self, table: Table, names: Sequence[str]) -> None:
-        self.table = table
-        self.at: dict[str, int | None] = {n: table.index.get(n) for n in names}
-
-    def get(self, row: list[str], name: str) -> str:
-        i = self.at[name]
-        return "" if i is None else row[i].strip()
-
-    def header(self, name: str) -> str:
-        """The file's own name of a column, for a problem (it may be an older alias)."""
-        i = self.at[name]
-        return name if i is None else self.table.header[i].strip()
-
-    def bad(self, line: int, name: str, message: str) -> None:
-        self.table.problems.add(line, self.header(name), message)
-
-
-def _text(c: _Cells, row: list[str], line: int, name: str) -> str | None:
-    """A plain text cell, checked for control characters; None (and a problem) if bad."""
-    value = c.get(row, name)
-    try:
-        return check_text(value, name, f"“{c.header(name)}” cell")
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
-
-
-def _display_name(c: _Cells, row: list[str], line: int, name: str, value: str) -> str | None:
-    try:
-        return clean_display_name(value)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
-
-
-# --- Customer Directory ------------------------------------------------------------
-
-
-class SquareCustomers:
-    """Square's Customer Directory export: one customer per row."""
-
-    kind = "square-customers"
-    source = SOURCE
-    columns: tuple[Column, ...] = (
-        Column("Square Customer ID", required=True, aliases=("Customer ID",)),
-        Column("First Name", aliases=("Given Name",)),
-        Column("Last Name", aliases=("Family Name", "Surname")),
-        Column("Nickname"),
-        Column("Company Name", aliases=("Company",)),
-        Column("Email Address", aliases=("Email",)),
-        Column("Phone Number", aliases=("Phone",)),
-        Column("Reference ID"),
-        Column("Memo", aliases=("Note", "Notes")),
-        Column("Email Subscription Status", aliases=("Email Subscription",)),
-        Column("First Visit"),
-        Column("Last Visit"),
-    )
-
-    def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
-        c = _Cells(table, [col.name for col in self.columns])
-        mf = month_first(ctx.region)
-        for line, row in table.rows():
-            person = _customer(c, row, line, ctx.region, mf)
-            if person is None:
-                continue
-            if person.external_id or person.phone or person.email:
-                yield person
-            else:
-                yield Skip(line, "no Square customer id, phone or email")
-
-
-def _customer(c: _Cells, row: list[str], line: int, region: str, mf: bool) -> Person | None:
-    """The row's person, or None when a cell is bad (each reported)."""
-    before = c.table.problems.count
-    ext = cell.strip_apostrophe(_text(c, row, line, "Square Customer ID") or "")
-    check = [_text(c, row, line, n) for n in ("First Name", "Last Name", "Nickname")]
-    company = _text(c, row, line, "Company Name")
-    first, last, nick = (v or "" for v in check)
-    name_text = " ".join(p for p in (first, last) if p) or nick or company or ""
-    name = _display_name(c, row, line, "First Name", name_text) if name_text else None
-    phone = _phone(c, row, line, "Phone Number", region)
-    email = _email(c, row, line, "Email Address")
-    ref = cell.strip_apostrophe(_text(c, row, line, "Reference ID") or "")
-    notes = _note(c, row, line, "Memo")
-    consent = _consent(c, row, line)
-    first_seen = _date(c, row, line, "First Visit", mf)
-    last_seen = _date(c, row, line, "Last Visit", mf)
-    if first_seen and last_seen and last_seen < first_seen:
-        c.bad(
-            line, "Last Visit", f"the last visit ({last_seen}) is before the first ({first_seen})"
-        )
-    if c.table.problems.count != before:
-        return None
-    return Person(
-        source=SOURCE,
-        external_id=ext or None,
-        line=line,
-        phone=phone,
-        email=email,
-        display_name=name,
-        consent=consent,
-        notes=notes,
-        first_seen=first_seen,
-        last_seen=last_seen,
-        other_ids=((REFERENCE_SOURCE, ref),) if ref else (),
-    )
-
-
-def _phone(c: _Cells, row: list[str], line: int, name: str, region: str) -> str | None:
-    value = cell.strip_apostrophe(c.get(row, name))
-    if not value:
-        return None
-    try:
-        return normalise_phone(value, region)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
-
-
-def _email(c: _Cells, row: list[str], line: int, name: str) -> str | None:
-    value = c.get(row, name)
-    if not value:
-        return None
-    try:
-        return normalise_email(value)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
-
-
-def _note(c: _Cells, row: list[str], line: int, name: str) -> str:
-    """A free-text cell that may hold newlines (a quoted cell of the export)."""
-    value = c.get(row, name)
-    if not value:
-        return ""
-    try:
-        return clean_note(value, "notes", f"“{c.header(name)}” cell")
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return ""
-
-
-def _consent(c: _Cells, row: list[str], line: int) -> bool | None:
-    """``Email Subscription Status``: subscribed → True, unsubscribed / not subscribed →
-    False, empty → None (the file does not say; a consent already held stays)."""
-    name = "Email Subscription Status"
-    value = c.get(row, name).casefold().replace("-", " ")
-    if not value:
-        return None
-    if value in _SUBSCRIBED:
-        return True
-    if value in _NOT_SUBSCRIBED:
-        return False
-    c.bad(line, name, f"“{value[:30]}” is not Subscribed, Unsubscribed or Not subscribed")
-    return None
-
-
-def _date(c: _Cells, row: list[str], line: int, name: str, mf: bool) -> date | None:
-    value = c.get(row, name)
-    if not value:
-        return None
-    try:
-        return cell.day(value, month_first=mf)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
 
 
 # --- the sales exports: what Item Detail and Transactions share ----------------------
@@ -274,7 +92,7 @@ class _SaleRows:
     """Reads the cells the two sales exports share; one per parse, reused for each row."""
 
     def __init__(self, table: Table, columns: Sequence[Column], ctx: ParseContext) -> None:
-        self.c = _Cells(table, [col.name for col in columns])
+        self.c = RowCells(table, [col.name for col in columns])
         self.ctx = ctx
         self.tz = ZoneInfo(ctx.tz_name)
         self.latest = ctx.today + timedelta(days=1)
@@ -290,7 +108,7 @@ class _SaleRows:
         before = c.table.problems.count
         occurred = self._moment(row, line)
         person = self._person(row, line)
-        location = _text(c, row, line, "Location")
+        location = text_cell(c, row, line, "Location")
         payment = cell.strip_apostrophe(c.get(row, "Payment ID"))
         if occurred is None or c.table.problems.count != before:
             return None
@@ -301,7 +119,7 @@ class _SaleRows:
             parts.append(extra)
         kind = "refund" if event == _REFUND else "purchase"
         local = occurred.astimezone(self.tz).date()
-        return _SaleHead(occurred, local, kind, person, " ".join(parts))
+        return _SaleHead(occurred, local, kind, person, ", ".join(parts))
 
     def _moment(self, row: list[str], line: int) -> datetime | None:
         c = self.c
@@ -332,10 +150,10 @@ class _SaleRows:
         ext = cell.strip_apostrophe(c.get(row, "Customer ID"))
         if not ext:
             return None
-        check_ok = _text(c, row, line, "Customer ID") is not None
-        name_text = _text(c, row, line, "Customer Name") or ""
-        name = _display_name(c, row, line, "Customer Name", name_text) if name_text else None
-        ref = cell.strip_apostrophe(_text(c, row, line, "Customer Reference ID") or "")
+        check_ok = text_cell(c, row, line, "Customer ID") is not None
+        name_text = text_cell(c, row, line, "Customer Name") or ""
+        name = name_cell(c, row, line, "Customer Name", name_text) if name_text else None
+        ref = cell.strip_apostrophe(text_cell(c, row, line, "Customer Reference ID") or "")
         if not check_ok:
             return None
         return Person(
@@ -468,9 +286,9 @@ class _ItemsParse:
         """The row's line item and its gross amount (signed); None if a cell is bad."""
         c = self.rows.c
         before = c.table.problems.count
-        description = _text(c, row, line, "Item") or "Custom Amount"
-        sku = cell.strip_apostrophe(_text(c, row, line, "SKU") or "") or None
-        category = cell.category(_text(c, row, line, "Category") or "")
+        description = text_cell(c, row, line, "Item") or "Custom Amount"
+        sku = cell.strip_apostrophe(text_cell(c, row, line, "SKU") or "") or None
+        category = cell.category(text_cell(c, row, line, "Category") or "")
         try:
             qty = cell.quantity(c.get(row, "Qty"))
         except ValueError as exc:
@@ -515,7 +333,7 @@ class SquareTransactions:
                 yield _skip_event(line, event)
                 continue
             before = c.table.problems.count
-            staff = _text(c, row, line, "Staff Name")
+            staff = text_cell(c, row, line, "Staff Name")
             total = rows.money(row, line, "Total Collected")
             head = rows.head(row, line, event, f"served by {staff}" if staff else "")
             if head is None or c.table.problems.count != before:

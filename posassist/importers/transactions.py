@@ -98,6 +98,12 @@ def read_rows(path: Path, *, today: date) -> list[_Row]:
     return rows
 
 
+def _check_day(text: str) -> None:
+    """A row-level check: the text is a date in at least one of the accepted formats."""
+    if not is_a_date(text):
+        raise ValueError(f"“{text[:30]}” is not a date (use YYYY-MM-DD)")
+
+
 def _check_cell_text(text: str, label: str) -> None:
     """No control character (a NUL from a broken export) reaches the store or the server."""
     try:
@@ -150,8 +156,7 @@ def _read_raw_rows(path: Path) -> list[_RawRow]:
                         raise ValueError("the customer id is empty")
                     _check_cell_text(customer, "customer id")
                     day_text = cells[day].strip()
-                    if not is_a_date(day_text):
-                        raise ValueError(f"“{day_text[:30]}” is not a date (use YYYY-MM-DD)")
+                    _check_day(day_text)
                     rows.append(
                         _RawRow(
                             line,

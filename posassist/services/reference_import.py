@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posassist.errors import InvalidInputError
 from posassist.importers.kinds import KINDS, MAPPED_FIELDS, Kind, MappedField
 from posassist.importers.report import COUNTS, ImportReport, Progress
-from posassist.services.catalog import CatalogService, ProductImport, StockImport
-from posassist.services.picks import PicksImport, PicksService
-from posassist.services.vendors import ImportResult, VendorService
+
+if TYPE_CHECKING:  # the CLI builds its parser from this module: no SQLAlchemy until it runs
+    from posassist.services.catalog import CatalogService, ProductImport, StockImport
+    from posassist.services.picks import PicksImport, PicksService
+    from posassist.services.vendors import ImportResult, VendorService
 
 # The kinds, the mapped fields and the report, for the CLI and the window: they reach
 # the importers only through the services (tests/test_layering.py).
@@ -43,7 +46,8 @@ __all__ = [
 
 REFERENCE_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if not k.streaming)
 
-_Result = ProductImport | StockImport | PicksImport | ImportResult
+if TYPE_CHECKING:
+    _Result = ProductImport | StockImport | PicksImport | ImportResult
 
 
 def run_reference(
@@ -90,6 +94,9 @@ def run_reference(
 
 def _counts(result: _Result) -> tuple[int, int]:
     """(rows, skipped) of a service's result."""
+    from posassist.services.catalog import ProductImport, StockImport
+    from posassist.services.picks import PicksImport
+
     if isinstance(result, ProductImport):
         return result.added + result.updated + result.unchanged, result.unchanged
     if isinstance(result, StockImport):

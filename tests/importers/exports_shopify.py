@@ -10,13 +10,13 @@ Marketing``, ``Company``, ``Address1`` …, no id).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from posassist.importers.kinds import Format
 from posassist.importers.reader import open_table
 from posassist.importers.records import ParseContext, Person, Problems, Sale, Skip
+from tests.importers.exports import write_export
 
 CUSTOMERS_HEADER = (
     "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Company,"
@@ -70,29 +70,9 @@ LINE_COLUMNS = frozenset(
 Row = Mapping[str, str]
 
 
-def write_rows(
-    path: Path,
-    header: Sequence[str],
-    rows: Sequence[Row],
-    *,
-    delimiter: str = ",",
-    encoding: str = "utf-8",
-) -> Path:
-    """``rows`` under ``header``, every missing cell "" (a typo'd key is a test bug)."""
-    for row in rows:
-        unknown = set(row) - set(header)
-        assert not unknown, f"not columns of this export: {unknown}"
-    with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([row.get(col, "") for col in header])
-    return path
-
-
 def write_customers(path: Path, rows: Sequence[Row], *, legacy: bool = False, **kw: str) -> Path:
     """A customers export (``legacy``: the layout before ``Customer ID``)."""
-    return write_rows(path, LEGACY_CUSTOMERS_HEADER if legacy else CUSTOMERS_HEADER, rows, **kw)
+    return write_export(path, LEGACY_CUSTOMERS_HEADER if legacy else CUSTOMERS_HEADER, rows, **kw)
 
 
 def order(fields: Row, *lines: Row) -> list[dict[str, str]]:
@@ -122,7 +102,7 @@ def line(name: str, price: str, quantity: str = "1", sku: str = "") -> dict[str,
 
 def write_orders(path: Path, *orders: list[dict[str, str]], **kw: str) -> Path:
     """An orders export of the ``orders`` (each from :func:`order`)."""
-    return write_rows(path, ORDERS_HEADER, [r for o in orders for r in o], **kw)
+    return write_export(path, ORDERS_HEADER, [r for o in orders for r in o], **kw)
 
 
 def parse_file(

@@ -11,13 +11,13 @@ import pytest
 from posassist.errors import InvalidInputError
 from posassist.importers.records import ParseContext, Person, Sale, SaleItem, Skip
 from posassist.importers.shopify import ShopifyCustomers, ShopifyOrders
+from tests.importers.exports import write_export
 from tests.importers.exports_shopify import (
     line,
     order,
     parse_file,
     write_customers,
     write_orders,
-    write_rows,
 )
 
 CTX = ParseContext(tz_name="America/Los_Angeles", region="US", today=date(2026, 11, 20))
@@ -177,7 +177,7 @@ def test_an_order_split_apart_is_refused_not_doubled(tmp_path: Path) -> None:
 
 
 def test_an_orders_file_without_a_required_column_is_refused_at_line_1(tmp_path: Path) -> None:
-    path = write_rows(tmp_path / "o.csv", ["Name", "Email", "Total"], [{"Name": "#1"}])
+    path = write_export(tmp_path / "o.csv", ["Name", "Email", "Total"], [{"Name": "#1"}])
     with pytest.raises(InvalidInputError) as err:
         parse_file(ShopifyOrders(), path, CTX)
     assert err.value.field == f"{path}:1"
@@ -306,6 +306,6 @@ def test_bad_customer_cells_name_line_and_column(tmp_path: Path) -> None:
 
 
 def test_a_customers_file_without_email_is_refused_at_line_1(tmp_path: Path) -> None:
-    path = write_rows(tmp_path / "c.csv", ["Customer ID", "First Name", "Last Name"], [])
+    path = write_export(tmp_path / "c.csv", ["Customer ID", "First Name", "Last Name"], [])
     with pytest.raises(InvalidInputError, match="line 1: the header has no “Email” column"):
         parse_file(ShopifyCustomers(), path, CTX)

@@ -21,6 +21,18 @@ def _importer(backend: Backend) -> ImportService:
     return ImportService(backend.ctx, backend.customers)
 
 
+def _refusal(backend: Backend, path: Path) -> str:
+    """Why the file was refused: a file that is no table of its kind raises; bad rows
+    come back as the report's problems (file, line, column). Either way nothing is kept."""
+    try:
+        report = _importer(backend).transactions(path)
+    except InvalidInputError as exc:
+        return str(exc)
+    assert not report.imported
+    assert report.problems > 0
+    return report.first_problems[0]
+
+
 def _count(backend: Backend, model: type) -> int:
     with backend.db.read() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
@@ -36,12 +48,17 @@ def test_header_synonyms_and_ignored_columns(backend: Backend, tmp_path: Path) -
         encoding="utf-8",
     )
     result = _importer(backend).transactions(path)
-    assert (result.rows, result.customers_new, result.interactions_new) == (3, 2, 3)
+    assert (result.rows, result.customers_new, result.interactions) == (3, 2, 3)
     hits = backend.customers.search("customer 42")
     card = backend.customers.card(hits[0].id)
     assert card.visits.visit_days_total == 1  # two purchases on one day: one visit
     assert sorted(e.basket_minor or 0 for e in card.timeline) == [300, 1250]
-    assert _count(backend, Outbox) == 5  # 2 customers + 3 purchases, ready to sync
+    with backend.db.read() as s:
+        queued = sorted(s.scalars(select(Outbox.entity)))
+    # 2 customers, their 2 ids in the file, 3 purchases and the audit entry, ready to sync
+    assert queued == sorted(
+        ["customer"] * 2 + ["customer_external_id"] * 2 + ["interaction"] * 3 + ["audit_entry"]
+    )
 
 
 def test_reimport_adds_nothing(backend: Backend, tmp_path: Path) -> None:
@@ -49,31 +66,31 @@ def test_reimport_adds_nothing(backend: Backend, tmp_path: Path) -> None:
     path.write_text("id;date\n1;2026-01-01\n1;2026-01-01\n2;2026-01-02\n", encoding="utf-8")
     first = _importer(backend).transactions(path)
     again = _importer(backend).transactions(path)
-    assert first.interactions_new == 3
-    assert (again.customers_new, again.interactions_new, again.duplicates_skipped) == (0, 0, 3)
-    assert _count(backend, Interaction) == 3
+    assert (first.interactions, first.skipped) == (2, 1)  # a duplicated line is skipped
+    assert (again.customers_new, again.interactions, again.skipped) == (0, 0, 3)
+    assert _count(backend, Interaction) == 2
 
 
 @pytest.mark.parametrize(
     ("content", "where", "words"),
     [
-        ("customer_id,amount\n1,2\n", ":1", "date column"),
-        ("customer_id,date\n1,2026-01-01\n2,yesterday\n", ":3", "not a date"),
-        ("customer_id,date,amount\n1,2026-01-01,ten\n", ":2", "not an amount"),
-        ("customer_id,date,amount\n1,2026-01-01,-4\n", ":2", "zero or more"),
-        ("customer_id,date\n,2026-01-01\n", ":2", "customer id is empty"),
-        ("customer_id,date,amount\n1,2026-01-01,1\n2,2026-01-01,NaN\n", ":3", "not an amount"),
-        ("customer_id,date,amount\n1,2026-01-01,nan\n", ":2", "not an amount"),
-        ("customer_id,date,amount\n1,2026-01-01,Infinity\n", ":2", "not an amount"),
-        ("customer_id,date,amount\n1,2026-01-01,1e30\n", ":2", "not an amount"),
-        ("customer_id,date,amount\n1,2026-01-01,1e9\n", ":2", "not an amount"),
-        ("customer_id,date,amount\n1,2026-01-01,1000000000\n", ":2", "largest amount"),
-        ("customer_id,date,amount\n1,2026-01-01,12.345\n", ":2", "unclear"),
-        ("customer_id,date,amount\n1,2026-01-01,12.3456\n", ":2", "two decimals"),
-        ("customer_id;date;amount\n1;2026-01-01;1,234\n", ":2", "unclear"),
-        ("customer_id,date,amount\n1,2026-01-01,12,50\n", ":2", "decimal comma must be in quotes"),
-        ("customer_id,date\n1,2026-01-01\n2,2026-01-01,extra\n", ":3", "expected 2 columns"),
-        ("", ":1", "empty"),
+        ("customer_id,amount\n1,2\n", ", line 1", "no “date” column"),
+        ("customer_id,date\n1,2026-01-01\n2,yesterday\n", ", line 3", "not a date"),
+        ("customer_id,date,amount\n1,2026-01-01,ten\n", ", line 2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,-4\n", ", line 2", "zero or more"),
+        ("customer_id,date\n,2026-01-01\n", ", line 2", "customer id is empty"),
+        ("customer_id,date,amount\n1,2026-01-01,1\n2,2026-01-01,NaN\n", ", line 3", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,nan\n", ", line 2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,Infinity\n", ", line 2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,1e30\n", ", line 2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,1e9\n", ", line 2", "not an amount"),
+        ("customer_id,date,amount\n1,2026-01-01,1000000000\n", ", line 2", "largest amount"),
+        ("customer_id,date,amount\n1,2026-01-01,12.345\n", ", line 2", "unclear"),
+        ("customer_id,date,amount\n1,2026-01-01,12.3456\n", ", line 2", "two decimals"),
+        ("customer_id;date;amount\n1;2026-01-01;1,234\n", ", line 2", "unclear"),
+        ("customer_id,date,amount\n1,2026-01-01,12,50\n", ", line 2", "expected 3 cells"),
+        ("customer_id,date\n1,2026-01-01\n2,2026-01-01,extra\n", ", line 3", "expected 2 cells"),
+        ("", ":", "empty"),
     ],
 )
 def test_bad_file_names_the_line_and_writes_nothing(
@@ -81,22 +98,18 @@ def test_bad_file_names_the_line_and_writes_nothing(
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(InvalidInputError) as err:
-        _importer(backend).transactions(path)
-    assert f"{path}{where}" in str(err.value)
-    assert words in str(err.value)
+    refusal = _refusal(backend, path)
+    assert refusal.startswith(f"{path}{where}")
+    assert words in refusal
     assert _count(backend, Customer) == 0
     assert _count(backend, Interaction) == 0
     assert _count(backend, Outbox) == 0
 
 
-def test_missing_and_binary_files_are_clear(backend: Backend, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="Cannot open"):
+def test_a_missing_file_is_clear(backend: Backend, tmp_path: Path) -> None:
+    """(Binary and mis-encoded files: the reader's own tests.)"""
+    with pytest.raises(InvalidInputError, match="no such file"):
         _importer(backend).transactions(tmp_path / "nope.csv")
-    binary = tmp_path / "b.csv"
-    binary.write_bytes(b"\xff\xfe\x00garbage\x81")
-    with pytest.raises(InvalidInputError, match="not UTF-8"):
-        _importer(backend).transactions(binary)
 
 
 def test_cdnow_through_import_and_store_matches_published_fit(
@@ -143,7 +156,7 @@ def test_decimal_comma_in_a_semicolon_file(backend: Backend, tmp_path: Path) -> 
         encoding="utf-8",
     )
     result = _importer(backend).transactions(path)
-    assert result.interactions_new == 6
+    assert result.interactions == 6
     assert _amounts(backend) == [None, 300, 700, 1250, 123450, 123456]
 
 
@@ -169,7 +182,7 @@ def test_consistent_day_first_file(backend: Backend, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = _importer(backend).transactions(path)
-    assert result.interactions_new == 5
+    assert result.interactions == 5
     assert _days(backend) == [
         date(2024, 2, 1),
         date(2024, 4, 3),
@@ -200,25 +213,25 @@ def test_dates_equal_both_ways_are_not_ambiguous(backend: Backend, tmp_path: Pat
     [
         (
             ["01/01/2024", "03/04/2024", "05/06/2024"],
-            ":3",
+            ", line 3, column “date”: ",
             "dates like “03/04/2024” could be 3 April or 4 March, and no date in the file "
             "settles which; write them as YYYY-MM-DD",
         ),
         (
             ["03/04/2024", "26/04/2024", "04/26/2024"],
-            ":4",
+            ", line 4, column “date”: ",
             "“04/26/2024” is not written like the dates above it (DD/MM/YYYY, "
             "as “26/04/2024” on line 3)",
         ),
         (
             ["2024-01-01", "2024-01-02", "26/04/2024"],
-            ":4",
+            ", line 4, column “date”: ",
             "“26/04/2024” is not written like the dates above it (YYYY-MM-DD",
         ),
-        (["2026-11-21", "2026-11-22"], ":3", "“2026-11-22” is in the future"),
-        (["21/11/2026", "22/11/2026"], ":3", "the store's date is 2026-11-20"),
-        (["2024-01-01", "32/01/2024"], ":3", "not a date"),
-        (["2024-01-01", "03/04/24"], ":3", "not a date"),
+        (["2026-11-21", "2026-11-22"], ", line 3, column “date”: ", "“2026-11-22” is in the future"),
+        (["21/11/2026", "22/11/2026"], ", line 3, column “date”: ", "the store's date is 2026-11-20"),
+        (["2024-01-01", "32/01/2024"], ", line 3, column “date”: ", "not a date"),
+        (["2024-01-01", "03/04/24"], ", line 3, column “date”: ", "not a date"),
     ],
 )
 def test_bad_dates_name_the_line_and_write_nothing(
@@ -228,11 +241,9 @@ def test_bad_dates_name_the_line_and_write_nothing(
     path.write_text(
         "id,date\n" + "".join(f"{i},{d}\n" for i, d in enumerate(rows)), encoding="utf-8"
     )
-    with pytest.raises(InvalidInputError) as err:
-        _importer(backend).transactions(path)
-    assert str(err.value).startswith(f"{path}{where}: ")
-    assert words in str(err.value)
-    assert err.value.field == f"{path}{where}"
+    refusal = _refusal(backend, path)
+    assert refusal.startswith(f"{path}{where}")
+    assert words in refusal
     assert _count(backend, Customer) == 0
     assert _count(backend, Interaction) == 0
     assert _count(backend, Outbox) == 0
@@ -242,4 +253,4 @@ def test_tomorrow_is_accepted(backend: Backend, tmp_path: Path) -> None:
     """The store's date is 2026-11-20 (tests/conftest.py); a till a few hours ahead is fine."""
     path = tmp_path / "t.csv"
     path.write_text("id,date\n1,2026-11-21\n", encoding="utf-8")
-    assert _importer(backend).transactions(path).interactions_new == 1
+    assert _importer(backend).transactions(path).interactions == 1

@@ -149,6 +149,10 @@ GATED: list[tuple[type, str, str, Call]] = [
     (CatalogService, "set_stock", "edit_stock", lambda b, i, f: b.catalog.set_stock("P3", "9")),
     (ImportService, "transactions", "import",
      lambda b, i, f: _importer(b).transactions(f / "transactions.csv")),
+    (ImportService, "run", "import",
+     lambda b, i, f: _importer(b).run("transactions", f / "transactions.csv")),
+    (ImportService, "save_mapping", "import",
+     lambda b, i, f: _importer(b).save_mapping("till", {"date": "Day"})),
     (StandingService, "regulars_ready", "regulars", lambda b, i, f: b.standing.regulars_ready()),
     (StandingService, "regulars", "regulars", lambda b, i, f: b.standing.regulars()),
     (StandingService, "export_regulars", "regulars",
@@ -176,7 +180,9 @@ OPEN: dict[type, set[str]] = {
     VendorService: {"list", "get", "resolve_id", "on_change"},
     PicksService: {"shown", "for_ask", "badges", "for_finder", "categories", "branch_id"},
     CatalogService: {"age", "stock", "on_change"},
-    ImportService: set(),
+    # Reading a file's header and the saved mappings' names changes nothing and shows
+    # no customer's data (the dialog's first steps, before a manager approves the import).
+    ImportService: {"header", "detect", "mappings", "mapping"},
     # fit/refit run at start-up and hourly; flags and tiers are shown on every card.
     StandingService: {
         "fit", "needs_refit", "flag", "method_note", "flag_as_of_refit", "tier_of",

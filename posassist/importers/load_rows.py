@@ -1,0 +1,204 @@
+"""The loader's rows as the store holds them: prebuilt tuples for one executemany a table.
+
+An import writes millions of rows; SQLAlchemy's per-value type processing (a UUID to its
+hex, an aware time to naive UTC text, a dict to JSON) costs more than SQLite's insert
+itself. So each statement is compiled ONCE by SQLAlchemy Core from the table
+(:class:`BulkInsert`: ``insert(table)`` with every column bound, no SQL text written by
+hand) and its rows are tuples of values already in the store's form, converted here with
+the same rules as the column types (``tests/importers/test_load.py`` reads them back
+through the ORM and compares with what the register writes itself).
+
+The outbox payloads are built in the shape ``storage.outbox.append_change`` gives the
+register's own rows (``jsonable``: ids as text, times in ISO 8601), directly.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+
+from posassist.domain.fields import CUSTOMER_FIELDS
+from posassist.storage.orm import (
+    Customer,
+    CustomerExternalId,
+    Interaction,
+    Outbox,
+    PurchaseLine,
+)
+
+__all__ = [
+    "CUSTOMERS",
+    "EXTERNAL_IDS",
+    "INTERACTIONS",
+    "LINES",
+    "OUTBOX",
+    "BulkInsert",
+    "db_day",
+    "db_time",
+    "iso_time",
+    "op_row",
+]
+
+_DIALECT = sqlite.dialect()
+
+
+class BulkInsert:
+    """``INSERT INTO table (columns…) VALUES (?, …)``, compiled once by SQLAlchemy."""
+
+    def __init__(self, model: type, columns: Sequence[str]) -> None:
+        table = cast(Table, model.__table__)  # type: ignore[attr-defined]
+        compiled = (
+            insert(table).values({c: bindparam(c) for c in columns}).compile(dialect=_DIALECT)
+        )
+        assert list(compiled.positiontup or ()) == list(columns), compiled.positiontup
+        self.sql = str(compiled)
+        self.columns = tuple(columns)
+
+    def run(self, s: Session, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            s.connection().exec_driver_sql(self.sql, rows)
+
+
+# Each tuple is in the table's column order (the order the compiled INSERT binds).
+CUSTOMERS = BulkInsert(
+    Customer,
+    (
+        "id",
+        "display_name",
+        "name_key",
+        "phone_e164",
+        "phone_last4",
+        "email",
+        "card_code",
+        "consent_contact",
+        "notes",
+        "preferences",
+        "referred_by_id",
+        "created_at",
+        "updated_at",
+        "erased_at",
+        "field_clocks",
+    ),
+)
+EXTERNAL_IDS = BulkInsert(
+    CustomerExternalId, ("id", "source", "external_id", "customer_id", "created_at")
+)
+INTERACTIONS = BulkInsert(
+    Interaction,
+    (
+        "id",
+        "customer_id",
+        "branch_id",
+        "register_id",
+        "staff_id",
+        "occurred_at",
+        "local_day",
+        "kind",
+        "basket_minor",
+        "note",
+    ),
+)
+LINES = BulkInsert(
+    PurchaseLine,
+    ("id", "interaction_id", "position", "sku", "description", "quantity", "unit_minor"),
+)
+OUTBOX = BulkInsert(
+    Outbox,
+    (
+        "op_id",
+        "entity",
+        "entity_id",
+        "op",
+        "payload",
+        "hlc",
+        "created_at",
+        "attempts",
+        "state",
+        "last_error",
+    ),
+)
+
+
+def db_time(at: datetime) -> str:
+    """An aware instant as ``UTCDateTime`` stores it in SQLite: naive UTC text."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def iso_time(at: datetime) -> str:
+    """An instant as a payload carries it (``jsonable``, in UTC like the register's)."""
+    return at.astimezone(UTC).isoformat()
+
+
+def db_day(day: date) -> str:
+    return day.isoformat()
+
+
+def hex_or_none(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+def text_or_none(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def op_row(
+    entity: str, entity_id: str, op: str, payload: dict[str, Any], hlc: str, created: str
+) -> tuple[Any, ...]:
+    """An outbox row (``OUTBOX``'s columns) for a payload already JSON-able."""
+    return (
+        uuid.uuid4().hex,
+        entity,
+        entity_id,
+        op,
+        json.dumps(payload),
+        hlc,
+        created,
+        0,
+        "pending",
+        None,
+    )
+
+
+def customer_rows(
+    row: dict[str, Any], hlc: str, created: str
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A new customer's ``CUSTOMERS`` tuple and its insert op (``customer_payload``)."""
+    cid: uuid.UUID = row["id"]
+    ref = row["referred_by_id"]
+    stored = row | {
+        "id": cid.hex,
+        "referred_by_id": hex_or_none(ref),
+        "consent_contact": int(row["consent_contact"]),
+        "created_at": db_time(row["created_at"]),
+        "updated_at": db_time(row["updated_at"]),
+        "erased_at": None,
+        "field_clocks": json.dumps(dict.fromkeys(CUSTOMER_FIELDS, hlc)),
+    }
+    values = tuple(stored[c] for c in CUSTOMERS.columns)
+    payload = {"id": str(cid), **{f: row[f] for f in CUSTOMER_FIELDS}}
+    payload["referred_by_id"] = text_or_none(ref)
+    payload["created_at"] = iso_time(row["created_at"])
+    return values, op_row("customer", str(cid), "insert", payload, hlc, created)
+
+
+def external_rows(ext: dict[str, Any], hlc: str, created: str) -> tuple[tuple[Any, ...], ...]:
+    """An external id's ``EXTERNAL_IDS`` tuple and its insert op (the row's columns)."""
+    eid: uuid.UUID = ext["id"]
+    cid: uuid.UUID = ext["customer_id"]
+    at: datetime = ext["created_at"]
+    values = (eid.hex, ext["source"], ext["external_id"], cid.hex, db_time(at))
+    payload = {
+        "id": str(eid),
+        "source": ext["source"],
+        "external_id": ext["external_id"],
+        "customer_id": str(cid),
+        "created_at": iso_time(at),
+    }
+    return values, op_row("customer_external_id", str(eid), "insert", payload, hlc, created)

@@ -1,0 +1,222 @@
+"""Square's Customer Directory export, and the row helpers all three Square formats share.
+
+:class:`SquareCustomers` (``square-customers``) makes one :class:`Person` per row, keyed by
+``Square Customer ID`` (its ``Reference ID`` as a second id, ``square-reference``).
+:class:`RowCells` looks each column's index up once per file, so reading a row is list
+indexing; :func:`text_cell` and :func:`name_cell` check a cell and report a bad one with
+its line and the file's own name of its column. ``square.py`` has the sales exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+from posassist.domain.identifiers import (
+    check_text,
+    clean_display_name,
+    clean_note,
+    normalise_email,
+    normalise_phone,
+)
+from posassist.importers import cells as cell
+from posassist.importers.reader import Column, Table
+from posassist.importers.records import ParseContext, Person, Sale, Skip
+
+__all__ = [
+    "REFERENCE_SOURCE",
+    "SOURCE",
+    "RowCells",
+    "SquareCustomers",
+    "month_first",
+    "name_cell",
+    "text_cell",
+]
+
+SOURCE = "square"
+REFERENCE_SOURCE = "square-reference"
+
+# Regions whose spreadsheets write dates month first (7/18/2026).
+_MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH", "PR", "GU", "AS", "VI", "MP", "FM", "BZ"})
+_SUBSCRIBED = {"subscribed": True, "opted in": True, "yes": True}
+_NOT_SUBSCRIBED = {"unsubscribed", "not subscribed", "not_subscribed", "opted out", "no"}
+
+
+def month_first(region: str) -> bool:
+    """Does this store's region write ``7/18/2026`` (month first)? Decides slashed dates."""
+    return region.upper() in _MONTH_FIRST_REGIONS
+
+
+class RowCells:
+    """One table's column indexes, looked up once; reading a row is then list indexing."""
+
+    def __init__(self, table: Table, names: Sequence[str]) -> None:
+        self.table = table
+        self.at: dict[str, int | None] = {n: table.index.get(n) for n in names}
+
+    def get(self, row: list[str], name: str) -> str:
+        i = self.at[name]
+        return "" if i is None else row[i].strip()
+
+    def header(self, name: str) -> str:
+        """The file's own name of a column, for a problem (it may be an older alias)."""
+        i = self.at[name]
+        return name if i is None else self.table.header[i].strip()
+
+    def bad(self, line: int, name: str, message: str) -> None:
+        self.table.problems.add(line, self.header(name), message)
+
+
+def text_cell(c: RowCells, row: list[str], line: int, name: str) -> str | None:
+    """A one-line text cell (a name, an item, a place), checked for control characters;
+    None (and a problem) if bad. Line breaks and tabs inside it (a quoted cell of the
+    export) read as single spaces: a line of a receipt is one line."""
+    value = c.get(row, name)
+    if "\n" in value or "\t" in value or "\r" in value:
+        value = " ".join(value.split())
+    try:
+        return check_text(value, name, f"“{c.header(name)}” cell")
+    except ValueError as exc:
+        c.bad(line, name, str(exc))
+        return None
+
+
+def name_cell(c: RowCells, row: list[str], line: int, name: str, value: str) -> str | None:
+    try:
+        return clean_display_name(value)
+    except ValueError as exc:
+        c.bad(line, name, str(exc))
+        return None
+
+
+# --- Customer Directory ------------------------------------------------------------
+
+
+class SquareCustomers:
+    """Square's Customer Directory export: one customer per row."""
+
+    kind = "square-customers"
+    source = SOURCE
+    columns: tuple[Column, ...] = (
+        Column("Square Customer ID", required=True, aliases=("Customer ID",)),
+        Column("First Name", aliases=("Given Name",)),
+        Column("Last Name", aliases=("Family Name", "Surname")),
+        Column("Nickname"),
+        Column("Company Name", aliases=("Company",)),
+        Column("Email Address", aliases=("Email",)),
+        Column("Phone Number", aliases=("Phone",)),
+        Column("Reference ID"),
+        Column("Memo", aliases=("Note", "Notes")),
+        Column("Email Subscription Status", aliases=("Email Subscription",)),
+        Column("First Visit"),
+        Column("Last Visit"),
+    )
+
+    def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        c = RowCells(table, [col.name for col in self.columns])
+        mf = month_first(ctx.region)
+        for line, row in table.rows():
+            person = _customer(c, row, line, ctx.region, mf)
+            if person is None:
+                continue
+            if person.external_id or person.phone or person.email:
+                yield person
+            else:
+                yield Skip(line, "no Square customer id, phone or email")
+
+
+def _customer(c: RowCells, row: list[str], line: int, region: str, mf: bool) -> Person | None:
+    """The row's person, or None when a cell is bad (each reported)."""
+    before = c.table.problems.count
+    ext = cell.strip_apostrophe(text_cell(c, row, line, "Square Customer ID") or "")
+    check = [text_cell(c, row, line, n) for n in ("First Name", "Last Name", "Nickname")]
+    company = text_cell(c, row, line, "Company Name")
+    first, last, nick = (v or "" for v in check)
+    name_text = " ".join(p for p in (first, last) if p) or nick or company or ""
+    name = name_cell(c, row, line, "First Name", name_text) if name_text else None
+    phone = _phone(c, row, line, "Phone Number", region)
+    email = _email(c, row, line, "Email Address")
+    ref = cell.strip_apostrophe(text_cell(c, row, line, "Reference ID") or "")
+    notes = _note(c, row, line, "Memo")
+    consent = _consent(c, row, line)
+    first_seen = _date(c, row, line, "First Visit", mf)
+    last_seen = _date(c, row, line, "Last Visit", mf)
+    if first_seen and last_seen and last_seen < first_seen:
+        c.bad(
+            line, "Last Visit", f"the last visit ({last_seen}) is before the first ({first_seen})"
+        )
+    if c.table.problems.count != before:
+        return None
+    return Person(
+        source=SOURCE,
+        external_id=ext or None,
+        line=line,
+        phone=phone,
+        email=email,
+        display_name=name,
+        consent=consent,
+        notes=notes,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        other_ids=((REFERENCE_SOURCE, ref),) if ref else (),
+    )
+
+
+def _phone(c: RowCells, row: list[str], line: int, name: str, region: str) -> str | None:
+    value = cell.strip_apostrophe(c.get(row, name))
+    if not value:
+        return None
+    try:
+        return normalise_phone(value, region)
+    except ValueError as exc:
+        c.bad(line, name, str(exc))
+        return None
+
+
+def _email(c: RowCells, row: list[str], line: int, name: str) -> str | None:
+    value = c.get(row, name)
+    if not value:
+        return None
+    try:
+        return normalise_email(value)
+    except ValueError as exc:
+        c.bad(line, name, str(exc))
+        return None
+
+
+def _note(c: RowCells, row: list[str], line: int, name: str) -> str:
+    """A free-text cell that may hold newlines (a quoted cell of the export)."""
+    value = c.get(row, name)
+    if not value:
+        return ""
+    try:
+        return clean_note(value, "notes", f"“{c.header(name)}” cell")
+    except ValueError as exc:
+        c.bad(line, name, str(exc))
+        return ""
+
+
+def _consent(c: RowCells, row: list[str], line: int) -> bool | None:
+    """``Email Subscription Status``: subscribed → True, unsubscribed / not subscribed →
+    False, empty → None (the file does not say; a consent already held stays)."""
+    name = "Email Subscription Status"
+    value = c.get(row, name).casefold().replace("-", " ")
+    if not value:
+        return None
+    if value in _SUBSCRIBED:
+        return True
+    if value in _NOT_SUBSCRIBED:
+        return False
+    c.bad(line, name, f"“{value[:30]}” is not Subscribed, Unsubscribed or Not subscribed")
+    return None
+
+
+def _date(c: RowCells, row: list[str], line: int, name: str, mf: bool) -> date | None:
+    value = c.get(row, name)
+    if not value:
+        return None
+    try:
+        return cell.day(value, month_first=mf)
+    except ValueError as exc:
+        c.bad(line, name, str(exc))
+        return None
