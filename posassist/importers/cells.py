@@ -226,24 +226,24 @@ def money_minor(text: str) -> int | None:
 
 
 def _plain_money(value: str) -> int | None:
-    """The short path for ``$8.00`` / ``12.50`` / ``-$3.00``: cents, or None to fall back."""
+    """The short path for ``$8.00``, ``$1,204.50``, ``12.50``, ``-$3.00``: cents, or None
+    to fall back to the full reader."""
     negative = value[0] == "-"
     body = value[1:] if negative else value
     if body[:1] == "$":
         body = body[1:]
     whole, dot, cents = body.partition(".")
-    if (
-        dot
-        and len(cents) == 2
-        and whole.isdigit()
-        and cents.isdigit()
-        and whole.isascii()
-        and cents.isascii()
-        and len(whole) <= 9
-    ):
-        minor = int(whole) * 100 + int(cents)
-        return -minor if negative else minor
-    return None
+    if not dot or len(cents) != 2 or not cents.isdigit() or not cents.isascii():
+        return None
+    if "," in whole:
+        groups = whole.split(",")
+        if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+            return None
+        whole = "".join(groups)
+    if not whole.isdigit() or not whole.isascii() or len(whole) > 9:
+        return None
+    minor = int(whole) * 100 + int(cents)
+    return -minor if negative else minor
 
 
 def strip_apostrophe(text: str) -> str:
@@ -273,7 +273,7 @@ def quantity(text: str) -> int:
     of nothing is a damaged row.
     """
     value = text.strip()
-    if not value:
+    if not value or value in ("1", "1.0"):
         return 1
     if value.isdigit() and value.isascii():
         count = int(value)
@@ -328,6 +328,7 @@ def excel_serial_date(text: str) -> date | None:
     return _EXCEL_EPOCH + timedelta(days=serial)
 
 
+@lru_cache(maxsize=4096)  # an export's dates repeat: one day has many rows
 def day(text: str, *, month_first: bool = True) -> date:
     """A calendar date: ``2026-07-18`` (also the date of an ISO date-time), ``7/18/2026``
     (month first, as Square's US dashboard writes it; ``month_first=False`` reads
@@ -360,6 +361,11 @@ def time_of_day(text: str) -> time:
     value = text.strip()
     if not value:
         return time(0, 0)
+    if len(value) == 8 and value[2] == ":" and value[5] == ":" and value.isascii():
+        try:  # the short path: Square's "12:59:30"
+            return time(int(value[:2]), int(value[3:5]), int(value[6:]))
+        except ValueError:
+            pass
     upper = value.upper()
     meridiem = upper[-2:] if upper.endswith(("AM", "PM")) else ""
     clock = upper[:-2].strip() if meridiem else value

@@ -140,7 +140,11 @@ def choose_day_format(rows: Rows) -> DayFormat:
     broken: tuple[int, str] | None = None  # the (line, text) where the last format failed
     differ: tuple[int, str] | None = None  # first day-month date whose readings differ
     index = 0
+    only = None  # the one format left, once there is one: then a row costs one read
     for line, text in rows():
+        if only is not None and only.read(text) is not None:
+            index += 1
+            continue
         readings = [(fmt, fmt.read(text)) for fmt in alive]
         fits = [fmt for fmt, day in readings if day is not None]
         if not fits:
@@ -152,6 +156,7 @@ def choose_day_format(rows: Rows) -> DayFormat:
             alive = fits
             if not alive:
                 break
+            only = alive[0] if len(alive) == 1 else None
         if differ is None and len(readings) > 1 and DAY_FIRST in alive and MONTH_FIRST in alive:
             by = dict(readings)
             if by[DAY_FIRST] != by[MONTH_FIRST]:

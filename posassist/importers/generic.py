@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from posassist.domain.identifiers import (
@@ -28,7 +29,7 @@ from posassist.domain.identifiers import (
     normalise_email,
     normalise_phone,
 )
-from posassist.domain.money import parse_amount
+from posassist.domain.money import DEFAULT_MAX_MINOR, parse_amount
 from posassist.errors import InvalidInputError
 from posassist.importers.cells import (
     money_minor,
@@ -56,6 +57,8 @@ __all__ = [
     "TransactionsFormat",
     "check_mapping",
     "day_format",
+    "normalised_phone",
+    "plain_text",
     "runs",
 ]
 
@@ -100,7 +103,7 @@ class CellError(ValueError):
 def day_format(table: Table, index: int) -> DayFormat | None:
     """The file's one date format, read in a first pass over column ``index`` (a second
     reader on the same file); None, with the problem reported, when there is none."""
-    name = table.header[index]
+    name = table.header[index].strip()
     column = Column(name, required=True)
 
     def dates() -> Iterator[tuple[int, str]]:
@@ -128,7 +131,7 @@ def runs(table: Table, key: int | None, what: str) -> Iterator[list[Row]]:
     recent: dict[str, int] = {}
     group: list[Row] = []
     current = ""
-    name = table.header[key] if key is not None else ""
+    name = table.header[key].strip() if key is not None else ""
     for line, cells in table.rows():
         value = cells[key].strip() if key is not None else ""
         if group and value and value == current:
@@ -156,7 +159,28 @@ def runs(table: Table, key: int | None, what: str) -> Iterator[list[Row]]:
         yield group
 
 
-def _text(value: str, column: str) -> str:
+@lru_cache(maxsize=16_384)
+def _phone(text: str, region: str) -> tuple[str, str]:
+    try:
+        return normalise_phone(text, region), ""
+    except IdentifierError as exc:
+        return "", str(exc)
+
+
+def normalised_phone(text: str, region: str, column: str) -> str:
+    """:func:`normalise_phone`, remembered for the last numbers seen (a regular's number
+    comes back on every order, and phonenumbers takes a while), a bad one the cell's
+    problem."""
+    phone, problem = _phone(text, region)
+    if problem:
+        raise CellError(column, problem)
+    return phone
+
+
+def plain_text(value: str, column: str) -> str:
+    """A one-line text cell as it is; a control character in it is the cell's problem."""
+    if value.isprintable():  # the common case, at C speed (no control character in it)
+        return value
     bad = find_control(value)
     if bad is not None:
         raise CellError(column, f"the cell holds a control character (U+{ord(bad):04X})")
@@ -174,7 +198,7 @@ class TransactionsFormat:
         ic, id_, ia = (table.index[c.name] for c in TRANSACTION_COLUMNS)
         assert ic is not None
         assert id_ is not None
-        header = table.header
+        header = [h.strip() for h in table.header]
         c_col, d_col = header[ic], header[id_]
         a_col = header[ia] if ia is not None else ""
         fmt = day_format(table, id_)
@@ -191,7 +215,7 @@ class TransactionsFormat:
             try:
                 if not customer:
                     raise CellError(c_col, "the customer id is empty")
-                _text(customer, c_col)
+                plain_text(customer, c_col)
                 day = read(text) if read is not None else None
                 if day is None:
                     if read is None and is_a_date(text):
@@ -199,7 +223,7 @@ class TransactionsFormat:
                     raise CellError(d_col, f"“{text[:30]}” is not a date (use YYYY-MM-DD)")
                 if day.toordinal() > latest:
                     raise CellError(d_col, future_message(text, day, ctx.today) or "")
-                amount = parse_amount(cells[ia]) if ia is not None else None
+                amount = _amount(cells[ia]) if ia is not None else None
             except CellError as exc:
                 problems.add(line, exc.column, str(exc))
                 continue
@@ -218,6 +242,21 @@ class TransactionsFormat:
             )
             key = f"{customer}:{day.isoformat()}:{amount}"
             yield Sale("transactions", key, line, person, at, day, basket_minor=amount, note=note)
+
+
+def _amount(text: str) -> int | None:
+    """:func:`parse_amount`, with a short path for the common ``12.50`` and ``12``."""
+    whole, dot, cents = text.partition(".")
+    if (
+        whole.isdigit()
+        and whole.isascii()
+        and len(whole) <= 7
+        and (not dot or (len(cents) == 2 and cents.isdigit() and cents.isascii()))
+    ):
+        minor = int(whole) * 100 + (int(cents) if dot else 0)
+        if minor <= DEFAULT_MAX_MINOR:
+            return minor
+    return parse_amount(text)
 
 
 def check_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -297,7 +336,7 @@ class _MappedRows:
 
     def column(self, field: str) -> str:
         i = self.at.get(field)
-        return self.header[i] if i is not None else field
+        return self.header[i].strip() if i is not None else field
 
     def sale(self, group: list[Row]) -> Sale:
         start, first = group[0]
@@ -369,11 +408,16 @@ class _MappedRows:
             raise CellError(self.column("quantity"), str(exc)) from None
         if len(sku) > 64:
             raise CellError(self.column("sku"), "a SKU has at most 64 characters")
+        unit = self.money(price, "price") if price else None
+        if unit is not None and count and not count.isdigit():
+            weight = abs(float(count.replace(",", ".")))  # read by quantity() already
+            if weight != int(weight):  # weighed goods: one line at the whole line's price
+                unit = round(unit * weight)
         return SaleItem(
-            _text(name or sku, self.column("item"))[:300],
+            plain_text(name or sku, self.column("item"))[:300],
             how_many,
-            self.money(price, "price") if price else None,
-            _text(sku, self.column("sku")) or None,
+            unit,
+            plain_text(sku, self.column("sku")) or None,
         )
 
     def person(self, cells: Sequence[str], line: int) -> Person | None:
@@ -382,17 +426,16 @@ class _MappedRows:
         email, name = self.cell(cells, "email"), self.cell(cells, "name")
         if not (cid or card or phone or email or name):
             return None
+        phone = normalised_phone(phone, self.ctx.region, self.column("phone")) if phone else ""
         try:
             card = normalise_card(card) if card else ""
-            field = "phone"
-            phone = normalise_phone(phone, self.ctx.region) if phone else ""
             field = "email"
             email = normalise_email(email) if email else ""
         except IdentifierError as exc:
             column = self.column("card" if exc.field == "card" else field)
             raise CellError(column, str(exc)) from None
-        _text(cid, self.column("customer_id"))
-        _text(name, self.column("name"))
+        plain_text(cid, self.column("customer_id"))
+        plain_text(name, self.column("name"))
         if not (cid or card or phone or email):
             cid = f"name:{name_key(name)}"  # a name is all this file knows of them
         return Person(

@@ -26,12 +26,11 @@ from posassist.domain.identifiers import (
     clean_display_name,
     clean_note,
     normalise_email,
-    normalise_phone,
 )
 from posassist.domain.money import format_minor
 from posassist.importers.cells import money_minor, offset_timestamp, quantity, strip_apostrophe
 from posassist.importers.dates import future_message
-from posassist.importers.generic import CellError, Row, runs
+from posassist.importers.generic import CellError, Row, normalised_phone, plain_text, runs
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, SaleItem, Skip
 
@@ -95,10 +94,7 @@ class _Row:
         for name in names:
             value = strip_apostrophe(self.get(cells, name))
             if value:
-                try:
-                    return normalise_phone(value, region)
-                except IdentifierError as exc:
-                    raise CellError(self.column(name), str(exc)) from None
+                return normalised_phone(value, region, self.column(name))
         return None
 
     def email(self, cells: Sequence[str], name: str) -> str | None:
@@ -222,6 +218,11 @@ class _Orders:
         self.tz = ZoneInfo(ctx.tz_name)
         self.latest = date.fromordinal(ctx.today.toordinal() + 1)
         self.line = 0
+        at_name = r.at["Lineitem name"]
+        assert at_name is not None  # a required column
+        self.at_name = at_name
+        self.at_sku = r.at["Lineitem sku"]
+        self.at_count = r.at["Lineitem quantity"]
 
     def sale(self, group: list[Row]) -> Sale:
         r = self.r
@@ -288,18 +289,27 @@ class _Orders:
         )
 
     def item(self, cells: Sequence[str]) -> SaleItem:
+        """A row's line item (the hot path: a few list lookups when the cells are fine)."""
         r = self.r
-        name, sku = r.get(cells, "Lineitem name"), r.get(cells, "Lineitem sku")
-        if not name and not sku:
-            raise CellError(r.column("Lineitem name"), "the line item has no name")
-        if len(sku) > 64:
-            raise CellError(r.column("Lineitem sku"), "a SKU has at most 64 characters")
+        name = cells[self.at_name].strip()
+        sku = cells[self.at_sku].strip() if self.at_sku is not None else ""
+        count = cells[self.at_count].strip() if self.at_count is not None else ""
+        if not name:
+            if not sku:
+                raise CellError(r.column("Lineitem name"), "the line item has no name")
+            name = sku
+        elif not name.isprintable():
+            name = plain_text(name.replace("\n", " "), r.column("Lineitem name"))
+        if sku and (len(sku) > 64 or not sku.isprintable()):
+            if len(sku) > 64:
+                raise CellError(r.column("Lineitem sku"), "a SKU has at most 64 characters")
+            plain_text(sku, r.column("Lineitem sku"))
         try:
-            count = quantity(r.get(cells, "Lineitem quantity"))
+            how_many = 1 if count == "1" else quantity(count)
         except ValueError as exc:
             raise CellError(r.column("Lineitem quantity"), str(exc)) from None
-        description = r.note(cells, "Lineitem name").replace("\n", " ") or sku
-        return SaleItem(description[:300], count, self.money(cells, "Lineitem price"), sku or None)
+        price = self.money(cells, "Lineitem price")
+        return SaleItem(name[:300], how_many, price, sku or None)
 
     def note(self, cells: Sequence[str], status: str) -> str:
         """Where, and what became of the payment: ``at Main St; refunded 3.00 USD in

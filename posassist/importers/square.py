@@ -122,21 +122,11 @@ class _SaleRows:
         return _SaleHead(occurred, local, kind, person, ", ".join(parts))
 
     def _moment(self, row: list[str], line: int) -> datetime | None:
-        c = self.c
-        try:
-            zone = cell.zone(c.get(row, "Time Zone"), self.ctx.tz_name)
-        except ValueError as exc:
-            c.bad(line, "Time Zone", str(exc))
-            return None
-        try:
-            on = cell.day(c.get(row, "Date"), month_first=self.mf)
-        except ValueError as exc:
-            c.bad(line, "Date", str(exc))
-            return None
-        try:
-            at = cell.time_of_day(c.get(row, "Time"))
-        except ValueError as exc:
-            c.bad(line, "Time", str(exc))
+        c, tz_name, mf = self.c, self.ctx.tz_name, self.mf
+        zone = c.read(row, line, "Time Zone", lambda v: cell.zone(v, tz_name), blank=True)
+        on = c.read(row, line, "Date", lambda v: cell.day(v, month_first=mf), blank=True)
+        at = c.read(row, line, "Time", cell.time_of_day, blank=True)
+        if zone is None or on is None or at is None:
             return None
         occurred = datetime.combine(on, at).replace(tzinfo=zone)
         if occurred.astimezone(self.tz).date() > self.latest:
@@ -166,11 +156,7 @@ class _SaleRows:
 
     def money(self, row: list[str], line: int, name: str) -> int | None:
         """An amount cell; a bad one is reported and read as None."""
-        try:
-            return cell.money_minor(self.c.get(row, name))
-        except ValueError as exc:
-            self.c.bad(line, name, str(exc))
-            return None
+        return self.c.read(row, line, name, cell.money_minor)
 
 
 def _skip_event(line: int, event: str) -> Skip:
@@ -212,7 +198,8 @@ class _ItemsParse:
 
     def records(self) -> Iterator[Person | Sale | Skip]:
         c = self.rows.c
-        for line, row in self.table.rows():
+        for line, cells in self.table.rows():
+            row = c.start(cells)
             key = cell.strip_apostrophe(c.get(row, "Transaction ID"))
             if not key:
                 c.bad(line, "Transaction ID", "the transaction id is empty")
@@ -289,11 +276,7 @@ class _ItemsParse:
         description = text_cell(c, row, line, "Item") or "Custom Amount"
         sku = cell.strip_apostrophe(text_cell(c, row, line, "SKU") or "") or None
         category = cell.category(text_cell(c, row, line, "Category") or "")
-        try:
-            qty = cell.quantity(c.get(row, "Qty"))
-        except ValueError as exc:
-            c.bad(line, "Qty", str(exc))
-            qty = 1
+        qty = c.read(row, line, "Qty", cell.quantity, blank=True) or 1
         gross = self.rows.money(row, line, "Gross Sales")
         if c.table.problems.count != before:
             return None
@@ -319,7 +302,8 @@ class SquareTransactions:
         rows = _SaleRows(table, self.columns, ctx)
         c = rows.c
         previous: list[str] | None = None
-        for line, row in table.rows():
+        for line, cells in table.rows():
+            row = c.start(cells)
             if row == previous:
                 yield Skip(line, "duplicated line")
                 continue

@@ -9,19 +9,23 @@ its line and the file's own name of its column. ``square.py`` has the sales expo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from typing import TypeVar
 
 from posassist.domain.identifiers import (
     check_text,
     clean_display_name,
     clean_note,
+    find_control,
     normalise_email,
     normalise_phone,
 )
 from posassist.importers import cells as cell
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, Skip
+
+T = TypeVar("T")
 
 __all__ = [
     "REFERENCE_SOURCE",
@@ -48,45 +52,76 @@ def month_first(region: str) -> bool:
 
 
 class RowCells:
-    """One table's column indexes, looked up once; reading a row is then list indexing."""
+    """One table's column indexes, looked up once; reading a row is then list indexing.
+
+    :meth:`start` readies each row: it appends one empty cell, which a column missing
+    from this file (index -1) reads, and checks the whole row for control characters and
+    line breaks at once, so the cells of an ordinary row need no check of their own.
+    """
 
     def __init__(self, table: Table, names: Sequence[str]) -> None:
         self.table = table
-        self.at: dict[str, int | None] = {n: table.index.get(n) for n in names}
+        self.at: dict[str, int] = {}
+        for n in names:
+            i = table.index.get(n)
+            self.at[n] = -1 if i is None else i
+        self.plain = True  # the current row holds no control character nor line break
+
+    def start(self, row: list[str]) -> list[str]:
+        row.append("")
+        self.plain = find_control("".join(row)) is None
+        return row
 
     def get(self, row: list[str], name: str) -> str:
-        i = self.at[name]
-        return "" if i is None else row[i].strip()
+        return row[self.at[name]].strip()
 
     def header(self, name: str) -> str:
         """The file's own name of a column, for a problem (it may be an older alias)."""
         i = self.at[name]
-        return name if i is None else self.table.header[i].strip()
+        return name if i < 0 else self.table.header[i].strip()
 
     def bad(self, line: int, name: str, message: str) -> None:
         self.table.problems.add(line, self.header(name), message)
+
+    def read(
+        self,
+        row: list[str],
+        line: int,
+        name: str,
+        parse: Callable[[str], T],
+        *,
+        value: str | None = None,
+        blank: bool = False,
+    ) -> T | None:
+        """``parse`` of the cell (or of ``value``, the cell already cleaned); None for an
+        empty cell (unless ``blank``: then it is parsed too) and for a bad one, which is
+        reported with its line and column."""
+        text = row[self.at[name]].strip() if value is None else value
+        if not text and not blank:
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.bad(line, name, str(exc))
+            return None
 
 
 def text_cell(c: RowCells, row: list[str], line: int, name: str) -> str | None:
     """A one-line text cell (a name, an item, a place), checked for control characters;
     None (and a problem) if bad. Line breaks and tabs inside it (a quoted cell of the
     export) read as single spaces: a line of a receipt is one line."""
-    value = c.get(row, name)
+    value = row[c.at[name]].strip()
+    if c.plain:
+        return value
     if "\n" in value or "\t" in value or "\r" in value:
         value = " ".join(value.split())
-    try:
-        return check_text(value, name, f"“{c.header(name)}” cell")
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    label = f"“{c.header(name)}” cell"
+    return c.read(row, line, name, lambda v: check_text(v, name, label), value=value, blank=True)
 
 
 def name_cell(c: RowCells, row: list[str], line: int, name: str, value: str) -> str | None:
-    try:
-        return clean_display_name(value)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    """A customer's name made of ``value`` (from ``name``'s cell); None if empty or bad."""
+    return c.read(row, line, name, clean_display_name, value=value)
 
 
 # --- Customer Directory ------------------------------------------------------------
@@ -115,8 +150,8 @@ class SquareCustomers:
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
         c = RowCells(table, [col.name for col in self.columns])
         mf = month_first(ctx.region)
-        for line, row in table.rows():
-            person = _customer(c, row, line, ctx.region, mf)
+        for line, cells in table.rows():
+            person = _customer(c, c.start(cells), line, ctx.region, mf)
             if person is None:
                 continue
             if person.external_id or person.phone or person.email:
@@ -135,7 +170,7 @@ def _customer(c: RowCells, row: list[str], line: int, region: str, mf: bool) -> 
     name_text = " ".join(p for p in (first, last) if p) or nick or company or ""
     name = name_cell(c, row, line, "First Name", name_text) if name_text else None
     phone = _phone(c, row, line, "Phone Number", region)
-    email = _email(c, row, line, "Email Address")
+    email = c.read(row, line, "Email Address", normalise_email)
     ref = cell.strip_apostrophe(text_cell(c, row, line, "Reference ID") or "")
     notes = _note(c, row, line, "Memo")
     consent = _consent(c, row, line)
@@ -164,36 +199,13 @@ def _customer(c: RowCells, row: list[str], line: int, region: str, mf: bool) -> 
 
 def _phone(c: RowCells, row: list[str], line: int, name: str, region: str) -> str | None:
     value = cell.strip_apostrophe(c.get(row, name))
-    if not value:
-        return None
-    try:
-        return normalise_phone(value, region)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
-
-
-def _email(c: RowCells, row: list[str], line: int, name: str) -> str | None:
-    value = c.get(row, name)
-    if not value:
-        return None
-    try:
-        return normalise_email(value)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    return c.read(row, line, name, lambda v: normalise_phone(v, region), value=value)
 
 
 def _note(c: RowCells, row: list[str], line: int, name: str) -> str:
     """A free-text cell that may hold newlines (a quoted cell of the export)."""
-    value = c.get(row, name)
-    if not value:
-        return ""
-    try:
-        return clean_note(value, "notes", f"“{c.header(name)}” cell")
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return ""
+    label = f"“{c.header(name)}” cell"
+    return c.read(row, line, name, lambda v: clean_note(v, "notes", label)) or ""
 
 
 def _consent(c: RowCells, row: list[str], line: int) -> bool | None:
@@ -212,11 +224,4 @@ def _consent(c: RowCells, row: list[str], line: int) -> bool | None:
 
 
 def _date(c: RowCells, row: list[str], line: int, name: str, mf: bool) -> date | None:
-    value = c.get(row, name)
-    if not value:
-        return None
-    try:
-        return cell.day(value, month_first=mf)
-    except ValueError as exc:
-        c.bad(line, name, str(exc))
-        return None
+    return c.read(row, line, name, lambda v: cell.day(v, month_first=mf))

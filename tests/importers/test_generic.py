@@ -162,6 +162,7 @@ def test_bad_dates_are_one_problem_on_the_date_column(
         ("customer_id,date,amount\n1,2026-01-01,ten\n", 2, "amount", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,-4\n", 2, "amount", "zero or more"),
         ("customer_id,date\n,2026-01-01\n", 2, "customer_id", "customer id is empty"),
+        (" Member ID ; Date \n;2026-01-01\n", 2, "Member ID", "customer id is empty"),
         ("customer_id,date,amount\n1,2026-01-01,NaN\n", 2, "amount", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,1e9\n", 2, "amount", "not an amount"),
         ("customer_id,date,amount\n1,2026-01-01,1000000000\n", 2, "amount", "largest amount"),
@@ -220,11 +221,14 @@ def test_a_mapped_file_groups_a_receipts_lines(tmp_path: Path) -> None:
         HEADER + "R1;15.03.2026;14:05;'030 1234567;Zoë Berg;Tee;TEE;2;9,99;19,98;1\n"
         "R1;15.03.2026;14:05;'030 1234567;Zoë Berg;Mug;MUG;1;10,00;;1\n"
         "R2;16.03.2026;09:30;;;Pen;;;2,00;;2\n"
-        "R3;17.03.2026;;;;Bag;;1;3,50;;2\n",
+        "R3;17.03.2026;;;;Bag;;1;3,50;;2\n"
+        "R4;17.03.2026;;;;Apples (kg);;1,5;2,00;;2\n",
     )
     sales, problems = _mapped(path)
     assert not problems, problems.texts()
-    r1, r2, r3 = sales
+    r1, r2, r3, r4 = sales
+    # weighed goods: one line at the whole line's price (1.5 kg at 2.00 is 3.00)
+    assert (r4.items, r4.basket_minor) == ([SaleItem("Apples (kg)", 1, 300)], 300)
     assert (r1.source, r1.key, r1.line) == ("mapped:corner-till", "R1", 2)
     assert r1.occurred_at == datetime(2026, 3, 15, 14, 5, tzinfo=BERLIN)
     assert r1.basket_minor == 1998

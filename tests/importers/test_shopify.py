@@ -102,6 +102,7 @@ def test_the_order_fields_are_read_from_its_first_row_only(tmp_path: Path) -> No
         ("refunded", "34.98", 3498, "refunded 34.98 USD in Shopify"),
         ("partially_refunded", "$3.00", 3498, "refunded 3.00 USD in Shopify"),
         ("partially_refunded", "($33.62)", 3498, "refunded 33.62 USD in Shopify"),
+        ("partially_refunded", "-$0.49", 3498, "refunded 0.49 USD in Shopify"),
         ("refunded", "", 3498, "refunded in Shopify"),
         ("voided", "", None, "voided in Shopify"),
         ("expired", "", None, "payment expired in Shopify"),
@@ -119,6 +120,14 @@ def test_refunds_and_voids_are_still_visits(
     assert sale.kind == "purchase"  # a refunded visit is still a visit
     assert (sale.basket_minor, sale.note) == (basket, note)
     assert len(sale.items) == 1
+
+
+def test_excels_unicode_text_a_utf16_tab_file(tmp_path: Path) -> None:
+    """Excel's "Unicode Text" save of the export: UTF-16 with a byte-order mark, tabs."""
+    rows = order(_order("#9", Total="12.00", **{"Billing Name": "Zoë"}), line("Crème", "12.00"))
+    path = write_orders(tmp_path / "o.txt", rows, encoding="utf-16", delimiter="\t")
+    (sale,) = _sales(path)
+    assert (sale.key, sale.basket_minor, sale.items[0].description) == ("#9", 1200, "Crème")
 
 
 def test_a_cancelled_order_says_so_and_where(tmp_path: Path) -> None:

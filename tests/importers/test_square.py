@@ -7,17 +7,22 @@ the columns the parser does not read are there too, as in a real download.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from posassist.cli import main
 from posassist.errors import InvalidInputError
 from posassist.importers.kinds import Format
 from posassist.importers.reader import open_table
 from posassist.importers.records import ParseContext, Person, Problems, Sale, Skip
 from posassist.importers.square import SquareCustomers, SquareItems, SquareTransactions
+from posassist.services.csv_files import csv_text
+from posassist.services.customers import NewCustomer
+from tests.conftest import MovableClock, make_backend
 from tests.importers.exports import (
     SQUARE_ITEMS_HEADER,
     write_export,
@@ -434,3 +439,32 @@ def test_transactions_without_total_collected_are_refused(tmp_path: Path) -> Non
     path.write_text("Date,Time,Transaction ID\n2026-11-18,09:00:00,T1\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="“Total Collected”"):
         parse(SquareTransactions(), path)
+
+
+# --- a formula in a name, on the way out ---------------------------------------------
+
+
+def test_a_formula_name_stays_text_in_the_customer_export_and_is_neutralised_in_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``posassist customer export`` writes JSON and a PDF, which no spreadsheet runs: the
+    name comes out as the very text imported. Every CSV posassist writes (the Regulars
+    list, through ``csv_text``) neutralises it. The store is filled through the customer
+    service here: the loader that writes imported people lives in ``load.py``."""
+    path = write_square_customers(
+        tmp_path / "c.csv", [{"Square Customer ID": "C1", "First Name": "=1+2"}]
+    )
+    (person,) = parse(SquareCustomers(), path)[0]
+    assert isinstance(person, Person)
+    assert person.display_name is not None
+    store = tmp_path / "store"
+    backend = make_backend(store, MovableClock(datetime.now(UTC)))
+    try:
+        backend.customers.create(NewCustomer(person.display_name, card_code="PA00000777"))
+    finally:
+        backend.close()
+    out = tmp_path / "export.json"
+    assert main(["customer", "export", "PA00000777", "-o", str(out), "--data-dir", str(store)]) == 0
+    capsys.readouterr()
+    assert json.loads(out.read_text(encoding="utf-8"))["records"][0]["display_name"] == "=1+2"
+    assert csv_text(["name"], [[person.display_name]]).splitlines()[1] == "'=1+2"
