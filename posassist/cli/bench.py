@@ -28,6 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="only the window rows: key, Enter and F4 to pixels in an offscreen window",
     )
+    parser.add_argument(
+        "--imports-only",
+        action="store_true",
+        help="only the import rows (a copy of the bench store; rows/s and peak RSS)",
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --imports-only: one import of an N-row transactions file (the RSS check)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,4 +53,6 @@ def run(args: argparse.Namespace) -> int:
         as_json=args.json,
         sync_only=args.sync_only,
         gui_only=args.gui_only,
+        imports_only=args.imports_only,
+        import_rows=args.import_rows,
     )

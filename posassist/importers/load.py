@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
@@ -141,6 +142,28 @@ def load(
         done = writer.counts.rows
         progress(Progress(table.size, table.size, done, time.monotonic() - started))
     return writer.counts
+
+
+# The import's own connection settings, for the one long transaction (and put back after):
+# no memory map, so the process's RSS is its own memory and not the store file's pages
+# read through the map (a 650 MB store would count whole), and a page cache large enough
+# for the tables' index pages that every chunk touches, still far under the RSS budget.
+_IMPORT_PRAGMAS = ("PRAGMA mmap_size = 0", "PRAGMA cache_size = -131072")
+_USUAL_PRAGMAS = ("PRAGMA mmap_size = 1073741824", "PRAGMA cache_size = -65536")
+
+
+@contextmanager
+def import_pragmas(s: Session) -> Iterator[None]:
+    """Inside the import's write session: :data:`_IMPORT_PRAGMAS`, then the usual ones
+    (``storage/database.py``) again, whatever happened."""
+    conn = s.connection()
+    for pragma in _IMPORT_PRAGMAS:
+        conn.exec_driver_sql(pragma)
+    try:
+        yield
+    finally:
+        for pragma in _USUAL_PRAGMAS:
+            conn.exec_driver_sql(pragma)
 
 
 def _progress(table: FileTable, rows: int, seconds: float) -> Progress:

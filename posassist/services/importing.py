@@ -20,7 +20,7 @@ from sqlalchemy import select
 from posassist.errors import InvalidInputError
 from posassist.importers import kinds
 from posassist.importers.kinds import KINDS, MAPPED_FIELDS
-from posassist.importers.load import load
+from posassist.importers.load import import_pragmas, load
 from posassist.importers.reader import open_table
 from posassist.importers.records import ParseContext, Problems
 from posassist.importers.report import COUNTS, ImportReport, Progress
@@ -33,7 +33,7 @@ from posassist.storage.orm import ImportMapping
 MAPPING_NAME_MAX = 100
 
 
-class _RollBack(Exception):
+class _RollBackError(Exception):
     """Raised inside the write session to undo it (a dry run, or a file with problems)."""
 
 
@@ -78,7 +78,7 @@ class ImportService:
         with open_table(path, fmt.columns, problems) as table:
             report.encoding, report.delimiter = table.encoding, table.delimiter
             try:
-                with ctx.db.write() as s:
+                with ctx.db.write() as s, import_pragmas(s):
                     counts = load(
                         s,
                         fmt,
@@ -95,10 +95,10 @@ class ImportService:
                     report.problems = problems.count
                     report.first_problems = problems.texts()
                     if dry_run or problems:
-                        raise _RollBack
+                        raise _RollBackError
                     audit_trail.record(s, ctx, "import", "import", kind, _detail(report))
                 report.imported = True
-            except _RollBack:
+            except _RollBackError:
                 pass
         report.seconds = time.monotonic() - started
         if report.imported:

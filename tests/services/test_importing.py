@@ -4,6 +4,7 @@ progress, the audit entry, saved mappings, and real exports linked end to end.""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def test_cancel_leaves_the_store_byte_for_byte(tmp_path: Path, clock: MovableClo
     try:
         with pytest.raises(CancelledError, match="cancelled, nothing imported"):
             _importer(backend).run("transactions", path, progress=progress, cancel=cancel)
-        assert seen and seen[-1].rows < 30_000
+        assert seen
+        assert seen[-1].rows < 30_000
     finally:
         backend.close()
     assert _sha(folder) == before
@@ -99,8 +101,9 @@ def test_progress_is_reported_and_the_audit_entry_names_no_file(
     seen: list[Progress] = []
     report = _importer(backend).run("transactions", path, progress=seen.append)
     assert report.imported
-    assert seen[-1].rows == 12_000 and seen[-1].fraction == 1.0
-    assert all(a.rows <= b.rows for a, b in zip(seen, seen[1:], strict=False))
+    assert seen[-1].rows == 12_000
+    assert seen[-1].fraction == 1.0
+    assert all(a.rows <= b.rows for a, b in itertools.pairwise(seen))
     with backend.db.read() as s:
         entry = s.scalars(select(AuditLog).where(AuditLog.action == "import")).one()
     assert (entry.entity, entry.entity_id) == ("import", "transactions")

@@ -6,7 +6,8 @@ the lookups and the card load (:mod:`.lookups`), the
 repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referrals`),
 then key-to-paint in the real offscreen window (:mod:`.gui`), then the whole start-up
 to a usable window in a fresh process, outbox pruning and ``quick_check``
-(:mod:`.housekeeping`), and last central sync
+(:mod:`.housekeeping`), importing the till's history on a copy of the store
+(:mod:`.imports`), and last central sync
 against a throwaway local PostgreSQL (:mod:`.sync`). Prints a table, or with
 ``as_json`` one JSON document (:mod:`.report`).
 """
@@ -44,7 +45,11 @@ def run_bench(
     as_json: bool = False,
     sync_only: bool = False,
     gui_only: bool = False,
+    imports_only: bool = False,
+    import_rows: int | None = None,
 ) -> int:
+    from posassist.devtools.bench.imports import TRANSACTION_ROWS, peak_rss_row
+    from posassist.devtools.bench.imports import import_rows as import_bench_rows
     from posassist.devtools.bench.sync import sync_rows
 
     if sync_only:
@@ -55,6 +60,10 @@ def run_bench(
     if gui_only:
         print_report(_window_rows(store, config_file, repeat), as_json, store)
         return 0
+    if imports_only:  # importing the till's history (``--import-rows N``: the RSS check)
+        rows = [peak_rss_row(store, import_rows)] if import_rows else import_bench_rows(store)
+        print_report(rows, as_json, store)
+        return 0
     rows = _service_rows(store, config_file, repeat)
     rows += _window_rows(store, config_file, repeat)
     from posassist.devtools.bench.lookups import startup_row
@@ -63,6 +72,7 @@ def run_bench(
     from posassist.devtools.bench.housekeeping import housekeeping_rows
 
     rows += housekeeping_rows(store)  # outbox pruning on 1,000,000 ops, quick_check
+    rows += import_bench_rows(store, transaction_rows=import_rows or TRANSACTION_ROWS)
     rows += sync_rows()  # central sync against a throwaway local PostgreSQL
     print_report(rows, as_json, store)
     return 0
