@@ -43,7 +43,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
@@ -61,25 +61,21 @@ class _Relay(QObject):
 
 
 class ProgressRelay(QObject):
-    """Progress from a running :class:`BackgroundOp`, delivered on the GUI thread.
+    """Progress from running :class:`BackgroundOp` s, delivered on the GUI thread.
 
-    Made on the GUI thread; the job calls it (``relay(progress)``) from the worker, and
-    ``reported`` is queued to the slots connected here, so a progress bar is only ever
-    touched by the GUI thread. Nothing else runs the job: it is still a BackgroundOp.
-    Give it a parent on the GUI thread that outlives the job (the :class:`Worker`) and
-    ``deleteLater`` it once the op has answered: the job's closure holds it, and a QObject
-    freed on the pool's thread when that closure goes would crash.
+    One per :class:`Worker` (:attr:`Worker.progress`), living as long as it: a job calls
+    ``relay.report(key, progress)`` from the pool, and ``reported(key, progress)`` is
+    queued to the slots connected on the GUI thread, so a progress bar is only ever
+    touched there; each slot keeps the reports of its own job (``key``). Nothing else
+    runs the job: it is still a BackgroundOp. Long-lived on purpose: a job's closure
+    holds it, and a Qt object whose last reference went on the pool's thread would be
+    freed there.
     """
 
-    reported = Signal(object)
+    reported = Signal(object, object)
 
-    def __call__(self, value: object) -> None:
-        self.reported.emit(value)
-
-    def to(self, slot: Callable[[Any], None]) -> ProgressRelay:
-        """Deliver each report to ``slot``, always queued (never on the worker)."""
-        self.reported.connect(slot, Qt.ConnectionType.QueuedConnection)
-        return self
+    def report(self, key: object, value: object) -> None:
+        self.reported.emit(key, value)
 
 
 class _Job(QRunnable):
@@ -114,6 +110,7 @@ class Worker(QObject):
         super().__init__(parent)
         self._pool = QThreadPool.globalInstance()
         self._relays: set[_Relay] = set()
+        self.progress = ProgressRelay(self)  # jobs' progress, to the GUI thread
         # Set by the app: where bugs in background jobs are written (the crash log).
         self.bug_reporter: Callable[[str], None] | None = None
 

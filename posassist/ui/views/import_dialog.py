@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,7 +41,7 @@ from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.screen import fit_to_screen
 from posassist.ui.views.files import choose_open_path, still_open
 from posassist.ui.views.import_steps import MappingStep, RunPanel
-from posassist.ui.workers import BackgroundOp, ProgressRelay, Worker
+from posassist.ui.workers import BackgroundOp, Worker
 
 if TYPE_CHECKING:
     from posassist.services.importing import ImportService
@@ -95,6 +95,7 @@ class ImportDialog(QDialog):
         self.committed: ImportReport | None = None  # the committed import, if any
         self._cancel: threading.Event | None = None  # set: the running op stops
         self._lay_out()
+        worker.progress.reported.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.mapping.show()  # sized for its tallest step, so it never grows off the screen
         self.resize(self.sizeHint())
         self._show_state()
@@ -249,18 +250,19 @@ class ImportDialog(QDialog):
         kind, path = self.kind_name(), look.path
         streaming = KINDS[kind].streaming
         cancel = threading.Event()
-        # Owned by the worker (GUI thread), not this dialog: the job may still report after
-        # the dialog is gone (Esc, a lock), and the relay must never be freed on the job's
-        # thread; it goes with deleteLater, here, once the job has answered.
-        relay = ProgressRelay(self.worker).to(self._on_progress)
-        op = self._op(kind, path, dry_run, relay, cancel)
+        key = cancel  # this run's reports: the relay is the worker's, shared
+        relay = self.worker.progress
+
+        def progress(p: Progress) -> None:
+            relay.report(key, p)
+
+        op = self._op(kind, path, dry_run, progress, cancel)
         self._cancel = cancel
         self.message.say("Checking the file (nothing is written)…" if dry_run else "Importing…")
         self.run_panel.start(can_cancel=streaming)
         self._show_state()
 
         def settle() -> None:
-            relay.deleteLater()
             self._cancel = None
 
         def answered(report: ImportReport) -> None:
@@ -282,7 +284,7 @@ class ImportDialog(QDialog):
         kind: str,
         path: Path,
         dry_run: bool,
-        relay: ProgressRelay,
+        progress: Callable[[Progress], None],
         cancel: threading.Event,
     ) -> Callable[[], ImportReport]:
         """The work, with what it needs read here on the GUI thread first."""
@@ -297,13 +299,13 @@ class ImportDialog(QDialog):
             if name:
                 service.save_mapping(name, fields)
             return service.run(
-                kind, path, dry_run=dry_run, mapping=name or None, progress=relay, cancel=cancel
+                kind, path, dry_run=dry_run, mapping=name or None, progress=progress, cancel=cancel
             )
 
         return run
 
-    def _on_progress(self, p: object) -> None:
-        if self.running() and isinstance(p, Progress):
+    def _on_progress(self, key: object, p: object) -> None:
+        if key is self._cancel and isinstance(p, Progress):  # this dialog's running job
             self.run_panel.advance(p)
 
     def _on_report(self, report: ImportReport) -> None:
