@@ -43,8 +43,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from posassist.app.store_watch import StoreWatch
+    from posassist.services.reference_import import ImportReport
     from posassist.ui.main_window import MainWindow
     from posassist.ui.sync_status import SyncStatusController
+    from posassist.ui.views.import_dialog import ImportDesk
     from posassist.ui.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -226,6 +228,20 @@ def _warn(parent: object, text: str) -> None:
     QMessageBox.warning(parent if isinstance(parent, QWidget) else None, "posassist", text)
 
 
+def import_desk(backend: Backend) -> ImportDesk:
+    """Manager → Import a file…: the streaming kinds through ``ImportService``, the
+    reference kinds (products, stock, vendors, picks) through their own services."""
+    from posassist.services.importing import ImportService
+    from posassist.services.reference_import import run_reference
+    from posassist.ui.views.import_dialog import ImportDesk
+
+    def reference(kind: str, path: Path, dry_run: bool) -> ImportReport:
+        b = backend
+        return run_reference(b.catalog, b.picks, b.vendors, kind, path, dry_run=dry_run)
+
+    return ImportDesk(ImportService(backend.ctx, backend.customers), reference)
+
+
 def _main_window(backend: Backend, worker: Worker) -> MainWindow:
     from posassist.config import settings_path
     from posassist.services.settings import SettingsService
@@ -263,6 +279,7 @@ def _main_window(backend: Backend, worker: Worker) -> MainWindow:
             settings=SettingsService(
                 backend.ctx, settings_path(backend.settings.config_file), backend.printing
             ),
+            imports=import_desk(backend),
         ),
         worker,
         backend.ctx.tz,

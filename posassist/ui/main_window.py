@@ -20,12 +20,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QSplitter,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter
 
 from posassist.errors import KnownError
 from posassist.services.also_bought import AlsoBoughtService
@@ -46,6 +41,7 @@ from posassist.ui.views.card import WALK_IN_KINDS, CustomerCardView
 from posassist.ui.views.dialogs import InteractionDialog, NewCustomerDialog, NotesDialog
 from posassist.ui.views.favourites import rebuild_in_background
 from posassist.ui.views.finder import FinderDialog
+from posassist.ui.views.import_dialog import ImportDesk
 from posassist.ui.views.manager import ManagerActions
 from posassist.ui.views.referral_desk import CustomerRef, ReferralDesk, arrival_message
 from posassist.ui.views.search import SearchPanel
@@ -81,6 +77,7 @@ class Services:
     also_bought: AlsoBoughtService | None = None  # co-purchases, rebuilt in the background
     staff_desk: StaffDesk | None = None  # sign-in, Ctrl+L, idle lock, manager approvals
     settings: SettingsService | None = None  # Manager → Settings…
+    imports: ImportDesk | None = None  # Manager → Import a file…
 
 
 class MainWindow(QMainWindow):

@@ -19,6 +19,8 @@ the GUI thread: they take milliseconds, and a result one keystroke late would be
 Threads in ``posassist.ui``, all of them:
 
 * short jobs: :class:`BackgroundOp` on the pool, one implementation (:class:`Worker`);
+  a job that reports how far it is (an import) calls a :class:`ProgressRelay`, whose
+  queued signal carries each report to the GUI thread the way an op's answer goes;
 * the one long-running loop: central sync, on
   :class:`posassist.ui.sync_status._SyncThread` (a ``QThread``), because it lives as long
   as the window and must be stopped and waited for when it closes.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -49,6 +52,7 @@ from posassist.errors import KnownError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RELEASE_AFTER_S = 1.0  # a finished job's wrapper is kept this long after its answer
 Switch = QWidget | QAction
 """What ``disable`` takes: a button, or a menu action (erasure)."""
 
@@ -56,6 +60,24 @@ Switch = QWidget | QAction
 class _Relay(QObject):
     finished = Signal(object)
     failed = Signal(object)
+
+
+class ProgressRelay(QObject):
+    """Progress from running :class:`BackgroundOp` s, delivered on the GUI thread.
+
+    One per :class:`Worker` (:attr:`Worker.progress`), living as long as it: a job calls
+    ``relay.report(key, progress)`` from the pool, and ``reported(key, progress)`` is
+    queued to the slots connected on the GUI thread, so a progress bar is only ever
+    touched there; each slot keeps the reports of its own job (``key``). Nothing else
+    runs the job: it is still a BackgroundOp. Long-lived on purpose: a job's closure
+    holds it, and a Qt object whose last reference went on the pool's thread would be
+    freed there.
+    """
+
+    reported = Signal(object, object)
+
+    def report(self, key: object, value: object) -> None:
+        self.reported.emit(key, value)
 
 
 class _Job(QRunnable):
@@ -90,6 +112,13 @@ class Worker(QObject):
         super().__init__(parent)
         self._pool = QThreadPool.globalInstance()
         self._relays: set[_Relay] = set()
+        self.progress = ProgressRelay(self)  # jobs' progress, to the GUI thread
+        # Each job's Python wrapper, released here on the GUI thread a moment after its
+        # answer (its run() has returned by then): a wrapper freed on the pool's thread
+        # leaves shiboken a deletion to run on this one, and that crashed (segfault in
+        # BindingManager::runDeletionInMainThread, seen about once in ten runs).
+        self._running: dict[_Relay, _Job] = {}
+        self._settled: list[tuple[float, _Job]] = []
         # Set by the app: where bugs in background jobs are written (the crash log).
         self.bug_reporter: Callable[[str], None] | None = None
 
@@ -102,6 +131,7 @@ class Worker(QObject):
 
         def settle() -> None:
             self._relays.discard(relay)
+            self._release(self._running.pop(relay, None))
             relay.deleteLater()
             for widget in op.disabled:
                 if shiboken6.isValid(widget):
@@ -125,11 +155,23 @@ class Worker(QObject):
         relay.failed.connect(failed)
         for widget in op.disabled:
             widget.setEnabled(False)
-        self._pool.start(_Job(lambda: op.context.run(op.op), relay))
+        job = _Job(lambda: op.context.run(op.op), relay)
+        self._running[relay] = job
+        self._pool.start(job)
+
+    def _release(self, job: _Job | None) -> None:
+        """Drop the wrappers of jobs answered over a second ago; keep ``job`` for now."""
+        now = time.monotonic()
+        self._settled = [(t, j) for t, j in self._settled if now - t < RELEASE_AFTER_S]
+        if job is not None:
+            self._settled.append((now, job))
 
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """For shutdown and tests: wait until no job is running."""
-        return bool(self._pool.waitForDone(msecs))
+        done = bool(self._pool.waitForDone(msecs))
+        if done:
+            self._settled.clear()  # every run() has returned: freed here, on this thread
+        return done
 
 
 class BackgroundOp(Generic[T]):

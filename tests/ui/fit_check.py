@@ -155,11 +155,28 @@ def _setting_dialogs(backend: Backend, window: MainWindow) -> dict[str, Callable
         raise AssertionError("not saved in a fit check")
 
     return {
+        "import": lambda: _import_dialog(backend, window),
         "settings": lambda: SettingsDialog(service, window.worker, window),
         "set-up": lambda: SetupWizard(first_run, window.worker, backend.printing, window),
         "staff": lambda: StaffDialog(backend.staff, window.worker, window),
         "staff add": lambda: AccountForm("Add a staff account", window.worker, never, window),
     }
+
+
+def _import_dialog(backend: Backend, window: MainWindow) -> QDialog:
+    """At its tallest: a file nothing recognised (the mapping step) and a preview with
+    problems (no file is read: what the worker would have found is handed in)."""
+    from posassist.app.gui import import_desk
+    from posassist.importers.report import ImportReport
+    from posassist.ui.views.import_dialog import FileLook, ImportDialog
+
+    dialog = ImportDialog(import_desk(backend), window.worker, window)
+    path = backend.settings.data_dir / "an-export-from-the-old-till-with-a-long-name.csv"
+    dialog._on_looked(FileLook(path, ["When", "Client", "Spent", "Receipt"], [], {}))
+    problem = f"{path.name}, line 12, column “Spent”: “twelve” is not an amount"
+    report = ImportReport("mapped", path, True, rows=120, problems=6, first_problems=[problem] * 6)
+    dialog._on_report(report)
+    return dialog
 
 
 def check(data_dir: Path) -> list[str]:

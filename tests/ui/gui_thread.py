@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 import posassist.ui
+from posassist.services.importing import ImportService
 from posassist.services.printers import PrintService
 from posassist.services.referrals import ReferralService
 from posassist.services.standing import StandingService
@@ -46,6 +47,8 @@ FILE_WORK: tuple[tuple[type, str], ...] = (
     (VendorService, "export_csv"),
     (StandingService, "export_regulars"),
     (Database, "checkpoint"),
+    (ImportService, "header"),  # reads the file: the import dialog's first step
+    (ImportService, "detect"),
 )
 """Slow work that is not a store transaction (store writes are caught at ``begin``)."""
 

@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 from posassist.app import Backend
 from posassist.ui.main_window import MainWindow, Services
 from posassist.ui.views.finder import ReferralDesk
+from posassist.ui.views.import_dialog import ImportDesk
 from posassist.ui.views.sign_in import StaffDesk
 from posassist.ui.workers import Worker
 
@@ -52,12 +53,14 @@ def register_window(
     holds: bool = False,
     show: bool = True,
     staff_desk: StaffDesk | None = None,
+    imports: ImportDesk | None = None,
 ) -> MainWindow:
     """A main window on ``backend`` that qtbot closes after the test; shown and exposed
     unless ``show`` is false (tests of what happens before the window is shown); locked
     until someone signs in when ``staff_desk`` is given and the store has staff PINs."""
     services = services_for(backend, desk=desk, privacy=privacy, holds=holds)
     services.staff_desk = staff_desk  # signing in and the lock: only when a test asks
+    services.imports = imports  # Manager → Import a file…: only when a test asks
     w = MainWindow(services, Worker(), backend.ctx.tz)
     qtbot.addWidget(w)
     if show:

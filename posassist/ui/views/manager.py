@@ -1,5 +1,5 @@
 """The Manager menu's actions: regulars, refitting, staff picks, this branch's stock, a
-customer's data (export, erasure).
+customer's data (export, erasure), importing a file.
 
 Kept apart from the register window (``ui/main_window.py``) the way the corrections are
 (``ui/views/corrections.py``): the window stays a list of keys, and what a manager does
@@ -53,6 +53,9 @@ class ManagerActions:
         self.erase_action.setEnabled(w.services.privacy is not None)
         stock = gate.add(menu, "Update this branch's &stock…", "edit_stock", self.update_stock)
         stock.setEnabled(w.services.catalog is not None)
+        gate.add(menu, "&Import a file…", "import", self.import_file).setEnabled(
+            w.services.imports is not None
+        )
         menu.addSeparator()
         settings = gate.add(menu, "Se&ttings…", "settings", self.edit_settings)
         settings.setEnabled(w.services.settings is not None)
@@ -80,6 +83,21 @@ class ManagerActions:
             dialog = StockDialog(w.services.catalog, w.worker, w)
             if dialog.exec() and dialog.saved:
                 w.say(str(dialog.saved))
+        w.search.focus_box()
+
+    def import_file(self) -> None:
+        """The till's history or a reference file (``ui/views/import_dialog.py``); after a
+        committed import the card reloads and "also bought" is rebuilt on the worker."""
+        from posassist.ui.views.import_dialog import ImportDialog
+
+        w = self.window
+        if w.services.imports is not None:
+            dialog = ImportDialog(w.services.imports, w.worker, w, w.gate.carry)
+            dialog.imported.connect(lambda _report: w.refresh_also_bought())
+            dialog.exec()
+            if dialog.committed is not None:
+                w.reload_card()  # its visits may have grown
+                w.say(f"Imported {dialog.committed.path.name}.")
         w.search.focus_box()
 
     def show_regulars(self) -> None:
