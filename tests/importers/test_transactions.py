@@ -94,7 +94,7 @@ def test_reimport_adds_nothing(backend: Backend, tmp_path: Path) -> None:
         ("customer_id;date;amount\n1;2026-01-01;1,234\n", ", line 2", "unclear"),
         ("customer_id,date,amount\n1,2026-01-01,12,50\n", ", line 2", "expected 3 cells"),
         ("customer_id,date\n1,2026-01-01\n2,2026-01-01,extra\n", ", line 3", "expected 2 cells"),
-        ("", ":", "empty"),
+        ("", ", line 1", "empty"),
     ],
 )
 def test_bad_file_names_the_line_and_writes_nothing(

@@ -118,11 +118,10 @@ def test_transactions_import_refuses_a_nul_in_an_id_with_file_and_line(
 ) -> None:
     path = tmp_path / "sales.csv"
     path.write_text("customer_id,date,amount\nA1,2024-01-02,5\nB\x002,2024-01-03,7\n", "utf-8")
-    report = ImportService(backend.ctx, backend.customers).transactions(path)
-    assert not report.imported
-    (problem,) = report.first_problems  # the NUL is a problem of line 3, not a crash
-    assert problem.startswith(f"{path}, line 3")
-    assert "NUL" in problem or "control character (U+0000)" in problem
+    with pytest.raises(InvalidInputError) as caught:  # a NUL refuses the whole file
+        ImportService(backend.ctx, backend.customers).transactions(path)
+    assert str(caught.value).startswith(f"{path}, line 3")
+    assert "NUL" in str(caught.value)
     assert _count(backend, Customer) == 0
     assert _count(backend, Outbox) == 0
 
