@@ -173,6 +173,9 @@ def test_an_edit_pending_here_while_a_pull_arrives_waits_for_the_servers_verdict
     converge([a, b])
     for first, second, wins in ((a, b, "555 0002"), (b, a, "555 0004")):
         first.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone="older"))
+        # Both edits can fall in one millisecond, a true tie the register id breaks; the
+        # second clock sees the first so its edit is the later one, as the test means.
+        second.backend.ctx.hlc.observe(first.backend.ctx.hlc.now())
         second.backend.vendors.update(kites, VendorInput(name="Kite Corner", phone=wins))
         second.sync.sync_once()
         ctx = first.backend.ctx
