@@ -93,8 +93,11 @@ def test_concurrent_edits_last_writer_wins_per_field(registers: MakeReg, central
     ann = add_customer(a, "Ann Archer")
     converge([a, b])
     # Offline at the same time: A edits notes, then B edits notes and preferences.
+    # Each clock sees the last so "after" is on the clock, not in a shared millisecond.
     a.backend.customers.update_notes(ann, "likes green tea", "")
+    b.backend.ctx.hlc.observe(a.backend.ctx.hlc.now())
     b.backend.customers.update_notes(ann, "likes black tea", "size M")
+    a.backend.ctx.hlc.observe(b.backend.ctx.hlc.now())
     a.backend.customers.update_notes(ann, "likes green tea", "decaf")  # A's later pref edit
     converge([a, b])
     assert_converged(central, [a, b])
