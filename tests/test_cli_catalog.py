@@ -47,6 +47,7 @@ def test_imports_then_the_stock_list_with_ages(
         "rows": 2,
         "customers_new": 0,
         "customers_matched": 0,
+        "contacts_withheld": 0,
         "interactions": 0,
         "lines": 0,
         "anonymous": 0,

@@ -186,7 +186,14 @@ def _summary(r: ImportReport) -> str:
 def _counts(r: ImportReport) -> str:
     return (
         f"{r.path.name}: {plural(r.rows, 'row')}; {plural(r.customers_new, 'new customer')}, "
-        f"{r.customers_matched:,} matched; {plural(r.interactions, 'visit')} with "
+        f"{r.customers_matched:,} matched; {_withheld(r)}{plural(r.interactions, 'visit')} with "
         f"{plural(r.lines, 'line')}; {plural(r.anonymous, 'anonymous sale')}; "
         f"{r.skipped:,} skipped; {plural(r.problems, 'problem')} ({r.seconds:,.1f} s)."
     )
+
+
+def _withheld(r: ImportReport) -> str:
+    """``3 contacts withheld (kept only to match); ``: said only when there are some."""
+    if not r.contacts_withheld:
+        return ""
+    return f"{plural(r.contacts_withheld, 'contact')} withheld (kept only to match); "

@@ -70,11 +70,13 @@ class Counts:
 
     ``interactions`` and ``lines`` are the new ones; ``anonymous`` the new interactions
     with no customer (among ``interactions``); ``skipped`` the records left out (already
-    stored, a duplicate, an erased person's, a non-sale event)."""
+    stored, a duplicate, an erased person's, a non-sale event); ``contacts_withheld``
+    the phones and e-mails kept as match-only keys, not in clear (``load_people.py``)."""
 
     rows: int = 0
     customers_new: int = 0
     customers_matched: int = 0
+    contacts_withheld: int = 0
     interactions: int = 0
     lines: int = 0
     anonymous: int = 0

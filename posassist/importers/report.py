@@ -16,6 +16,7 @@ COUNTS = (
     "rows",
     "customers_new",
     "customers_matched",
+    "contacts_withheld",
     "interactions",
     "lines",
     "anonymous",
@@ -67,6 +68,7 @@ class ImportReport:
     rows: int = 0
     customers_new: int = 0
     customers_matched: int = 0
+    contacts_withheld: int = 0  # phones / e-mails kept only as match keys (no consent)
     interactions: int = 0
     lines: int = 0
     anonymous: int = 0

@@ -36,6 +36,7 @@ COUNT_LABELS = {
     "rows": "Rows read",
     "customers_new": "New customers",
     "customers_matched": "Customers matched",
+    "contacts_withheld": "Contacts withheld",
     "interactions": "Visits",
     "lines": "Item lines",
     "anonymous": "Anonymous sales",
