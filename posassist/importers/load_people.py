@@ -13,6 +13,13 @@ holds it), the notes if none, and the phone and e-mail if none and the customer'
 consent is on record. The file never changes a name or a consent. A new customer keeps
 the file's phone and e-mail only when the file records their consent (the register's
 rule: contact details only with consent).
+
+A phone or e-mail the customer's row does not hold (no consent on record, or the row
+already has another) is still a key: it is recorded as a match-only key
+(:mod:`posassist.domain.match_keys`, an external id of source ``phone-key`` /
+``email-key``), never in clear, so the customer's next row from any export (a Shopify
+order carrying the e-mail the customers export withheld) matches them instead of making
+a second customer. Each such key recorded is counted as ``contacts_withheld``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from posassist.domain.lww import stamp_fields
+from posassist.domain.match_keys import MATCH_SOURCES, match_key
 from posassist.importers.records import Person
 from posassist.storage.corrections import survivors
 from posassist.storage.orm import Customer, CustomerExternalId
@@ -38,6 +46,7 @@ ERASED = uuid.UUID(int=0)  # the "customer" of a person whose record was erased
 Key = tuple[str, ...]  # ("ext", source, id) | ("card", c) | ("phone", p) | ("email", e)
 # The customer column that holds each kind of key (a key counts once the row holds it).
 _COLUMN = {"card": "card_code", "phone": "phone_e164", "email": "email"}
+_PHONE_KEY, _EMAIL_KEY = MATCH_SOURCES["phone"], MATCH_SOURCES["email"]
 _INFO = (
     Customer.id,
     Customer.erased_at,
@@ -53,6 +62,7 @@ _INFO = (
 class _Counts(Protocol):
     customers_new: int
     customers_matched: int
+    contacts_withheld: int
 
 
 def one_of(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
@@ -65,7 +75,8 @@ def one_of(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
 
 
 def person_keys(p: Person) -> list[Key]:
-    """The keys ``p`` is matched by, in the matching order."""
+    """The keys ``p`` is matched by, in the matching order; a phone or e-mail twice: as
+    the customer's own column, then as its match-only key (a contact not kept in clear)."""
     keys: list[Key] = []
     if p.external_id:
         keys.append(("ext", p.source, p.external_id))
@@ -74,12 +85,14 @@ def person_keys(p: Person) -> list[Key]:
         keys.append(("card", p.card))
     if p.phone:
         keys.append(("phone", p.phone))
+        keys.append(("ext", _PHONE_KEY, match_key("phone", p.phone)))
     if p.email:
         keys.append(("email", p.email))
+        keys.append(("ext", _EMAIL_KEY, match_key("email", p.email)))
     return keys
 
 
-def derived_id(namespace: uuid.UUID, p: Person, keys: list[Key]) -> uuid.UUID | None:
+def derived_id(namespace: uuid.UUID, keys: list[Key]) -> uuid.UUID | None:
     """A new customer's id, from their first key, so two registers importing the same
     export make the same customer. ``transactions`` keeps the first importer's form."""
     if keys:
@@ -87,10 +100,7 @@ def derived_id(namespace: uuid.UUID, p: Person, keys: list[Key]) -> uuid.UUID | 
         if first[0] == "ext" and first[1] == "transactions":
             return uuid.uuid5(namespace, f"customer:{first[2]}")
         return uuid.uuid5(namespace, "customer:" + ":".join(first))
-    name = (p.display_name or "").strip().casefold()
-    if name:  # known by a name alone: one customer per name of that source
-        return uuid.uuid5(namespace, f"customer:{p.source}:name:{name}")
-    return None
+    return None  # a name alone is not a key: an anonymous sale, never a customer
 
 
 @dataclass
@@ -113,7 +123,7 @@ class Known:
         derived: set[uuid.UUID] = set()
         for p in people:
             keys = person_keys(p)
-            did = derived_id(namespace, p, keys)
+            did = derived_id(namespace, keys)
             k.keys_of[id(p)] = (keys, did)
             if did is not None:
                 derived.add(did)
@@ -211,7 +221,7 @@ class PeopleChunk:
                 self.counts.customers_matched += 1
             self._fill_existing(cid, holder, p)
         self._remember(keys, cid, holder)
-        self._record_externals(keys, cid, born_at)
+        self._record_externals(keys, cid, born_at, _kept_in_clear(p, holder))
         return cid
 
     def _match(self, keys: list[Key], derived: uuid.UUID) -> uuid.UUID | None:
@@ -235,13 +245,21 @@ class PeopleChunk:
             if kind == "ext" or (holder is not None and holder.get(_COLUMN[kind]) == key[1]):
                 self.local.setdefault(key, cid)
 
-    def _record_externals(self, keys: list[Key], cid: uuid.UUID, at: datetime) -> None:
+    def _record_externals(
+        self, keys: list[Key], cid: uuid.UUID, at: datetime, in_clear: frozenset[str]
+    ) -> None:
         """Each new id of the person in a source, dated by the record that brought it
-        (not by the clock), so every register importing the file makes the same row."""
+        (not by the clock), so every register importing the file makes the same row;
+        a match-only key only for a contact the customer's row does not hold
+        (``in_clear``: the sources of the contacts it holds)."""
         for key in keys:
             if key[0] != "ext" or key in self.known.by_key or key in self.externals:
                 continue
             _, source, value = key
+            if source in in_clear:
+                continue
+            if source in (_PHONE_KEY, _EMAIL_KEY):
+                self.counts.contacts_withheld += 1
             self.externals[key] = {
                 "id": uuid.uuid5(self.namespace, f"external:{source}:{value}"),
                 "source": source,
@@ -320,6 +338,19 @@ class PeopleChunk:
             hlc = stamp()
             out.append((cid, changed, stamp_fields(clocks_of.get(cid, {}), changed, hlc), hlc))
         return out
+
+
+def _kept_in_clear(p: Person, holder: dict[str, Any]) -> frozenset[str]:
+    """The match-only sources not needed for ``p``: their phone or e-mail is the one the
+    customer's row holds in clear (found by that column already)."""
+    phone = bool(p.phone) and holder.get("phone_e164") == p.phone
+    email = bool(p.email) and holder.get("email") == p.email
+    if phone and email:
+        return _BOTH
+    return frozenset((_PHONE_KEY,) if phone else (_EMAIL_KEY,) if email else ())
+
+
+_BOTH = frozenset((_PHONE_KEY, _EMAIL_KEY))
 
 
 def _made_up_name(p: Person, cid: uuid.UUID) -> str:
