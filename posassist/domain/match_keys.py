@@ -4,8 +4,8 @@ The register keeps a customer's phone and e-mail only with their consent. An imp
 still has to know that the person behind an order's e-mail is the customer the customers
 export brought in without it, or it makes a second customer; and a cashier who types the
 number the store already knows the person by expects to find them. So a contact the
-store does not keep in clear is kept as a keyed SHA-256 digest of its normalised form,
-as an external id of the customer (``customer_external_id``, sources
+store does not keep in clear is kept as a SHA-256 digest of its normalised form (with a
+fixed prefix), as an external id of the customer (``customer_external_id``, sources
 :data:`MATCH_SOURCES`): it matches the same number again, it is never shown, and nothing
 turns it back into a number without guessing numbers one by one (a digest of a phone
 number is a pseudonym, not anonymous: that is why it is kept only where the customer's
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-__all__ = ["MATCH_SOURCES", "match_key"]
+__all__ = ["MATCH_SOURCES", "ContactKind", "match_key"]
 
 ContactKind = Literal["phone", "email"]
 

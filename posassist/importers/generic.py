@@ -437,7 +437,7 @@ class _MappedRows:
         plain_text(cid, self.column("customer_id"))
         plain_text(name, self.column("name"))
         if not (cid or card or phone or email):
-            cid = f"name:{name_key(name)}"  # a name is all this file knows of them
+            return None  # a name is not a key: an anonymous sale (README, *Your own CSV*)
         return Person(
             self.source,
             cid or None,

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
+from posassist.domain.match_keys import MATCH_SOURCES, ContactKind, match_key
 from posassist.storage.corrections import CURRENT_ALIAS_SQL, NOT_VOIDED_SQL, counted
 from posassist.storage.orm import (
     Branch,
@@ -80,6 +81,14 @@ _HIT_BY = {
     column: text(_HIT_SQL.format(where=f"c.{column} = :value"))
     for column in ("phone_e164", "phone_last4", "card_code", "email")
 }
+# A customer known by a contact the store does not keep in clear (an import without
+# consent, ``domain/match_keys.py``): found by its match-only key, the number never shown.
+_HIT_BY_MATCH_KEY = text(
+    _HIT_SQL.format(
+        where="c.id IN (SELECT x.customer_id FROM customer_external_id x "
+        "WHERE x.source = :source AND x.external_id = :value)"
+    )
+)
 _HIT_BY_IDS = text(_HIT_SQL.format(where="c.id IN :ids")).bindparams(
     bindparam("ids", expanding=True)
 )
@@ -101,8 +110,15 @@ def _hits_where(s: Session, column: str, value: str, limit: int) -> list[HitRow]
     return [_hit_row(row) for row in rows]
 
 
+def _hits_by_match_key(s: Session, kind: ContactKind, value: str, limit: int) -> list[HitRow]:
+    params = {"source": MATCH_SOURCES[kind], "value": match_key(kind, value), "limit": limit}
+    return [_hit_row(row) for row in s.execute(_HIT_BY_MATCH_KEY, params)]
+
+
 def hits_by_phone(s: Session, e164: str, limit: int) -> list[HitRow]:
-    return _hits_where(s, "phone_e164", e164, limit)
+    """The customers holding this number, else the one the store knows by it without
+    keeping it (its match-only key): the cashier finds them, the number stays unshown."""
+    return _hits_where(s, "phone_e164", e164, limit) or _hits_by_match_key(s, "phone", e164, limit)
 
 
 def hits_by_last4(s: Session, last4: str, limit: int) -> list[HitRow]:
@@ -114,7 +130,8 @@ def hits_by_card(s: Session, card: str) -> list[HitRow]:
 
 
 def hits_by_email(s: Session, email: str, limit: int) -> list[HitRow]:
-    return _hits_where(s, "email", email, limit)
+    """As :func:`hits_by_phone`, for an e-mail."""
+    return _hits_where(s, "email", email, limit) or _hits_by_match_key(s, "email", email, limit)
 
 
 def hits_by_ids(s: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, HitRow]:

@@ -258,11 +258,13 @@ def test_without_a_transaction_id_each_row_is_a_sale(tmp_path: Path) -> None:
     assert sale.key != refund.key
 
 
-def test_a_name_is_all_a_file_may_know_of_a_customer(tmp_path: Path) -> None:
-    path = _file(tmp_path, "Day,Who\n2026-01-02,Ann Lee\n2026-01-03,ann  LEE\n")
-    sales, _ = _mapped(path, {"date": "Day", "name": "Who"})
-    people = [s.person for s in sales]
-    assert [p.external_id for p in people if p] == ["name:ann lee", "name:ann lee"]
+def test_a_name_alone_is_not_a_key_the_sale_is_anonymous(tmp_path: Path) -> None:
+    path = _file(tmp_path, "Day,Who,Phone\n2026-01-02,Ann Lee,\n2026-01-03,Ann Lee,5035550142\n")
+    sales, problems = _mapped(path, {"date": "Day", "name": "Who", "phone": "Phone"})
+    assert not problems, problems.texts()
+    first, second = (s.person for s in sales)
+    assert first is None  # two Ann Lees are not one person: no customer from a name
+    assert second is not None and second.display_name == "Ann Lee"
 
 
 def test_an_offset_in_the_date_moves_the_visit_to_the_stores_day(tmp_path: Path) -> None:
