@@ -251,6 +251,8 @@ class _Writer:
         kind, basket, note = "purchase", sale.basket_minor, sale.note[:20_000]
         if sale.kind == "refund":
             kind, basket, note = "service", None, _refund_note(sale)
+        elif sale.kind == "void":  # not a purchase: a visit with no basket and no lines
+            kind, basket = "service", None
         iid_hex, iid_text = iid.hex, str(iid)
         at, day = sale.occurred_at, sale.local_day.isoformat()
         out.interactions.append(

@@ -133,7 +133,10 @@ class Sale:
     person: Person | None
     occurred_at: datetime  # aware
     local_day: date  # the store's calendar day of the visit
-    kind: Literal["purchase", "refund"] = "purchase"
+    # "void": an order whose payment never happened (Shopify's voided / expired): still a
+    # visit, never a purchase; its items are kept here (they count as the file's rows)
+    # but written as no lines, like a refund's.
+    kind: Literal["purchase", "refund", "void"] = "purchase"
     basket_minor: int | None = None
     items: list[SaleItem] = field(default_factory=list)
     note: str = ""  # "Refund of payment …", "refunded $3.00 in Shopify", "voided in Shopify"
