@@ -24,6 +24,7 @@ __all__ = [
     "Problems",
     "Sale",
     "SaleItem",
+    "SaleKind",
     "Skip",
 ]
 
@@ -117,6 +118,9 @@ class SaleItem:
     category: str | None = None  # None also for Square's literal "None"
 
 
+SaleKind = Literal["purchase", "refund", "void"]
+
+
 @dataclass(slots=True)
 class Sale:
     """One visit with a sale (or a refund) and its lines.
@@ -136,7 +140,7 @@ class Sale:
     # "void": an order whose payment never happened (Shopify's voided / expired): still a
     # visit, never a purchase; its items are kept here (they count as the file's rows)
     # but written as no lines, like a refund's.
-    kind: Literal["purchase", "refund", "void"] = "purchase"
+    kind: SaleKind = "purchase"
     basket_minor: int | None = None
     items: list[SaleItem] = field(default_factory=list)
     note: str = ""  # "Refund of payment …", "refunded $3.00 in Shopify", "voided in Shopify"

@@ -10,9 +10,12 @@ Columns are read by name (the names they have had as aliases), never by position
   import, so it is skipped (counted), not made into a customer each time.
 - :class:`ShopifyOrders` (``shopify-orders``): one row per line item, the order's own
   fields on its first row only; the rows of one ``Name`` (``#1001``) next to each other
-  are ONE :class:`Sale` with its lines. The basket is ``Total``. A refunded order is still
-  a visit: a purchase whose note says how much was refunded; a voided one is the visit
-  with no basket. The README (*Shopify exports*) says the same for a manager.
+  are ONE :class:`Sale` with its lines. The basket is ``Total``. Refunds and voids are
+  recorded as such, and each is still a visit: a ``refunded`` order (all of ``Total``
+  back) is a refund, a ``partially_refunded`` one a purchase of what was kept (``Total``
+  less ``Refunded Amount``) with its lines, a ``voided`` / ``expired`` one a void (the
+  payment never happened: nothing bought). The README (*Shopify exports*) says the same
+  for a manager.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from posassist.importers.cells import money_minor, offset_timestamp, quantity, s
 from posassist.importers.dates import future_message
 from posassist.importers.generic import CellError, Row, normalised_phone, plain_text, runs
 from posassist.importers.reader import Column, Table
-from posassist.importers.records import ParseContext, Person, Sale, SaleItem, Skip
+from posassist.importers.records import ParseContext, Person, Sale, SaleItem, SaleKind, Skip
 
 __all__ = ["SHOPIFY", "STATUS_NOTES", "ShopifyCustomers", "ShopifyOrders", "consent"]
 
@@ -59,6 +62,22 @@ STATUS_NOTES = {
 }
 _NO_BASKET = frozenset({"voided", "expired"})
 _REFUNDED = frozenset({"refunded", "partially_refunded"})
+
+
+def _outcome(status: str, total: int | None, refunded: int) -> tuple[SaleKind, int | None]:
+    """The kind of the order's visit and its basket, from its ``Financial Status``.
+
+    ``refunded``: a refund of all the money taken (``Refunded Amount``, else ``Total``),
+    so nothing counts as spent; ``partially_refunded``: a purchase of what was kept (the
+    total less the refund, never below zero); ``voided`` / ``expired``: a void. Any
+    other status: a purchase of the total."""
+    if status in _NO_BASKET:
+        return "void", None
+    if status == "refunded":
+        return "refund", refunded or total
+    if status == "partially_refunded" and total is not None and refunded:
+        return "purchase", max(total - refunded, 0)
+    return "purchase", total
 
 
 def consent(text: str, column: str) -> bool | None:
@@ -241,17 +260,13 @@ class _Orders:
         for self.line, cells in group:
             items.append(self.item(cells))
         self.line = start
-        return Sale(
-            SHOPIFY,
-            name,
-            start,
-            person,
-            occurred_at,
-            day,
-            basket_minor=None if status in _NO_BASKET else total,
-            items=items,
-            note=self.note(first, status),
-        )
+        refunded = abs(self.money(first, "Refunded Amount") or 0) if status in _REFUNDED else 0
+        if status == "refunded" and total is not None and 0 < refunded < total:
+            status = "partially_refunded"  # some of the money was kept: still a purchase
+        kind, basket = _outcome(status, total, refunded)
+        sale = Sale(SHOPIFY, name, start, person, occurred_at, day, kind, basket, items)
+        sale.note = self.note(first, status, name, refunded)
+        return sale
 
     def moment(self, cells: Sequence[str]) -> tuple[datetime, date]:
         r = self.r
@@ -311,21 +326,26 @@ class _Orders:
         price = self.money(cells, "Lineitem price")
         return SaleItem(name[:300], how_many, price, sku or None)
 
-    def note(self, cells: Sequence[str], status: str) -> str:
-        """Where, and what became of the payment: ``at Main St; refunded 3.00 USD in
-        Shopify``."""
+    def note(self, cells: Sequence[str], status: str, name: str, refunded: int) -> str:
+        """What became of the payment, and where: ``Refund of order #1001 in Shopify; at
+        Main St``, ``at Main St; refunded 3.00 USD in Shopify``."""
         r = self.r
         parts = []
         where = r.note(cells, "Location").replace("\n", " ")
+        if status == "refunded":  # the loader adds the amount to a refund's note
+            parts.append(f"Refund of order {name[:40]} in Shopify")
         if where:
             parts.append(f"at {where[:100]}")
         said = STATUS_NOTES.get(status)
-        if status in _REFUNDED:
-            refunded = self.money(cells, "Refunded Amount")
+        if status == "refunded":
+            said = ""
+        elif status in _REFUNDED:
             if refunded:
                 currency = r.get(cells, "Currency")[:3]
-                amount = format_minor(abs(refunded)) + (f" {currency}" if currency else "")
+                amount = format_minor(refunded) + (f" {currency}" if currency else "")
                 said = f"refunded {amount} in Shopify"
+        elif status in _NO_BASKET:
+            said = f"{said}, nothing bought"
         elif said is None:
             said = f"“{status[:30]}” in Shopify"
         if said:

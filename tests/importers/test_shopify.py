@@ -97,29 +97,29 @@ def test_the_order_fields_are_read_from_its_first_row_only(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(
-    ("status", "refunded", "basket", "note"),
+    ("status", "refunded", "kind", "basket", "note"),
     [
-        ("refunded", "34.98", 3498, "refunded 34.98 USD in Shopify"),
-        ("partially_refunded", "$3.00", 3498, "refunded 3.00 USD in Shopify"),
-        ("partially_refunded", "($33.62)", 3498, "refunded 33.62 USD in Shopify"),
-        ("partially_refunded", "-$0.49", 3498, "refunded 0.49 USD in Shopify"),
-        ("refunded", "", 3498, "refunded in Shopify"),
-        ("voided", "", None, "voided in Shopify"),
-        ("expired", "", None, "payment expired in Shopify"),
-        ("pending", "", 3498, "payment pending in Shopify"),
-        ("authorized", "", 3498, "payment authorized, not captured, in Shopify"),
-        ("paid", "", 3498, ""),
+        ("refunded", "34.98", "refund", 3498, "Refund of order #1001 in Shopify"),
+        ("refunded", "", "refund", 3498, "Refund of order #1001 in Shopify"),
+        ("refunded", "4.98", "purchase", 3000, "refunded 4.98 USD in Shopify"),  # some kept
+        ("partially_refunded", "$3.00", "purchase", 3198, "refunded 3.00 USD in Shopify"),
+        ("partially_refunded", "($33.62)", "purchase", 136, "refunded 33.62 USD in Shopify"),
+        ("partially_refunded", "-$0.49", "purchase", 3449, "refunded 0.49 USD in Shopify"),
+        ("voided", "", "void", None, "voided in Shopify, nothing bought"),
+        ("expired", "", "void", None, "payment expired in Shopify, nothing bought"),
+        ("pending", "", "purchase", 3498, "payment pending in Shopify"),
+        ("authorized", "", "purchase", 3498, "payment authorized, not captured, in Shopify"),
+        ("paid", "", "purchase", 3498, ""),
     ],
 )
-def test_refunds_and_voids_are_still_visits(
-    tmp_path: Path, status: str, refunded: str, basket: int | None, note: str
+def test_refunds_and_voids_are_recorded_as_such(
+    tmp_path: Path, status: str, refunded: str, kind: str, basket: int | None, note: str
 ) -> None:
     fields = _order("#1001", Total="34.98", **{"Financial Status": status})
     fields["Refunded Amount"] = refunded
     (sale,) = _sales(write_orders(tmp_path / "o.csv", order(fields, line("Tee", "34.98"))))
-    assert sale.kind == "purchase"  # a refunded visit is still a visit
-    assert (sale.basket_minor, sale.note) == (basket, note)
-    assert len(sale.items) == 1
+    assert (sale.kind, sale.basket_minor, sale.note) == (kind, basket, note)
+    assert len(sale.items) == 1  # read (a row of the file); the loader writes a purchase's only
 
 
 def test_excels_unicode_text_a_utf16_tab_file(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_a_cancelled_order_says_so_and_where(tmp_path: Path) -> None:
     fields = _order("#7", Total="5.00", Location="Airport kiosk")
     fields |= {"Financial Status": "voided", "Cancelled at": "2026-05-12 13:00:00 -0700"}
     (sale,) = _sales(write_orders(tmp_path / "o.csv", order(fields, line("Pen", "5.00"))))
-    assert sale.note == "at Airport kiosk; voided in Shopify; cancelled in Shopify"
+    assert sale.note == "at Airport kiosk; voided in Shopify, nothing bought; cancelled in Shopify"
 
 
 def test_a_late_order_falls_on_the_stores_next_day(tmp_path: Path) -> None:
