@@ -47,6 +47,7 @@ from posassist.importers.dates import (
     future_message,
     is_a_date,
 )
+from posassist.importers.kinds import refuse_other_kind
 from posassist.importers.reader import Column, Table, open_table
 from posassist.importers.records import ParseContext, Person, Problems, Sale, SaleItem, Skip
 
@@ -195,6 +196,7 @@ class TransactionsFormat:
     columns: tuple[Column, ...] = TRANSACTION_COLUMNS
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        refuse_other_kind(self.kind, table)
         ic, id_, ia = (table.index[c.name] for c in TRANSACTION_COLUMNS)
         assert ic is not None
         assert id_ is not None

@@ -17,7 +17,16 @@ from posassist.errors import InvalidInputError
 from posassist.importers.reader import Column, Table, fold
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 
-__all__ = ["KINDS", "MAPPED_FIELDS", "Format", "Kind", "MappedField", "detect", "format_for"]
+__all__ = [
+    "KINDS",
+    "MAPPED_FIELDS",
+    "Format",
+    "Kind",
+    "MappedField",
+    "detect",
+    "format_for",
+    "refuse_other_kind",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +205,18 @@ def _reference_signatures() -> list[_Signature]:
     ]
 
 
-def detect(header: Sequence[str]) -> list[str]:
-    """The kinds whose required columns are all in ``header``, best first: most of the
-    kind's columns present, then the order of :data:`KINDS`. ``[]``: no kind fits, the
-    caller offers ``mapped`` (a column mapping). ``mapped`` itself is never detected."""
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """How well one kind's signature fits a header."""
+
+    kind: str
+    score: int  # the kind's columns present
+    missing: tuple[str, ...]  # its required columns absent (each by its first name)
+
+
+def _fits(header: Sequence[str]) -> list[_Fit]:
+    """Every kind's fit to ``header``, best first: most columns present, then the order
+    of :data:`KINDS`."""
     present = {fold(h) for h in header}
 
     def has(names: tuple[str, ...]) -> bool:
@@ -208,9 +225,70 @@ def detect(header: Sequence[str]) -> list[str]:
     signatures = [_from_columns(k, make().columns) for k, make in _streaming_formats().items()]
     signatures += _reference_signatures()
     order = list(KINDS)
-    scored = [
-        (sum(has(names) for names in sig.known), -order.index(sig.kind), sig.kind)
+    fits = [
+        _Fit(
+            sig.kind,
+            sum(has(names) for names in sig.known),
+            tuple(names[0] for names in sig.required if not has(names)),
+        )
         for sig in signatures
-        if all(has(names) for names in sig.required)
     ]
-    return [kind for *_, kind in sorted(scored, reverse=True)]
+    return sorted(fits, key=lambda f: (-f.score, order.index(f.kind)))
+
+
+def _near_miss(fits: Sequence[_Fit], than: int) -> _Fit | None:
+    """The kind the header most looks like although one of its required columns is
+    missing, when it has more of that kind's columns than ``than`` (an item export
+    without its ``Transaction ID`` is that export, cut short, not a transactions file)."""
+    return next((f for f in fits if len(f.missing) == 1 and f.score > than), None)
+
+
+def detect(header: Sequence[str]) -> list[str]:
+    """The kinds ``header`` is, best first (several only when they fit it equally well,
+    then in the order of :data:`KINDS`): all of the kind's required columns present, and
+    no other kind with more of its columns, not even one missing a single required column
+    (an item export without its ``Transaction ID`` is that export, cut short, not a
+    transactions file). Exactly the kinds :func:`refuse_other_kind` lets through. ``[]``:
+    no kind fits, the caller offers ``mapped`` (a column mapping), which is never
+    detected."""
+    fits = _fits(header)
+    return [f.kind for f in fits if _better(fits, f) is None]
+
+
+def _better(fits: Sequence[_Fit], mine: _Fit) -> tuple[_Fit, bool] | None:
+    """The kind that fits the header better than ``mine``, and whether it is a near miss
+    (one of its required columns missing); None when ``mine`` fits and none is better."""
+    near = _near_miss(fits, mine.score)
+    if near is not None and near.kind != mine.kind:
+        return near, True
+    best = next((f for f in fits if not f.missing), None)
+    if best is not None and best.kind != mine.kind and (mine.missing or best.score > mine.score):
+        return best, False
+    return None if not mine.missing else (mine, True)
+
+
+def refuse_other_kind(kind: str, table: Table) -> None:
+    """Raise :class:`InvalidInputError` (naming the file, the kind asked for and the kind
+    its header looks like) when ``table``'s header fits another kind better than
+    ``kind``: a Square item export imported as ``square-customers`` or ``transactions``
+    would otherwise be read, wrongly and silently, through the few columns they share."""
+    fits = _fits(table.header)
+    mine = next((f for f in fits if f.kind == kind), None)
+    if mine is None:  # ``mapped``: the manager said which column is what
+        return
+    found = _better(fits, mine)
+    if found is None or found[0].kind == kind:  # it is this kind (or lacks a column
+        return  # of it, which the reader reports naming the column)
+    other, near = found
+    where = f"{table.path}, line {table.header_line:,}"
+    asked = f"“{kind}” ({KINDS[kind].label.split(' (')[0]})"
+    looks = f"{where}: imported as {asked}, but the header looks like “{other.kind}” "
+    looks += f"({KINDS[other.kind].label.split(' (')[0]})"
+    if near:
+        message = (
+            f"{looks} without its “{other.missing[0]}” column: export the file again with "
+            f"that column, or choose the kind the file is."
+        )
+    else:
+        message = f"{looks}: import it as “{other.kind}”."
+    raise InvalidInputError(f"{table.path}:{table.header_line}", message)

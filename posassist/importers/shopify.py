@@ -34,6 +34,7 @@ from posassist.domain.money import format_minor
 from posassist.importers.cells import money_minor, offset_timestamp, quantity, strip_apostrophe
 from posassist.importers.dates import future_message
 from posassist.importers.generic import CellError, Row, normalised_phone, plain_text, runs
+from posassist.importers.kinds import refuse_other_kind
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, SaleItem, SaleKind, Skip
 
@@ -160,6 +161,7 @@ class ShopifyCustomers:
     )
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        refuse_other_kind(self.kind, table)
         r = _Row(table, self.columns)
         for line, cells in table.rows():
             try:
@@ -219,6 +221,7 @@ class ShopifyOrders:
     )
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        refuse_other_kind(self.kind, table)
         orders = _Orders(_Row(table, self.columns), ctx)
         name_at = table.index["Name"]
         for group in runs(table, name_at, "order"):

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from posassist.importers import cells as cell
+from posassist.importers.kinds import refuse_other_kind
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, SaleItem, Skip
 from posassist.importers.square_customers import (
@@ -181,6 +182,7 @@ class SquareItems:
     )
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        refuse_other_kind(self.kind, table)  # at once: this parse is not a generator
         return _ItemsParse(table, self.columns, ctx).records()
 
 
@@ -299,6 +301,7 @@ class SquareTransactions:
     )
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        refuse_other_kind(self.kind, table)
         rows = _SaleRows(table, self.columns, ctx)
         c = rows.c
         previous: list[str] | None = None

@@ -22,6 +22,7 @@ from posassist.domain.identifiers import (
     normalise_phone,
 )
 from posassist.importers import cells as cell
+from posassist.importers.kinds import refuse_other_kind
 from posassist.importers.reader import Column, Table
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 
@@ -148,6 +149,7 @@ class SquareCustomers:
     )
 
     def parse(self, table: Table, ctx: ParseContext) -> Iterator[Person | Sale | Skip]:
+        refuse_other_kind(self.kind, table)
         c = RowCells(table, [col.name for col in self.columns])
         mf = month_first(ctx.region)
         for line, cells in table.rows():

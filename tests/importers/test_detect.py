@@ -52,10 +52,11 @@ def test_every_kind_is_recognised_by_its_header(header: list[str], kind: str) ->
     assert "mapped" not in found
 
 
-def test_a_square_item_export_also_fits_the_generic_file_but_ranks_below() -> None:
-    """Its Date and Customer ID columns would read as a transactions file too: offered,
-    but after the kind that knows all its columns."""
-    assert detect(list(SQUARE_ITEMS_HEADER)) == ["square-items", "transactions"]
+def test_a_square_item_export_is_not_offered_as_the_generic_file() -> None:
+    """Its Date and Customer ID columns would read as a transactions file too, but the
+    kind that knows all its columns fits better: only that one is offered (the import
+    refuses the other, see test_wrong_kind.py)."""
+    assert detect(list(SQUARE_ITEMS_HEADER)) == ["square-items"]
 
 
 def test_columns_in_another_order_or_extra_ones_change_nothing() -> None:
@@ -94,10 +95,10 @@ def test_format_for_refuses_what_it_cannot_stream() -> None:
     assert (mapped.kind, mapped.source) == ("mapped", "mapped:till-2")
 
 
-def test_each_export_is_only_its_own_kind_or_the_generic_one() -> None:
+def test_each_export_is_only_its_own_kind() -> None:
     """Exports share column names (First Name, Customer ID, Date): a file is offered as
-    its own kind, at most with the generic transactions file below it."""
+    its own kind only."""
     assert detect(list(SQUARE_CUSTOMERS_HEADER)) == ["square-customers"]
-    assert detect(list(SQUARE_TRANSACTIONS_HEADER)) == ["square-transactions", "transactions"]
+    assert detect(list(SQUARE_TRANSACTIONS_HEADER)) == ["square-transactions"]
     assert detect(CUSTOMERS_HEADER) == ["shopify-customers"]
     assert detect(LEGACY_CUSTOMERS_HEADER) == ["shopify-customers"]
