@@ -304,6 +304,7 @@ class _Writer:
         bulk.CUSTOMERS.run(s, customers)
         bulk.EXTERNAL_IDS.run(s, externals)
         _update_customers(s, updates, self.now)
+        found.write_first_visits(s)
         bulk.INTERACTIONS.run(s, sales.interactions)
         bulk.LINES.run(s, sales.lines)
         bulk.OUTBOX.run(s, outbox)
