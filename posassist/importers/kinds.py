@@ -256,14 +256,22 @@ def detect(header: Sequence[str]) -> list[str]:
 
 
 def _better(fits: Sequence[_Fit], mine: _Fit) -> tuple[_Fit, bool] | None:
-    """The kind that fits the header better than ``mine``, and whether it is a near miss
-    (one of its required columns missing); None when ``mine`` fits and none is better."""
+    """The kind that fits the header better than ``mine`` (of a whole fit and a near miss,
+    the one with more columns; a whole fit on a tie), and whether it is a near miss (one
+    of its required columns missing); ``mine`` itself when it lacks a required column and
+    nothing is better; None when ``mine`` fits and none is better."""
     near = _near_miss(fits, mine.score)
-    if near is not None and near.kind != mine.kind:
-        return near, True
+    if near is not None and near.kind == mine.kind:
+        near = None
     best = next((f for f in fits if not f.missing), None)
-    if best is not None and best.kind != mine.kind and (mine.missing or best.score > mine.score):
+    if best is not None and (
+        best.kind == mine.kind or not (mine.missing or best.score > mine.score)
+    ):
+        best = None
+    if best is not None and (near is None or best.score >= near.score):
         return best, False
+    if near is not None:
+        return near, True
     return None if not mine.missing else (mine, True)
 
 

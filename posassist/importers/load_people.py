@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from posassist.domain.lww import stamp_fields
@@ -56,6 +56,7 @@ _INFO = (
     Customer.card_code,
     Customer.notes,
     Customer.consent_contact,
+    Customer.created_at,
 )
 
 
@@ -195,6 +196,7 @@ class PeopleChunk:
         self.unnamed: set[uuid.UUID] = set()  # new rows named by the loader, not the file
         self.externals: dict[Key, dict[str, Any]] = {}
         self.fills: dict[uuid.UUID, dict[str, Any]] = {}
+        self.first_visits: dict[uuid.UUID, datetime] = {}  # matched, known since earlier
 
     def resolve(self, p: Person, born_at: datetime) -> uuid.UUID | None:
         """The customer ``p`` is (made new if nobody), :data:`ERASED`, or None when the
@@ -220,6 +222,8 @@ class PeopleChunk:
                 self.matched.add(cid)  # updated_at == now: made earlier in this import
                 self.counts.customers_matched += 1
             self._fill_existing(cid, holder, p)
+            if p.first_seen is not None and born_at < holder["created_at"]:
+                holder["created_at"] = self.first_visits[cid] = born_at
         self._remember(keys, cid, holder)
         self._record_externals(keys, cid, born_at, _kept_in_clear(p, holder))
         return cid
@@ -323,6 +327,20 @@ class PeopleChunk:
     def _card_free(self, card: str, cid: uuid.UUID) -> bool:
         owner = self.known.by_key.get(("card", card)) or self.local.get(("card", card))
         return owner is None or owner == cid
+
+    def write_first_visits(self, s: Session) -> None:
+        """A matched customer's ``created_at`` moved back to the file's ``First Visit``
+        (Square's directory) when the register knew them only since later: one
+        executemany. Not a field write (``created_at`` has no clock and does not travel
+        by sync): every register importing the file makes the same change."""
+        if self.first_visits:
+            stmt = (
+                update(Customer)
+                .where(Customer.id == bindparam("b_id"))
+                .values(created_at=bindparam("b_at"))
+            )
+            rows = [{"b_id": cid, "b_at": at} for cid, at in self.first_visits.items()]
+            s.connection().execute(stmt, rows)
 
     def updates(
         self, s: Session, stamp: Any

@@ -264,7 +264,8 @@ def test_a_name_alone_is_not_a_key_the_sale_is_anonymous(tmp_path: Path) -> None
     assert not problems, problems.texts()
     first, second = (s.person for s in sales)
     assert first is None  # two Ann Lees are not one person: no customer from a name
-    assert second is not None and second.display_name == "Ann Lee"
+    assert second is not None
+    assert second.display_name == "Ann Lee"
 
 
 def test_an_offset_in_the_date_moves_the_visit_to_the_stores_day(tmp_path: Path) -> None:
