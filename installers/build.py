@@ -89,6 +89,11 @@ def strip_symbols(bundle: Path) -> None:
 
 def smoke_test(bundle: Path) -> None:
     """The built programs, not the source tree: a fresh demo store, the window, a slip."""
+    internal = bundle / "_internal" / "posassist"
+    for chain in ("storage", "sync"):  # the central chain runs only against a server
+        scripts = list((internal / chain / "migrations" / "versions").glob("*.py"))
+        if not (internal / chain / "migrations" / "env.py").is_file() or not scripts:
+            raise SystemExit(f"smoke test: the bundle lacks the {chain} migrations")
     exe = ".exe" if sys.platform == "win32" else ""
     cli = bundle / f"posassist-cli{exe}"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
