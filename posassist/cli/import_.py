@@ -26,8 +26,14 @@ from typing import TYPE_CHECKING
 from posassist.cli.common import opened_backend
 from posassist.cli.exit_codes import CANCELLED, OK, USER_ERROR
 from posassist.domain.wording import plural
-from posassist.errors import CancelledError, InvalidInputError
-from posassist.services.reference_import import KINDS, MAPPED_FIELDS, ImportReport, run_reference
+from posassist.errors import CancelledError, InvalidInputError, KnownError
+from posassist.services.reference_import import (
+    KINDS,
+    MAPPED_FIELDS,
+    ImportReport,
+    Refusal,
+    run_reference,
+)
 
 if TYPE_CHECKING:
     from posassist.app import Backend
@@ -78,17 +84,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fields = _checked_mapping_args(args)
-    with opened_backend(args, writes=True) as backend:
-        try:
-            report = _import(backend, args, fields)
-        except (CancelledError, KeyboardInterrupt):
-            print(f"posassist: {CANCELLED_TEXT}", file=sys.stderr, flush=True)
-            return CANCELLED
-        _print(report, as_json=args.json)
-        if report.imported and KINDS[report.kind].streaming:
-            backend.also_bought.rebuild_if_stale()  # imported purchases count for "also bought"
+    try:
+        fields = _checked_mapping_args(args)
+        with opened_backend(args, writes=True) as backend:
+            try:
+                report = _import(backend, args, fields)
+            except (CancelledError, KeyboardInterrupt):
+                print(f"posassist: {CANCELLED_TEXT}", file=sys.stderr, flush=True)
+                _refused(args, Refusal(CANCELLED_TEXT), problem=False)
+                return CANCELLED
+            _print(report, as_json=args.json)
+            if report.imported and KINDS[report.kind].streaming:
+                backend.also_bought.rebuild_if_stale()  # purchases count for "also bought"
+    except KnownError as exc:
+        if not args.json:
+            raise  # the one line on stderr (cli/__init__.py), exit 2
+        print(f"posassist: {exc}", file=sys.stderr)
+        _refused(args, Refusal.of(exc, args.file))
+        return USER_ERROR
     return USER_ERROR if report.problems else OK
+
+
+def _refused(args: argparse.Namespace, refusal: Refusal, *, problem: bool = True) -> None:
+    """With ``--json``, a refused or cancelled import is a report too (``imported``
+    false, its ``error``): a script piping the output into ``jq`` always gets JSON."""
+    if args.json:
+        report = ImportReport.refused(args.kind, args.file, args.dry_run, refusal, problem=problem)
+        print(json.dumps(report.as_json(), ensure_ascii=False), flush=True)
 
 
 def _checked_mapping_args(args: argparse.Namespace) -> dict[str, str]:

@@ -19,7 +19,7 @@ What a file may get wrong in a row is a problem (:class:`~records.Problems`, lin
 column), never an exception: the import reads on, so the manager sees every bad line at
 once, and the loader writes nothing while there is one. What makes the file unreadable as
 a table (missing, a folder, binary, undecidable, no header, a required column missing) is
-an :class:`~posassist.errors.InvalidInputError` naming the file and the line.
+a :class:`~posassist.errors.FileInputError` naming the file and the line.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from posassist.errors import InvalidInputError
+from posassist.errors import FileInputError
 from posassist.importers.decoding import Scan, cannot_read, check_regular, scan_file
 from posassist.importers.records import Problems
 
@@ -109,13 +109,16 @@ class Table:
             try:
                 header = next(self._reader)
             except StopIteration:
-                raise InvalidInputError(
-                    f"{path}:1",
+                raise FileInputError(
+                    str(path),
                     f"{path}, line 1: the file is empty; the first line must be the header.",
+                    line=1,
                 ) from None
             except (csv.Error, UnicodeDecodeError) as exc:
-                raise InvalidInputError(
-                    f"{path}:{line}", f"{path}, line {line:,}: the header is unreadable: {exc}."
+                raise FileInputError(
+                    str(path),
+                    f"{path}, line {line:,}: the header is unreadable: {exc}.",
+                    line=line,
                 ) from exc
             if any(cell.strip() for cell in header):
                 self.header_line = line
@@ -130,19 +133,24 @@ class Table:
             for name in map(fold, col.names()):
                 places = [i for i, h in enumerate(folded) if h == name]
                 if len(places) > 1:
-                    raise InvalidInputError(
-                        f"{path}:{line}",
-                        f"{path}, line {line:,}, column “{self.header[places[0]].strip()}”: the "
+                    twice = self.header[places[0]].strip()
+                    raise FileInputError(
+                        str(path),
+                        f"{path}, line {line:,}, column “{twice}”: the "
                         f"header has this column {len(places)} times (columns "
                         f"{', '.join(str(p + 1) for p in places)}); keep one and import again.",
+                        line=line,
+                        column=twice,
                     )
                 if places and found is None:
                     found = places[0]
             if found is None and col.required:
-                raise InvalidInputError(
-                    f"{path}:{line}",
+                raise FileInputError(
+                    str(path),
                     f"{path}, line {line:,}: the header has no “{col.name}” column "
                     f"(found: {', '.join(self.header)[:300]}).",
+                    line=line,
+                    column=col.name,
                 )
             index[col.name] = found
         return index
