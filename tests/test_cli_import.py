@@ -102,7 +102,8 @@ def test_problems_exit_2_with_file_line_and_column_and_nothing_imported(
     capsys.readouterr()
     assert main(["import", "transactions", str(bad), "--dry-run", "--data-dir", str(store)]) == 2
     listed = capsys.readouterr()
-    assert listed.out.startswith("Not imported, nothing written:")
+    assert listed.out.startswith("Not imported, nothing written: 3 rows read, 2 problems in")
+    assert report["rows"] == 3  # every row read is counted, also past a problem
     assert f"{bad}, line 3, column “date”" in listed.err
 
 

@@ -199,7 +199,8 @@ def _summary(r: ImportReport) -> str:
     """One line: what was (or, in a dry run, would be) imported, or why nothing was."""
     counts = r.summary if not KINDS[r.kind].streaming else _counts(r)
     if r.problems:
-        return f"Not imported, nothing written: {plural(r.problems, 'problem')} in {r.path}."
+        read = f"{plural(r.rows, 'row')} read, " if KINDS[r.kind].streaming else ""
+        return f"Not imported, nothing written: {read}{plural(r.problems, 'problem')} in {r.path}."
     if r.dry_run:
         return f"Dry run, nothing written; it would import: {counts}"
     return f"Imported {counts}"

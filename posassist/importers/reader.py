@@ -87,6 +87,7 @@ class Table:
         self.encoding = encoding
         self.delimiter = delimiter
         self.ends_with_newline = ends_with_newline
+        self.rows_read = 0  # data rows met so far, good or bad (blank lines are not rows)
         self.size = check_regular(path)
         try:
             self._raw = path.open("rb")
@@ -177,26 +178,30 @@ class Table:
         """
         width = len(self.header)
         short: tuple[int, int] | None = None  # a short row: is it the file's last?
-        count = 0
-        for start, cells in self._records():
-            n = len(cells)
-            if n != width or not cells[0] or cells[0].isspace():
-                if not any(cell.strip() for cell in cells):
-                    continue  # a blank line, or a row of empty cells
-                if n > width and not any(cells[width:]):
-                    cells = cells[:width]
-                elif n != width:
-                    if short is not None:
-                        self._wrong_width(*short)
-                    short = (start, n) if n < width else None
-                    if n > width:
-                        self._wrong_width(start, n)
-                    continue
-            if short is not None:
-                self._wrong_width(*short)
-                short = None
-            count += 1
-            yield start, cells
+        count = bad = 0  # rows yielded, rows refused (for rows_read)
+        try:
+            for start, cells in self._records():
+                n = len(cells)
+                if n != width or not cells[0] or cells[0].isspace():
+                    if not any(cell.strip() for cell in cells):
+                        continue  # a blank line, or a row of empty cells
+                    if n > width and not any(cells[width:]):
+                        cells = cells[:width]
+                    elif n != width:
+                        bad += 1
+                        if short is not None:
+                            self._wrong_width(*short)
+                        short = (start, n) if n < width else None
+                        if n > width:
+                            self._wrong_width(start, n)
+                        continue
+                if short is not None:
+                    self._wrong_width(*short)
+                    short = None
+                count += 1
+                yield start, cells
+        finally:
+            self.rows_read += count + bad  # also when a format stops before the end
         if short is not None:
             unended = "" if self.ends_with_newline else " and no line end"
             self.problems.add(
@@ -209,6 +214,12 @@ class Table:
             self.problems.add(
                 self.header_line + 1, "", "the file has its header and no rows: nothing to import"
             )
+
+    def read_to_end(self) -> None:
+        """Read the rows a format left unread (it stopped at a problem), so that
+        :attr:`rows_read` counts the whole file and its every problem is listed."""
+        for _row in self.rows():
+            pass
 
     def _wrong_width(self, line: int, found: int) -> None:
         """A row with more or fewer cells than the header (not the last one: see rows)."""
@@ -229,6 +240,7 @@ class Table:
                 return
             except csv.Error as exc:
                 line = reader.line_num + 1
+                self.rows_read += 1  # a row, if an unreadable one
                 self.problems.add(start, "", csv_problem(exc, cut_off=True))
                 continue
             except UnicodeDecodeError:  # the pre-scan read it whole: it changed since

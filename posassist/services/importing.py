@@ -91,6 +91,9 @@ class ImportService:
                     )
                     for name, value in counts.as_dict().items():
                         setattr(report, name, value)
+                    if problems:  # a format may stop at its problem: count every row
+                        table.read_to_end()
+                    report.rows = max(report.rows, table.rows_read)  # "1,204 rows read"
                     report.problems = problems.count
                     report.first_problems = problems.texts()
                     if dry_run or problems:

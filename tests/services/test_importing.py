@@ -203,3 +203,22 @@ def test_the_store_clock_is_the_cut_off(tmp_path: Path) -> None:
         assert _importer(backend).transactions(path).problems == 1
     finally:
         backend.close()
+
+
+def test_a_refused_file_still_counts_every_row_read(backend: Backend, tmp_path: Path) -> None:
+    """ "1,204 rows read, 3 problems" must be true: the rows after a problem are counted,
+    a row of the wrong width is a row, and a blank line is not."""
+    path = tmp_path / "till.csv"
+    path.write_text(
+        "customer_id,date,amount\n"
+        "1,2026-01-05,3\n"
+        "2,2026-01-06,ten\n"
+        "\n"
+        "3,2026-01-07\n"
+        "4,2026-01-08,4\n"
+        "5,2026-01-09,5\n",
+        "utf-8",
+    )
+    report = _importer(backend).run("transactions", path)
+    assert (report.imported, report.rows, report.problems) == (False, 5, 2)
+    assert _count(backend, Interaction) == 0
