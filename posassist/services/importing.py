@@ -102,6 +102,8 @@ class ImportService:
                 report.imported = True
             except _RollBackError:
                 pass
+            finally:
+                ctx.db.trim_wal()  # committed, rolled back or cancelled: no WAL left bloated
         report.seconds = time.monotonic() - started
         if report.imported:
             self._customers.names.invalidate()

@@ -15,7 +15,7 @@ from posassist.app import Backend
 from posassist.errors import CancelledError, InvalidInputError
 from posassist.importers.report import Progress
 from posassist.services.importing import ImportService
-from posassist.storage.database import STORE_FILENAME
+from posassist.storage.database import STORE_FILENAME, WAL_TRIM_BYTES
 from posassist.storage.orm import AuditLog, Customer, Interaction, Outbox, PurchaseLine
 from tests.conftest import NOW, MovableClock, make_backend
 from tests.importers import exports_shopify as shopify
@@ -222,3 +222,14 @@ def test_a_refused_file_still_counts_every_row_read(backend: Backend, tmp_path: 
     report = _importer(backend).run("transactions", path)
     assert (report.imported, report.rows, report.problems) == (False, 5, 2)
     assert _count(backend, Interaction) == 0
+
+
+def test_a_big_import_leaves_no_bloated_wal(backend: Backend, tmp_path: Path) -> None:
+    """One big transaction's pages go through the WAL, and SQLite's own checkpoints keep
+    the file's size: without a truncating checkpoint the store folder would keep it."""
+    wal = Path(f"{backend.db.path}-wal")
+    report = _importer(backend).run("transactions", _till(tmp_path / "big.csv", 60_000))
+    assert report.imported
+    assert report.interactions == 60_000
+    assert not wal.exists() or wal.stat().st_size <= WAL_TRIM_BYTES, wal.stat().st_size
+    assert _count(backend, Interaction) == 60_000
