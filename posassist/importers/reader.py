@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from posassist.domain.wording import some_names
 from posassist.errors import FileInputError
 from posassist.importers.decoding import Scan, cannot_read, check_regular, scan_file
 from posassist.importers.records import Problems
@@ -129,6 +130,7 @@ class Table:
         path, line = self.path, self.header_line
         folded = [fold(h) for h in self.header]
         index: dict[str, int | None] = {}
+        missing: list[str] = []
         for col in columns:
             found: int | None = None
             for name in map(fold, col.names()):
@@ -146,14 +148,17 @@ class Table:
                 if places and found is None:
                     found = places[0]
             if found is None and col.required:
-                raise FileInputError(
-                    str(path),
-                    f"{path}, line {line:,}: the header has no “{col.name}” column "
-                    f"(found: {', '.join(self.header)[:300]}).",
-                    line=line,
-                    column=col.name,
-                )
+                missing.append(col.name)
             index[col.name] = found
+        if missing:
+            named = [h.strip() for h in self.header if h.strip()]
+            raise FileInputError(
+                str(path),
+                f"{path}, line {line:,}: the header has no {some_names(missing)} "
+                f"{'column' if len(missing) == 1 else 'columns'} (found: {some_names(named)}).",
+                line=line,
+                column=missing[0],
+            )
         return index
 
     @property
