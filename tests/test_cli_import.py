@@ -232,6 +232,27 @@ def test_progress_is_a_bar_redrawn_at_most_four_times_a_second_on_a_terminal() -
     assert "ETA" in drawn[-1]
 
 
+@pytest.mark.parametrize("columns", [40, 60, 120])
+def test_the_bar_fits_the_terminal_and_keeps_the_rate_and_the_time_left(columns: int) -> None:
+    """A line wider than the terminal wraps, and every redraw then starts a new line: on
+    a narrow one the bar goes and the file's name is cut before the figures are."""
+    screen = _Terminal()
+    display = ProgressDisplay("till_export_2026_all_branches.csv", screen, lambda: columns)
+    for i in range(1, 4):
+        display(_progress(i * 250_000, i * 2.0))
+        time.sleep(0.3)  # past BAR_INTERVAL: each call redraws
+    display.close()
+    drawn = [d.replace("\x1b[A", "").rstrip() for d in screen.getvalue().split("\r")]
+    drawn = [d for d in drawn if d]
+    assert len(drawn) >= 2
+    for line in drawn:
+        assert len(line) <= columns, line
+    assert "rows/s" in drawn[-1]
+    assert "ETA" in drawn[-1]
+    assert ".csv" in drawn[-1]
+    assert ("|" in drawn[-1]) == (columns == 120)  # a bar only where one is worth reading
+
+
 def test_progress_is_a_plain_line_now_and_then_when_stderr_is_a_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
