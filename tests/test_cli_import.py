@@ -159,9 +159,20 @@ def test_a_mapping_saved_with_map_is_reused_by_name(
     report = json.loads(capsys.readouterr().out)
     assert (report["customers_new"], report["customers_matched"]) == (0, 1)
     assert report["interactions"] == 1
-    # --map updates the saved mapping: the amount column is added, the rest kept.
+    # --map updates the saved mapping: the amount column is added, the rest kept; a dry
+    # run reads through it and saves nothing, the import saves it.
     assert main([*argv, "--map", "amount=Spent", "--dry-run"]) == 0
     assert "0 new customers, 2 matched" in capsys.readouterr().out
+    saved = ["import", "mapped", str(second), "--mapping", "old till", "--dry-run", *store]
+    assert main([*saved, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["customers_matched"] == 1  # still no amount
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Member,Day,Spent\nA7,2025-03-01,12.00\nB8,someday,4.50\n")
+    refused = ["import", "mapped", str(bad), "--mapping", "new till", "--map", "date=Day"]
+    assert main([*refused, *store]) == 2  # a refused import saves no mapping either
+    capsys.readouterr()
+    assert main(["import", "mapped", str(bad), "--mapping", "new till", *store]) == 2
+    assert "No saved mapping is called 'new till'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

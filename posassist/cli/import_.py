@@ -155,31 +155,36 @@ def _import(backend: Backend, args: argparse.Namespace, fields: dict[str, str]) 
     from posassist.services.importing import ImportService
 
     service = ImportService(backend.ctx, backend.customers)
-    if args.kind == "mapped":
-        _save_or_check_mapping(service, args.mapping, fields)
+    new_fields = _mapping_to_save(service, args.mapping, fields) if args.kind == "mapped" else None
     display = ProgressDisplay(args.file.name)
     try:
         with cancel_on_sigint() as cancel:
             return service.run(
                 args.kind, args.file, dry_run=args.dry_run, mapping=args.mapping,
-                progress=display, cancel=cancel,
+                mapping_fields=new_fields, progress=display, cancel=cancel,
             )  # fmt: skip
     finally:
         display.close()
 
 
-def _save_or_check_mapping(service: ImportService, name: str, fields: dict[str, str]) -> None:
-    """``--map`` saves (or updates) the mapping ``name``; without it, it must exist."""
+def _mapping_to_save(
+    service: ImportService, name: str, fields: dict[str, str]
+) -> dict[str, str] | None:
+    """With ``--map``, the mapping ``name`` as it is to be saved (the saved one with these
+    fields changed), saved by the import if it commits; without it, None, and the
+    mapping must exist."""
     saved = service.mapping(name)
     if fields:
-        service.save_mapping(name, {**(saved or {}), **fields})
-    elif saved is None:
+        return {**(saved or {}), **fields}
+    if saved is None:
         names = service.mappings()
         known = f" (saved: {', '.join(names)})" if names else " (none is saved yet)"
         raise InvalidInputError(
             "mapping",
-            f"No saved mapping is called {name!r}{known}; save it with --map FIELD=COLUMN.",
+            f"No saved mapping is called {name!r}{known}; "
+            "give its columns with --map FIELD=COLUMN.",
         )
+    return None
 
 
 def _print(report: ImportReport, *, as_json: bool) -> None:

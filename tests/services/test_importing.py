@@ -233,3 +233,25 @@ def test_a_big_import_leaves_no_bloated_wal(backend: Backend, tmp_path: Path) ->
     assert report.interactions == 60_000
     assert not wal.exists() or wal.stat().st_size <= WAL_TRIM_BYTES, wal.stat().st_size
     assert _count(backend, Interaction) == 60_000
+
+
+def test_a_mapping_given_with_the_import_is_saved_only_when_it_commits(
+    backend: Backend, tmp_path: Path
+) -> None:
+    importer = _importer(backend)
+    good = tmp_path / "good.csv"
+    good.write_text("Day,Member\n2026-01-05,A\n2026-01-06,B\n", "utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Day,Member\n2026-01-05,A\nsomeday,B\n", "utf-8")
+    fields = {"date": "Day", "customer_id": "Member"}
+    dry = importer.run("mapped", good, dry_run=True, mapping="till", mapping_fields=fields)
+    assert dry.interactions == 2
+    assert importer.mapping("till") is None  # a dry run saves nothing
+    refused = importer.run("mapped", bad, mapping="till", mapping_fields=fields)
+    assert refused.problems == 1
+    assert importer.mapping("till") is None  # nor does a refused file
+    with pytest.raises(InvalidInputError, match="needs a column for “date”"):
+        importer.run("mapped", good, mapping="till", mapping_fields={"customer_id": "Member"})
+    done = importer.run("mapped", good, mapping="till", mapping_fields=fields)
+    assert done.imported
+    assert importer.mapping("till") == fields

@@ -201,16 +201,17 @@ def test_a_mapping_saved_once_is_reused_by_name_for_the_next_file(
     step.name.setFocus()
     qtbot.keyClicks(step.name, "old till")
     assert dialog.focusWidget() is step.name  # typing the name keeps the cursor there
-    _enter(qtbot, dialog)  # Preview: saves the mapping, then the dry run
+    _enter(qtbot, dialog)  # Preview: the dry run reads through the mapping, saves nothing
     _previewed(qtbot, dialog)
     assert dialog.run_panel.counts["interactions"].text() == "2"
+    assert import_desk(backend).service.mapping("old till") is None
+    _enter(qtbot, dialog)  # Import: the mapping is saved in the import's transaction
+    qtbot.waitUntil(lambda: dialog.committed is not None, timeout=WAIT)
     assert import_desk(backend).service.mapping("old till") == {
         "date": "When",
         "customer_id": "Client",
         "amount": "Spent",
     }
-    _enter(qtbot, dialog)  # Import
-    qtbot.waitUntil(lambda: dialog.committed is not None, timeout=WAIT)
 
     again = _dialog(qtbot, backend)
     _open(qtbot, again, second)

@@ -296,11 +296,12 @@ class ImportDialog(QDialog):
         fields = self.mapping.fields()
 
         def run() -> ImportReport:
-            if name:
-                service.save_mapping(name, fields)
+            # The mapping is saved by the import itself, in its transaction: a preview, a
+            # refused file or a cancel leaves the saved mappings as they were.
             return service.run(
-                kind, path, dry_run=dry_run, mapping=name or None, progress=progress, cancel=cancel
-            )
+                kind, path, dry_run=dry_run, mapping=name or None,
+                mapping_fields=fields if name else None, progress=progress, cancel=cancel,
+            )  # fmt: skip
 
         return run
 
