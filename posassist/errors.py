@@ -33,6 +33,34 @@ class InvalidInputError(KnownError):
         self.field = field
 
 
+class FileInputError(InvalidInputError):
+    """A file given to an import cannot be read as a table: missing, a folder, binary,
+    an undecidable encoding, a NUL byte, the wrong kind, a missing column, a bad line.
+
+    Besides the message (which names all of it in words) it carries where, for a script
+    (``posassist import --json`` prints them as its ``error``): ``file``; ``line`` (from
+    1); ``column``, the header's name of the one column at fault; ``byte``, the offset in
+    the file (from 1) of the byte that cannot be read. None where it is not known, or not
+    about one line, column or byte.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        byte: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(file if line is None else f"{file}:{line}", message, hint=hint)
+        self.file = file
+        self.line = line
+        self.column = column
+        self.byte = byte
+
+
 class PermissionDeniedError(KnownError):
     """The person signed in may not do this (a cashier asked for a manager's action).
 

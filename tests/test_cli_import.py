@@ -102,7 +102,8 @@ def test_problems_exit_2_with_file_line_and_column_and_nothing_imported(
     capsys.readouterr()
     assert main(["import", "transactions", str(bad), "--dry-run", "--data-dir", str(store)]) == 2
     listed = capsys.readouterr()
-    assert listed.out.startswith("Not imported, nothing written:")
+    assert listed.out.startswith("Not imported, nothing written: 3 rows read, 2 problems in")
+    assert report["rows"] == 3  # every row read is counted, also past a problem
     assert f"{bad}, line 3, column “date”" in listed.err
 
 
@@ -158,9 +159,20 @@ def test_a_mapping_saved_with_map_is_reused_by_name(
     report = json.loads(capsys.readouterr().out)
     assert (report["customers_new"], report["customers_matched"]) == (0, 1)
     assert report["interactions"] == 1
-    # --map updates the saved mapping: the amount column is added, the rest kept.
+    # --map updates the saved mapping: the amount column is added, the rest kept; a dry
+    # run reads through it and saves nothing, the import saves it.
     assert main([*argv, "--map", "amount=Spent", "--dry-run"]) == 0
     assert "0 new customers, 2 matched" in capsys.readouterr().out
+    saved = ["import", "mapped", str(second), "--mapping", "old till", "--dry-run", *store]
+    assert main([*saved, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["customers_matched"] == 1  # still no amount
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Member,Day,Spent\nA7,2025-03-01,12.00\nB8,someday,4.50\n")
+    refused = ["import", "mapped", str(bad), "--mapping", "new till", "--map", "date=Day"]
+    assert main([*refused, *store]) == 2  # a refused import saves no mapping either
+    capsys.readouterr()
+    assert main(["import", "mapped", str(bad), "--mapping", "new till", *store]) == 2
+    assert "No saved mapping is called 'new till'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -231,6 +243,27 @@ def test_progress_is_a_bar_redrawn_at_most_four_times_a_second_on_a_terminal() -
     assert "ETA" in drawn[-1]
 
 
+@pytest.mark.parametrize("columns", [40, 60, 120])
+def test_the_bar_fits_the_terminal_and_keeps_the_rate_and_the_time_left(columns: int) -> None:
+    """A line wider than the terminal wraps, and every redraw then starts a new line: on
+    a narrow one the bar goes and the file's name is cut before the figures are."""
+    screen = _Terminal()
+    display = ProgressDisplay("till_export_2026_all_branches.csv", screen, lambda: columns)
+    for i in range(1, 4):
+        display(_progress(i * 250_000, i * 2.0))
+        time.sleep(0.3)  # past BAR_INTERVAL: each call redraws
+    display.close()
+    drawn = [d.replace("\x1b[A", "").rstrip() for d in screen.getvalue().split("\r")]
+    drawn = [d for d in drawn if d]
+    assert len(drawn) >= 2
+    for line in drawn:
+        assert len(line) <= columns, line
+    assert "rows/s" in drawn[-1]
+    assert "ETA" in drawn[-1]
+    assert ".csv" in drawn[-1]
+    assert ("|" in drawn[-1]) == (columns == 120)  # a bar only where one is worth reading
+
+
 def test_progress_is_a_plain_line_now_and_then_when_stderr_is_a_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -265,3 +298,95 @@ def test_sigint_sets_the_event_and_the_old_handler_comes_back() -> None:
 def _off_main_thread() -> bool:
     with cancel_on_sigint() as cancel:  # no handler can be set here: never set by a signal
         return not cancel.is_set()
+
+
+_CUT_HEADER = "customer_id,date,amount\n"  # 24 bytes: line 2 starts at byte 25 of the file
+
+
+def _refusals(tmp: Path) -> list[tuple[str, str, Path, dict[str, object]]]:
+    """(id, kind, file, the error's place) for each way a file is refused up front."""
+    from tests.importers.exports import SQUARE_ITEMS_HEADER, write_export
+
+    folder = tmp / "folder.csv"
+    folder.mkdir()
+    empty = tmp / "empty.csv"
+    empty.write_bytes(b"")
+    image = tmp / "photo.csv"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    mixed = tmp / "mixed.csv"  # UTF-8 on line 2, Windows-1252 on line 3: undecidable
+    mixed.write_bytes(_CUT_HEADER.encode() + "Cé,2024-01-01,1\n".encode() + b"D\xe9,2024-01-02,1\n")
+    nul = tmp / "nul.csv"
+    nul.write_bytes(_CUT_HEADER.encode() + b"C1,20\x0024-01-01,1\n")
+    items = write_export(tmp / "items.csv", SQUARE_ITEMS_HEADER, [{"Date": "2024-01-01"}])
+    short = tmp / "short.csv"
+    short.write_text("Date,Item\n2024-01-01,Tea\n", encoding="utf-8")
+    place = {"line": None, "column": None, "byte": None}
+    return [
+        ("missing", "transactions", tmp / "nope.csv", place),
+        ("folder", "transactions", folder, place),
+        ("empty", "transactions", empty, {**place, "line": 1}),
+        ("binary", "transactions", image, {**place, "line": 1}),
+        # "Cé,…" is 17 bytes (é is two): line 3 starts at byte 42, its "é" is byte 43.
+        ("encoding", "transactions", mixed, {**place, "line": 3, "byte": 43}),
+        ("nul", "transactions", nul, {**place, "line": 2, "byte": 30}),
+        ("wrong kind", "transactions", items, {**place, "line": 1}),
+        ("missing column", "square-items", short, {**place, "line": 1, "column": "Transaction ID"}),
+        ("reference kind", "products", empty, {**place, "line": 1}),
+    ]
+
+
+def test_json_reports_a_file_refused_up_front_with_its_place_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--data-dir", str(tmp_path / "store")]
+    for name, kind, path, place in _refusals(tmp_path):
+        code = main(["import", kind, str(path), "--json", *store])
+        out, err = capsys.readouterr()
+        assert code == 2, name
+        report = json.loads(out)  # stdout is the one JSON document, even for a refusal
+        assert (report["imported"], report["kind"], report["file"]) == (False, kind, str(path))
+        assert report["problems"] == 1, name
+        error = report["error"]
+        assert isinstance(error, dict), name
+        assert set(error) == {"message", "file", "line", "column", "byte"}
+        assert error["file"] == str(path), name
+        assert {k: error[k] for k in place} == place, (name, error)
+        assert error["message"] in err, name  # a person still reads it on stderr
+        assert report["first_problems"] == [error["message"]]
+        assert "Traceback" not in err
+
+
+def test_json_of_a_refusal_from_a_real_process_is_json_and_nothing_else(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.csv"
+    done = _run("import", "transactions", str(missing), "--json", "--data-dir", str(tmp_path / "s"))
+    assert done.returncode == 2
+    report = _json(done)
+    assert report["error"] == {
+        "message": f"Cannot read {missing}: no such file.",
+        "file": str(missing),
+        "line": None,
+        "column": None,
+        "byte": None,
+    }
+    assert done.stderr.strip() == f"posassist: Cannot read {missing}: no such file."
+
+
+def test_json_of_an_argument_refusal_names_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "m.csv").write_text("Day,Member\n2026-01-01,A\n")
+    argv = ["import", "mapped", str(tmp_path / "m.csv"), "--mapping", "nope", "--json"]
+    assert main([*argv, "--data-dir", str(tmp_path / "store")]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["imported"] is False
+    assert report["error"]["file"] is None
+    assert "No saved mapping is called 'nope'" in report["error"]["message"]
+
+
+def test_a_report_of_a_file_read_has_no_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _transactions(tmp_path / "tx.csv", 3, customers=2)
+    store = ["--data-dir", str(tmp_path / "store")]
+    assert main(["import", "transactions", str(data), "--json", "--dry-run", *store]) == 0
+    assert json.loads(capsys.readouterr().out)["error"] is None

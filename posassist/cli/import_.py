@@ -26,8 +26,14 @@ from typing import TYPE_CHECKING
 from posassist.cli.common import opened_backend
 from posassist.cli.exit_codes import CANCELLED, OK, USER_ERROR
 from posassist.domain.wording import plural
-from posassist.errors import CancelledError, InvalidInputError
-from posassist.services.reference_import import KINDS, MAPPED_FIELDS, ImportReport, run_reference
+from posassist.errors import CancelledError, InvalidInputError, KnownError
+from posassist.services.reference_import import (
+    KINDS,
+    MAPPED_FIELDS,
+    ImportReport,
+    Refusal,
+    run_reference,
+)
 
 if TYPE_CHECKING:
     from posassist.app import Backend
@@ -78,17 +84,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fields = _checked_mapping_args(args)
-    with opened_backend(args, writes=True) as backend:
-        try:
-            report = _import(backend, args, fields)
-        except (CancelledError, KeyboardInterrupt):
-            print(f"posassist: {CANCELLED_TEXT}", file=sys.stderr, flush=True)
-            return CANCELLED
-        _print(report, as_json=args.json)
-        if report.imported and KINDS[report.kind].streaming:
-            backend.also_bought.rebuild_if_stale()  # imported purchases count for "also bought"
+    try:
+        fields = _checked_mapping_args(args)
+        with opened_backend(args, writes=True) as backend:
+            try:
+                report = _import(backend, args, fields)
+            except (CancelledError, KeyboardInterrupt):
+                print(f"posassist: {CANCELLED_TEXT}", file=sys.stderr, flush=True)
+                _refused(args, Refusal(CANCELLED_TEXT), problem=False)
+                return CANCELLED
+            _print(report, as_json=args.json)
+            if report.imported and KINDS[report.kind].streaming:
+                backend.also_bought.rebuild_if_stale()  # purchases count for "also bought"
+    except KnownError as exc:
+        if not args.json:
+            raise  # the one line on stderr (cli/__init__.py), exit 2
+        print(f"posassist: {exc}", file=sys.stderr)
+        _refused(args, Refusal.of(exc, args.file))
+        return USER_ERROR
     return USER_ERROR if report.problems else OK
+
+
+def _refused(args: argparse.Namespace, refusal: Refusal, *, problem: bool = True) -> None:
+    """With ``--json``, a refused or cancelled import is a report too (``imported``
+    false, its ``error``): a script piping the output into ``jq`` always gets JSON."""
+    if args.json:
+        report = ImportReport.refused(args.kind, args.file, args.dry_run, refusal, problem=problem)
+        print(json.dumps(report.as_json(), ensure_ascii=False), flush=True)
 
 
 def _checked_mapping_args(args: argparse.Namespace) -> dict[str, str]:
@@ -133,31 +155,36 @@ def _import(backend: Backend, args: argparse.Namespace, fields: dict[str, str]) 
     from posassist.services.importing import ImportService
 
     service = ImportService(backend.ctx, backend.customers)
-    if args.kind == "mapped":
-        _save_or_check_mapping(service, args.mapping, fields)
+    new_fields = _mapping_to_save(service, args.mapping, fields) if args.kind == "mapped" else None
     display = ProgressDisplay(args.file.name)
     try:
         with cancel_on_sigint() as cancel:
             return service.run(
                 args.kind, args.file, dry_run=args.dry_run, mapping=args.mapping,
-                progress=display, cancel=cancel,
+                mapping_fields=new_fields, progress=display, cancel=cancel,
             )  # fmt: skip
     finally:
         display.close()
 
 
-def _save_or_check_mapping(service: ImportService, name: str, fields: dict[str, str]) -> None:
-    """``--map`` saves (or updates) the mapping ``name``; without it, it must exist."""
+def _mapping_to_save(
+    service: ImportService, name: str, fields: dict[str, str]
+) -> dict[str, str] | None:
+    """With ``--map``, the mapping ``name`` as it is to be saved (the saved one with these
+    fields changed), saved by the import if it commits; without it, None, and the
+    mapping must exist."""
     saved = service.mapping(name)
     if fields:
-        service.save_mapping(name, {**(saved or {}), **fields})
-    elif saved is None:
+        return {**(saved or {}), **fields}
+    if saved is None:
         names = service.mappings()
         known = f" (saved: {', '.join(names)})" if names else " (none is saved yet)"
         raise InvalidInputError(
             "mapping",
-            f"No saved mapping is called {name!r}{known}; save it with --map FIELD=COLUMN.",
+            f"No saved mapping is called {name!r}{known}; "
+            "give its columns with --map FIELD=COLUMN.",
         )
+    return None
 
 
 def _print(report: ImportReport, *, as_json: bool) -> None:
@@ -177,7 +204,8 @@ def _summary(r: ImportReport) -> str:
     """One line: what was (or, in a dry run, would be) imported, or why nothing was."""
     counts = r.summary if not KINDS[r.kind].streaming else _counts(r)
     if r.problems:
-        return f"Not imported, nothing written: {plural(r.problems, 'problem')} in {r.path}."
+        read = f"{plural(r.rows, 'row')} read, " if KINDS[r.kind].streaming else ""
+        return f"Not imported, nothing written: {read}{plural(r.problems, 'problem')} in {r.path}."
     if r.dry_run:
         return f"Dry run, nothing written; it would import: {counts}"
     return f"Imported {counts}"

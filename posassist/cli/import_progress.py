@@ -16,6 +16,7 @@ one transaction back and raises ``CancelledError``; the store is left exactly as
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -45,6 +46,39 @@ def _pace(p: Progress) -> str:
     return f"{plural(p.rows, 'row')}, {p.rows_per_second:,.0f} rows/s"
 
 
+# The terminal bar: the file's name, the bar, the time left, the rows and their rate.
+WIDE_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| ETA {remaining}{postfix}"
+# When the name, a bar of ten and the figures do not fit, the bar goes and the name is cut:
+# the rate and the time left matter more.
+NARROW_FORMAT = "{desc} {percentage:3.0f}% ETA {remaining}{postfix}"
+_WIDE_REST = len(": 100%|##########| ETA 00:00:00, 9,999,999 rows, 999,999 rows/s")
+_NARROW_REST = len(" 100% ETA 00:00, 99,999 rows/s")
+
+
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` draws on: ``COLUMNS`` if set, else the
+    terminal's own, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # not a real terminal (a test's stream)
+        return 80
+
+
+def fit_label(label: str, room: int) -> str:
+    """``label`` in at most ``room`` characters, cut in the middle ("big_exp…2026.csv"),
+    so the file's extension and the start of its name both stay; empty if no room."""
+    if len(label) <= room:
+        return label
+    if room < 5:
+        return ""
+    head = (room - 1) // 2
+    return f"{label[:head]}…{label[len(label) - (room - 1 - head) :]}"
+
+
 class ProgressDisplay:
     """The Progress callback of one import: a bar on a terminal, else a line now and then.
 
@@ -52,9 +86,15 @@ class ProgressDisplay:
     :meth:`close` it before printing anything else on ``stream``.
     """
 
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        stream: TextIO | None = None,
+        columns: Callable[[], int] | None = None,
+    ) -> None:
         self._label = label
         self._stream = stream if stream is not None else sys.stderr
+        self._columns = columns if columns is not None else lambda: terminal_columns(self._stream)
         self._terminal = bool(getattr(self._stream, "isatty", lambda: False)())
         self._bar: tqdm[None] | None = None
         self._next_line = time.monotonic() + FIRST_LINE_AFTER
@@ -66,20 +106,30 @@ class ProgressDisplay:
             self._line(progress)
 
     def _draw(self, p: Progress) -> None:
+        # Fitted on every draw, so a terminal made narrower gets a shorter line, never a
+        # wrapped one (each redraw would then start a new line).
+        width = max(1, self._columns())
+        if width - len(self._label) >= _WIDE_REST:
+            form, desc, postfix = WIDE_FORMAT, self._label, _pace(p)
+        else:
+            desc = fit_label(self._label, width - _NARROW_REST - 1)
+            form, postfix = NARROW_FORMAT, f"{p.rows_per_second:,.0f} rows/s"
         if self._bar is None:
             self._bar = tqdm(
                 total=p.total_bytes,
-                desc=self._label,
+                desc=desc,
                 file=self._stream,
                 mininterval=BAR_INTERVAL,
                 unit="B",
                 unit_scale=True,
-                # tqdm puts ", " before the postfix (the rows and rows per second).
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| ETA {remaining}{postfix}",
-                dynamic_ncols=True,
+                bar_format=form,  # tqdm puts ", " before the postfix
+                ncols=width,
+                postfix=postfix,
                 leave=False,
             )
-        self._bar.set_postfix_str(_pace(p), refresh=False)
+        bar = self._bar
+        bar.ncols, bar.bar_format, bar.desc = width, form, desc
+        bar.set_postfix_str(postfix, refresh=False)
         self._bar.update(max(0, p.done_bytes - self._bar.n))  # redraws only every BAR_INTERVAL
 
     def _line(self, p: Progress) -> None:

@@ -10,6 +10,7 @@ hours to days at the same points.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 
@@ -20,6 +21,22 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     """
     word = one if n == 1 else (many if many is not None else f"{one}s")
     return f"{n:,} {word}"
+
+
+def some_names(names: Sequence[str], width: int = 200) -> str:
+    """``“A”, “B”, “C”``: each name whole and quoted, cut at a whole name when the list
+    would pass ``width`` characters, then "and 12 more" (a header can have 80 columns,
+    and a name cut in half reads as a column that does not exist)."""
+    shown: list[str] = []
+    used = 0
+    for name in names:
+        quoted = f"“{name}”"
+        if shown and used + len(quoted) + 2 > width:
+            break
+        shown.append(quoted)
+        used += len(quoted) + 2
+    rest = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {rest:,} more" if rest else "")
 
 
 def elapsed(since: datetime, now: datetime) -> tuple[int, str]:

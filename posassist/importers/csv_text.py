@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from posassist.domain.spreadsheet import restore_cell
-from posassist.errors import InvalidInputError
+from posassist.errors import FileInputError
 from posassist.importers.decoding import cannot_read, check_regular, decode_bytes
 from posassist.importers.reader import csv_problem, sniff_delimiter
 
@@ -26,9 +26,9 @@ __all__ = ["bad_line", "csv_rows", "read_header", "read_text"]
 _SNIFF_CHARS = 1 << 16
 
 
-def bad_line(path: Path, line: int, message: str) -> InvalidInputError:
+def bad_line(path: Path, line: int, message: str) -> FileInputError:
     """The error for one line of the file, naming the file and the line."""
-    return InvalidInputError(f"{path}:{line}", f"{path}, line {line}: {message}")
+    return FileInputError(str(path), f"{path}, line {line}: {message}", line=line)
 
 
 def read_text(path: Path) -> str:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from posassist.errors import InvalidInputError
+from posassist.errors import FileInputError
 
 __all__ = ["MAX_LINE_BYTES", "Scan", "cannot_read", "decode_bytes", "scan_file"]
 
@@ -82,13 +82,13 @@ class Scan:
     ends_with_newline: bool  # False: the last line has no line end (cut off?)
 
 
-def cannot_read(path: Path, exc: OSError) -> InvalidInputError:
+def cannot_read(path: Path, exc: OSError) -> FileInputError:
     """The refusal for a file the system will not give us (missing, a folder, no right)."""
     if isinstance(exc, FileNotFoundError):
-        return InvalidInputError(str(path), f"Cannot read {path}: no such file.")
+        return FileInputError(str(path), f"Cannot read {path}: no such file.")
     if isinstance(exc, IsADirectoryError):
-        return InvalidInputError(str(path), f"Cannot read {path}: it is a folder, not a file.")
-    return InvalidInputError(str(path), f"Cannot read {path}: {exc.strerror or exc}.")
+        return FileInputError(str(path), f"Cannot read {path}: it is a folder, not a file.")
+    return FileInputError(str(path), f"Cannot read {path}: {exc.strerror or exc}.")
 
 
 def check_regular(path: Path) -> int:
@@ -101,12 +101,14 @@ def check_regular(path: Path) -> int:
     if stat.S_ISDIR(info.st_mode):
         raise cannot_read(path, IsADirectoryError(path))
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidInputError(str(path), f"Cannot read {path}: it is not a regular file.")
+        raise FileInputError(str(path), f"Cannot read {path}: it is not a regular file.")
     return info.st_size
 
 
-def _refuse(path: Path, line: int, message: str) -> InvalidInputError:
-    return InvalidInputError(f"{path}:{line}", f"{path}, line {line:,}: {message}")
+def _refuse(path: Path, line: int, message: str, *, byte: int | None = None) -> FileInputError:
+    """``byte``: the file offset (from 0) of the byte at fault, when there is one."""
+    where = None if byte is None else byte + 1
+    return FileInputError(str(path), f"{path}, line {line:,}: {message}", line=line, byte=where)
 
 
 def _at(line_start: int, offset: int, byte: int) -> str:
@@ -238,7 +240,8 @@ class _Narrow:
             else "this is not a text file, or it is damaged"
         )
         where = _at(start, self.offset + nul, 0)
-        raise _refuse(self.path, line, f"{where} is a NUL byte: {what}; {_SAVE_AS}.")
+        message = f"{where} is a NUL byte: {what}; {_SAVE_AS}."
+        raise _refuse(self.path, line, message, byte=self.offset + nul)
 
     def _where(self, data: bytes, index: int) -> tuple[int, int]:
         """The line of ``data[index]`` and the file offset its line starts at."""
@@ -269,6 +272,7 @@ class _Narrow:
                 line,
                 f"the file is not UTF-8 text, though it starts with UTF-8's mark: {where} "
                 f"is not UTF-8; {_SAVE_AS}.",
+                byte=self.offset + bad,
             )
         if self.first_text is not None:
             raise _refuse(
@@ -276,6 +280,7 @@ class _Narrow:
                 line,
                 f"the file is not UTF-8 text throughout: {where} is not UTF-8, but line "
                 f"{self.first_text[0]:,} above is; the file mixes two encodings: {_SAVE_AS}.",
+                byte=self.offset + bad,
             )
         self.legacy = (line, self.offset + bad)
         self._cp1252(data, bad)
@@ -290,6 +295,7 @@ class _Narrow:
                 self.path,
                 line,
                 f"the file is not UTF-8 text, nor Windows-1252: {where} is neither; {_SAVE_AS}.",
+                byte=self.offset + index,
             )
         looking = _UTF8_LOOKING.search(data, begin)
         if looking is not None:
@@ -302,6 +308,7 @@ class _Narrow:
                 f"the file is not UTF-8 text throughout: line {self.legacy[0]:,} is "
                 f"Windows-1252, but {_at(start, self.offset + index, data[index])} starts "
                 f"UTF-8 text; the file mixes two encodings: {_SAVE_AS}.",
+                byte=self.offset + index,
             )
 
 
@@ -342,6 +349,7 @@ def _scan_wide(path: Path, chunks: Iterator[bytes], encoding: str) -> bool:
                 line + _text_line_ends(last + before) - _text_line_ends(last),
                 f"byte {at + 1:,} of the file is not {encoding.upper()} text, though the "
                 f"file starts with its mark; {_SAVE_AS}.",
+                byte=at,
             ) from exc
         offset += len(chunk)
         _wide_no_nul(path, text, line, since_newline)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from posassist.errors import InvalidInputError
+from posassist.errors import FileInputError, InvalidInputError
 from posassist.importers.reader import Column, Table, fold
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 
@@ -299,4 +299,4 @@ def refuse_other_kind(kind: str, table: Table) -> None:
         )
     else:
         message = f"{looks}: import it as “{other.kind}”."
-    raise InvalidInputError(f"{table.path}:{table.header_line}", message)
+    raise FileInputError(str(table.path), message, line=table.header_line)

@@ -19,7 +19,7 @@ What a file may get wrong in a row is a problem (:class:`~records.Problems`, lin
 column), never an exception: the import reads on, so the manager sees every bad line at
 once, and the loader writes nothing while there is one. What makes the file unreadable as
 a table (missing, a folder, binary, undecidable, no header, a required column missing) is
-an :class:`~posassist.errors.InvalidInputError` naming the file and the line.
+a :class:`~posassist.errors.FileInputError` naming the file and the line.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from posassist.errors import InvalidInputError
+from posassist.domain.wording import some_names
+from posassist.errors import FileInputError
 from posassist.importers.decoding import Scan, cannot_read, check_regular, scan_file
 from posassist.importers.records import Problems
 
@@ -87,6 +88,7 @@ class Table:
         self.encoding = encoding
         self.delimiter = delimiter
         self.ends_with_newline = ends_with_newline
+        self.rows_read = 0  # data rows met so far, good or bad (blank lines are not rows)
         self.size = check_regular(path)
         try:
             self._raw = path.open("rb")
@@ -109,13 +111,16 @@ class Table:
             try:
                 header = next(self._reader)
             except StopIteration:
-                raise InvalidInputError(
-                    f"{path}:1",
+                raise FileInputError(
+                    str(path),
                     f"{path}, line 1: the file is empty; the first line must be the header.",
+                    line=1,
                 ) from None
             except (csv.Error, UnicodeDecodeError) as exc:
-                raise InvalidInputError(
-                    f"{path}:{line}", f"{path}, line {line:,}: the header is unreadable: {exc}."
+                raise FileInputError(
+                    str(path),
+                    f"{path}, line {line:,}: the header is unreadable: {exc}.",
+                    line=line,
                 ) from exc
             if any(cell.strip() for cell in header):
                 self.header_line = line
@@ -125,26 +130,35 @@ class Table:
         path, line = self.path, self.header_line
         folded = [fold(h) for h in self.header]
         index: dict[str, int | None] = {}
+        missing: list[str] = []
         for col in columns:
             found: int | None = None
             for name in map(fold, col.names()):
                 places = [i for i, h in enumerate(folded) if h == name]
                 if len(places) > 1:
-                    raise InvalidInputError(
-                        f"{path}:{line}",
-                        f"{path}, line {line:,}, column “{self.header[places[0]].strip()}”: the "
+                    twice = self.header[places[0]].strip()
+                    raise FileInputError(
+                        str(path),
+                        f"{path}, line {line:,}, column “{twice}”: the "
                         f"header has this column {len(places)} times (columns "
                         f"{', '.join(str(p + 1) for p in places)}); keep one and import again.",
+                        line=line,
+                        column=twice,
                     )
                 if places and found is None:
                     found = places[0]
             if found is None and col.required:
-                raise InvalidInputError(
-                    f"{path}:{line}",
-                    f"{path}, line {line:,}: the header has no “{col.name}” column "
-                    f"(found: {', '.join(self.header)[:300]}).",
-                )
+                missing.append(col.name)
             index[col.name] = found
+        if missing:
+            named = [h.strip() for h in self.header if h.strip()]
+            raise FileInputError(
+                str(path),
+                f"{path}, line {line:,}: the header has no {some_names(missing)} "
+                f"{'column' if len(missing) == 1 else 'columns'} (found: {some_names(named)}).",
+                line=line,
+                column=missing[0],
+            )
         return index
 
     @property
@@ -169,26 +183,30 @@ class Table:
         """
         width = len(self.header)
         short: tuple[int, int] | None = None  # a short row: is it the file's last?
-        count = 0
-        for start, cells in self._records():
-            n = len(cells)
-            if n != width or not cells[0] or cells[0].isspace():
-                if not any(cell.strip() for cell in cells):
-                    continue  # a blank line, or a row of empty cells
-                if n > width and not any(cells[width:]):
-                    cells = cells[:width]
-                elif n != width:
-                    if short is not None:
-                        self._wrong_width(*short)
-                    short = (start, n) if n < width else None
-                    if n > width:
-                        self._wrong_width(start, n)
-                    continue
-            if short is not None:
-                self._wrong_width(*short)
-                short = None
-            count += 1
-            yield start, cells
+        count = bad = 0  # rows yielded, rows refused (for rows_read)
+        try:
+            for start, cells in self._records():
+                n = len(cells)
+                if n != width or not cells[0] or cells[0].isspace():
+                    if not any(cell.strip() for cell in cells):
+                        continue  # a blank line, or a row of empty cells
+                    if n > width and not any(cells[width:]):
+                        cells = cells[:width]
+                    elif n != width:
+                        bad += 1
+                        if short is not None:
+                            self._wrong_width(*short)
+                        short = (start, n) if n < width else None
+                        if n > width:
+                            self._wrong_width(start, n)
+                        continue
+                if short is not None:
+                    self._wrong_width(*short)
+                    short = None
+                count += 1
+                yield start, cells
+        finally:
+            self.rows_read += count + bad  # also when a format stops before the end
         if short is not None:
             unended = "" if self.ends_with_newline else " and no line end"
             self.problems.add(
@@ -201,6 +219,12 @@ class Table:
             self.problems.add(
                 self.header_line + 1, "", "the file has its header and no rows: nothing to import"
             )
+
+    def read_to_end(self) -> None:
+        """Read the rows a format left unread (it stopped at a problem), so that
+        :attr:`rows_read` counts the whole file and its every problem is listed."""
+        for _row in self.rows():
+            pass
 
     def _wrong_width(self, line: int, found: int) -> None:
         """A row with more or fewer cells than the header (not the last one: see rows)."""
@@ -221,6 +245,7 @@ class Table:
                 return
             except csv.Error as exc:
                 line = reader.line_num + 1
+                self.rows_read += 1  # a row, if an unreadable one
                 self.problems.add(start, "", csv_problem(exc, cut_off=True))
                 continue
             except UnicodeDecodeError:  # the pre-scan read it whole: it changed since

@@ -6,10 +6,12 @@ preview and its final summary, and the bench.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["COUNTS", "ImportReport", "Progress"]
+from posassist.errors import FileInputError, InvalidInputError, KnownError
+
+__all__ = ["COUNTS", "ImportReport", "Progress", "Refusal"]
 
 # The counts, in the order the CLI prints them and --json names them (declared once).
 COUNTS = (
@@ -50,6 +52,35 @@ class Progress:
         return self.seconds * (self.total_bytes - self.done_bytes) / self.done_bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a file was not imported at all, and where: ``--json`` prints it as ``error``,
+    so a script learns the file, line, column and byte without parsing the message
+    (None where it is not known, or not about one line, column or byte)."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: str | None = None
+    byte: int | None = None
+
+    @classmethod
+    def of(cls, exc: KnownError, path: Path | None = None) -> Refusal:
+        """From the error that refused it. A :class:`FileInputError` says where itself;
+        an older ``InvalidInputError`` whose field is ``FILE`` or ``FILE:LINE`` (a service
+        that re-raised one) is read back; any other error is not about a place in a file."""
+        if isinstance(exc, FileInputError):
+            return cls(str(exc), exc.file, exc.line, exc.column, exc.byte)
+        if isinstance(exc, InvalidInputError) and path is not None:
+            name = str(path)
+            if exc.field == name:
+                return cls(str(exc), name)
+            rest = exc.field.removeprefix(name + ":")
+            if rest != exc.field and rest.isdigit():
+                return cls(str(exc), name, int(rest))
+        return cls(str(exc))
+
+
 @dataclass
 class ImportReport:
     """One import (or dry run) of one file.
@@ -79,6 +110,19 @@ class ImportReport:
     delimiter: str = ""
     seconds: float = 0.0
     summary: str = ""  # one line in words, for the reference kinds' own results
+    error: Refusal | None = None  # why nothing of the file was read, when it was refused
+
+    @classmethod
+    def refused(
+        cls, kind: str, path: Path, dry_run: bool, refusal: Refusal, *, problem: bool = True
+    ) -> ImportReport:
+        """The report of an import refused before (or instead of) reading the file:
+        nothing imported, the refusal its one problem (``problem=False``: a cancel,
+        which is no problem of the file)."""
+        report = cls(kind, path, dry_run, error=refusal)
+        if problem:
+            report.problems, report.first_problems = 1, [refusal.message]
+        return report
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -92,4 +136,5 @@ class ImportReport:
             "delimiter": self.delimiter,
             "seconds": round(self.seconds, 3),
             "summary": self.summary,
+            "error": asdict(self.error) if self.error is not None else None,
         }

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from posassist.errors import InvalidInputError
 from posassist.importers import kinds
@@ -58,10 +59,17 @@ class ImportService:
         *,
         dry_run: bool = False,
         mapping: str | None = None,
+        mapping_fields: dict[str, str] | None = None,
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> ImportReport:
         """Import (or with ``dry_run`` only count) ``path`` as ``kind``.
+
+        ``mapping`` names the saved column mapping of a ``mapped`` import. With
+        ``mapping_fields`` the file is read through those fields instead, and they are
+        saved under that name in the import's own transaction: only an import that
+        commits saves them, never a dry run, a refused file or a cancel (a mapping that
+        did not import is not one to reuse).
 
         Raises InvalidInputError for a file that is not a table of that kind at all (no
         such file, no required column) and CancelledError when ``cancel`` is set;
@@ -69,7 +77,12 @@ class ImportService:
         every case but a committed import, nothing was written.
         """
         require(self._ctx, "import")
-        fmt = self._format(kind, mapping)
+        new_mapping = None
+        if mapping_fields is not None:
+            if kind != "mapped" or mapping is None:
+                raise InvalidInputError("mapping", "Column fields need kind “mapped” and a name.")
+            new_mapping = _checked_mapping(mapping, mapping_fields)
+        fmt = self._format(kind, mapping, new_mapping[1] if new_mapping else None)
         started = time.monotonic()
         report = ImportReport(kind, path, dry_run)
         problems = Problems(path)
@@ -91,20 +104,29 @@ class ImportService:
                     )
                     for name, value in counts.as_dict().items():
                         setattr(report, name, value)
+                    if problems:  # a format may stop at its problem: count every row
+                        table.read_to_end()
+                    report.rows = max(report.rows, table.rows_read)  # "1,204 rows read"
                     report.problems = problems.count
                     report.first_problems = problems.texts()
                     if dry_run or problems:
                         raise _RollBackError
+                    if new_mapping is not None:
+                        self._write_mapping(s, *new_mapping)
                     audit_trail.record(s, ctx, "import", "import", kind, _detail(report))
                 report.imported = True
             except _RollBackError:
                 pass
+            finally:
+                ctx.db.trim_wal()  # committed, rolled back or cancelled: no WAL left bloated
         report.seconds = time.monotonic() - started
         if report.imported:
             self._customers.names.invalidate()
         return report
 
-    def _format(self, kind: str, mapping: str | None) -> kinds.Format:
+    def _format(
+        self, kind: str, mapping: str | None, fields: dict[str, str] | None = None
+    ) -> kinds.Format:
         found = KINDS.get(kind)
         if found is None or not found.streaming:
             raise InvalidInputError(
@@ -118,7 +140,8 @@ class ImportService:
             return kinds.format_for(kind)
         if mapping is None:
             raise InvalidInputError("mapping", "Name the saved column mapping to use.")
-        fields = self.mapping(mapping)
+        if fields is None:
+            fields = self.mapping(mapping)
         if fields is None:
             raise InvalidInputError("mapping", f"There is no saved column mapping “{mapping}”.")
         return kinds.format_for(kind, mapping=fields, mapping_name=mapping)
@@ -140,31 +163,43 @@ class ImportService:
             return dict(row.fields) if row is not None else None
 
     def save_mapping(self, name: str, fields: dict[str, str]) -> None:
-        """Save (or replace) a mapping by name, checked against ``MAPPED_FIELDS``."""
+        """Save (or replace) a mapping by name, checked against ``MAPPED_FIELDS``, on its
+        own (an import saves the one it used with ``run(mapping_fields=...)``)."""
         require(self._ctx, "import")
-        clean = name.strip()
-        if not clean or len(clean) > MAPPING_NAME_MAX:
-            raise InvalidInputError(
-                "mapping", f"A mapping needs a name of 1 to {MAPPING_NAME_MAX} characters."
-            )
-        known = {f.name for f in MAPPED_FIELDS}
-        unknown = sorted(set(fields) - known)
-        if unknown:
-            raise InvalidInputError(
-                "mapping",
-                f"Unknown field “{unknown[0]}” in the mapping (known: {', '.join(sorted(known))}).",
-            )
-        columns = {k: v.strip() for k, v in fields.items() if v.strip()}
-        missing = [f.name for f in MAPPED_FIELDS if f.required and f.name not in columns]
-        if missing:
-            raise InvalidInputError("mapping", f"The mapping needs a column for “{missing[0]}”.")
+        checked = _checked_mapping(name, fields)
         with self._ctx.db.write() as s:
-            row = s.get(ImportMapping, clean)
-            if row is None:
-                s.add(ImportMapping(name=clean, fields=columns, updated_at=self._ctx.now()))
-            else:
-                row.fields = columns
-                row.updated_at = self._ctx.now()
+            self._write_mapping(s, *checked)
+
+    def _write_mapping(self, s: Session, name: str, columns: dict[str, str]) -> None:
+        row = s.get(ImportMapping, name)
+        if row is None:
+            s.add(ImportMapping(name=name, fields=columns, updated_at=self._ctx.now()))
+        else:
+            row.fields = columns
+            row.updated_at = self._ctx.now()
+
+
+def _checked_mapping(name: str, fields: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The mapping's clean name and columns (a field with no column left out); refused
+    with InvalidInputError when the name is empty or long, a field is unknown or a
+    required field has no column."""
+    clean = name.strip()
+    if not clean or len(clean) > MAPPING_NAME_MAX:
+        raise InvalidInputError(
+            "mapping", f"A mapping needs a name of 1 to {MAPPING_NAME_MAX} characters."
+        )
+    known = {f.name for f in MAPPED_FIELDS}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise InvalidInputError(
+            "mapping",
+            f"Unknown field “{unknown[0]}” in the mapping (known: {', '.join(sorted(known))}).",
+        )
+    columns = {k: v.strip() for k, v in fields.items() if v.strip()}
+    missing = [f.name for f in MAPPED_FIELDS if f.required and f.name not in columns]
+    if missing:
+        raise InvalidInputError("mapping", f"The mapping needs a column for “{missing[0]}”.")
+    return clean, columns
 
 
 def _detail(report: ImportReport) -> str:

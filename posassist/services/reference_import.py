@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from posassist.errors import InvalidInputError
 from posassist.importers.kinds import KINDS, MAPPED_FIELDS, Kind, MappedField
-from posassist.importers.report import COUNTS, ImportReport, Progress
+from posassist.importers.report import COUNTS, ImportReport, Progress, Refusal
 
 if TYPE_CHECKING:  # the CLI builds its parser from this module: no SQLAlchemy until it runs
     from posassist.services.catalog import CatalogService, ProductImport, StockImport
@@ -41,6 +41,7 @@ __all__ = [
     "Kind",
     "MappedField",
     "Progress",
+    "Refusal",
     "run_reference",
 ]
 
@@ -83,6 +84,7 @@ def run_reference(
     except InvalidInputError as exc:  # the file's first bad line: nothing was written
         report.problems = 1
         report.first_problems = [str(exc)]
+        report.error = Refusal.of(exc, path)
         report.summary = f"{path.name}: not imported, the file has a problem."
     else:
         report.rows, report.skipped = _counts(result)

@@ -30,6 +30,8 @@ STORE_FILENAME = "posassist.sqlite3"
 LOCK_FILENAME = "posassist.lock"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+# A WAL over this size after a big write is checkpointed at once (Database.trim_wal).
+WAL_TRIM_BYTES = 8 * 1024 * 1024
 # A PRAGMA takes no bound parameters, so its text is made once, here, from the constant
 # with an int-only format ("d" refuses anything else); no SQL is formatted at run time.
 _BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # noqa: UP032
@@ -261,6 +263,22 @@ class Database:
             cur.close()
         finally:
             raw.close()
+
+    def trim_wal(self, limit: int = WAL_TRIM_BYTES) -> bool:
+        """Checkpoint and truncate the WAL if it is over ``limit`` bytes; True if it was.
+
+        SQLite's own checkpoints keep the ``-wal`` file's size: one big transaction (an
+        import, committed or rolled back, spills its pages there) would leave hundreds of
+        megabytes in the store folder until the app closes. Called after such writes.
+        """
+        wal = Path(f"{self.path}-wal")
+        try:
+            if wal.stat().st_size <= limit:
+                return False
+        except FileNotFoundError:
+            return False
+        self.checkpoint()
+        return True
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -384,4 +385,22 @@ def test_a_read_column_named_twice_is_refused_an_unread_one_is_not(tmp_path: Pat
 
 def test_a_missing_required_column_is_refused_on_the_header_line(tmp_path: Path) -> None:
     path = write(tmp_path, b"\nCity,Zip\nLyon,69001\n")
-    assert refused(path) == (f"{path}, line 2: the header has no “Name” column (found: City, Zip).")
+    assert refused(path) == (
+        f"{path}, line 2: the header has no “Name” column (found: “City”, “Zip”)."
+    )
+
+
+def test_the_missing_columns_are_all_named_and_the_found_ones_cut_at_a_whole_name(
+    tmp_path: Path,
+) -> None:
+    """An 80-column export must not give a message cut in the middle of a name."""
+    found = [f"Custom field number {i}" for i in range(80)]
+    path = write(tmp_path, (",".join(found) + "\n" + ",".join("x" * 80) + "\n").encode())
+    both = (Column("Name", required=True), Column("Email", required=True), Column("City"))
+    text = refused(path, both)
+    assert text.startswith(f"{path}, line 1: the header has no “Name”, “Email” columns (found: ")
+    listed = text.split("(found: ", 1)[1]
+    shown = re.findall(r"“([^”]*)”", listed)
+    assert shown == found[: len(shown)]  # each whole, in the file's order
+    assert 3 <= len(shown) < 80
+    assert listed.endswith(f" and {80 - len(shown)} more).")

@@ -190,7 +190,7 @@ def test_an_orders_file_without_a_required_column_is_refused_at_line_1(tmp_path:
     with pytest.raises(InvalidInputError) as err:
         parse_file(ShopifyOrders(), path, CTX)
     assert err.value.field == f"{path}:1"
-    assert "line 1: the header has no “Created at” column" in str(err.value)
+    assert "line 1: the header has no “Created at”, “Lineitem name” columns" in str(err.value)
 
 
 CURRENT = [

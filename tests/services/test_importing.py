@@ -15,7 +15,7 @@ from posassist.app import Backend
 from posassist.errors import CancelledError, InvalidInputError
 from posassist.importers.report import Progress
 from posassist.services.importing import ImportService
-from posassist.storage.database import STORE_FILENAME
+from posassist.storage.database import STORE_FILENAME, WAL_TRIM_BYTES
 from posassist.storage.orm import AuditLog, Customer, Interaction, Outbox, PurchaseLine
 from tests.conftest import NOW, MovableClock, make_backend
 from tests.importers import exports_shopify as shopify
@@ -203,3 +203,55 @@ def test_the_store_clock_is_the_cut_off(tmp_path: Path) -> None:
         assert _importer(backend).transactions(path).problems == 1
     finally:
         backend.close()
+
+
+def test_a_refused_file_still_counts_every_row_read(backend: Backend, tmp_path: Path) -> None:
+    """ "1,204 rows read, 3 problems" must be true: the rows after a problem are counted,
+    a row of the wrong width is a row, and a blank line is not."""
+    path = tmp_path / "till.csv"
+    path.write_text(
+        "customer_id,date,amount\n"
+        "1,2026-01-05,3\n"
+        "2,2026-01-06,ten\n"
+        "\n"
+        "3,2026-01-07\n"
+        "4,2026-01-08,4\n"
+        "5,2026-01-09,5\n",
+        "utf-8",
+    )
+    report = _importer(backend).run("transactions", path)
+    assert (report.imported, report.rows, report.problems) == (False, 5, 2)
+    assert _count(backend, Interaction) == 0
+
+
+def test_a_big_import_leaves_no_bloated_wal(backend: Backend, tmp_path: Path) -> None:
+    """One big transaction's pages go through the WAL, and SQLite's own checkpoints keep
+    the file's size: without a truncating checkpoint the store folder would keep it."""
+    wal = Path(f"{backend.db.path}-wal")
+    report = _importer(backend).run("transactions", _till(tmp_path / "big.csv", 60_000))
+    assert report.imported
+    assert report.interactions == 60_000
+    assert not wal.exists() or wal.stat().st_size <= WAL_TRIM_BYTES, wal.stat().st_size
+    assert _count(backend, Interaction) == 60_000
+
+
+def test_a_mapping_given_with_the_import_is_saved_only_when_it_commits(
+    backend: Backend, tmp_path: Path
+) -> None:
+    importer = _importer(backend)
+    good = tmp_path / "good.csv"
+    good.write_text("Day,Member\n2026-01-05,A\n2026-01-06,B\n", "utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Day,Member\n2026-01-05,A\nsomeday,B\n", "utf-8")
+    fields = {"date": "Day", "customer_id": "Member"}
+    dry = importer.run("mapped", good, dry_run=True, mapping="till", mapping_fields=fields)
+    assert dry.interactions == 2
+    assert importer.mapping("till") is None  # a dry run saves nothing
+    refused = importer.run("mapped", bad, mapping="till", mapping_fields=fields)
+    assert refused.problems == 1
+    assert importer.mapping("till") is None  # nor does a refused file
+    with pytest.raises(InvalidInputError, match="needs a column for “date”"):
+        importer.run("mapped", good, mapping="till", mapping_fields={"customer_id": "Member"})
+    done = importer.run("mapped", good, mapping="till", mapping_fields=fields)
+    assert done.imported
+    assert importer.mapping("till") == fields

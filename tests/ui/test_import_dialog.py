@@ -201,16 +201,17 @@ def test_a_mapping_saved_once_is_reused_by_name_for_the_next_file(
     step.name.setFocus()
     qtbot.keyClicks(step.name, "old till")
     assert dialog.focusWidget() is step.name  # typing the name keeps the cursor there
-    _enter(qtbot, dialog)  # Preview: saves the mapping, then the dry run
+    _enter(qtbot, dialog)  # Preview: the dry run reads through the mapping, saves nothing
     _previewed(qtbot, dialog)
     assert dialog.run_panel.counts["interactions"].text() == "2"
+    assert import_desk(backend).service.mapping("old till") is None
+    _enter(qtbot, dialog)  # Import: the mapping is saved in the import's transaction
+    qtbot.waitUntil(lambda: dialog.committed is not None, timeout=WAIT)
     assert import_desk(backend).service.mapping("old till") == {
         "date": "When",
         "customer_id": "Client",
         "amount": "Spent",
     }
-    _enter(qtbot, dialog)  # Import
-    qtbot.waitUntil(lambda: dialog.committed is not None, timeout=WAIT)
 
     again = _dialog(qtbot, backend)
     _open(qtbot, again, second)
@@ -307,3 +308,60 @@ def test_a_mapping_without_a_name_is_refused_at_its_name(
     assert dialog.message.text().startswith("Nothing was imported.")
     assert dialog.focusWidget() is dialog.mapping.name
     assert import_desk(backend).service.mappings() == []
+
+
+def test_cancel_during_the_import_keeps_the_preview_and_import_can_run_again(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    rows = "".join(
+        f"C{i % 997},2024-0{1 + i % 9}-{1 + i % 28:02},{i % 50}.25\n" for i in range(20_000)
+    )
+    path = _write(tmp_path / "big.csv", "customer_id,date,amount\n" + rows)
+    before = _store_bytes(backend)
+    dialog = _dialog(qtbot, backend)
+    _open(qtbot, dialog, path)
+    _enter(qtbot, dialog)  # Preview
+    qtbot.waitUntil(lambda: dialog.report is not None and not dialog.running(), timeout=60_000)
+    previewed = dialog.run_panel.counts["interactions"].text()
+    assert previewed == "20,000"
+    _enter(qtbot, dialog)  # Import
+    qtbot.waitUntil(lambda: "rows/s" in dialog.run_panel.pace.text(), timeout=WAIT)
+    qtbot.mouseClick(dialog.run_panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running(), timeout=3000)
+    assert dialog.message.text().startswith(CANCELLED)
+    assert dialog.run_panel.counts["interactions"].text() == previewed  # the preview stays
+    assert dialog.import_button.isEnabled()
+    assert dialog.import_button.isDefault()
+    assert _count(backend, Interaction) == 0
+    assert _store_bytes(backend) == before
+
+
+def test_a_refused_kind_puts_the_kind_back_to_what_the_header_is(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, backend)
+    _open(qtbot, dialog, _transactions(tmp_path))
+    assert dialog.kind_name() == "transactions"
+    dialog.kind.setCurrentIndex(dialog.kind.findData("shopify-orders"))  # the wrong one
+    _enter(qtbot, dialog)  # Preview: refused, the header is not a Shopify orders export
+    qtbot.waitUntil(lambda: not dialog.running() and dialog.message.text() != "", timeout=WAIT)
+    qtbot.waitUntil(lambda: "Nothing was imported" in dialog.message.text(), timeout=WAIT)
+    assert dialog.kind_name() == "transactions"
+    assert dialog.preview_button.isEnabled()
+    _enter(qtbot, dialog)  # the next Preview is the right one
+    _previewed(qtbot, dialog)
+    assert dialog.run_panel.counts["interactions"].text() == "3"
+
+
+def test_the_mapping_step_opens_with_the_cursor_on_the_first_field_to_choose(
+    qtbot: QtBot, backend: Backend, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, backend)
+    _open(qtbot, dialog, _write(tmp_path / "m.csv", "When,Client,Spent\n2024-06-01,K7,3.50\n"))
+    assert dialog.kind_name() == "mapped"
+    assert dialog.focusWidget() is dialog.mapping.columns["date"]  # needed, not mapped yet
+    dialog2 = _dialog(qtbot, backend)
+    _open(qtbot, dialog2, _write(tmp_path / "n.csv", "date,Client,Spent\n2024-06-01,K7,3.50\n"))
+    assert dialog2.mapping.columns["date"].currentText() == "date"  # guessed by its name
+    first_free = next(n for n, c in dialog2.mapping.columns.items() if c.currentIndex() <= 0)
+    assert dialog2.focusWidget() is dialog2.mapping.columns[first_free]

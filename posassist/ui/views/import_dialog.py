@@ -228,6 +228,8 @@ class ImportDialog(QDialog):
         found = KINDS[best].label if look.kinds else "Nothing recognised: map its columns"
         self.message.say(f"{found}. Change the kind if it is not, then Preview.")
         self._show_state()
+        if best == "mapped":
+            self.mapping.focus_first_unmapped()  # the manager's next step is there
 
     def _on_unreadable(self, exc: BaseException) -> None:
         self.file_label.setText("No file chosen yet.")
@@ -296,11 +298,12 @@ class ImportDialog(QDialog):
         fields = self.mapping.fields()
 
         def run() -> ImportReport:
-            if name:
-                service.save_mapping(name, fields)
+            # The mapping is saved by the import itself, in its transaction: a preview, a
+            # refused file or a cancel leaves the saved mappings as they were.
             return service.run(
-                kind, path, dry_run=dry_run, mapping=name or None, progress=progress, cancel=cancel
-            )
+                kind, path, dry_run=dry_run, mapping=name or None,
+                mapping_fields=fields if name else None, progress=progress, cancel=cancel,
+            )  # fmt: skip
 
         return run
 
@@ -328,14 +331,40 @@ class ImportDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.run_panel.stop()
-        if isinstance(exc, CancelledError):
+        cancelled = isinstance(exc, CancelledError)
+        previewed = self.report is not None and self.report.dry_run and not self.report.problems
+        if cancelled and previewed and self.report is not None:
+            # The import was cancelled after a clean preview: that preview still holds
+            # (nothing was written), so it stays on screen and Import can run again.
+            self.run_panel.show_report(self.report)
+        elif cancelled:
             self.report = None
             self.run_panel.clear()
+        else:
+            self._back_to_detected_kind()
         self._show_state()  # first: a refusal then puts the cursor at its field
-        if isinstance(exc, CancelledError):
-            self.message.say(CANCELLED, problem=True)
+        if cancelled:
+            self.message.say(
+                f"{CANCELLED} The preview above still holds: Import to try again."
+                if previewed
+                else CANCELLED,
+                problem=True,
+            )
         else:
             show_error(self.message, exc, prefix="Nothing was imported.")
+
+    def _back_to_detected_kind(self) -> None:
+        """After a refusal of a kind the header is not (the message says which it is),
+        the kind list goes back to what the header was recognised as: the next Preview
+        is the right one, not the same refusal again."""
+        look = self.look
+        if look is None or not look.kinds or self.kind_name() in look.kinds:
+            return
+        index = self.kind.findData(look.kinds[0])
+        if index >= 0:
+            self.kind.blockSignals(True)
+            self.kind.setCurrentIndex(index)
+            self.kind.blockSignals(False)
 
     # -- cancel and close ------------------------------------------------------------
     def cancel(self) -> None:

@@ -69,7 +69,7 @@ class MappingStep(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            "Which column is which (* needed; saved under its name when you preview)", parent
+            "Which column is which (* needed; saved under its name when it imports)", parent
         )
         self.saved: dict[str, dict[str, str]] = {}
         self.chooser = QComboBox()
@@ -142,6 +142,15 @@ class MappingStep(QGroupBox):
             combo.setCurrentText(column if combo.findText(column) >= 0 else NOT_MAPPED)
         self.name.setText(name)
         self.changed.emit()
+
+    def focus_first_unmapped(self) -> None:
+        """The cursor on the first needed field with no column yet, else the first field
+        with none (else the name): where the manager has to choose next."""
+        order = sorted(MAPPED_FIELDS, key=lambda f: not f.required)
+        combo = next(
+            (self.columns[f.name] for f in order if self.columns[f.name].currentIndex() <= 0), None
+        )
+        (combo or self.name).setFocus()
 
     def fields(self) -> dict[str, str]:
         """Field → column, for the fields given a column."""
