@@ -57,6 +57,7 @@ def test_imports_then_the_stock_list_with_ages(
         "encoding": "",
         "delimiter": "",
         "summary": "stock.csv: 2 stock counts for MAIN.",
+        "error": None,  # read, not refused
     }
     assert main(["stock", *store]) == 0
     lines = capsys.readouterr().out.splitlines()
