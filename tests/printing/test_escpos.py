@@ -285,3 +285,50 @@ def test_a_bad_setting_names_the_file_line_and_key(
     assert str(path) in message
     if number is not None:
         assert f"{path}:{number}" in message
+
+
+def test_cli_test_print_on_the_escpos_profile(
+    listener: Listener, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from posassist.cli import main
+
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        '[store]\nname = "Bluebell"\n\n[printing]\nmode = "escpos"\nhost = "127.0.0.1"\n'
+        f"port = {listener.port}\ncut = false\n",
+        encoding="utf-8",
+    )
+    code = main(["--config", str(path), "--data-dir", str(tmp_path / "d"), "slip", "--test-print"])
+    assert code == 0
+    assert f"127.0.0.1:{listener.port}" in capsys.readouterr().out
+    got = parse(listener.job())
+    assert "Test slip" in got.text.decode("cp437")
+    assert "GS V" not in got.commands
+
+
+def test_cli_slip_without_output_is_refused_by_argparse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from posassist.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--data-dir", str(tmp_path), "slip", "--vendor", "abc", "--item", "x"])
+    assert caught.value.code == 2
+    assert "-o/--output are required (or --test-print)" in capsys.readouterr().err
+
+
+def test_cli_test_print_to_a_closed_port_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from posassist.cli import main
+
+    port = _closed_port()
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        f'[printing]\nmode = "escpos"\nhost = "127.0.0.1"\nport = {port}\n', encoding="utf-8"
+    )
+    code = main(["--config", str(path), "--data-dir", str(tmp_path / "d"), "slip", "--test-print"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"The printer at 127.0.0.1:{port} refused the connection" in err
+    assert "Traceback" not in err
