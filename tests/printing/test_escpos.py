@@ -9,17 +9,19 @@ from __future__ import annotations
 import dataclasses
 import socket
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from posassist.config import PrintingSettings, StoreSettings, load_settings
-from posassist.errors import ConfigError, PrinterUnreachableError
+from posassist.errors import ConfigError, NoPrinterError, PrinterUnreachableError
 from posassist.printing.escpos_slip import EscposPrinter, probe, render, send
 from posassist.printing.slip_pdf import referral_content
 from posassist.services.diagnostics import check_escpos
 from posassist.services.printers import PrintService
+from tests.printing.cupsd import Cups
 from tests.printing.slip_samples import sample_slip_data
 
 ESC, GS = 0x1B, 0x1D
@@ -332,3 +334,26 @@ def test_cli_test_print_to_a_closed_port_is_one_clear_line(
     assert code == 2
     assert f"The printer at 127.0.0.1:{port} refused the connection" in err
     assert "Traceback" not in err
+
+
+def test_a_raw_cups_queue_gets_the_bytes_unfiltered(cups: Cups) -> None:
+    """The private CUPS scheduler of the printing tests, with a raw queue whose backend
+    writes what it is given to a file: the very ESC/POS bytes arrive."""
+    out = cups.out / "raw.bin"
+    cups.run("lpadmin", "-p", "thermal", "-E", "-v", f"capture:{out}", "-m", "raw")
+    printer = EscposPrinter(connection="cups-raw", queue="thermal", dots=384)
+    data = render(referral_content(sample_slip_data()), printer)
+    assert send(data, printer, title="Referral slip") == "the raw ESC/POS queue “thermal”"
+    deadline = time.monotonic() + 20
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert out.read_bytes() == data
+    got = parse(out.read_bytes())
+    assert got.commands[-1] == "GS V"
+    probe(printer)  # doctor's check: the queue is there and takes jobs
+
+
+def test_a_missing_raw_queue_is_named(cups: Cups) -> None:
+    printer = EscposPrinter(connection="cups-raw", queue="nowhere")
+    with pytest.raises(NoPrinterError, match="The raw print queue “nowhere” does not exist"):
+        probe(printer)
