@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 import socket
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from posassist.errors import PrinterError, PrinterUnreachableError
@@ -106,6 +108,7 @@ def codepage_names() -> tuple[str, ...]:
     """The code pages python-escpos can encode text in for a generic printer (CP437,
     CP858, CP1252, CP866…): the ones its default profile names and whose characters it
     knows."""
+    _load_escpos()
     from escpos.capabilities import get_profile
     from escpos.codepages import CodePages
 
@@ -117,11 +120,27 @@ def codepage_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+@functools.cache
+def _load_escpos() -> None:
+    """Import python-escpos with its capabilities cache in our cache folder: left to
+    itself it writes a pickle into a new temporary folder in every process."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_cache_dir("posassist", appauthor=False)) / "escpos"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # an unwritable cache folder: python-escpos's own temporary one will do
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(folder))
+    import escpos.capabilities  # noqa: F401  - reads the variable once, at import
+
+
 # ------------------------------------------------------------------------ rendering
 
 
 def render(content: SlipContent, printer: EscposPrinter) -> bytes:
     """The ESC/POS bytes of ``content`` for ``printer``'s width, code page and options."""
+    _load_escpos()
     from escpos.printer import Dummy
 
     out = Dummy()
@@ -447,6 +466,7 @@ def _windows_printer(printer: EscposPrinter) -> Any:
             '[printing] connection = "windows-raw" works only on Windows.',
             hint='On Linux and macOS use "cups-raw" with a raw CUPS queue, or "tcp".',
         )
+    _load_escpos()
     from escpos.printer import Win32Raw
 
     device = Win32Raw(printer_name=printer.queue)
