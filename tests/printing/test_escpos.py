@@ -357,3 +357,20 @@ def test_a_missing_raw_queue_is_named(cups: Cups) -> None:
     printer = EscposPrinter(connection="cups-raw", queue="nowhere")
     with pytest.raises(NoPrinterError, match="The raw print queue “nowhere” does not exist"):
         probe(printer)
+
+
+def test_the_settings_screen_checks_the_profile_with_the_same_rules(tmp_path: Path) -> None:
+    from posassist.config import Settings, check_values
+    from posassist.services.settings import FIELDS
+
+    assert FIELDS["printing.mode"].choices == ("os", "escpos")
+    base = Settings(data_dir=tmp_path)
+    _, problems = check_values(base, {"printing.mode": "escpos", "printing.host": ""})
+    assert "must name the printer" in problems["printing.host"]
+    settings, problems = check_values(
+        base,
+        {"printing.mode": "escpos", "printing.host": "10.0.0.5", "printing.cut": "False"},
+    )
+    assert problems == {}
+    assert settings.printing.cut is False
+    assert settings.printing.mode == "escpos"
