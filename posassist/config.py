@@ -44,10 +44,28 @@ class StoreSettings:
 
 @dataclass(frozen=True)
 class PrintingSettings:
-    """The referral-slip printer: an installed printer's name ("" = the default one)."""
+    """The slip printer profile.
+
+    ``mode = "os"`` (the default): an installed printer's name ("" = the default one),
+    printed through its driver. ``mode = "escpos"``: a thermal printer driven raw, sent
+    to TCP ``host``:``port``, a raw CUPS ``queue`` or a Windows printer ``queue`` in RAW
+    mode, ``dots`` wide (0 = from the layout: 384 for 58mm, else 576), text in
+    ``codepage``, the QR code ``native`` or as a ``raster``, a paper ``cut`` at the end
+    and a ``cash_drawer`` pulse if asked.
+    """
 
     printer: str = ""
     layout: str = "80mm"  # 80mm, 58mm, a6 or half-letter
+    mode: str = "os"  # os or escpos
+    connection: str = "tcp"  # tcp, cups-raw or windows-raw (escpos only)
+    host: str = ""
+    port: int = 9100
+    queue: str = ""
+    dots: int = 0
+    cut: bool = True
+    cash_drawer: bool = False
+    codepage: str = "cp437"
+    qr: str = "native"  # native or raster
 
 
 @dataclass(frozen=True)
@@ -258,6 +276,54 @@ def _printing_problems(settings: Settings) -> Problems:
 
         if layout.strip().casefold() not in layout_names():
             problems["printing.layout"] = f"{layout!r} is not one of {', '.join(layout_names())}."
+    problems.update(_escpos_problems(settings.printing))
+    return problems
+
+
+PRINT_MODES = ("os", "escpos")
+ESCPOS_CONNECTIONS = ("tcp", "cups-raw", "windows-raw")
+ESCPOS_QR = ("native", "raster")
+
+
+def _escpos_problems(printing: PrintingSettings) -> Problems:
+    """The ESC/POS profile's keys, checked only as far as ``mode`` and ``connection``
+    use them (an "os" store may keep an unused host); python-escpos is loaded only to
+    check a code page other than the default."""
+    problems: Problems = {}
+    if printing.mode not in PRINT_MODES:
+        problems["printing.mode"] = f"{printing.mode!r} is not one of {', '.join(PRINT_MODES)}."
+    if not 0 < printing.port < 65536:
+        problems["printing.port"] = "must be 1–65535 (ESC/POS printers listen on 9100)."
+    if printing.dots and not (128 <= printing.dots <= 2048 and printing.dots % 8 == 0):
+        problems["printing.dots"] = (
+            f"{printing.dots} is not a printer's dot width: a multiple of 8 from 128 to "
+            "2048 (384 for 58 mm paper, 576 for 80 mm), or 0 for the layout's."
+        )
+    if printing.qr not in ESCPOS_QR:
+        problems["printing.qr"] = f"{printing.qr!r} is not one of {', '.join(ESCPOS_QR)}."
+    if printing.mode != "escpos":
+        return problems
+    if printing.connection not in ESCPOS_CONNECTIONS:
+        problems["printing.connection"] = (
+            f"{printing.connection!r} is not one of {', '.join(ESCPOS_CONNECTIONS)}."
+        )
+    elif printing.connection == "tcp" and not printing.host.strip():
+        problems["printing.host"] = (
+            'must name the printer (an IP address such as 10.0.0.5) for connection = "tcp".'
+        )
+    elif printing.connection != "tcp" and not printing.queue.strip():
+        problems["printing.queue"] = (
+            f"must name the raw print queue (the printer's name) for connection = "
+            f"{printing.connection!r}."
+        )
+    if printing.codepage.strip().upper() != PrintingSettings.codepage.upper():
+        from posassist.printing.escpos_slip import codepage_names
+
+        if printing.codepage.strip().upper() not in codepage_names():
+            problems["printing.codepage"] = (
+                f"{printing.codepage!r} is not a code page python-escpos can print in; "
+                f"use one of {', '.join(name.lower() for name in codepage_names())}."
+            )
     return problems
 
 

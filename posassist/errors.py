@@ -114,6 +114,10 @@ class PrinterProblemError(PrinterError):
     """The printer itself reports a problem: out of paper, offline, jammed, lid open."""
 
 
+class PrinterUnreachableError(PrinterError):
+    """A network printer (ESC/POS on TCP 9100) does not answer, refuses, or breaks off."""
+
+
 class SyncError(KnownError):
     """The central database is unreachable or refused the connection.
 

@@ -22,20 +22,36 @@ if TYPE_CHECKING:
     from posassist.app import Backend
 
 NAME = "slip"
-HELP = "make (and record) a referral slip as a PDF file"
+HELP = "make (and record) a referral slip as a PDF file, or --test-print the test slip"
 _LAYOUTS = "80mm|58mm|a6|half-letter"
 
 
 def add_arguments(slip: argparse.ArgumentParser) -> None:
-    where = slip.add_mutually_exclusive_group(required=True)
+    where = slip.add_mutually_exclusive_group()
     where.add_argument("--vendor", metavar="ID", help="partner vendor id (or its first 8 chars)")
     where.add_argument("--branch", metavar="CODE", help="send them to our branch with this code")
-    slip.add_argument("--item", required=True, help="what the customer asked for")
+    slip.add_argument("--item", help="what the customer asked for")
     slip.add_argument("--layout", help=f"paper: {_LAYOUTS} (default: the settings' layout)")
-    slip.add_argument("-o", "--output", type=Path, required=True, help="the PDF file to write")
+    slip.add_argument("-o", "--output", type=Path, help="the PDF file to write")
+    slip.add_argument(
+        "--test-print",
+        action="store_true",
+        help="print the test slip on the configured printer profile (OS printer or "
+        "ESC/POS) instead; nothing is recorded",
+    )
+    slip.set_defaults(slip_parser=slip)
 
 
 def run(args: argparse.Namespace) -> int:
+    parser: argparse.ArgumentParser = args.slip_parser
+    if args.test_print:
+        if args.vendor or args.branch or args.item or args.output:
+            parser.error("--test-print takes no --vendor, --branch, --item or --output")
+        return _test_print(args)
+    if not (args.vendor or args.branch):
+        parser.error("one of the arguments --vendor --branch is required")
+    if args.item is None or args.output is None:
+        parser.error("the arguments --item and -o/--output are required (or --test-print)")
     if args.layout is not None:
         from posassist.services.printers import check_layout
 
@@ -43,6 +59,26 @@ def run(args: argparse.Namespace) -> int:
     _check_writable(args.output)
     with opened_backend(args, writes=True) as backend:
         return _slip(backend, args)
+
+
+def _test_print(args: argparse.Namespace) -> int:
+    """The test slip on ``[printing]``'s profile (``--layout`` overrides the paper), with
+    the store's own details: what a real slip looks like on that printer. No store is
+    opened and nothing is recorded."""
+    import dataclasses
+    from datetime import datetime
+
+    from posassist.app.backend import resolve_settings
+    from posassist.services.printers import PrintService, check_layout
+
+    settings = resolve_settings(args.data_dir, config_file=args.config)
+    printing = settings.printing
+    if args.layout is not None:
+        printing = dataclasses.replace(printing, layout=check_layout(args.layout))
+    today = datetime.now(settings.tz).date()
+    where = PrintService(printing).print_test_slip(settings.store, printing, today)
+    print(f"Test slip printed on {where}.")
+    return 0
 
 
 def _check_writable(path: Path) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "queue_state",
     "scheduler_running",
     "submit_pdf",
+    "submit_raw",
 ]
 
 TIMEOUT_S = 10.0
@@ -162,6 +163,31 @@ def default_queue() -> str | None:
         return None
     _, found, name = done.stdout.partition("system default destination:")
     return name.strip() if found else ""
+
+
+def submit_raw(name: str, data: bytes, *, title: str) -> str:
+    """``lp -o raw`` the bytes (ESC/POS) to queue ``name``, through no filter; returns
+    CUPS's request id. Raises OSError with lp's own words when the job is refused."""
+    lp = shutil.which("lp")
+    if lp is None:
+        raise OSError("the CUPS command lp is not installed")
+    env = {**os.environ, "LANG": "C", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(
+            [lp, "-d", name, "-t", title, "-o", "raw"],
+            input=data,
+            env=env,
+            capture_output=True,
+            timeout=TIMEOUT_S * 3,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise OSError("the print server did not take the job in time") from exc
+    if done.returncode:
+        words = done.stderr.decode(errors="replace").strip().removeprefix("lp:").strip()
+        raise OSError(words or f"lp exited with {done.returncode}")
+    out = done.stdout.decode(errors="replace").strip()
+    return out.split("request id is ", 1)[-1].split(" ", 1)[0] if out else ""
 
 
 def submit_pdf(name: str, pdf: Path, *, title: str, media: str | None) -> str:

@@ -11,14 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from reportlab.platypus import Flowable, Paragraph, Spacer
-
 from posassist.printing.layouts import get_layout
-from posassist.printing.slip_flowables import CodeBox, Rule, logo_image
-from posassist.printing.slip_fonts import markup, register_fonts
-from posassist.printing.slip_pdf import place_block, render_slip, slip_styles
+from posassist.printing.slip_content import (
+    Block,
+    Code,
+    Gap,
+    Line,
+    Logo,
+    Run,
+    SlipContent,
+    b,
+    clean,
+    place_block,
+    text,
+)
+from posassist.printing.slip_fonts import register_fonts
+from posassist.printing.slip_pdf import flowables, render_slip
 
-__all__ = ["HoldSlipData", "build_hold_slip_pdf", "slip_title"]
+__all__ = ["HoldSlipData", "build_hold_slip_pdf", "hold_content", "slip_title"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,39 +57,31 @@ class HoldSlipData:
                 raise ValueError(f"HoldSlipData.{name} must not be empty")
 
 
-def _flowables(data: HoldSlipData, layout_name: str) -> list[Flowable]:
-    lay = get_layout(layout_name)
-    st = slip_styles(lay)
-    items: list[Flowable] = []
+def hold_content(data: HoldSlipData) -> SlipContent:
+    """What the hold slip says, for every printer (PDF and ESC/POS alike)."""
+    items: list[Block] = []
     if data.logo_png:
-        items.append(logo_image(data.logo_png, lay.printable_width, lay.logo_max_height))
-        items.append(Spacer(1, 4))
-    items.append(Paragraph(markup(data.store_name), st.heading))
-    items.append(Rule(space=6))
-    items.append(Paragraph("HELD FOR YOU AT", st.label))
-    items.append(Paragraph(markup(data.branch_name), st.target))
-    items.append(Paragraph(f"<b>{markup(data.item)}</b>", st.ask))
+        items += [Logo(data.logo_png), Gap(4)]
+    items.append(text("heading", clean(data.store_name)))
+    items.append(Line(space=6))
+    items.append(text("label", "HELD FOR YOU AT"))
+    items.append(text("target", clean(data.branch_name)))
+    items.append(text("ask", b(data.item)))
     if data.relay:
-        items.append(Paragraph("We are bringing it here from our other branch.", st.small))
+        items.append(text("small", "We are bringing it here from our other branch."))
     items += place_block(
-        st,
-        lay,
-        data.branch_address,
-        data.branch_phone,
-        data.branch_hours,
-        data.qr_url,
+        data.branch_address, data.branch_phone, data.branch_hours, data.qr_url,
         "Scan for directions",
-    )
-    items.append(Rule(dashed=True, space=7))
-    items.append(Paragraph("Show this code when you collect it", st.small))
-    items.append(Spacer(1, 3))
-    _, bold = register_fonts()
-    items.append(CodeBox(data.hold_code.strip(), bold, lay.code_size, pad=6))
-    items.append(Spacer(1, 3))
-    items.append(Paragraph(f"Held until <b>{data.until:%A %d %B %Y}</b>", st.body))
-    items.append(Rule(dashed=True, space=7))
-    items.append(Paragraph(f"{markup(data.store_name)} · {data.issued_on.isoformat()}", st.small))
-    return items
+    )  # fmt: skip
+    items.append(Line(dashed=True, space=7))
+    items.append(text("small", "Show this code when you collect it"))
+    items.append(Gap(3))
+    items.append(Code(data.hold_code.strip()))
+    items.append(Gap(3))
+    items.append(text("body", "Held until ", Run(f"{data.until:%A %d %B %Y}", bold=True)))
+    items.append(Line(dashed=True, space=7))
+    items.append(text("small", f"{clean(data.store_name)} · {data.issued_on.isoformat()}"))
+    return tuple(items)
 
 
 def slip_title(hold_code: str) -> str:
@@ -92,7 +94,7 @@ def build_hold_slip_pdf(data: HoldSlipData, layout: str) -> bytes:
     lay = get_layout(layout)
     register_fonts()
     return render_slip(
-        _flowables(data, lay.name),
+        flowables(hold_content(data), lay),
         lay,
         title=slip_title(data.hold_code),  # cups-pdf and PDF viewers name it by this
         author=data.store_name,

@@ -22,7 +22,7 @@ from posassist.errors import (
 )
 from posassist.printing import cups
 
-__all__ = ["QtView", "Ready", "check_printer", "describe_reasons"]
+__all__ = ["QtView", "Ready", "check_printer", "check_raw_queue", "describe_reasons"]
 
 NO_PRINTER_HINT = "Install the slip printer (with its driver), or use Save as PDF."
 SERVER_DOWN_HINT = (
@@ -116,6 +116,29 @@ def check_printer(wanted: str, qt: QtView) -> Ready:
             hint="Fix the printer and print again, or use Save as PDF.",
         )
     return Ready(name, cups=state is not None)
+
+
+def check_raw_queue(name: str) -> None:
+    """A raw CUPS queue for ESC/POS bytes (no Qt involved): the same errors as
+    :func:`check_printer` for a missing, paused or troubled queue or a stopped server."""
+    if cups.cups_client() is None:
+        raise NoPrinterError(
+            "This computer has no CUPS, so there is no raw print queue to send to.",
+            hint='Use [printing] connection = "tcp" (or "windows-raw" on Windows).',
+        )
+    if not cups.scheduler_running():
+        raise _server_down()
+    names = cups.queue_names() or []
+    if name not in names:
+        listed = f" Installed: {', '.join(names)}." if names else ""
+        raise NoPrinterError(
+            f"The raw print queue “{name}” does not exist.{listed}",
+            hint=f"Add it (`lpadmin -p {name} -E -v DEVICE-URI -m raw`), or fix "
+            "[printing] queue in the settings.",
+        )
+    state = cups.queue_state(name)
+    if state is not None:
+        _check_queue(state)
 
 
 def _check_queue(state: cups.QueueState) -> None:

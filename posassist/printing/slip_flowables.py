@@ -9,14 +9,16 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+from typing import Any
 
 from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Image
 
 from posassist.errors import ConfigError
 
-__all__ = ["CodeBox", "QrCode", "Rule", "logo_image"]
+__all__ = ["CodeBox", "QrCode", "Rule", "RulerFlowable", "logo_image"]
 
 
 class Rule(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
@@ -84,6 +86,31 @@ class CodeBox(Flowable):  # type: ignore[misc]
         text.setTextOrigin(x, (self.height - self.size * 0.73) / 2)
         text.textOut(self.code)
         canv.drawText(text)
+
+
+class RulerFlowable(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
+    """A line across the printable width with a tick every centimetre (a taller one every
+    five), so a cut-off right end is seen at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spaceBefore = 4
+        self.spaceAfter = 4
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return avail_width, 4 * mm
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        canvas.setLineWidth(0.6)
+        canvas.line(0, 0, self.width, 0)
+        tick = 0
+        while tick * 10 * mm <= self.width + 0.01:
+            height = 4 * mm if tick % 5 == 0 else 2 * mm
+            canvas.line(tick * 10 * mm, 0, tick * 10 * mm, height)
+            tick += 1
+        canvas.line(self.width, 0, self.width, 4 * mm)
 
 
 @functools.lru_cache(maxsize=256)

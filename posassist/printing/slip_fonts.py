@@ -22,7 +22,15 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-__all__ = ["FONT_BOLD", "FONT_FALLBACK", "FONT_REGULAR", "markup", "register_fonts"]
+__all__ = [
+    "FONT_BOLD",
+    "FONT_FALLBACK",
+    "FONT_REGULAR",
+    "fallback_runs",
+    "markup",
+    "markup_kept",
+    "register_fonts",
+]
 
 FONT_REGULAR: Final = "PosassistDejaVuSans"
 FONT_BOLD: Final = "PosassistDejaVuSans-Bold"
@@ -107,3 +115,24 @@ def markup(text: str) -> str:
     """Escape for reportlab's mini-markup (with the CJK fallback font where needed) and keep
     the person's line breaks."""
     return "<br/>".join(_with_fallback(line.strip()) for line in text.strip().splitlines())
+
+
+def markup_kept(text: str) -> str:
+    """Like :func:`markup` for text already cleaned (a slip block's run): its spaces are
+    the slip's own wording ("We don't carry "), so nothing is stripped."""
+    return "<br/>".join(_with_fallback(line) for line in text.split("\n"))
+
+
+def fallback_runs(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into runs, each with whether it needs the CJK fallback font: the same
+    choice the PDF makes, for the ESC/POS raster (which draws with Pillow)."""
+    main = _main_coverage()
+    if all(ord(ch) in main for ch in text):
+        return [(False, text)]
+    fallback = _fallback_coverage()
+    return [
+        (use, "".join(run))
+        for use, run in itertools.groupby(
+            text, key=lambda ch: ord(ch) not in main and ord(ch) in fallback
+        )
+    ]

@@ -20,7 +20,6 @@ QR code and logo in :mod:`posassist.printing.slip_flowables`.
 
 from __future__ import annotations
 
-import functools
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -33,10 +32,32 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from posassist.printing.layouts import Layout, get_layout
-from posassist.printing.slip_flowables import CodeBox, QrCode, Rule, logo_image
-from posassist.printing.slip_fonts import FONT_REGULAR, markup, register_fonts
+from posassist.printing.slip_content import (
+    Block,
+    Code,
+    Gap,
+    Line,
+    Logo,
+    Qr,
+    SlipContent,
+    Text,
+    b,
+    clean,
+    place_block,
+    text,
+)
+from posassist.printing.slip_flowables import CodeBox, QrCode, Rule, RulerFlowable, logo_image
+from posassist.printing.slip_fonts import FONT_REGULAR, markup_kept, register_fonts
 
-__all__ = ["SlipData", "TargetKind", "build_slip_pdf", "render_slip", "slip_styles"]
+__all__ = [
+    "SlipData",
+    "TargetKind",
+    "build_slip_pdf",
+    "flowables",
+    "referral_content",
+    "render_slip",
+    "slip_styles",
+]
 
 TargetKind = Literal["vendor", "branch"]
 _TARGET_LABELS: Final[dict[str, str]] = {"vendor": "PARTNER STORE", "branch": "OUR OTHER BRANCH"}
@@ -98,39 +119,6 @@ def slip_styles(layout: Layout) -> _Styles:
     return _styles(layout)
 
 
-@functools.cache
-def place_block(
-    st: _Styles,
-    layout: Layout,
-    address: str,
-    phone: str,
-    hours: str,
-    qr_url: str | None,
-    qr_caption: str,
-) -> list[Flowable]:
-    """Where the customer goes: address, phone, opening hours and a map QR code.
-
-    One block for the referral slip and the hold slip, so a customer reads a place the
-    same way on both. Hours are one rule per line ("Mo-Fr 09:00-18:00" / "Sa 10:00-16:00"),
-    which reads at a glance.
-    """
-    items: list[Flowable] = []
-    if address:
-        items.append(Paragraph(markup(address), st.body))
-    if phone:
-        items.append(Paragraph(f"Tel. <b>{markup(phone)}</b>", st.body))
-    if hours:
-        rules = [markup(rule) for rule in hours.split(";") if rule.strip()]
-        items.append(Spacer(1, 2))
-        items.append(Paragraph("HOURS", st.label))
-        items.append(Paragraph("<br/>".join(rules), st.body))
-    if qr_url:
-        items.append(Spacer(1, 2))
-        items.append(QrCode(qr_url, layout.qr_size))
-        items.append(Paragraph(qr_caption, st.small))
-    return items
-
-
 def _styles(layout: Layout) -> _Styles:
     regular, bold = register_fonts()
 
@@ -159,45 +147,67 @@ def _styles(layout: Layout) -> _Styles:
     )
 
 
-def _flowables(data: SlipData, layout: Layout) -> list[Flowable]:
-    st = _styles(layout)
-    width = layout.printable_width
-    items: list[Flowable] = []
+def referral_content(data: SlipData) -> SlipContent:
+    """What the referral slip says, for every printer (PDF and ESC/POS alike)."""
+    items: list[Block] = []
     if data.logo_png:
-        items.append(logo_image(data.logo_png, width, layout.logo_max_height))
-        items.append(Spacer(1, 4))
-    items.append(Paragraph(markup(data.store_name), st.heading))
+        items += [Logo(data.logo_png), Gap(4)]
+    items.append(text("heading", clean(data.store_name)))
     if data.store_address.strip():
-        items.append(Paragraph(markup(data.store_address), st.small))
+        items.append(text("small", clean(data.store_address)))
     if data.store_phone:
-        items.append(Paragraph(f"Tel. {markup(data.store_phone)}", st.small))
-    items.append(Rule(space=6))
-
-    items.append(
-        Paragraph(f"We don't carry <b>{markup(data.item_asked)}</b>, but here's where:", st.ask)
-    )
-    items.append(Spacer(1, 4))
-    items.append(Paragraph(_TARGET_LABELS[data.target_kind], st.label))
-    items.append(Paragraph(markup(data.target_name), st.target))
+        items.append(text("small", "Tel. ", clean(data.store_phone)))
+    items.append(Line(space=6))
+    items.append(text("ask", "We don't carry ", b(data.item_asked), ", but here's where:"))
+    items.append(Gap(4))
+    items.append(text("label", _TARGET_LABELS[data.target_kind]))
+    items.append(text("target", clean(data.target_name)))
     items += place_block(
-        st,
-        layout,
         data.target_address,
         data.target_phone,
         data.target_hours,
         data.qr_url,
         _qr_caption(data.qr_url) if data.qr_url else "",
     )
+    items.append(Line(dashed=True, space=7))
+    items.append(text("small", f"Show this code at {clean(data.target_name)}"))
+    items.append(Gap(3))
+    items.append(Code(data.referral_code.strip()))
+    items.append(Line(dashed=True, space=7))
+    items.append(text("body", clean(data.come_back_line)))
+    items.append(text("small", f"{clean(data.store_name)} · {data.issued_on.isoformat()}"))
+    return tuple(items)
 
-    items.append(Rule(dashed=True, space=7))
-    items.append(Paragraph(f"Show this code at {markup(data.target_name)}", st.small))
-    items.append(Spacer(1, 3))
+
+def flowables(content: SlipContent, layout: Layout) -> list[Flowable]:
+    """The slip's blocks as reportlab flowables on ``layout``: the PDF half of the one
+    content model (:mod:`posassist.printing.slip_content`)."""
+    st = _styles(layout)
     _, bold = register_fonts()
-    items.append(CodeBox(data.referral_code.strip(), bold, layout.code_size, pad=6))
-    items.append(Rule(dashed=True, space=7))
-    items.append(Paragraph(markup(data.come_back_line), st.body))
-    items.append(Paragraph(f"{markup(data.store_name)} · {data.issued_on.isoformat()}", st.small))
+    items: list[Flowable] = []
+    for block in content:
+        if isinstance(block, Text):
+            items.append(Paragraph(_runs_markup(block), getattr(st, block.style)))
+        elif isinstance(block, Gap):
+            items.append(Spacer(1, block.points))
+        elif isinstance(block, Line):
+            items.append(Rule(dashed=block.dashed, space=block.space))
+        elif isinstance(block, Qr):
+            items.append(QrCode(block.url, layout.qr_size))
+        elif isinstance(block, Code):
+            items.append(CodeBox(block.code, bold, layout.code_size, pad=6))
+        elif isinstance(block, Logo):
+            items.append(logo_image(block.image, layout.printable_width, layout.logo_max_height))
+        else:
+            items.append(RulerFlowable())
     return items
+
+
+def _runs_markup(block: Text) -> str:
+    parts = [markup_kept(run.text) for run in block.runs]
+    return "".join(
+        f"<b>{part}</b>" if run.bold else part for run, part in zip(block.runs, parts, strict=True)
+    )
 
 
 _MEASURE_HEIGHT: Final = 1.0e6
@@ -242,7 +252,7 @@ def build_slip_pdf(data: SlipData, layout: str) -> bytes:
     lay = get_layout(layout)
     register_fonts()
     return render_slip(
-        _flowables(data, lay),
+        flowables(referral_content(data), lay),
         lay,
         title=f"Referral slip - {data.store_name}",
         author=data.store_name,

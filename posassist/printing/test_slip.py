@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph
 
 from posassist.printing.layouts import get_layout
-from posassist.printing.slip_flowables import Rule
-from posassist.printing.slip_fonts import markup, register_fonts
-from posassist.printing.slip_pdf import render_slip, slip_styles
+from posassist.printing.slip_content import Block, Line, Ruler, SlipContent, clean, text
+from posassist.printing.slip_fonts import register_fonts
+from posassist.printing.slip_pdf import flowables, render_slip
 
-__all__ = ["TestSlipData", "build_test_slip_pdf"]
+__all__ = ["TITLE", "TestSlipData", "build_test_slip_pdf", "test_content"]
 
 TITLE = "Test slip"
 
@@ -39,29 +37,24 @@ class TestSlipData:
     printed_on: date
 
 
-class Ruler(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
-    """A line across the printable width with a tick every centimetre (a taller one every
-    five), so a cut-off right end is seen at once."""
+def test_content(data: TestSlipData, setup: str, width_mm: float) -> SlipContent:
+    """What the test slip says: the store, the date, ``setup`` (the layout, or the ESC/POS
+    profile) and the ruler, ``width_mm`` long."""
+    items: list[Block] = [text("heading", clean(data.store_name))]
+    if data.address.strip():
+        items.append(text("small", clean(data.address)))
+    if data.phone.strip():
+        items.append(text("small", "Tel. ", clean(data.phone)))
+    items.append(Line(space=6))
+    items.append(text("target", TITLE))
+    items.append(text("body", data.printed_on.isoformat()))
+    items.append(text("small", setup))
+    items.append(Ruler())
+    items.append(text("small", f"The line above is {width_mm:.0f} mm, ticked every 10 mm."))
+    return tuple(items)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.spaceBefore = 4
-        self.spaceAfter = 4
 
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self.width = avail_width
-        return avail_width, 4 * mm
-
-    def draw(self) -> None:
-        canvas: Any = self.canv
-        canvas.setLineWidth(0.6)
-        canvas.line(0, 0, self.width, 0)
-        tick = 0
-        while tick * 10 * mm <= self.width + 0.01:
-            height = 4 * mm if tick % 5 == 0 else 2 * mm
-            canvas.line(tick * 10 * mm, 0, tick * 10 * mm, height)
-            tick += 1
-        canvas.line(self.width, 0, self.width, 4 * mm)
+test_content.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def build_test_slip_pdf(data: TestSlipData, layout: str) -> bytes:
@@ -69,19 +62,8 @@ def build_test_slip_pdf(data: TestSlipData, layout: str) -> bytes:
     we do not have)."""
     lay = get_layout(layout)
     register_fonts()
-    st = slip_styles(lay)
-    items: list[Flowable] = [Paragraph(markup(data.store_name), st.heading)]
-    if data.address.strip():
-        items.append(Paragraph(markup(data.address), st.small))
-    if data.phone.strip():
-        items.append(Paragraph(f"Tel. {markup(data.phone)}", st.small))
-    items.append(Rule(space=6))
-    items.append(Paragraph(TITLE, st.target))
-    items.append(Paragraph(data.printed_on.isoformat(), st.body))
-    items.append(Paragraph(f"Layout: {markup(lay.name)} ({markup(lay.description)})", st.small))
-    items.append(Ruler())
-    width_mm = lay.printable_width / mm
-    items.append(Paragraph(f"The line above is {width_mm:.0f} mm, ticked every 10 mm.", st.small))
+    setup = f"Layout: {lay.name} ({lay.description})"
+    items = flowables(test_content(data, setup, lay.printable_width / mm), lay)
     return render_slip(
         items, lay, title=f"{TITLE} - {data.store_name}", author=data.store_name, subject=TITLE
     )

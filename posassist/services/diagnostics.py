@@ -8,6 +8,7 @@ instance lock, so it also works while the window is open). Each finding is "ok",
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -255,10 +256,30 @@ def check_sync_clock(settings: Settings) -> list[Finding]:
     return findings
 
 
+def check_escpos(settings: Settings) -> list[Finding]:
+    """The ESC/POS printer of the profile can be reached: a TCP connect with a short
+    timeout (nothing is printed), or the raw CUPS queue exists and takes jobs."""
+    from posassist.printing.escpos_slip import probe
+    from posassist.services.printers import escpos_printer
+
+    printer = dataclasses.replace(escpos_printer(settings.printing), timeout=3.0)
+    t0 = time.perf_counter()
+    try:
+        probe(printer)
+    except PrinterError as exc:
+        return [Finding("problem", exc.message, exc.hint or "")]
+    ms = (time.perf_counter() - t0) * 1000
+    what = printer.describe()
+    return [Finding("ok", f"Slips print in ESC/POS on {what}, which answers ({ms:.0f} ms).")]
+
+
 def check_printer(settings: Settings) -> list[Finding]:
     """The same readiness check printing does: a paused queue, a stopped print server
     or a printer out of paper is a problem; no printer at all only a warning (slips
-    can still be saved as PDF) unless the settings name one."""
+    can still be saved as PDF) unless the settings name one. An ESC/POS profile is
+    checked by :func:`check_escpos` instead."""
+    if settings.printing.mode == "escpos":
+        return check_escpos(settings)
     try:
         from posassist.printing import qt_print
     except ImportError as exc:

@@ -15,7 +15,7 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from posassist.services.context import StoreContext
 from posassist.storage import corrections as fixes
 from posassist.storage import holds as store
 from posassist.storage.orm import Branch, BranchStock, Customer, HoldRequest, Product
+
+if TYPE_CHECKING:
+    from posassist.printing.slip_content import SlipContent
 
 Direction = Literal["incoming", "outgoing"]
 _CODE_ATTEMPTS = 8
@@ -91,9 +94,13 @@ class HoldQueue:
 
 @dataclass(frozen=True, slots=True)
 class HoldSlip:
+    """A hold's slip: its PDF (print, preview, save) and the same content for an
+    ESC/POS printer."""
+
     code: str
     branch_name: str
     pdf: bytes
+    content: SlipContent
 
     @property
     def title(self) -> str:
@@ -256,7 +263,7 @@ class HoldService:
         It names the branch where the customer collects the item (the holding branch,
         or this one for a relay) and never anything about the customer.
         """
-        from posassist.printing.hold_slip import HoldSlipData, build_hold_slip_pdf
+        from posassist.printing.hold_slip import HoldSlipData, build_hold_slip_pdf, hold_content
         from posassist.services.referral_slips import (
             checked_layout,
             logo_of,
@@ -295,7 +302,7 @@ class HoldService:
                 issued_on=ctx.today(),
             )
             code = hold.code
-        return HoldSlip(code, at.name, build_hold_slip_pdf(data, name))
+        return HoldSlip(code, at.name, build_hold_slip_pdf(data, name), hold_content(data))
 
     # ----------------------------------------------------------------- helpers
     def _refuse_twin(

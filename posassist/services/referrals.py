@@ -46,6 +46,7 @@ from posassist.storage.orm import Branch, Customer, Referral, Vendor
 from posassist.storage.outbox import append_change
 
 if TYPE_CHECKING:
+    from posassist.printing.slip_content import SlipContent
     from posassist.printing.slip_pdf import SlipData
 
 # The report rows are defined beside the reports; the UI imports them from here.
@@ -75,6 +76,13 @@ class IssuedSlip:
     layout: str
     pdf: bytes
     target_name: str
+
+    @property
+    def content(self) -> SlipContent:
+        """What the slip says, for an ESC/POS printer (the PDF's own blocks)."""
+        from posassist.printing.slip_pdf import referral_content
+
+        return referral_content(self.slip)
 
 
 @dataclass(frozen=True, slots=True)

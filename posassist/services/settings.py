@@ -19,7 +19,14 @@ from typing import Any
 import tomlkit
 from sqlalchemy.orm import Session
 
-from posassist.config import Problems, Settings, check_values, load_settings
+from posassist.config import (
+    ESCPOS_CONNECTIONS,
+    PRINT_MODES,
+    Problems,
+    Settings,
+    check_values,
+    load_settings,
+)
 from posassist.domain.flags import FlagThresholds
 from posassist.errors import InvalidInputError
 from posassist.services import access
@@ -43,8 +50,9 @@ class SettingField:
     """One field a person may edit: where it lives in the file and how the form shows it.
 
     ``kind`` picks the widget: ``text``, ``number``, ``region``, ``timezone``,
-    ``printer`` or ``layout``. ``at_once`` fields apply as soon as they are saved; the
-    others when posassist starts next (the screen says which).
+    ``printer``, ``layout`` or ``choice`` (one of ``choices``, nothing else can be
+    typed). ``at_once`` fields apply as soon as they are saved; the others when
+    posassist starts next (the screen says which).
     """
 
     section: str
@@ -53,6 +61,7 @@ class SettingField:
     kind: str = "text"
     help: str = ""
     at_once: bool = False
+    choices: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -77,7 +86,29 @@ _PRINTING = (
     SettingField(
         "printing", "layout", "Slip layout", "layout", "The paper in that printer.", at_once=True
     ),
-)
+    SettingField(
+        "printing", "mode", "Print with", "choice", "os: the printer's driver; escpos: raw "
+        "ESC/POS (thermal printers without a good driver).", True, PRINT_MODES,
+    ),
+    SettingField(
+        "printing", "connection", "ESC/POS connection", "choice", "tcp: port 9100 on the "
+        "network; cups-raw: a raw CUPS queue; windows-raw: a Windows printer.", True,
+        ESCPOS_CONNECTIONS,
+    ),
+    SettingField("printing", "host", "ESC/POS printer address", help="For tcp, e.g. 10.0.0.5.",
+                 at_once=True),
+    SettingField("printing", "port", "ESC/POS port", "number", "Usually 9100.", True),
+    SettingField("printing", "queue", "ESC/POS queue", help="For cups-raw or windows-raw: "
+                 "the printer's name.", at_once=True),
+    SettingField("printing", "dots", "Dots per line", "number", "384 for 58 mm, 576 for 80 mm; "
+                 "0: from the layout.", True),
+    SettingField("printing", "codepage", "Code page", help="The printer's character table, "
+                 "e.g. cp437 or cp858.", at_once=True),
+    SettingField("printing", "cut", "Cut the paper", "choice", "At the end of each slip.", True,
+                 ("True", "False")),
+    SettingField("printing", "cash_drawer", "Open the cash drawer", "choice",
+                 "A pulse with each slip.", True, ("False", "True")),
+)  # fmt: skip
 _FLAG_LABELS: dict[str, tuple[str, str]] = {
     "new_customer_days": ("New: first visit within (days)", "30 = the last 30 days."),
     "regular_min_visit_days": ("Regular: visit days at least", "Three days = two returns."),

@@ -228,9 +228,9 @@ class FinderActions:
             self.dialog.print_finished.emit(False)
             self.dialog.focus_box()
 
-        BackgroundOp(self.worker, lambda: printing.print_pdf(slip.pdf, target)).success(
-            done
-        ).failure(failed).run_in_background()
+        BackgroundOp(
+            self.worker, lambda: printing.print_slip(slip.pdf, slip.content, target)
+        ).success(done).failure(failed).run_in_background()
 
     def _save(self, slip: IssuedSlip) -> None:
         path = still_open(

@@ -229,7 +229,8 @@ class HoldsDialog(QDialog):
             target = printing.target()
             self.message.say(f"Printing the slip for hold {slip.code} on {target.describe()}…")
             BackgroundOp(
-                self.worker, lambda: printing.print_pdf(slip.pdf, target, job_name=slip.title)
+                self.worker,
+                lambda: printing.print_slip(slip.pdf, slip.content, target, job_name=slip.title),
             ).success(
                 lambda where: self.message.say(f"Slip for hold {slip.code} printed on {where}.")
             ).failure(

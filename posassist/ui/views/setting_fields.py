@@ -2,9 +2,9 @@
 first-run set-up and the settings screen.
 
 Every field of ``services/settings.py FIELDS`` becomes a label, an input (a line edit,
-or a searchable list of time zones, printers or layouts) and a red line under the input
-that says what is wrong with the value, so a person sees every problem at once and
-where it is. Values go in and out as text; the service checks them.
+a searchable list of time zones, printers or layouts, or a fixed list of choices) and a
+red line under the input that says what is wrong with the value, so a person sees every
+problem at once and where it is. Values go in and out as text; the service checks them.
 """
 
 from __future__ import annotations
@@ -100,6 +100,10 @@ class FieldForm(QWidget):
             combo = _combo(_timezones(), editable=True)
             combo.editTextChanged.connect(self.changed)
             return combo
+        if field.kind == "choice":
+            combo = _combo(list(field.choices), editable=False)
+            combo.currentTextChanged.connect(self.changed)
+            return combo
         if field.kind in ("layout", "printer"):
             combo = _combo(layout_choices() if field.kind == "layout" else [""], editable=True)
             combo.editTextChanged.connect(self.changed)
@@ -120,7 +124,9 @@ class FieldForm(QWidget):
     def set_values(self, values: Mapping[str, str]) -> None:
         for name, text in values.items():
             widget = self.inputs.get(name)
-            if isinstance(widget, QComboBox):
+            if isinstance(widget, QComboBox) and not widget.isEditable():
+                widget.setCurrentText(text)
+            elif isinstance(widget, QComboBox):
                 widget.setEditText(text)
             elif widget is not None:
                 widget.setText(text)
