@@ -14,10 +14,12 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 from importlib.metadata import version
 from pathlib import Path
 
@@ -114,7 +116,36 @@ def smoke_test(bundle: Path) -> None:
             env,
         )  # fmt: skip
         check_pdf(pdf, vendors[0]["name"])
-    print("smoke test ok: the window started and a slip PDF parsed")
+        check_escpos(cli, data, env)
+    print("smoke test ok: the window started, a slip PDF parsed, an ESC/POS test slip arrived")
+
+
+def check_escpos(cli: Path, data: Path, env: dict[str, str]) -> None:
+    """``slip --test-print`` on an ESC/POS profile, to a socket listening here: python-escpos
+    and its capabilities file are in the bundle, and the bytes end with a paper cut."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(TIMEOUT_S)
+        port = server.getsockname()[1]
+        got = bytearray()
+
+        def receive() -> None:
+            conn, _ = server.accept()
+            with conn:
+                while chunk := conn.recv(65536):
+                    got.extend(chunk)
+
+        listener = threading.Thread(target=receive, daemon=True)
+        listener.start()
+        profile = {
+            "POSASSIST_PRINTING_MODE": "escpos",
+            "POSASSIST_PRINTING_CONNECTION": "tcp",
+            "POSASSIST_PRINTING_HOST": "127.0.0.1",
+            "POSASSIST_PRINTING_PORT": str(port),
+        }
+        check([str(cli), "--data-dir", str(data), "slip", "--test-print"], {**env, **profile})
+        listener.join(TIMEOUT_S)
+    if b"\x1dV" not in bytes(got[-8:]) or len(got) < 200:
+        raise SystemExit(f"smoke test: the ESC/POS test slip came incomplete ({len(got)} bytes)")
 
 
 def check(argv: list[str], env: dict[str, str]) -> str:
