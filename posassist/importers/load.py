@@ -44,7 +44,7 @@ from posassist.importers.reader import Table as FileTable
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 from posassist.importers.report import COUNTS, Progress
 from posassist.storage.base import utcnow
-from posassist.storage.orm import Customer, Interaction
+from posassist.storage.orm import Branch, Customer, Interaction
 
 __all__ = [
     "CHUNK_ROWS",
@@ -117,6 +117,7 @@ def load(
     write transaction). Raises :class:`CancelledError` as soon as ``cancelled()`` is true
     (the caller rolls back). After the first problem the rest of the file is still read,
     to count its problems, but nothing more is written (the import is refused whole)."""
+    _check_branch(session, branch_id)
     writer = _Writer(session, ctx, stamp, branch_id)
     started = time.monotonic()
     last_report = started
@@ -301,6 +302,7 @@ class _Writer:
             outbox.append(bulk.op_row("customer", str(cid), "update", changed, hlc, created))
         for iid_text, payload in sales.payloads:
             outbox.append(bulk.op_row("interaction", iid_text, "insert", payload, stamp(), created))
+        _check_parents(found, externals, sales)
         bulk.CUSTOMERS.run(s, customers)
         bulk.EXTERNAL_IDS.run(s, externals)
         _update_customers(s, updates, self.now)
@@ -308,6 +310,28 @@ class _Writer:
         bulk.INTERACTIONS.run(s, sales.interactions)
         bulk.LINES.run(s, sales.lines)
         bulk.OUTBOX.run(s, outbox)
+
+
+def _check_parents(found: PeopleChunk, externals: list[tuple[Any, ...]], sales: _SaleRows) -> None:
+    """The foreign keys' check, done here: the import's transaction runs with SQLite's
+    off (``Database.write(foreign_keys=False)``: its per-row parent lookups cost a sixth
+    of the inserts). Every customer a row names is one this chunk found stored (its
+    fields were read) or is writing now; the branch was checked by :func:`load`; lines
+    belong to the interactions they are built with. A failure is a bug of the loader,
+    and rolls the import back."""
+    parents = {cid.hex for cid in found.new}
+    parents.update(cid.hex for cid in found.known.info)
+    strays = [row[3] for row in externals if row[3] not in parents]
+    strays += [row[1] for row in sales.interactions if row[1] is not None and row[1] not in parents]
+    if strays:
+        raise RuntimeError(f"import loader: {len(strays)} rows name a customer not in the store")
+
+
+def _check_branch(s: Session, branch_id: uuid.UUID) -> None:
+    """The one branch every imported interaction names is in the store (see
+    :func:`_check_parents`)."""
+    if s.get(Branch, branch_id) is None:
+        raise RuntimeError("import loader: the store's own branch is not in the store")
 
 
 class _SaleRows:

@@ -35,6 +35,9 @@ BUSY_TIMEOUT_MS = 5000
 _BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # noqa: UP032
 # The BEGIN of each kind of session (writes take the lock up front; see ``_begin``).
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
+# Foreign keys can only be switched outside a transaction, so ``_begin`` sets them for
+# each one, just before its BEGIN (a connection is never left with them off).
+_FOREIGN_KEYS = {True: "PRAGMA foreign_keys = ON", False: "PRAGMA foreign_keys = OFF"}
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
 SCHEMA_HEAD = "0011"
 
@@ -64,8 +67,9 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _begin(conn: Any) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql(_BEGIN[mode])
+    options = conn.get_execution_options()
+    conn.exec_driver_sql(_FOREIGN_KEYS[options.get("sqlite_foreign_keys", True) is not False])
+    conn.exec_driver_sql(_BEGIN[options.get("sqlite_begin", "IMMEDIATE")])
 
 
 def make_sqlite_engine(path: Path) -> Engine:
@@ -162,6 +166,7 @@ class Database:
     _lock: FileLock | None = None
     damage: StoreError | None = field(init=False, default=None)
     _writer: sessionmaker[Session] = field(init=False)
+    _bulk_writer: sessionmaker[Session] = field(init=False)
     _reader: sessionmaker[Session] = field(init=False)
     _damage_listeners: list[Callable[[StoreError], None]] = field(init=False)
 
@@ -170,6 +175,10 @@ class Database:
         event.listen(self.engine, "handle_error", _classify_in_engine(self.path, self._damaged))
         self._writer = sessionmaker(
             bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
+        )
+        self._bulk_writer = sessionmaker(
+            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_foreign_keys=False),
             expire_on_commit=False,
         )
         self._reader = sessionmaker(
@@ -220,11 +229,17 @@ class Database:
             raise problem
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One session per user action that changes data; commits or rolls back whole."""
+    def write(self, *, foreign_keys: bool = True) -> Iterator[Session]:
+        """One session per user action that changes data; commits or rolls back whole.
+
+        ``foreign_keys=False`` is for a bulk load only (``posassist import``): SQLite's
+        per-row parent lookups are a sixth of an import's insert time, and the loader
+        writes parents before children and checks every reference itself
+        (``importers/load.py``). The setting holds for this transaction alone."""
         if self.damage is not None:
             raise self.damage
-        with self._classified(), self._writer.begin() as session:
+        maker = self._writer if foreign_keys else self._bulk_writer
+        with self._classified(), maker.begin() as session:
             yield session
 
     @contextmanager
