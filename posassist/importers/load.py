@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +31,8 @@ from datetime import time as clock_time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import String, Table, bindparam, select, update
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
 from posassist.domain.fields import customer_derived
@@ -89,9 +90,17 @@ class Counts:
 def interaction_id(source: str, key: str) -> uuid.UUID:
     """A sale's interaction id: the same on every import of the file. The ``transactions``
     source keeps the first importer's form (``purchase:{key}:1``, its first row of a key)."""
+    return uuid.UUID(hex=_interaction_hex(source, key))
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def _interaction_hex(source: str, key: str) -> str:
+    """:func:`interaction_id` as the store holds it (hex), made without UUID objects."""
     if source == "transactions":
-        return uuid.uuid5(NAMESPACE, f"purchase:{key}:1")
-    return uuid.uuid5(NAMESPACE, f"sale:{source}:{key}")
+        return bulk.uuid5_hex(_NAMESPACE_BYTES, f"purchase:{key}:1")
+    return bulk.uuid5_hex(_NAMESPACE_BYTES, f"sale:{source}:{key}")
 
 
 def _rows_of(record: Person | Sale | Skip) -> int:
@@ -217,16 +226,17 @@ class _Writer:
 
     def _sales(self, sales: list[Sale], found: PeopleChunk) -> _SaleRows:
         """The chunk's new interactions and their lines (already stored ones skipped)."""
-        wanted: list[tuple[uuid.UUID, uuid.UUID | None, Sale]] = []
+        wanted: list[tuple[str, uuid.UUID | None, Sale]] = []
+        resolve = found.resolve
         for sale in sales:
             cid = None
             if sale.person is not None:
-                cid = found.resolve(sale.person, sale.occurred_at)
+                cid = resolve(sale.person, sale.occurred_at)
                 if cid == ERASED:
                     self.counts.skipped += 1
                     continue
-            wanted.append((interaction_id(sale.source, sale.key), cid, sale))
-        stored = _existing(self.s, Interaction.id, [w[0] for w in wanted])
+            wanted.append((_interaction_hex(sale.source, sale.key), cid, sale))
+        stored = _existing_hex(self.s, Interaction.id, [w[0] for w in wanted])
         out = _SaleRows()
         for iid, cid, sale in wanted:
             if iid in stored:
@@ -236,9 +246,7 @@ class _Writer:
             self._interaction(iid, cid, sale, out)
         return out
 
-    def _interaction(
-        self, iid: uuid.UUID, cid: uuid.UUID | None, sale: Sale, out: _SaleRows
-    ) -> None:
+    def _interaction(self, iid_hex: str, cid: uuid.UUID | None, sale: Sale, out: _SaleRows) -> None:
         """One sale's row, lines and payload (the shape ``services/interactions.py
         add_interaction`` queues). No register and no staff member: the visit happened at
         the till that exported it, and every register importing the file must make the
@@ -254,30 +262,33 @@ class _Writer:
             kind, basket, note = "service", None, _refund_note(sale)
         elif sale.kind == "void":  # not a purchase: a visit with no basket and no lines
             kind, basket = "service", None
-        iid_hex, iid_text = iid.hex, str(iid)
-        at, day = sale.occurred_at, sale.local_day.isoformat()
+        iid_text = bulk.text_of_hex(iid_hex)
+        db_at, iso_at = bulk.times(sale.occurred_at)
+        day = sale.local_day.isoformat()
         out.interactions.append(
-            (iid_hex, bulk.hex_or_none(cid), self.branch[0], None, None,
-             bulk.db_time(at), day, kind, basket, note)
+            (iid_hex, None if cid is None else cid.hex, self.branch[0], None, None,
+             db_at, day, kind, basket, note)
         )  # fmt: skip
         lines: list[dict[str, Any]] = []
-        if kind == "purchase":
+        if kind == "purchase" and sale.items:
+            iid_bytes = bytes.fromhex(iid_hex)
             for pos, item in enumerate(sale.items):
-                line_id = uuid.uuid5(iid, str(pos))
+                line_hex = bulk.uuid5_hex(iid_bytes, str(pos))
                 desc = item.description[:300]
                 out.lines.append(
-                    (line_id.hex, iid_hex, pos, item.sku, desc, item.quantity, item.unit_minor)
+                    (line_hex, iid_hex, pos, item.sku, desc, item.quantity, item.unit_minor)
                 )
                 lines.append(
-                    {"id": str(line_id), "position": pos, "sku": item.sku, "description": desc,
-                     "quantity": item.quantity, "unit_minor": item.unit_minor}
+                    {"id": bulk.text_of_hex(line_hex), "position": pos, "sku": item.sku,
+                     "description": desc, "quantity": item.quantity,
+                     "unit_minor": item.unit_minor}
                 )  # fmt: skip
         counts.lines += len(lines)
         out.payloads.append(
             (iid_text,
-             {"id": iid_text, "customer_id": bulk.text_or_none(cid), "branch_id": self.branch[1],
-              "register_id": None, "staff_id": None,
-              "occurred_at": bulk.iso_time(at), "local_day": day, "kind": kind,
+             {"id": iid_text, "customer_id": None if cid is None else str(cid),
+              "branch_id": self.branch[1], "register_id": None, "staff_id": None,
+              "occurred_at": iso_at, "local_day": day, "kind": kind,
               "basket_minor": basket, "note": note, "lines": lines})
         )  # fmt: skip
 
@@ -377,10 +388,10 @@ def _update_customers(
         s.connection().execute(stmt, rows)
 
 
-def _existing(s: Session, column: Any, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of ``ids`` are stored (one query)."""
-    found: set[uuid.UUID] = set()
-    wanted = [i.hex for i in ids]
-    if wanted:
-        found.update(s.connection().scalars(select(column).where(one_of(column, wanted))))
-    return found
+def _existing_hex(s: Session, column: Any, ids: list[str]) -> set[str]:
+    """Which of ``ids`` (hex, as stored) are stored (one query), as hex: read as plain
+    text, so no UUID object is made per row."""
+    if not ids:
+        return set()
+    stmt = select(sa_cast(column, String)).where(one_of(column, ids))
+    return set(s.connection().scalars(stmt))
