@@ -318,6 +318,11 @@ class _Writer:
         bulk.EXTERNAL_IDS.run(s, externals)
         _update_customers(s, updates, self.now)
         found.write_first_visits(s)
+        # In customer order: the interaction table's two indexes lead with the customer,
+        # so each of their pages is fetched once per chunk, not once per row (a sixth
+        # faster on the bench store). Only the table's rowid order changes: the outbox
+        # keeps the file's order, and nothing reads interactions by rowid.
+        sales.interactions.sort(key=_by_customer)
         bulk.INTERACTIONS.run(s, sales.interactions)
         bulk.LINES.run(s, sales.lines)
         bulk.OUTBOX.run(s, outbox)
@@ -343,6 +348,10 @@ def _check_branch(s: Session, branch_id: uuid.UUID) -> None:
     :func:`_check_parents`)."""
     if s.get(Branch, branch_id) is None:
         raise RuntimeError("import loader: the store's own branch is not in the store")
+
+
+def _by_customer(row: tuple[Any, ...]) -> tuple[str, str]:
+    return (row[1] or "", row[5])
 
 
 class _SaleRows:
