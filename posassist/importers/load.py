@@ -284,13 +284,11 @@ class _Writer:
                      "unit_minor": item.unit_minor}
                 )  # fmt: skip
         counts.lines += len(lines)
-        out.payloads.append(
-            (iid_text,
-             {"id": iid_text, "customer_id": None if cid is None else str(cid),
-              "branch_id": self.branch[1], "register_id": None, "staff_id": None,
-              "occurred_at": iso_at, "local_day": day, "kind": kind,
-              "basket_minor": basket, "note": note, "lines": lines})
+        payload = bulk.interaction_json(
+            iid_text, None if cid is None else str(cid), self.branch[1], iso_at, day, kind,
+            basket, note, lines,
         )  # fmt: skip
+        out.payloads.append((iid_text, payload))
 
     def _insert(self, found: PeopleChunk, sales: _SaleRows) -> None:
         """The chunk's writes, parents first, each table in one executemany; the outbox
@@ -312,7 +310,9 @@ class _Writer:
         for cid, changed, _clocks, hlc in updates:
             outbox.append(bulk.op_row("customer", str(cid), "update", changed, hlc, created))
         for iid_text, payload in sales.payloads:
-            outbox.append(bulk.op_row("interaction", iid_text, "insert", payload, stamp(), created))
+            outbox.append(
+                bulk.op_row_text("interaction", iid_text, "insert", payload, stamp(), created)
+            )
         _check_parents(found, externals, sales)
         bulk.CUSTOMERS.run(s, customers)
         bulk.EXTERNAL_IDS.run(s, externals)
@@ -362,7 +362,7 @@ class _SaleRows:
     def __init__(self) -> None:
         self.interactions: list[tuple[Any, ...]] = []
         self.lines: list[tuple[Any, ...]] = []
-        self.payloads: list[tuple[str, dict[str, Any]]] = []
+        self.payloads: list[tuple[str, str]] = []  # (id, the payload's JSON)
 
 
 def _refund_note(sale: Sale) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -56,3 +57,28 @@ def test_times_are_db_time_and_iso_time() -> None:
         at = at.astimezone(rng.choice(zones))
         assert bulk.times(at) == (bulk.db_time(at), bulk.iso_time(at))
         assert bulk.times(at) == (bulk.db_time(at), bulk.iso_time(at))
+
+
+def test_interaction_json_is_json_dumps_of_the_payload() -> None:
+    rng = random.Random(3)
+    notes = ["", "Imported from x", 'a "quoted" note\nwith\ttabs and \\', "Grüße €", "\u2028"]
+    for n in range(2000):
+        iid = bulk.text_of_hex(uuid.uuid4().hex)
+        customer = None if n % 3 == 0 else str(uuid.uuid4())
+        lines = [
+            {"id": str(uuid.uuid4()), "position": pos, "sku": rng.choice([None, "SKU1", "é"]),
+             "description": rng.choice(notes), "quantity": rng.randrange(1, 5),
+             "unit_minor": rng.choice([None, 0, -5, 1250])}
+            for pos in range(rng.randrange(3))
+        ]  # fmt: skip
+        basket = rng.choice([None, 0, 1, -300, 10**9])
+        kind, note = rng.choice(["purchase", "service"]), rng.choice(notes)
+        at, day = "2024-01-02T20:00:00+00:00", "2024-01-02"
+        fields = (iid, customer, str(uuid.uuid4()), at, day, kind, basket, note, lines)
+        payload = {
+            "id": fields[0], "customer_id": fields[1], "branch_id": fields[2],
+            "register_id": None, "staff_id": None, "occurred_at": fields[3],
+            "local_day": fields[4], "kind": fields[5], "basket_minor": fields[6],
+            "note": fields[7], "lines": fields[8],
+        }  # fmt: skip
+        assert bulk.interaction_json(*fields) == json.dumps(payload)
