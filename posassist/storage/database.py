@@ -35,9 +35,13 @@ BUSY_TIMEOUT_MS = 5000
 _BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # noqa: UP032
 # The BEGIN of each kind of session (writes take the lock up front; see ``_begin``).
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
-# Foreign keys can only be switched outside a transaction, so ``_begin`` sets them for
-# each one, just before its BEGIN (a connection is never left with them off).
-_FOREIGN_KEYS = {True: "PRAGMA foreign_keys = ON", False: "PRAGMA foreign_keys = OFF"}
+# Foreign keys can only be switched outside a transaction: a bulk write's ``_begin``
+# turns them off just before its BEGIN and marks the pooled connection, and
+# ``_restore_foreign_keys`` turns them on again when the connection goes back to the pool
+# (after its transaction ended), so no other session ever gets a connection without them.
+_FOREIGN_KEYS_OFF = "PRAGMA foreign_keys = OFF"
+_FOREIGN_KEYS_ON = "PRAGMA foreign_keys = ON"
+_FK_OFF = "posassist_foreign_keys_off"
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
 SCHEMA_HEAD = "0011"
 
@@ -68,8 +72,18 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _begin(conn: Any) -> None:
     options = conn.get_execution_options()
-    conn.exec_driver_sql(_FOREIGN_KEYS[options.get("sqlite_foreign_keys", True) is not False])
+    if options.get("sqlite_foreign_keys", True) is False:
+        conn.exec_driver_sql(_FOREIGN_KEYS_OFF)
+        conn.info[_FK_OFF] = True
     conn.exec_driver_sql(_BEGIN[options.get("sqlite_begin", "IMMEDIATE")])
+
+
+def _restore_foreign_keys(dbapi_conn: Any, record: Any) -> None:
+    """On check-in (the transaction is over): foreign keys on again after a bulk write."""
+    if record.info.pop(_FK_OFF, False):
+        cur = dbapi_conn.cursor()
+        cur.execute(_FOREIGN_KEYS_ON)
+        cur.close()
 
 
 def make_sqlite_engine(path: Path) -> Engine:
@@ -83,6 +97,7 @@ def make_sqlite_engine(path: Path) -> Engine:
     )
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
+    event.listen(engine, "checkin", _restore_foreign_keys)
     return engine
 
 
