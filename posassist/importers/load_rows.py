@@ -235,7 +235,8 @@ _INTERACTION_JSON = (
     '"staff_id": null, "occurred_at": "%s", "local_day": "%s", "kind": "%s", '
     '"basket_minor": %s, "note": %s, "lines": %s}'
 )
-_NOTES: dict[str, str] = {}
+_NOTES: dict[str, str] = {}  # a file's notes repeat ("Imported from …"): encoded once
+_NOTE_KEPT_CHARS = 200
 
 
 def interaction_json(
@@ -252,9 +253,11 @@ def interaction_json(
     """``json.dumps`` of the interaction payload ``load.py`` queues (see above)."""
     encoded = _NOTES.get(note)
     if encoded is None:
-        if len(_NOTES) >= _TIMES_KEPT:
-            _NOTES.clear()
-        encoded = _NOTES[note] = json.dumps(note)
+        encoded = json.dumps(note)
+        if len(note) <= _NOTE_KEPT_CHARS:  # a long note is not kept: memory stays small
+            if len(_NOTES) >= _TIMES_KEPT:
+                _NOTES.clear()
+            _NOTES[note] = encoded
     return _INTERACTION_JSON % (
         iid,
         "null" if customer is None else f'"{customer}"',

@@ -62,6 +62,7 @@ def test_times_are_db_time_and_iso_time() -> None:
 def test_interaction_json_is_json_dumps_of_the_payload() -> None:
     rng = random.Random(3)
     notes = ["", "Imported from x", 'a "quoted" note\nwith\ttabs and \\', "Grüße €", "\u2028"]
+    notes.append('long "note" ' * 500)  # longer than the notes kept encoded
     for n in range(2000):
         iid = bulk.text_of_hex(uuid.uuid4().hex)
         customer = None if n % 3 == 0 else str(uuid.uuid4())
