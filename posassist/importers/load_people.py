@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from posassist.domain.lww import stamp_fields
 from posassist.domain.match_keys import MATCH_SOURCES, match_key
+from posassist.importers.load_rows import uuid5_hex
 from posassist.importers.records import Person
 from posassist.storage.corrections import survivors
 from posassist.storage.orm import Customer, CustomerExternalId
@@ -59,6 +60,8 @@ _INFO = (
     Customer.created_at,
 )
 
+_INFO_NAMES = tuple(c.key for c in _INFO)
+
 
 class _Counts(Protocol):
     customers_new: int
@@ -81,7 +84,8 @@ def person_keys(p: Person) -> list[Key]:
     keys: list[Key] = []
     if p.external_id:
         keys.append(("ext", p.source, p.external_id))
-    keys.extend(("ext", source, value) for source, value in p.other_ids if value)
+    if p.other_ids:
+        keys.extend(("ext", source, value) for source, value in p.other_ids if value)
     if p.card:
         keys.append(("card", p.card))
     if p.phone:
@@ -98,9 +102,10 @@ def derived_id(namespace: uuid.UUID, keys: list[Key]) -> uuid.UUID | None:
     export make the same customer. ``transactions`` keeps the first importer's form."""
     if keys:
         first = keys[0]
+        ns = namespace.bytes
         if first[0] == "ext" and first[1] == "transactions":
-            return uuid.uuid5(namespace, f"customer:{first[2]}")
-        return uuid.uuid5(namespace, "customer:" + ":".join(first))
+            return uuid.UUID(hex=uuid5_hex(ns, f"customer:{first[2]}"))
+        return uuid.UUID(hex=uuid5_hex(ns, "customer:" + ":".join(first)))
     return None  # a name alone is not a key: an anonymous sale, never a customer
 
 
@@ -170,8 +175,9 @@ class Known:
         self.survivor = survivors(s, candidates)
         final = {self.survivor.get(c, c).hex for c in candidates}
         if final:
-            for row in s.connection().execute(select(*_INFO).where(one_of(Customer.id, final))):
-                self.info[row.id] = dict(row._mapping)
+            stmt = select(*_INFO).where(one_of(Customer.id, final))
+            for row in s.connection().execute(stmt):
+                self.info[row[0]] = dict(zip(_INFO_NAMES, row, strict=True))
 
 
 class PeopleChunk:

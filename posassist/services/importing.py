@@ -91,7 +91,7 @@ class ImportService:
         with open_table(path, fmt.columns, problems) as table:
             report.encoding, report.delimiter = table.encoding, table.delimiter
             try:
-                with ctx.db.write() as s, import_pragmas(s):
+                with ctx.db.write(foreign_keys=False) as s, import_pragmas(s):
                     counts = load(
                         s,
                         fmt,

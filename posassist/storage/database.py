@@ -37,6 +37,13 @@ WAL_TRIM_BYTES = 8 * 1024 * 1024
 _BUSY_TIMEOUT_PRAGMA = "PRAGMA busy_timeout = {:d}".format(BUSY_TIMEOUT_MS)  # noqa: UP032
 # The BEGIN of each kind of session (writes take the lock up front; see ``_begin``).
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
+# Foreign keys can only be switched outside a transaction: a bulk write's ``_begin``
+# turns them off just before its BEGIN and marks the pooled connection, and
+# ``_restore_foreign_keys`` turns them on again when the connection goes back to the pool
+# (after its transaction ended), so no other session ever gets a connection without them.
+_FOREIGN_KEYS_OFF = "PRAGMA foreign_keys = OFF"
+_FOREIGN_KEYS_ON = "PRAGMA foreign_keys = ON"
+_FK_OFF = "posassist_foreign_keys_off"
 # The newest migration's revision id; tests/storage/test_migrations.py keeps it honest.
 SCHEMA_HEAD = "0011"
 
@@ -66,8 +73,19 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _begin(conn: Any) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql(_BEGIN[mode])
+    options = conn.get_execution_options()
+    if options.get("sqlite_foreign_keys", True) is False:
+        conn.exec_driver_sql(_FOREIGN_KEYS_OFF)
+        conn.info[_FK_OFF] = True
+    conn.exec_driver_sql(_BEGIN[options.get("sqlite_begin", "IMMEDIATE")])
+
+
+def _restore_foreign_keys(dbapi_conn: Any, record: Any) -> None:
+    """On check-in (the transaction is over): foreign keys on again after a bulk write."""
+    if record.info.pop(_FK_OFF, False):
+        cur = dbapi_conn.cursor()
+        cur.execute(_FOREIGN_KEYS_ON)
+        cur.close()
 
 
 def make_sqlite_engine(path: Path) -> Engine:
@@ -81,6 +99,7 @@ def make_sqlite_engine(path: Path) -> Engine:
     )
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
+    event.listen(engine, "checkin", _restore_foreign_keys)
     return engine
 
 
@@ -164,6 +183,7 @@ class Database:
     _lock: FileLock | None = None
     damage: StoreError | None = field(init=False, default=None)
     _writer: sessionmaker[Session] = field(init=False)
+    _bulk_writer: sessionmaker[Session] = field(init=False)
     _reader: sessionmaker[Session] = field(init=False)
     _damage_listeners: list[Callable[[StoreError], None]] = field(init=False)
 
@@ -172,6 +192,10 @@ class Database:
         event.listen(self.engine, "handle_error", _classify_in_engine(self.path, self._damaged))
         self._writer = sessionmaker(
             bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
+        )
+        self._bulk_writer = sessionmaker(
+            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_foreign_keys=False),
             expire_on_commit=False,
         )
         self._reader = sessionmaker(
@@ -222,11 +246,17 @@ class Database:
             raise problem
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One session per user action that changes data; commits or rolls back whole."""
+    def write(self, *, foreign_keys: bool = True) -> Iterator[Session]:
+        """One session per user action that changes data; commits or rolls back whole.
+
+        ``foreign_keys=False`` is for a bulk load only (``posassist import``): SQLite's
+        per-row parent lookups are a sixth of an import's insert time, and the loader
+        writes parents before children and checks every reference itself
+        (``importers/load.py``). The setting holds for this transaction alone."""
         if self.damage is not None:
             raise self.damage
-        with self._classified(), self._writer.begin() as session:
+        maker = self._writer if foreign_keys else self._bulk_writer
+        with self._classified(), maker.begin() as session:
             yield session
 
     @contextmanager

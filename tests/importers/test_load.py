@@ -417,3 +417,27 @@ def test_cancel_is_honoured_during_a_formats_first_pass(backend: Backend, tmp_pa
              cancelled=cancel.is_set)  # fmt: skip
     assert time.monotonic() - started < 1.0  # not the format's 3 s
     assert _count(backend, Interaction) == 0
+
+
+def test_the_loader_checks_the_customers_it_names_when_foreign_keys_are_off(
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's transaction runs with SQLite's foreign keys off: a matching bug that
+    named a customer the store does not have is caught by the loader, which rolls back."""
+    from posassist.importers import load_people
+
+    stray = uuid.uuid4()
+    monkeypatch.setattr(load_people.PeopleChunk, "resolve", lambda self, p, at: stray)
+    path = tmp_path / "file.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    ctx = backend.ctx
+    parse = ParseContext("America/New_York", "US", date(2026, 11, 20))
+    records: list[Record] = [_sale("S1", Person("square", "A1"))]
+    with (
+        pytest.raises(RuntimeError, match="not in the store"),
+        open_table(path, (), Problems(path)) as table,
+        ctx.db.write(foreign_keys=False) as s,
+    ):
+        load(s, Listed(records), table, parse, stamp=ctx.stamp, branch_id=ctx.branch_id)
+    assert _count(backend, Interaction) == 0
+    assert _count(backend, Outbox) == 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from posassist.errors import StoreError
 from posassist.storage.database import STORE_FILENAME, open_database
@@ -26,6 +27,31 @@ def test_pragmas_are_set(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    finally:
+        db.close()
+
+
+def test_bulk_write_turns_foreign_keys_off_for_its_transaction_only(tmp_path: Path) -> None:
+    """``write(foreign_keys=False)`` (the import's) really lets an orphan row in, and the
+    next transaction on the same pooled connection has them on again."""
+    db = open_database(tmp_path)
+    orphan = text(
+        "INSERT INTO purchase_line (id, interaction_id, position, description, quantity) "
+        "VALUES (:id, :parent, 0, 'x', 1)"
+    )
+    try:
+        with db.write(foreign_keys=False) as s:
+            conn = s.connection()
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+            conn.execute(orphan, {"id": "a" * 32, "parent": "b" * 32})
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all()  # it is an orphan
+            conn.exec_driver_sql("DELETE FROM purchase_line")
+        for session in (db.write, db.read):
+            with session() as s:
+                conn = s.connection()
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        with pytest.raises(IntegrityError, match="FOREIGN KEY"), db.write() as s:
+            s.connection().execute(orphan, {"id": "c" * 32, "parent": "d" * 32})
     finally:
         db.close()
 
