@@ -189,3 +189,13 @@ def test_test_print_uses_the_values_on_screen(
     for words in ("Unsaved Name", "Test slip", "Layout: a6"):
         assert words in slip
     assert path.read_text(encoding="utf-8") == FILE  # printing saves nothing
+
+
+def test_the_line_on_when_settings_apply_names_a_whole_tab_not_its_every_field() -> None:
+    from posassist.ui.views.settings import when_applied
+
+    text = when_applied()
+    assert (
+        text
+        == "Everything on the Printing tab applies at once; the rest when posassist starts next."
+    )

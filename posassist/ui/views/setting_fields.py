@@ -91,6 +91,7 @@ class FieldForm(QWidget):
         if field.help:
             hint = QLabel(field.help)
             hint.setObjectName("hint")
+            hint.setWordWrap(True)  # a long help never widens the screen past 1024 pixels
             box.addWidget(hint)
         box.addWidget(message)
         return cell

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from posassist.services.printers import installed_printers
-from posassist.services.settings import FIELDS, SCREEN_FIELDS, Saved, SettingsService
+from posassist.services.settings import SCREEN_FIELDS, Saved, SettingsService
 from posassist.ui.feedback import MessageLine, show_error
 from posassist.ui.views.setting_fields import FieldForm
 from posassist.ui.workers import BackgroundOp, Worker
@@ -32,9 +32,19 @@ RECHECK_AFTER_MS = 200  # a pause in typing: the checks read the logo file, impo
 
 
 def when_applied() -> str:
-    """Which fields apply at once, from the one field list."""
-    now = [f.label for f in FIELDS.values() if f.at_once]
-    return f"{' and '.join(now)} apply at once; the rest when posassist starts next."
+    """Which fields apply at once, from the one field list: a tab whose every field does
+    is named as a tab (eleven printing fields in a row would not fit a 1024-pixel screen)."""
+    now: list[str] = []
+    for title, group in SCREEN_FIELDS.items():
+        if group and all(f.at_once for f in group):
+            now.append(f"everything on the {title} tab")
+        else:
+            now.extend(f.label for f in group if f.at_once)
+    if not now:
+        return "Changes apply when posassist starts next."
+    listed = now[0] if len(now) == 1 else f"{', '.join(now[:-1])} and {now[-1]}"
+    verb = "applies" if len(now) == 1 else "apply"
+    return f"{listed[0].upper()}{listed[1:]} {verb} at once; the rest when posassist starts next."
 
 
 class SettingsDialog(QDialog):
@@ -66,7 +76,9 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.line = MessageLine()
         box = QVBoxLayout(self)
-        box.addWidget(QLabel(when_applied()))
+        applied = QLabel(when_applied())
+        applied.setWordWrap(True)
+        box.addWidget(applied)
         box.addWidget(self.tabs)
         box.addWidget(self.test)
         box.addWidget(self.line)
