@@ -86,6 +86,9 @@ class CentralSettings:
     sslmode: str = "prefer"
     connect_timeout: int = 5
     poll_seconds: float = 5.0
+    # How long central keeps its change log (``posassist central prune``): a register
+    # away for longer re-bootstraps from a snapshot.
+    log_horizon_days: int = 90
 
     @property
     def enabled(self) -> bool:
@@ -349,6 +352,8 @@ def _central_problems(central: CentralSettings) -> Problems:
         problems["central.connect_timeout"] = "must be at least 1 second."
     if central.poll_seconds <= 0:
         problems["central.poll_seconds"] = "must be positive."
+    if not 1 <= central.log_horizon_days <= 36_500:
+        problems["central.log_horizon_days"] = "must be between 1 and 36500 days."
     return problems
 
 

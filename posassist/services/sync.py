@@ -24,8 +24,9 @@ from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
 from posassist.storage.orm import Customer
 from posassist.sync import outbox
-from posassist.sync.central import CentralLink, CentralTarget, Fault
+from posassist.sync.central import CentralLink, CentralTarget, Fault, reads
 from posassist.sync.central.problems import LABELS, NETWORK_KINDS, PASSWORD_KINDS
+from posassist.sync.central.snapshot import Pruned
 from posassist.sync.engine import (
     CLOCK_WARN_MS,
     OFFSET_KEY,
@@ -144,7 +145,10 @@ class SyncService:
         self._staff_listeners.append(listener)
 
     def _on_customers_changed(self, report: CycleReport) -> None:
-        if report.customers_changed:
+        if report.bootstrapped is not None and report.bootstrapped.all_customers_new:
+            if self._names is not None:
+                self._names.invalidate()  # a whole chain arrived: reloaded at the next search
+        elif report.customers_changed:
             self._update_names(report.customers_changed)
         touched = report.customers_changed | report.customers_touched
         if touched:
@@ -318,6 +322,26 @@ def init_central_schema(central: CentralSettings, password: str | None) -> Centr
     return CentralInit(target.describe(), result.before, result.after, note)
 
 
+def prune_central(
+    central: CentralSettings, password: str | None, horizon_days: int, *, dry_run: bool = False
+) -> Pruned:
+    """Keep the central change log (and applied-op ids) for ``horizon_days`` only.
+
+    A register away for longer re-bootstraps from a snapshot at its next sync; see
+    ``sync/central/snapshot.py``. Long work on a big log: each batch has its own deadline.
+    """
+    from posassist.sync.central.snapshot import prune
+
+    target = CentralTarget.from_settings(central, password)
+    link = CentralLink(lambda: target, op_timeout=600.0)
+    try:
+        with link.use() as conn:
+            reads.central_id(conn)  # a database posassist never set up says so here
+            return prune(conn, horizon_days, dry_run=dry_run)
+    finally:
+        link.close()
+
+
 @dataclass(frozen=True, slots=True)
 class ChainBranch:
     """One branch of the chain, as central holds it (a joining register picks one)."""
@@ -350,8 +374,6 @@ def chain_directory(
     """Read the chain's branches and managers from central, through the one link with its
     deadline; SyncError in words (wrong password, unreachable, not set up) if it cannot.
     Slow (network): the window calls it on its worker."""
-    from posassist.sync.central import reads
-
     target = CentralTarget.from_settings(central, password)
     link = CentralLink(lambda: target, op_timeout=op_timeout)
     try:

@@ -27,6 +27,7 @@ from posassist.storage.database import Database
 from posassist.storage.outbox import prune_acked
 from posassist.sync import central
 from posassist.sync.audit_rejoin import continue_chain, rejoin_pending
+from posassist.sync.bootstrap import AWAY, NEW, Bootstrapped, bootstrap
 from posassist.sync.central import CentralLink, Fault
 from posassist.sync.outbox import (
     QueueCounts,
@@ -37,7 +38,7 @@ from posassist.sync.outbox import (
     set_state,
 )
 from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
-from posassist.sync.pull import CURSOR_KEY, PullResult, pull_once
+from posassist.sync.pull import CURSOR_KEY, LogPrunedError, PullResult, pull_once, read_cursor
 from posassist.sync.push import PushResult, push_once
 from posassist.sync.rejoin import CENTRAL_ID_KEY, RestoreRecord, read_record, rejoin
 
@@ -51,6 +52,9 @@ OFFSET_AT_KEY = "clock_offset_at"
 CLOCK_WARN_MS = 120_000
 # A newly measured offset is saved when it moved by this much (not on every cycle).
 OFFSET_SAVE_MS = 1_000
+# A new register replays a change log this short; a longer one it loads as a snapshot
+# (a snapshot reads every table once, a replay every change ever made).
+BOOTSTRAP_AFTER_CHANGES = 10_000
 
 
 @dataclass
@@ -67,6 +71,7 @@ class CycleReport:
     # Staff accounts a pull (or a push's answer) changed here: the window then asks
     # ``StaffService.current_is_active()`` whether whoever is signed in may go on.
     staff_changed: set[uuid.UUID] = field(default_factory=set)
+    bootstrapped: Bootstrapped | None = None  # this cycle loaded a snapshot
 
     def add_push(self, pushed: PushResult) -> None:
         self.pushed += pushed.sent
@@ -125,8 +130,12 @@ class SyncEngine:
         clock: Clock = system_clock,
         on_customers_changed: Callable[[CycleReport], None] | None = None,
         fault: Fault | None = None,
+        bootstrap_after: int = BOOTSTRAP_AFTER_CHANGES,
     ) -> None:
         self.db = db
+        self.bootstrap_after = bootstrap_after
+        self._floor = 0
+        self._high = 0
         self.link = link
         self.register_id = register_id
         self.hlc = hlc
@@ -169,11 +178,26 @@ class SyncEngine:
             with self.link.use() as conn:
                 continue_chain(self.db, conn, self.register_id)
         self._push_all(report)
+        cursor = read_cursor(self.db)
+        if cursor < self._floor:
+            self._bootstrap(report, AWAY)
+        elif cursor == 0 and self._high - self._floor > self.bootstrap_after:
+            self._bootstrap(report, NEW)
         newest = ""
         while True:
-            pulled = pull_once(
-                self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
-            )
+            try:
+                pulled = pull_once(
+                    self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
+                )
+            except LogPrunedError as exc:  # pruned between the probe and this batch
+                if report.bootstrapped is not None:  # once a cycle: never a loop
+                    raise SyncError(
+                        "The central change log was pruned again while this register "
+                        "loaded a snapshot.",
+                        hint="Sync again; if it repeats, check the prune job's horizon.",
+                    ) from exc
+                self._bootstrap(report, AWAY)
+                continue
             report.add_pull(pulled)
             newest = max(newest, pulled.newest_stamp)
             if not pulled.more:
@@ -187,9 +211,22 @@ class SyncEngine:
                 set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
         prune_acked(self.db, self.clock())
         touched = report.customers_changed | report.customers_touched | report.staff_changed
-        if touched and self.on_customers_changed is not None:
+        if (touched or report.bootstrapped) and self.on_customers_changed is not None:
             self.on_customers_changed(report)
         return report
+
+    def _bootstrap(self, report: CycleReport, reason: str) -> None:
+        """Load central's snapshot (``sync/bootstrap.py``); a register that was away
+        longer than central keeps its log says so in the log and in ``sync status``."""
+        if reason == AWAY:
+            log.warning(
+                "this register was away longer than central keeps its change log; "
+                "loading a fresh snapshot of the chain (unsent changes are kept)"
+            )
+        done = bootstrap(self.db, self.link, reason)
+        report.bootstrapped = done
+        report.customers_changed |= done.changed_customers
+        report.staff_changed |= done.staff
 
     def _push_all(self, report: CycleReport) -> None:
         """Push pending changes in batches until none is left."""
@@ -251,6 +288,7 @@ class SyncEngine:
                 self.restore = rejoin(
                     self.db, conn, known, found, CURSOR_KEY, self.clock().isoformat()
                 )
+        self._floor, self._high = found.floor, found.high
         self._set_offset(offset)
         if known is None:
             with self.db.write() as s:

@@ -47,6 +47,7 @@ from posassist.storage.orm import (
 from posassist.storage.outbox import jsonable, scrub_outbox
 from posassist.sync import central
 from posassist.sync.central import CentralLink
+from posassist.sync.central.snapshot import log_floor
 from posassist.sync.external_ids import PULL_UPSERT
 from posassist.sync.holds import apply_step, requeue_waiting
 from posassist.sync.outbox import get_state, set_state
@@ -129,6 +130,16 @@ class PullResult:
     applied: Applied = field(default_factory=Applied)
 
 
+class LogPrunedError(Exception):
+    """The change log no longer holds what comes after this register's cursor (pruned
+    while it was away): the engine re-bootstraps (``sync/bootstrap.py``)."""
+
+    def __init__(self, cursor: int, floor: int) -> None:
+        super().__init__(f"cursor {cursor} is below the change log's floor {floor}")
+        self.cursor = cursor
+        self.floor = floor
+
+
 def read_cursor(db: Database) -> int:
     with db.read() as s:
         return int(get_state(s, CURSOR_KEY) or 0)
@@ -146,6 +157,12 @@ def pull_once(
     cursor = read_cursor(db)
     with link.use() as conn:
         changes = central.fetch_changes(conn, cursor, limit)
+        if not changes or changes[0].server_seq != cursor + 1:
+            # A gap (or nothing): numbers can be skipped, or a prune took what we lack.
+            # Read after the fetch: a prune deletes its rows and moves the floor at once.
+            floor = log_floor(conn)
+            if floor > cursor:
+                raise LogPrunedError(cursor, floor)
     result = PullResult(fetched=len(changes), more=len(changes) == limit)
     if not changes:
         _end_replay(db)
@@ -284,7 +301,7 @@ def _apply_one(
             if customer_id is not None:
                 result.applied.touched_customers.add(customer_id)
         elif change.entity in _REF_TABLES:
-            _apply_ref(s, change)
+            apply_ref(s, change)
         else:
             raise RejectedError(f"unknown kind of change {change.entity!r}")
     result.applied.count += 1
@@ -363,7 +380,7 @@ def _apply_fact(change: Change, facts: _FactBuffer) -> None:
             facts.add("purchase_line", values)
 
 
-def _apply_ref(s: Session, change: Change) -> None:
+def apply_ref(s: Session, change: Change) -> None:
     table = _REF_TABLES[change.entity]
     row = payload_row(table, change.payload)
     row["id"] = as_uuid(change.entity_id, "id")

@@ -164,6 +164,7 @@ class CentralLink:
         self._armed: psycopg.Connection[Any] | None = None
         self._fired = False
         self.connected_target: CentralTarget | None = None
+        self._timer: threading.Timer | None = None
 
     # -- the watchdog ----------------------------------------------------------------
     def _cut(self) -> None:
@@ -190,6 +191,22 @@ class CentralLink:
         """From any thread: end the current call now (used when the app quits)."""
         self._cut()
 
+    def _arm(self) -> None:
+        timer = threading.Timer(self.op_timeout, self._cut)
+        timer.daemon = True
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = timer
+        timer.start()
+
+    def still_working(self) -> None:
+        """Inside ``use()``: the work is progressing, give it ``op_timeout`` afresh.
+
+        A snapshot read takes longer than any one deadline, yet each chunk of it must
+        still arrive within one: a link that hangs mid-snapshot is cut as any other.
+        """
+        self._arm()
+
     # -- connecting ------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection[Any]:
         target = self._target()
@@ -211,11 +228,9 @@ class CentralLink:
     @contextmanager
     def use(self) -> Iterator[psycopg.Connection[Any]]:
         """The connection, for one unit of work that must finish within ``op_timeout``."""
-        timer = threading.Timer(self.op_timeout, self._cut)
-        timer.daemon = True
         with self._guard:
             self._fired = False
-        timer.start()
+        self._arm()
         try:
             conn = self._conn
             if conn is not None and (conn.closed or conn.broken):
@@ -242,7 +257,9 @@ class CentralLink:
                 raise explain(exc, self.connected_target) from exc
             raise
         finally:
-            timer.cancel()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             with self._guard:
                 self._armed = None
 

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from posassist.sync import schema
 from posassist.sync.central.push import CHANGE_LOG_LOCK
 from posassist.sync.central.reads import among
+from posassist.sync.central.snapshot import FLOOR
 from posassist.sync.central.sql import Query, run
 
 # New server_seq values after a restore start this far past anything a register saw:
@@ -50,7 +51,11 @@ def _value(key: Any) -> Any:
 
 
 _LIVE_OID = cast(cast(func.to_regclass("change_log"), OID), Text)
-_HIGH = select(func.coalesce(func.max(_log.c.server_seq), 0)).scalar_subquery()
+# A pruned log (``snapshot.prune``) may hold no rows at all: its mark is then the floor,
+# or every register's cursor would look like one a restore took away.
+_HIGH = func.greatest(
+    select(func.coalesce(func.max(_log.c.server_seq), 0)).scalar_subquery(), FLOOR
+)
 _PROBE = Query(
     select(
         cast(extract("epoch", _now) * 1000, BigInteger),
@@ -59,6 +64,7 @@ _PROBE = Query(
         _LIVE_OID,
         _HIGH,
         _value(cast(bindparam("restored_key"), Text)),
+        FLOOR,
     )
 )
 _LOCK = Query(select(func.pg_advisory_xact_lock(bindparam("key"))))
@@ -90,6 +96,7 @@ class Probe:
     live_oid: str
     high: int  # the change log's high-water mark (max server_seq; 0 when empty)
     restore_point: int | None  # where central restarted, if the id we knew was restored
+    floor: int = 0  # the highest seq pruned from the log: a cursor below it re-bootstraps
 
     @property
     def restored_by_tables(self) -> bool:
@@ -100,7 +107,9 @@ def probe(conn: psycopg.Connection[Any], known_id: str | None) -> Probe:
     row = run(conn, _PROBE, restored_key=RESTORED_PREFIX + (known_id or "")).fetchone()
     assert row is not None
     point = None if row[5] is None else int(row[5])
-    return Probe(int(row[0]), str(row[1] or ""), row[2], str(row[3]), int(row[4]), point)
+    return Probe(
+        int(row[0]), str(row[1] or ""), row[2], str(row[3]), int(row[4]), point, int(row[6])
+    )
 
 
 @dataclass(frozen=True, slots=True)
