@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only the import rows (a copy of the bench store; rows/s and peak RSS)",
     )
     parser.add_argument(
+        "--join-only",
+        action="store_true",
+        help="only the join row: a new register loading the bench chain by snapshot",
+    )
+    parser.add_argument(
         "--import-rows",
         type=int,
         default=None,
@@ -55,4 +60,5 @@ def run(args: argparse.Namespace) -> int:
         gui_only=args.gui_only,
         imports_only=args.imports_only,
         import_rows=args.import_rows,
+        join_only=args.join_only,
     )

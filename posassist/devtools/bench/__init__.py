@@ -7,8 +7,9 @@ repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referra
 then key-to-paint in the real offscreen window (:mod:`.gui`), then the whole start-up
 to a usable window in a fresh process, outbox pruning and ``quick_check``
 (:mod:`.housekeeping`), importing the till's history on a copy of the store
-(:mod:`.imports`), and last central sync
-against a throwaway local PostgreSQL (:mod:`.sync`). Prints a table, or with
+(:mod:`.imports`), central sync
+against a throwaway local PostgreSQL (:mod:`.sync`), and last a new register joining the
+bench chain by snapshot (:mod:`.join`). Prints a table, or with
 ``as_json`` one JSON document (:mod:`.report`).
 """
 
@@ -47,6 +48,7 @@ def run_bench(
     gui_only: bool = False,
     imports_only: bool = False,
     import_rows: int | None = None,
+    join_only: bool = False,
 ) -> int:
     from posassist.devtools.bench.imports import TRANSACTION_ROWS, peak_rss_row
     from posassist.devtools.bench.imports import import_rows as import_bench_rows
@@ -59,6 +61,11 @@ def run_bench(
     build_bench_store(store, customers)
     if gui_only:
         print_report(_window_rows(store, config_file, repeat), as_json, store)
+        return 0
+    if join_only:  # a new register joining the bench chain by snapshot
+        from posassist.devtools.bench.join import join_rows
+
+        print_report(join_rows(store), as_json, store)
         return 0
     if imports_only:  # importing the till's history (``--import-rows N``: the RSS check)
         rows = [peak_rss_row(store, import_rows)] if import_rows else import_bench_rows(store)
@@ -74,6 +81,9 @@ def run_bench(
     rows += housekeeping_rows(store)  # outbox pruning on 1,000,000 ops, quick_check
     rows += import_bench_rows(store, transaction_rows=import_rows or TRANSACTION_ROWS)
     rows += sync_rows()  # central sync against a throwaway local PostgreSQL
+    from posassist.devtools.bench.join import join_rows
+
+    rows += join_rows(store)  # a new register joining this chain by snapshot
     print_report(rows, as_json, store)
     return 0
 
