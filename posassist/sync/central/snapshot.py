@@ -22,6 +22,8 @@ same horizon; why that is enough is in ``docs/sync.md`` ("How long central keeps
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,13 +94,52 @@ class Snapshot:
 
     def rows(self, statement: Any, chunk: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
         """The rows of ``statement`` (a Core SELECT), ``chunk`` at a time, from a
-        server-side cursor: a million rows never sit in memory at once."""
+        server-side cursor: a million rows never sit in memory at once.
+
+        The next chunk is fetched on a helper thread while the caller stores this one
+        (psycopg and SQLite both let go of the GIL while they wait or work), at most
+        :data:`AHEAD` chunks ahead, so memory stays bounded.
+        """
         query = Query(statement)
         with self.conn.cursor(name="posassist_snapshot") as cur:
             cur.itersize = chunk
             cur.execute(query.sql, query.params({}))
-            while batch := cur.fetchmany(chunk):
-                yield batch
+            ahead: queue.Queue[list[tuple[Any, ...]] | Exception | None] = queue.Queue(AHEAD)
+            stop = threading.Event()
+
+            def fetch() -> None:
+                try:
+                    while not stop.is_set():
+                        batch = cur.fetchmany(chunk)
+                        _put(ahead, stop, batch or None)
+                        if not batch:
+                            return
+                except Exception as exc:  # noqa: BLE001 - raised in the caller's thread
+                    _put(ahead, stop, exc)
+
+            helper = threading.Thread(target=fetch, name="snapshot-fetch", daemon=True)
+            helper.start()
+            try:
+                while (item := ahead.get()) is not None:
+                    if isinstance(item, Exception):
+                        raise item
+                    yield item
+            finally:
+                stop.set()
+                helper.join()
+
+
+AHEAD = 2
+
+
+def _put(ahead: queue.Queue[Any], stop: threading.Event, item: Any) -> None:
+    """Hand ``item`` on unless the reader stopped (then the helper just ends)."""
+    while not stop.is_set():
+        try:
+            ahead.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
 
 
 @contextmanager
