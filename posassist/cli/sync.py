@@ -64,7 +64,12 @@ def _once(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from posassist.services.sync import clock_line, describe_restore, status_report
+    from posassist.services.sync import (
+        clock_line,
+        describe_bootstrap,
+        describe_restore,
+        status_report,
+    )
 
     settings = central_settings(args)
     report = status_report(settings.data_dir)
@@ -78,6 +83,8 @@ def _status(args: argparse.Namespace) -> int:
     print(f"PC clock:         {clock_line(report)}")
     if report.restore is not None:
         print(f"Central restored: {describe_restore(report.restore)}")
+    if report.bootstrap:
+        print(f"Loaded snapshot:  {describe_bootstrap(report.bootstrap)}")
     for letter in report.refused:
         print(
             f"  refused {_when(letter.created_at)} {letter.entity} {letter.op} "

@@ -24,6 +24,7 @@ from posassist.services.context import StoreContext
 from posassist.services.name_index import NameIndex
 from posassist.storage.orm import Customer
 from posassist.sync import outbox
+from posassist.sync.bootstrap import AWAY, BOOTSTRAP_KEY
 from posassist.sync.central import CentralLink, CentralTarget, Fault, reads
 from posassist.sync.central.problems import LABELS, NETWORK_KINDS, PASSWORD_KINDS
 from posassist.sync.central.snapshot import Pruned
@@ -205,6 +206,14 @@ class StatusReport:
     problems: list[ReceivedProblem]  # the first 20
     clock_offset_ms: int | None = None  # server minus this PC; None: never reached it
     restore: RestoreRecord | None = None  # the last restore of central this register met
+    bootstrap: str | None = None  # the last snapshot load: "<when>|<reason>|<position>"
+
+
+def describe_bootstrap(record: str) -> str:
+    """One sentence for IT on the last snapshot load (``sync/bootstrap.py``)."""
+    when, reason, position = [*record.split("|"), "", "", ""][:3]
+    why = "away longer than central keeps its change log" if reason == AWAY else "joined the chain"
+    return f"{when[:19].replace('T', ' ')} ({why}); following the log from change {position}"
 
 
 def clock_off(offset_ms: int | None) -> str:
@@ -283,6 +292,7 @@ def status_report(data_dir: Path) -> StatusReport:
                 ],
                 clock_offset_ms=_int(outbox.get_state(s, OFFSET_KEY)),
                 restore=read_record(s),
+                bootstrap=outbox.get_state(s, BOOTSTRAP_KEY),
             )
     finally:
         db.close()

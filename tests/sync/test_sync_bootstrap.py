@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from posassist.cli import main as cli_main
 from posassist.services.customers import ContactDetails
+from posassist.services.sync import describe_bootstrap, status_report
 from posassist.storage.orm import Customer, Interaction, Outbox, Product
 from posassist.sync.bootstrap import AWAY, BOOTSTRAP_KEY, NEW
 from posassist.sync.central.snapshot import log_floor, prune
@@ -237,6 +238,9 @@ def test_a_register_away_past_the_horizon_with_unsent_changes_rejoins_whole(
     assert status.queue.pending == 0
     with b.db.read() as s:
         assert str(get_state(s, BOOTSTRAP_KEY)).split("|")[1] == AWAY
+    shown = status_report(b.data_dir).bootstrap  # what `sync --status` prints
+    assert shown is not None
+    assert "away longer than central keeps its change log" in describe_bootstrap(shown)
 
 
 def test_a_pull_notices_a_prune_that_ran_after_its_probe(
