@@ -343,11 +343,11 @@ def prune_central(
     from posassist.sync.central.snapshot import prune
 
     target = CentralTarget.from_settings(central, password)
-    link = CentralLink(lambda: target, op_timeout=600.0)
+    link = CentralLink(lambda: target, op_timeout=300.0)
     try:
         with link.use() as conn:
             reads.central_id(conn)  # a database posassist never set up says so here
-            return prune(conn, horizon_days, dry_run=dry_run)
+            return prune(conn, horizon_days, dry_run=dry_run, progress=link.still_working)
     finally:
         link.close()
 

@@ -103,6 +103,7 @@ class Bootstrapped:
     seconds: float = 0.0
     changed_customers: set[uuid.UUID] = field(default_factory=set)
     all_customers_new: bool = False  # loaded into an empty store: reload the name index
+    erased: bool = False  # an erasure arrived: its old row versions leave the WAL too
     staff: set[uuid.UUID] = field(default_factory=set)
     holds_to_follow: bool = False
     progress: Progress | None = field(default=None, repr=False)
@@ -186,6 +187,8 @@ def bootstrap(
             set_state(s, CENTRAL_ID_KEY, snap.central_id)
             stamp = utcnow().isoformat()
             set_state(s, BOOTSTRAP_KEY, f"{stamp}|{reason}|{snap.position}")
+    if done.erased:
+        db.checkpoint()  # as a pull does after an erasure (``Database.checkpoint``)
     done.seconds = time.perf_counter() - started
     log.info(
         "bootstrapped (%s) from a snapshot: %d rows in %.1f s, following the log after %d",
@@ -271,8 +274,10 @@ def _typed_rows(
 ) -> Iterator[dict[str, Any]]:
     query, columns = _typed_select(central, local)
     for chunk in _chunks(snap, link, query):
-        for values in chunk:
+        for n, values in enumerate(chunk, 1):
             yield dict(zip(columns, values, strict=True))
+            if n % 1000 == 0:  # a merge does work per row: the deadline is the network's
+                link.still_working()
 
 
 def _merge_refs(s: Session, snap: Snapshot, link: CentralLink, central: Table, local: Table) -> int:
@@ -369,6 +374,7 @@ def _merge_customers(
         s.flush()
         if erased_at is not None:
             scrub_outbox(s, cid)
+            done.erased = True
         done.changed_customers.add(cid)
     return count
 

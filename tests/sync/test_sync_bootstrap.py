@@ -186,6 +186,7 @@ def test_a_register_away_past_the_horizon_with_unsent_changes_rejoins_whole(
 ) -> None:
     a, b = registers("Register A"), registers("Register B")
     ann = add_customer(a, "Ann Archer")
+    sam = add_customer(a, "Secret Sampson", phone="(212) 555-0177", consent_contact=True)
     queue_visits(a, 10, 2)
     converge([a, b])
     # B goes away. While it is gone it keeps working, and the chain goes on too.
@@ -195,6 +196,7 @@ def test_a_register_away_past_the_horizon_with_unsent_changes_rejoins_whole(
     )
     a.backend.customers.edit(ann, ContactDetails("Anne Archer"))
     queue_visits(a, 20, 2)
+    a.privacy.erase_customer(sam)  # erased while B is away: B learns it from the snapshot
     a.sync.sync_once()
     _age_everything(central, 100)
     dry = _prune_by_cli(central, tmp_path, capsys, "--dry-run")
@@ -238,6 +240,9 @@ def test_a_register_away_past_the_horizon_with_unsent_changes_rejoins_whole(
     assert status.queue.pending == 0
     with b.db.read() as s:
         assert str(get_state(s, BOOTSTRAP_KEY)).split("|")[1] == AWAY
+    assert b.backend.customers.search("Secret Sampson") == []
+    wal = b.data_dir / "posassist.sqlite3-wal"
+    assert not wal.exists() or b"Secret Sampson" not in wal.read_bytes()  # checkpointed out
     shown = status_report(b.data_dir).bootstrap  # what `sync --status` prints
     assert shown is not None
     assert "away longer than central keeps its change log" in describe_bootstrap(shown)

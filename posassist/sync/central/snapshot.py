@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +163,13 @@ class Pruned:
     dry_run: bool
 
 
-def prune(conn: psycopg.Connection[Any], horizon_days: int, *, dry_run: bool = False) -> Pruned:
+def prune(
+    conn: psycopg.Connection[Any],
+    horizon_days: int,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> Pruned:
     """Delete the change log's rows and the applied-op ids older than ``horizon_days``.
 
     In transactions of at most :data:`PRUNE_BATCH` log rows, each moving the floor with
@@ -192,6 +198,8 @@ def prune(conn: psycopg.Connection[Any], horizon_days: int, *, dry_run: bool = F
                 break
             log_rows += run(conn, _DELETE_LOG, upto=upto).rowcount
             _set_floor(conn, upto)
+        if progress is not None:  # each batch under a deadline of its own
+            progress()
     with conn.transaction():
         ops = run(conn, _DELETE_APPLIED, days=horizon_days).rowcount
     return Pruned(log_rows, ops, log_floor(conn), horizon_days, False)
