@@ -326,6 +326,11 @@ def acquire_instance_lock(data_dir: Path) -> FileLock:
     except Timeout as exc:
         if lock_path.exists() and not os.access(lock_path, os.W_OK):
             raise _cannot_lock(lock_path, "permission denied") from exc
+        # A read-only disk, folder or file is the fault to fix whoever holds the lock (the
+        # other instance cannot save either), and says so whichever of two starts wins.
+        known = faults.refusal(data_dir / STORE_FILENAME)
+        if known is not None and known.kind == "readonly":
+            raise known from exc
         raise StoreError(
             f"posassist is already running on the store in {data_dir}.",
             hint="Switch to the open window, or close it first.",

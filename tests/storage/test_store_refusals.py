@@ -126,3 +126,18 @@ def test_an_unwritable_lock_file(top: Path, lock: str) -> None:
     else:
         lock_path.chmod(0o444)  # root's, as the store's first run left it
     _assert_refused(top, f"Cannot create the lock file {lock_path}")
+
+
+def test_a_read_only_folder_while_another_instance_holds_the_lock(top: Path) -> None:
+    """The fault is named even when another posassist started first and holds the lock:
+    the three runs side by side raced for it, and the loser said "already running"."""
+    from posassist.storage.database import acquire_instance_lock
+
+    data = top / "store"
+    (data / LOCK_FILENAME).chmod(0o666)
+    held = acquire_instance_lock(data)
+    try:
+        data.chmod(0o555)
+        _assert_refused(top, f"The data folder {data} is read-only")
+    finally:
+        held.release()
