@@ -22,13 +22,14 @@ from typing import Literal
 
 from posassist.domain.clock import Clock, system_clock
 from posassist.domain.hlc import HybridClock, Timestamp
-from posassist.errors import SyncError
+from posassist.errors import StoreError, SyncError
 from posassist.storage.database import Database
 from posassist.storage.outbox import prune_acked
 from posassist.sync import central
 from posassist.sync.audit_rejoin import continue_chain, rejoin_pending
 from posassist.sync.bootstrap import AWAY, NEW, Bootstrapped, bootstrap
 from posassist.sync.central import CentralLink, Fault
+from posassist.sync.central.problems import STORE_PROBLEM
 from posassist.sync.outbox import (
     QueueCounts,
     counts,
@@ -412,6 +413,15 @@ class SyncLoop:
             self._online = False
             self._error, self._error_kind = str(exc), exc.kind
             log.info("sync failed (%d in a row): %s", self._failures, exc)
+            self._publish()
+            return self.backoff.delay(self._failures, self._rng)
+        except StoreError as exc:  # this register's disk, not the link: full, read-only
+            self._failures += 1
+            if self._online is not False:
+                self._offline_since = self.engine.clock()
+            self._online = False
+            self._error, self._error_kind = str(exc), STORE_PROBLEM
+            log.warning("sync could not save to the store (%s); it retries", exc.kind)
             self._publish()
             return self.backoff.delay(self._failures, self._rng)
         except Exception as exc:  # a bug must not kill the loop: logged with its traceback

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from posassist.domain.wording import plural
 from posassist.errors import KnownError
 from posassist.services.sync import (
+    STORE_PROBLEM,
     DeadLetter,
     SyncLoop,
     SyncService,
@@ -93,6 +94,12 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         tips.append(
             "The central database cannot be reached. This register keeps working on its "
             "own store; everything waiting is sent when the link returns."
+        )
+    elif status.state == "offline" and status.error_kind == STORE_PROBLEM:
+        tips.append(
+            "This register's own store could not save what the central database sent "
+            "(see below); nothing was half-saved. Nothing else can be saved here either "
+            "until it is fixed; the sync tries again by itself."
         )
     elif status.state == "offline":
         tips.append(

@@ -8,25 +8,32 @@ nothing; a register killed halfway through a bootstrap leaves its store as it wa
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import warnings
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from posassist.cli import main as cli_main
+from posassist.errors import SyncError
 from posassist.services.customers import ContactDetails
-from posassist.services.sync import describe_bootstrap, status_report
+from posassist.services.sync import STORE_PROBLEM, SyncStatus, describe_bootstrap, status_report
 from posassist.storage.orm import Customer, Interaction, Outbox, Product
-from posassist.sync.bootstrap import AWAY, BOOTSTRAP_KEY, NEW
+from posassist.sync.bootstrap import AWAY, BOOTSTRAP_KEY, NEW, bootstrap
 from posassist.sync.central.snapshot import log_floor, prune
 from posassist.sync.outbox import get_state
 from posassist.sync.pull import CURSOR_KEY, LogPrunedError, pull_once
+from posassist.ui.sync_status import describe
 from tests.sync.helpers import (
     Central,
     MakeReg,
@@ -36,6 +43,7 @@ from tests.sync.helpers import (
     assert_exactly_once,
     converge,
     local_state,
+    open_register,
     outbox_states,
     queue_visits,
 )
@@ -344,3 +352,140 @@ def test_a_register_killed_mid_bootstrap_keeps_its_store_as_it_was(
     assert_converged(central, [a, k2])
     assert_exactly_once(central, [a, k2])
     assert k2.backend.customers.search("Unsent Una")[0].id == mine
+
+
+# -- the load meets a real fault: the server stops, the disk fills
+
+
+def _joiner_before(reg: Reg) -> tuple[object, list[tuple[object, ...]]]:
+    with reg.db.read() as s:
+        outbox = sorted(s.execute(select(Outbox.op_id, Outbox.state)).all())
+    return local_state(reg), outbox
+
+
+def _assert_as_before(
+    reg: Reg, before: tuple[object, list[tuple[object, ...]]], *, pushed: bool = False
+) -> None:
+    """The store as ``before``; with ``pushed``, the outbox rows may have been acked (the
+    cycle pushes before it loads) but are all still there."""
+    state, outbox = before
+    assert local_state(reg) == state  # not one row of the half-done load
+    assert _cursor(reg) == 0
+    with reg.db.read() as s:
+        now = sorted(s.execute(select(Outbox.op_id, Outbox.state)).all())
+        if pushed:
+            assert [r[0] for r in now] == [r[0] for r in outbox]
+            assert {r[1] for r in now} <= {"pending", "acked"}
+        else:
+            assert now == outbox
+        assert get_state(s, BOOTSTRAP_KEY) is None
+    assert reg.db.quick_check() is None
+
+
+def test_the_server_stopped_mid_snapshot_leaves_the_store_as_it_was(
+    registers: MakeReg, central: Central
+) -> None:
+    a = registers("Register A")
+    queue_visits(a, 300, 3)
+    a.sync.sync_once()
+    k = registers("Register K")
+    mine = add_customer(k, "Unsent Una")
+    before = _joiner_before(k)
+    stopped: list[str] = []
+
+    def stop_the_server(table: str, rows: int) -> None:
+        if table == "interaction" and not stopped:
+            stopped.append(table)
+            central.server.stop("immediate")
+
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with pytest.raises(SyncError) as caught:
+            bootstrap(k.db, k.sync.link, NEW, progress=stop_the_server)
+        message = caught.value.message
+        del caught  # its traceback holds the reading frames
+        gc.collect()  # a server-side cursor left open warns as it is collected
+    assert not [w for w in warned if "ServerCursor" in str(w.message)]
+    assert stopped == ["interaction"]
+    assert "Traceback" not in message
+    _assert_as_before(k, before)
+    central.server.start()
+    central.server.wait_ready()
+    k.sync.link.close()  # the next cycle reconnects, as after any outage
+    k.sync.engine.bootstrap_after = 0
+    report = k.sync.sync_once()
+    assert report.bootstrapped is not None
+    converge([a, k])
+    assert_converged(central, [a, k])
+    assert_exactly_once(central, [a, k])
+    assert k.backend.customers.search("Unsent Una")[0].id == mine
+
+
+def _small_disk(where: Path, size: str) -> None:
+    where.mkdir()
+    try:
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+            check=True,
+            capture_output=True,
+        )
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        pytest.fail(f"cannot mount a tmpfs for the disk-fault test: {exc}", pytrace=False)
+
+
+def _leave_free(disk: Path, free: int) -> None:
+    """Fill ``disk`` up, then give back ``free`` bytes: the store opens, a big load won't fit."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+        except OSError:
+            pass
+    os.truncate(filler, max(0, filler.stat().st_size - free))
+
+
+def test_a_full_disk_mid_load_leaves_the_store_as_it_was(
+    registers: MakeReg, central: Central, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only turn mid-load cannot be staged: Linux refuses to remount a file system
+    read-only while the store is open for writing (EBUSY); a read-only mount at start-up
+    is refused before any write (``tests/storage/test_store_faults.py``)."""
+    a = registers("Register A")
+    queue_visits(a, 1500, 3)
+    a.sync.sync_once()
+    disk = tmp_path / "disk"
+    _small_disk(disk, "16m")
+    try:
+        k = open_register(disk / "k", central, name="Register K")
+        try:
+            mine = add_customer(k, "Unsent Una")
+            before = _joiner_before(k)
+            k.db.checkpoint()
+            _leave_free(disk, 256 * 1024)
+            k.sync.engine.bootstrap_after = 0
+            statuses: list[SyncStatus] = []
+            loop = k.sync.new_loop(statuses.append)
+            with caplog.at_level(logging.INFO):
+                loop.run_cycle()  # what the window's sync thread runs
+            status = statuses[-1]
+            assert status.state == "offline"
+            assert status.error_kind == STORE_PROBLEM
+            assert "is full" in (status.error or ""), status.error
+            assert "the change was not saved" in (status.error or "")
+            assert not [r for r in caplog.records if r.exc_info], "logged as a bug"
+            text, tip = describe(status, UTC)
+            assert "store cannot save" in text
+            assert "nothing was half-saved" in tip
+            (disk / "filler").unlink()
+            _assert_as_before(k, before, pushed=True)
+            report = k.sync.sync_once()
+            assert report.bootstrapped is not None
+            converge([a, k])
+            assert_converged(central, [a, k])
+            assert_exactly_once(central, [a, k])
+            assert k.backend.customers.search("Unsent Una")[0].id == mine
+        finally:
+            k.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

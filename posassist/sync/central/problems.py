@@ -179,7 +179,10 @@ PROBLEMS: tuple[Problem, ...] = (
 )
 
 _BY_KIND = {p.kind: p for p in PROBLEMS}
-LABELS = {p.kind: p.label for p in PROBLEMS}
+# Not the link at all: this register's own store refused what it received (a full or
+# read-only disk); the sync loop reports it under this kind and retries.
+STORE_PROBLEM = "store"
+LABELS = {**{p.kind: p.label for p in PROBLEMS}, STORE_PROBLEM: "this register's store cannot save"}
 NETWORK_KINDS = frozenset({"timeout", "unreachable", "unknown_host", "other"})
 PASSWORD_KINDS = frozenset({"password", "no_password"})
 

@@ -101,7 +101,8 @@ class Snapshot:
         :data:`AHEAD` chunks ahead, so memory stays bounded.
         """
         query = Query(statement)
-        with self.conn.cursor(name="posassist_snapshot") as cur:
+        cur = self.conn.cursor(name="posassist_snapshot")
+        try:
             cur.itersize = chunk
             cur.execute(query.sql, query.params({}))
             ahead: queue.Queue[list[tuple[Any, ...]] | Exception | None] = queue.Queue(AHEAD)
@@ -127,9 +128,26 @@ class Snapshot:
             finally:
                 stop.set()
                 helper.join()
+        finally:
+            _close(cur)
 
 
 AHEAD = 2
+
+
+def _close(cur: psycopg.ServerCursor[Any]) -> None:
+    """Close the server-side cursor, also when the server went away mid-read.
+
+    Closing first tells the server; on a broken link that fails, the connection is then
+    marked closed, and a second close only lets go here. Without it the cursor is left
+    "open" and psycopg warns when it is collected, long after the outage was reported.
+    """
+    for _ in range(2):
+        try:
+            cur.close()
+            return
+        except psycopg.Error:
+            continue
 
 
 def _put(ahead: queue.Queue[Any], stop: threading.Event, item: Any) -> None:
