@@ -73,7 +73,7 @@ from posassist.devtools.bench.report import Row, row
 SETUP_SECONDS_PER_REGISTER = 4.0  # opening a store and its first sync, on a busy machine
 SETUP_SECONDS_MIN = 60.0
 SAMPLE_SECONDS = 0.25
-REPORT_SECONDS = 20.0  # before the hard deadline: the workers stop and write their report
+REPORT_SECONDS = 30.0  # before the hard deadline: the workers stop and write their report
 EDIT_EVERY = 10  # op k with k % 10 == 0: a new customer; == 5: an edit of a shared one
 
 
@@ -176,6 +176,10 @@ class LoadResult:
     log_bytes_per_op: float | None = None  # change_log + applied_ops growth (table+index)
     payload_bytes_per_op: float | None = None  # what a pull carries per op (JSON text)
     pulled_ops: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)  # central's answer per op
+    unlogged: int = 0  # decided but not in the change log (edits that lost the merge)
+    lock_busy_share: float | None = None  # of the samples, how many saw the lock held
+    pushes_in_load: int = 0  # push transactions that appended to the change log
     worker_cpu_s: float = 0.0  # CPU the simulated registers used during the load
     central_cpu_s: float | None = None  # CPU of the PostgreSQL processes during the load
     holder_waits_client: float | None = None  # lock held while the server waits on the client
@@ -208,6 +212,9 @@ class LoadResult:
         out["round_p95_ms"] = _p95(rounds)
         out["central_ops_per_s"] = self.central_ops_per_s
         out["offered_ops_per_s"] = self.offered_ops_per_s
+        if self.lock_busy_share is not None and self.pushes_in_load:
+            held = self.lock_busy_share * self.load_seconds / self.pushes_in_load
+            out["lock_held_ms_per_push"] = held * 1000
         return out
 
 
@@ -293,6 +300,9 @@ def result_rows(result: LoadResult) -> list[Row]:
                 result.lock_wait_share * 100,
             )
         )
+    held_ms = summary.get("lock_held_ms_per_push")
+    if held_ms is not None:
+        rows.append(_figure(f"{label}: change-log lock held per push, ms (sampled)", held_ms))
     if result.holder_waits_client is not None:
         rows.append(
             _figure(
@@ -449,6 +459,7 @@ class _Sampler(threading.Thread):
         self.seq0 = self.seq1 = 0
         self.bytes0 = self.bytes1 = 0
         self.payload_bytes: int | None = None
+        self.pushes = 0
         # (waiting on the advisory lock, active, lock holder idle in transaction, holder
         # running a statement)
         self.samples: list[tuple[int, int, int, int]] = []
@@ -473,7 +484,9 @@ class _Sampler(threading.Thread):
                 self.seq1, self.bytes1 = _log_position(conn)
                 self.cpu1 = _server_cpu(conn)
                 got = conn.execute(_PAYLOAD, (self.seq0, self.seq1)).fetchone()
-                self.payload_bytes = int(got[0]) if got and got[0] is not None else None
+                if got is not None:
+                    self.payload_bytes = None if got[0] is None else int(got[0])
+                    self.pushes = int(got[1])
         except Exception as exc:  # noqa: BLE001 - the figures are then missing, said why
             self.error = f"sampler: {exc}"
 
@@ -494,6 +507,8 @@ class _Sampler(threading.Thread):
             result.lock_wait_share = waiting / active if active else 0.0
             held = idle_holder + busy_holder
             result.holder_waits_client = idle_holder / held if held else None
+            result.lock_busy_share = sum(1 for s in self.samples if s[2] + s[3]) / len(self.samples)
+        result.pushes_in_load = self.pushes
         if self.cpu0 and self.cpu1:
             result.central_cpu_s = sum(
                 cpu - self.cpu0.get(pid, 0.0) for pid, cpu in self.cpu1.items()
@@ -522,8 +537,9 @@ _POSITION = """
 SELECT coalesce((SELECT max(server_seq) FROM change_log), 0),
        pg_total_relation_size('change_log') + pg_total_relation_size('applied_ops')
 """
+# Payload bytes, and push transactions (committed_at is the transaction's now()).
 _PAYLOAD = """
-SELECT sum(octet_length(payload::text)) FROM change_log
+SELECT sum(octet_length(payload::text)), count(DISTINCT (origin, committed_at)) FROM change_log
 WHERE server_seq > %s AND server_seq <= %s
 """
 
@@ -592,6 +608,14 @@ def _check(
                 (written_ops,),
             ).fetchall()
         )
+        # Every op central decided is in applied_ops, also an edit that lost the merge
+        # to a later one (answered, not logged: there is nothing for others to pull).
+        decided = dict(
+            conn.execute(
+                "SELECT op_id::text, outcome FROM applied_ops WHERE op_id = ANY(%s::uuid[])",
+                (written_ops,),
+            ).fetchall()
+        )
         dup_log = conn.execute(
             "SELECT count(*) FROM (SELECT op_id FROM change_log GROUP BY op_id "
             "HAVING count(*) > 1) AS d"
@@ -609,7 +633,10 @@ def _check(
     # written and not there. Doubled: an op logged twice, a visit id twice (impossible by
     # the key, checked anyway), or rows at central nobody wrote.
     written_once = set(written_ops)
-    result.lost = sum(1 for op in written_once if op not in logged)
+    result.lost = sum(1 for op in written_once if op not in decided)
+    for outcome in decided.values():
+        result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+    result.unlogged = sum(1 for op in decided if op not in logged)
     result.lost += len(written_customers - customers)
     result.lost += len(set(written_interactions) - set(interactions))
     result.doubled = sum(n - 1 for n in logged.values() if n > 1)
@@ -754,7 +781,8 @@ def worker_main(
             [
                 functools.partial(_drive, reg, t, start, spec, shared_ids, soft)
                 for reg, t in zip(regs, tallies, strict=True)
-            ]
+            ],
+            soft,
         )
         news.put(("pushed", worker))
         pull.wait(timeout=max(1.0, soft - time.monotonic()))
@@ -763,7 +791,8 @@ def worker_main(
             [
                 functools.partial(_catch_up, reg, t, high, soft)
                 for reg, t in zip(regs, tallies, strict=True)
-            ]
+            ],
+            soft,
         )
     except Exception:  # noqa: BLE001 - reported to the parent with the traceback
         error = traceback.format_exc(limit=8)
@@ -775,15 +804,21 @@ def worker_main(
                 t.digests, t.counts = _local_digests(reg)
             except Exception as exc:  # noqa: BLE001 - a register not checked is not converged
                 t.problems.append(f"could not read the store: {exc}")
-        for reg in regs:
-            with contextlib.suppress(Exception):  # closing must not hide the report
-                reg.close()
+        if error is None:  # else a register may still be busy on its thread: left open
+            for reg in regs:
+                with contextlib.suppress(Exception):  # closing must not hide the report
+                    reg.close()
     document = {
-        "registers": [asdict(t) for t in tallies],
+        "registers": [_snapshot(t) for t in tallies],
         "error": error,
         "cpu_load_s": cpu[1] - cpu[0] if len(cpu) == 2 else None,
     }
     Path(out).write_text(json.dumps(document), encoding="utf-8")
+
+
+def _snapshot(tally: _Tally) -> dict[str, Any]:
+    """The tally as a dict, copied list by list: a busy register may still append."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in vars(tally).items()}
 
 
 def _abort_all(regs: list[_Register]) -> None:
@@ -801,8 +836,13 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _in_threads(jobs: list[Callable[[], None]]) -> None:
-    """Run ``jobs`` on a thread each; re-raise the first failure after all have ended."""
+def _in_threads(jobs: list[Callable[[], None]], until: float) -> None:
+    """Run ``jobs`` on a thread each; re-raise the first failure after all have ended.
+
+    Waits no later than ``until``: a register still busy then (a pull batch being
+    applied is not cut by aborting the link) is left running on its daemon thread, and
+    the worker reports what it has.
+    """
     failures: list[BaseException] = []
 
     def guard(job: Callable[[], None]) -> None:
@@ -815,9 +855,12 @@ def _in_threads(jobs: list[Callable[[], None]]) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(max(0.0, until - time.monotonic()))
     if failures:
         raise failures[0]
+    busy = sum(t.is_alive() for t in threads)
+    if busy:
+        raise TimeoutError(f"{busy} of {len(threads)} registers still busy at the deadline")
 
 
 def _drive(
