@@ -23,25 +23,27 @@ Design, and why:
   is exercised under contention). Its sync round is the engine's cycle the window's sync
   loop runs (``SyncService.engine.sync_once``: the connection stays open between rounds,
   as in a shop; ``SyncService.sync_once`` would reconnect every round, as the CLI does).
-* Writes are paced by the wall clock: op *k* of a register is due at ``start + phase +
-  k / rate``, and each tick writes every op that is due, so a slow round makes the next
-  tick write more instead of silently lowering the offered load. The achieved write rate
-  is reported beside the target. Each register's ticks are offset by a fraction of a
-  second (its phase), as real tills are not synchronised.
+* Writes are paced by the wall clock on a writer thread per register (the cashier): op
+  *k* is due at ``start + k / rate`` (plus a fraction of one interval per register) and
+  is written then, or at once if late; the sync rounds run on the register's own thread,
+  once a second (offset by the register's phase: real tills are not synchronised), as
+  the window's sync loop has its own thread. So a slow round shows as a slow round, not
+  as silently fewer writes; the achieved write rate is reported beside the target.
 * Registers are spread over ``branches`` branch codes (default 5), so most pulled
   changes come from other branches.
 * Everything is bounded: the workers say "ready" and start together on one event, every
   wait has a timeout, the workers stop and write their report at a soft deadline (a
   watchdog cuts the rounds still running; a round that never ended counts at its length
   so far), and at the hard deadline (set-up allowance + ``seconds`` + ``grace``) the
-  parent kills what is left; the rows then report the failure instead of hanging. The caller always stops the
-  server and deletes the temp folders.
+  parent kills what is left; the rows then report the failure instead of hanging. The
+  caller always stops the server and deletes the temp folders.
 * After the load, a drain: every register syncs until its outbox is empty; once all have
-  (the parent hears it from every worker), every register pulls up to central's high-water mark. Then the
-  check: central decided every op id each register wrote (``applied_ops``; an edit
-  that lost the merge is decided but not logged), logged none twice (``change_log``),
-  and holds every customer and interaction written and nothing else; each register holds exactly central's set of
-  customer ids and interaction ids and the same customer field values (digests).
+  (the parent hears it from every worker), every register pulls up to central's
+  high-water mark. Then the check: central decided every op id each register wrote
+  (``applied_ops``; an edit that lost the merge is decided but not logged), logged none
+  twice (``change_log``), and holds every customer and interaction written and nothing
+  else; each register holds exactly central's set of customer ids and interaction ids and
+  the same customer field values (digests).
 
 While the load runs, the parent samples ``pg_stat_activity`` four times a second: how
 many central sessions wait on the change-log advisory lock (pushes are serialised by it)
