@@ -39,6 +39,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only the join row: a new register loading the bench chain by snapshot",
     )
     parser.add_argument(
+        "--load",
+        action="store_true",
+        help="only the load rows: many registers writing and syncing against one local "
+        "PostgreSQL at once (sizes a chain; see the IT guide)",
+    )
+    parser.add_argument(
+        "--registers",
+        type=int,
+        default=50,
+        metavar="N",
+        help="with --load: how many simulated registers (default 50)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="with --load: how long they write (default 60)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=10.0,
+        metavar="R",
+        help="with --load: ops per second each register writes (default 10)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=5,
+        metavar="P",
+        help="with --load: worker processes the registers are spread over (default 5)",
+    )
+    parser.add_argument(
         "--import-rows",
         type=int,
         default=None,
@@ -50,6 +84,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from posassist.devtools.bench import run_bench
 
+    load = None
+    if args.load:
+        from posassist.devtools.bench.load import LoadSpec
+
+        load = LoadSpec(
+            registers=args.registers,
+            seconds=args.seconds,
+            rate=args.rate,
+            processes=args.processes,
+        )
+        load.validate()  # InvalidInputError: one line and exit code 2, before any work
     return run_bench(
         args.data_dir,
         config_file=args.config,
@@ -61,4 +106,5 @@ def run(args: argparse.Namespace) -> int:
         imports_only=args.imports_only,
         import_rows=args.import_rows,
         join_only=args.join_only,
+        load=load,
     )

@@ -9,7 +9,8 @@ to a usable window in a fresh process, outbox pruning and ``quick_check``
 (:mod:`.housekeeping`), importing the till's history on a copy of the store
 (:mod:`.imports`), central sync
 against a throwaway local PostgreSQL (:mod:`.sync`), and last a new register joining the
-bench chain by snapshot (:mod:`.join`). Prints a table, or with
+bench chain by snapshot (:mod:`.join`). ``--load`` runs only the load test: many
+registers writing and syncing against one central at once (:mod:`.load`). Prints a table, or with
 ``as_json`` one JSON document (:mod:`.report`).
 """
 
@@ -18,11 +19,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from posassist.app import open_backend
 from posassist.devtools.bench.report import Row, print_report
+
+if TYPE_CHECKING:
+    from posassist.devtools.bench.load import LoadSpec
 from posassist.devtools.demo import DemoSpec, ensure_demo_store
 from posassist.storage.database import open_database
 
@@ -49,11 +54,18 @@ def run_bench(
     imports_only: bool = False,
     import_rows: int | None = None,
     join_only: bool = False,
+    load: LoadSpec | None = None,
 ) -> int:
     from posassist.devtools.bench.imports import TRANSACTION_ROWS, peak_rss_row
     from posassist.devtools.bench.imports import import_rows as import_bench_rows
     from posassist.devtools.bench.sync import sync_rows
 
+    if load is not None:  # only the load rows: many registers against one central
+        from posassist.devtools.bench.load import load_rows
+
+        rows = load_rows(load)
+        print_report(rows, as_json, "(throwaway PostgreSQL and stores)")
+        return 0 if all(r.ok is not False for r in rows) else 1
     if sync_only:
         print_report(sync_rows(), as_json, "(throwaway PostgreSQL and stores)")
         return 0

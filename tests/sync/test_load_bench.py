@@ -1,0 +1,60 @@
+"""The load bench (``posassist bench --load``) in miniature: 3 registers for 3 s.
+
+The real run (50 registers, 60 s) is a bench row, not a test; this one checks that the
+load module measures what it claims on the tests' PostgreSQL: every register converged,
+nothing lost, nothing doubled, every round timed, and what central logged during the
+load matches what the registers wrote.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from posassist.devtools.bench.load import Central as LoadCentral
+from posassist.devtools.bench.load import LoadSpec, result_rows, run_load
+from posassist.errors import InvalidInputError
+from tests.sync.helpers import Central
+
+
+def test_three_registers_converge_with_nothing_lost_or_doubled(
+    tmp_path: Path, central: Central
+) -> None:
+    spec = LoadSpec(registers=3, seconds=3, rate=10, branches=2, processes=2, grace=60)
+    target = LoadCentral(central.server.host, central.server.port, central.dbname)
+
+    result = run_load(spec, target, tmp_path)
+
+    assert result.problems == []
+    assert result.registers_reported == 3
+    assert result.converged == 3
+    assert result.lost == 0
+    assert result.doubled == 0
+    assert result.failed_rounds == 0
+    # Paced by the wall clock: about seconds × rate ops per register were written.
+    assert 3 * 25 <= result.ops_written <= 3 * 31
+    # Every op written is in central's change log exactly once (plus the seed's).
+    logged = central.query(
+        "SELECT count(*), count(DISTINCT op_id) FROM change_log "
+        "WHERE origin IN (SELECT id FROM register WHERE name LIKE 'Load 0%%')"
+    )[0]
+    assert logged[0] == logged[1] >= result.ops_written
+    # At least one round per register per second, each one timed.
+    assert len(result.round_ms) >= 3 * 2
+    assert result.pulled_ops > 0  # each register pulled the others' writes
+    assert result.central_ops_in_load > 0
+    names = [r.name for r in result_rows(result)]
+    assert any("sync round" in n for n in names)
+    assert all(r.ok is not False for r in result_rows(result) if "sync round" not in r.name)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"registers": 0}, "registers"), ({"seconds": 0.5}, "seconds"), ({"rate": 0}, "rate")],
+)
+def test_numbers_the_bench_cannot_run_are_refused(changes: dict[str, float], field: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        LoadSpec(**changes).validate()  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert f"--{field}" in caught.value.message
