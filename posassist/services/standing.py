@@ -174,9 +174,8 @@ class StandingService:
         as_of = as_of or self._ctx.today()
         started = time.perf_counter()
         with self._ctx.db.read() as s:
-            ids_raw, days_raw = q.population_visit_days(s, as_of)
+            ids, group, day = q.population_visit_days(s, as_of)
             referrals = {k.hex: v for k, v in q.referral_counts(s).items()}
-        ids, group, day = encode_population(ids_raw, days_raw)
         pop = population_stats(group, day, as_of)
         thresholds = self._ctx.settings.flags
         params: vm.BgNbdParams | None = None
@@ -334,18 +333,6 @@ class StandingService:
             all_returned=share(everyone),
             top_spenders_returned=share(top),
         )
-
-
-def encode_population(ids_raw: list[str], days_raw: list[float]) -> tuple[list[str], Any, Any]:
-    """Customer hex ids to group numbers, Julian day numbers to date ordinals."""
-    if not ids_raw:
-        empty = np.zeros(0, dtype=np.int64)
-        return [], empty, empty
-    id_array = np.asarray(ids_raw)
-    change = np.r_[True, id_array[1:] != id_array[:-1]]
-    group = np.cumsum(change) - 1
-    day = np.rint(np.asarray(days_raw, dtype=np.float64) - q.JULIAN_DAY_OFFSET).astype(np.int64)
-    return id_array[change].tolist(), group.astype(np.int64), day
 
 
 def _fit_to_row(fit: Fit) -> ModelFit:
