@@ -19,9 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from posassist.domain import value_model as vm
+from posassist.domain.bgnbd_params import BgNbdParams
 from posassist.domain.flags import (
     EXPECTED_VISITS_HORIZON_DAYS,
     CalibratedThresholds,
@@ -48,7 +46,7 @@ REFIT_AFTER = timedelta(days=1)
 class Fit:
     """A fitted (or rules-only) standing model and when it was made."""
 
-    params: vm.BgNbdParams | None
+    params: BgNbdParams | None
     calibrated: CalibratedThresholds
     as_of: date
     fitted_at: datetime
@@ -171,6 +169,10 @@ class StandingService:
 
         Slow on a large store (seconds): call it from the worker, never the GUI thread.
         """
+        import numpy as np  # numpy and scipy load here, on the worker, not at start-up
+
+        from posassist.domain import value_model as vm
+
         as_of = as_of or self._ctx.today()
         started = time.perf_counter()
         with self._ctx.db.read() as s:
@@ -178,7 +180,7 @@ class StandingService:
             referrals = {k.hex: v for k, v in q.referral_counts(s).items()}
         pop = population_stats(group, day, as_of)
         thresholds = self._ctx.settings.flags
-        params: vm.BgNbdParams | None = None
+        params: BgNbdParams | None = None
         calibrated = CalibratedThresholds(thresholds, None, 0)
         if ids:
             x = (pop.total - 1).astype(np.float64)
@@ -368,7 +370,7 @@ def _fit_from_row(row: ModelFit, thresholds: Any) -> Fit:
     data = dict(row.params)
     params = None
     if "r" in data:
-        params = vm.BgNbdParams(
+        params = BgNbdParams(
             r=float(data["r"]),
             alpha=float(data["alpha"]),
             a=float(data["a"]),
