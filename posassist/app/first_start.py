@@ -8,6 +8,7 @@ opened for the set-up alone and closed again, so the window opens it as on any s
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -79,6 +80,7 @@ def _ask(make: Callable[[Worker], Asking], cancelled: str) -> int | None:
     once it saved, else 2 with the ``cancelled`` line."""
     from posassist.ui.workers import Worker
 
+    gc.enable()  # a person fills this in: the start-up's pause of the GC (cli/run.py) ends
     worker = Worker()
     dialog = make(worker)
     try:

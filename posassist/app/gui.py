@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import logging
 import signal
 import socket
@@ -454,6 +455,7 @@ def _show(
     window.show_for_register()  # maximised, or as it was left
     app.processEvents()  # the window is painted and accepts keys from here on
     shown_at = time.time()
+    gc.enable()  # ``posassist run`` starts with it off (cli/run.py): no garbage yet
     window.warm_up()
     watch = StoreWatch(backend.db, window, worker)
     if smoke_test:

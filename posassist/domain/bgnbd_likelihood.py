@@ -17,7 +17,8 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
+
+from posassist.domain.lazy_special import special
 
 __all__ = ["Collapsed", "ModelFitError", "collapse", "neg_mean_ll_and_grad", "validate_inputs"]
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Final, overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
+
+from posassist.domain.lazy_special import special
 
 if TYPE_CHECKING:  # value_model imports this module; the parameters are only annotations here
     from posassist.domain.value_model import BgNbdParams

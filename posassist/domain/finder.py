@@ -39,8 +39,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rapidfuzz import fuzz, process
-
 from posassist.domain.finder_records import (
     BranchMatch,
     BranchStockCandidate,
@@ -247,6 +245,8 @@ class FinderIndex:
                 if candidate != word:
                     out[candidate] = 0.8 + 0.15 * len(word) / len(candidate)
         if len(word) >= _FUZZY_MIN_LEN and not any(ch.isdigit() for ch in word):
+            from rapidfuzz import fuzz, process  # loaded by the finder's warm-up, on the worker
+
             for candidate, score, _ in process.extract(
                 word,
                 self._fuzzy_vocab,
@@ -328,6 +328,8 @@ class FinderIndex:
             or any(ch.isdigit() for ch in word)
         ):
             return None
+        from rapidfuzz import fuzz, process
+
         best = process.extractOne(
             word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=_fuzzy_cutoff(len(word))
         )

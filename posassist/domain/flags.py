@@ -45,13 +45,13 @@ import enum
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
-
-from posassist.domain.value_model import BgNbdParams, score_customer
+from posassist.domain.bgnbd_params import BgNbdParams
 from posassist.domain.visits import RECENT_WINDOW_DAYS, VisitStats, as_day
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "EXPECTED_VISITS_HORIZON_DAYS",
@@ -199,6 +199,8 @@ def calibrate(thresholds: FlagThresholds, population_scores: npt.ArrayLike) -> C
     quantile, raised to the absolute floor.  Non-finite scores are ignored.  Run it after
     each refit and cache it with the parameters; classifying then costs no population scan.
     """
+    import numpy as np  # the refit's, on the worker: not imported at start-up
+
     scores = np.asarray(population_scores, dtype=np.float64).ravel()
     scores = scores[np.isfinite(scores)]
     if scores.size == 0:
@@ -264,6 +266,8 @@ def classify(
         assert calibrated.regular_min_expected_visits_90d is not None
         x, t_x, age = model_inputs(stats, as_of, model.unit_days)
         horizon = EXPECTED_VISITS_HORIZON_DAYS / model.unit_days
+        from posassist.domain.bgnbd_predictions import score_customer
+
         p, e90 = score_customer(model, x, t_x, age, horizon)
         lapsing = used_to_be_regular and (p < th.lapsing_p_alive_below or overdue)
         regular = (

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Generic, NamedTuple, TypeVar
 
@@ -47,6 +46,7 @@ from posassist.domain.bgnbd_likelihood import (
     neg_mean_ll_and_grad,
     validate_inputs,
 )
+from posassist.domain.bgnbd_params import BgNbdParams
 from posassist.domain.bgnbd_predictions import expected_visits, p_alive, score_customer
 from posassist.domain.visits import as_day
 
@@ -83,30 +83,6 @@ _MAX_ITER: Final = 1000
 # A log-parameter whose standard error exceeds this (a factor e**5 ~ 150 either way) is not
 # estimated at all: the fit sits on a flat ridge and is reported as not converged.
 _MAX_LOG_SE: Final = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class BgNbdParams:
-    """Fitted BG/NBD parameters and what is needed to trust and use them.
-
-    ``unit_days`` is the time unit the model was fitted in (7.0 = weeks).  ``alpha`` is in
-    that unit, so scoring must convert day counts with the same unit; storing it with the
-    parameters makes a mismatch impossible.  ``n_repeat_customers`` (customers with at
-    least one repeat visit day) is kept because the fit says little about a store where only
-    a handful of customers ever came back; the flag rules use it to decide between the
-    model and the rule-based fallback.
-    """
-
-    r: float
-    alpha: float
-    a: float
-    b: float
-    log_likelihood: float
-    n_customers: int
-    converged: bool
-    iterations: int
-    n_repeat_customers: int
-    unit_days: float
 
 
 class VisitSummary(NamedTuple, Generic[K]):

@@ -12,10 +12,12 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported by the refit (population_stats), not at start-up
+    import numpy as np
+    import numpy.typing as npt
 
 RECENT_WINDOW_DAYS = 90
 
@@ -129,6 +131,8 @@ def population_stats(
     gives them; days after ``as_of`` must already be filtered out. Group numbers are
     0..n-1 in order of appearance.
     """
+    import numpy as np
+
     if group.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return PopulationStats(empty, empty, empty, empty, np.zeros(0), empty)

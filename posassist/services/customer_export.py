@@ -20,15 +20,18 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posassist.errors import InvalidInputError
-from posassist.printing.customer_pdf import PageSize, build_customer_pdf
 from posassist.services import access, audit_trail
 from posassist.services.card_document import card_document
 from posassist.services.context import StoreContext
 from posassist.services.customers import CustomerService
 from posassist.services.export_document import FORMAT, person_document
 from posassist.services.holds import HoldService
+
+if TYPE_CHECKING:  # reportlab is imported by an export, not at start-up
+    from posassist.printing.customer_pdf import PageSize
 
 __all__ = ["CustomerExportService", "pdf_path_for"]
 
@@ -77,6 +80,8 @@ class CustomerExportService:
                 "card": card_document(card, holds, self._ctx.tz),
             }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        from posassist.printing.customer_pdf import build_customer_pdf  # reportlab: on export
+
         pdf = build_customer_pdf(
             document, store_name=document["store"], tz=self._ctx.tz, page=self._page()
         )

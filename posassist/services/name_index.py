@@ -22,8 +22,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import islice
 
-from rapidfuzz import fuzz, process
-
 WORD_CUTOFF = 70.0
 MAX_WORD_MATCHES = 12
 MAX_CANDIDATES = 20_000
@@ -98,6 +96,8 @@ class NameIndex:
                 self._dead.add(pos)
 
     def _word_positions(self, word: str) -> set[int]:
+        from rapidfuzz import fuzz, process  # imported by the index load, off start-up
+
         matches = {
             found
             for found, _score, _i in process.extract(
@@ -145,6 +145,8 @@ class NameIndex:
             choices = [self._keys[p] for p in positions]
             ids = [self._ids[p] for p in positions]
         # WRatio forgives typos, word order and partial names ("smith" → "john smith").
+        from rapidfuzz import fuzz, process
+
         hits = process.extract(
             key, choices, scorer=fuzz.WRatio, processor=None, limit=None, score_cutoff=cutoff
         )

@@ -16,7 +16,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import tomlkit
 from sqlalchemy.orm import Session
 
 from posassist.config import (
@@ -171,6 +170,8 @@ def _file_bytes(path: Path, values: Mapping[str, Any]) -> bytes:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except OSError as exc:
         raise InvalidInputError("settings", f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    import tomlkit  # only when settings are saved: it is slow to import
+
     doc = tomlkit.parse(text)
     for name, value in values.items():
         section, key = name.split(".", 1)

@@ -19,9 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from posassist.domain import value_model as vm
+from posassist.domain.bgnbd_params import BgNbdParams
 from posassist.domain.flags import (
     EXPECTED_VISITS_HORIZON_DAYS,
     CalibratedThresholds,
@@ -48,7 +46,7 @@ REFIT_AFTER = timedelta(days=1)
 class Fit:
     """A fitted (or rules-only) standing model and when it was made."""
 
-    params: vm.BgNbdParams | None
+    params: BgNbdParams | None
     calibrated: CalibratedThresholds
     as_of: date
     fitted_at: datetime
@@ -171,15 +169,18 @@ class StandingService:
 
         Slow on a large store (seconds): call it from the worker, never the GUI thread.
         """
+        import numpy as np  # numpy and scipy load here, on the worker, not at start-up
+
+        from posassist.domain import value_model as vm
+
         as_of = as_of or self._ctx.today()
         started = time.perf_counter()
         with self._ctx.db.read() as s:
-            ids_raw, days_raw = q.population_visit_days(s, as_of)
+            ids, group, day = q.population_visit_days(s, as_of)
             referrals = {k.hex: v for k, v in q.referral_counts(s).items()}
-        ids, group, day = encode_population(ids_raw, days_raw)
         pop = population_stats(group, day, as_of)
         thresholds = self._ctx.settings.flags
-        params: vm.BgNbdParams | None = None
+        params: BgNbdParams | None = None
         calibrated = CalibratedThresholds(thresholds, None, 0)
         if ids:
             x = (pop.total - 1).astype(np.float64)
@@ -336,18 +337,6 @@ class StandingService:
         )
 
 
-def encode_population(ids_raw: list[str], days_raw: list[float]) -> tuple[list[str], Any, Any]:
-    """Customer hex ids to group numbers, Julian day numbers to date ordinals."""
-    if not ids_raw:
-        empty = np.zeros(0, dtype=np.int64)
-        return [], empty, empty
-    id_array = np.asarray(ids_raw)
-    change = np.r_[True, id_array[1:] != id_array[:-1]]
-    group = np.cumsum(change) - 1
-    day = np.rint(np.asarray(days_raw, dtype=np.float64) - q.JULIAN_DAY_OFFSET).astype(np.int64)
-    return id_array[change].tolist(), group.astype(np.int64), day
-
-
 def _fit_to_row(fit: Fit) -> ModelFit:
     p = fit.params
     params: dict[str, Any] = {
@@ -381,7 +370,7 @@ def _fit_from_row(row: ModelFit, thresholds: Any) -> Fit:
     data = dict(row.params)
     params = None
     if "r" in data:
-        params = vm.BgNbdParams(
+        params = BgNbdParams(
             r=float(data["r"]),
             alpha=float(data["alpha"]),
             a=float(data["a"]),
