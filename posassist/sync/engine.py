@@ -38,8 +38,15 @@ from posassist.sync.outbox import (
     set_state,
 )
 from posassist.sync.protocol import MAX_CLOCK_AHEAD_MS
-from posassist.sync.pull import CURSOR_KEY, LogPrunedError, PullResult, pull_once, read_cursor
-from posassist.sync.push import PushResult, push_once
+from posassist.sync.pull import (
+    CURSOR_KEY,
+    PULL_LIMIT,
+    LogPrunedError,
+    PullResult,
+    pull_once,
+    read_cursor,
+)
+from posassist.sync.push import BATCH_OPS, PushResult, push_once
 from posassist.sync.rejoin import CENTRAL_ID_KEY, RestoreRecord, read_record, rejoin
 
 log = logging.getLogger(__name__)
@@ -124,8 +131,8 @@ class SyncEngine:
         register_id: uuid.UUID,
         hlc: HybridClock,
         *,
-        batch_size: int = 500,
-        pull_limit: int = 1000,
+        batch_size: int = BATCH_OPS,
+        pull_limit: int = PULL_LIMIT,
         max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
         clock: Clock = system_clock,
         on_customers_changed: Callable[[CycleReport], None] | None = None,
