@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,7 +96,7 @@ class RejectedError(Exception):
     """An op the server (or a register) cannot apply as it is: goes to the dead letters."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Op:
     seq: int
     op_id: uuid.UUID
@@ -473,13 +474,27 @@ def _check_texts(value: Any, where: str) -> None:
             _check_texts(item, where)
 
 
+# The ops that passed :func:`check_op`, by identity. The central side of a push runs in
+# the register's own process, on the very objects ``parse_op`` checked when it read the
+# outbox: checking those again would only repeat the work (an op is frozen, and nothing
+# changes its payload after parsing). Any other op, built elsewhere, is checked in full.
+_CHECKED: weakref.WeakValueDictionary[int, Op] = weakref.WeakValueDictionary()
+
+
 def check_op(op: Op) -> None:
     """Reject an op that is not usable as it is, before it reaches any table.
 
     The same check runs on the register before sending, on the server before applying
     and on a register before applying a pulled change (see the README's "A change that
-    cannot be sent…").
+    cannot be sent…"); an op object already checked passes at once.
     """
+    if _CHECKED.get(id(op)) is op:
+        return
+    _check_op(op)
+    _CHECKED[id(op)] = op
+
+
+def _check_op(op: Op) -> None:
     if not isinstance(op.payload, dict):
         raise RejectedError("the payload is not an object")
     parse_stamp(op.hlc)

@@ -2,28 +2,32 @@
 
 A push of a few thousand visits writes thousands of rows to each of a few tables. Sent
 as an ``executemany`` they cost a Bind/Execute per row on the wire and an executor start
-per row on the server; sent by ``COPY`` they are one stream. ``COPY`` cannot say "a row
-whose id exists is left as it is" (a resent fact under a new op id, an import run twice),
-so the rows go into a temporary table of the same column types first, then one
-``INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING`` moves them in: the same statement,
-the same constraints (foreign keys, other unique keys, NOT NULL) and the same errors as
-the row-by-row insert, so a bad row still fails the batch and the careful replay
-(``central/push.py``) still rejects that one op alone.
+per row on the server; sent by ``COPY`` they are one stream into the table, through the
+same constraints (foreign keys, unique keys, NOT NULL), so a bad row still fails the
+batch and the careful replay (``central/push.py``) still rejects that one op alone.
+
+``COPY`` cannot say "a row whose id exists is left as it is" (a resent fact under a new
+op id, an import run twice), so the run's ids are looked up first, in one query, and
+those rows are left out, as ``ON CONFLICT (id) DO NOTHING`` leaves them. Nothing else
+inserts these rows meanwhile: every push holds the change-log advisory lock for its whole
+transaction. Were a row to appear anyway, the COPY would fail on its key and the replay
+would insert it the row-by-row way, which tolerates it.
 
 Only rows whose every value is of the one Python type its column takes go this way.
-Text COPY would read ``1`` into a boolean column or ``"12"`` into an integer one, where
-the bound parameter of an ``executemany`` is refused or cast by PostgreSQL by its type; a
-run holding any other value keeps the ``executemany``, so what a malformed payload meets
-is what it always met.
+Text COPY would read ``1`` into a boolean column or ``"12.5"`` not at all into an integer
+one, where the bound parameter of an ``executemany`` is refused or cast by PostgreSQL by
+its type; a run holding any other value keeps the ``executemany``, so what a malformed
+payload meets is what it always met.
 
-The change log needs no temporary table: nothing in it can conflict, so its rows are
-copied straight in, in the batch's order, under the push's advisory lock (``server_seq``
-is assigned in that order, as by the inserts before).
+The change log needs no look-up: nothing in it can conflict, so its rows are copied
+straight in, in the batch's order, under the push's advisory lock (``server_seq`` is
+assigned in that order, as by the inserts before).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -32,20 +36,18 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
-from sqlalchemy import Boolean, Date, Integer, String, Table, delete, select
-from sqlalchemy import table as table_clause
+from sqlalchemy import Boolean, Date, Integer, String, Table, select
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql import column as column_clause
 
 from posassist.sync import schema
+from posassist.sync.central.reads import among
 from posassist.sync.central.sql import Query, run
 
-# A run of at least this many rows goes by COPY: below it the three extra statements cost
-# more than they save, and the careful replay's one-op batches keep the row-by-row path.
+log = logging.getLogger(__name__)
+
+# A run of at least this many rows goes by COPY: below it the extra look-up costs more
+# than it saves, and the careful replay's one-op batches keep the row-by-row path.
 COPY_MIN_ROWS = 32
-# Temporary tables live in the session's own schema; this prefix keeps them apart.
-_PREFIX = "posassist_load_"
 
 
 def _python_types(col_type: Any) -> tuple[type, ...]:
@@ -84,49 +86,37 @@ def copyable(table_name: str, rows: Sequence[Mapping[str, Any]]) -> bool:
 
 
 @cache
-def _statements(
-    table_name: str, columns: tuple[str, ...]
-) -> tuple[sql.Composed, sql.Composed, Query, Query]:
-    """Create (once per session), fill, move in, empty: the four statements of one run."""
-    load_name = _PREFIX + table_name
-    load = sql.Identifier(load_name)
-    target = sql.Identifier(table_name)
-    listed = sql.SQL(", ").join(map(sql.Identifier, columns))
-    create = sql.SQL(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS"
-        " AS SELECT * FROM {} WITH NO DATA"
-    ).format(load, target)
-    fill = sql.SQL("COPY {} ({}) FROM STDIN").format(load, listed)
-    return create, fill, *_moves(table_name, load_name, columns)
-
-
-def _moves(table_name: str, load_name: str, columns: tuple[str, ...]) -> tuple[Query, Query]:
-    """The INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING and the emptying, as Core."""
+def _statements(table_name: str, columns: tuple[str, ...]) -> tuple[Query, sql.Composed]:
+    """Which of the ids are there already, and the COPY of the rest."""
     table: Table = schema.metadata.tables[table_name]
-    load = table_clause(load_name, *(column_clause(c) for c in columns))
-    move = Query(
-        pg_insert(table)
-        .from_select(list(columns), select(*(load.c[c] for c in columns)))
-        .on_conflict_do_nothing(index_elements=[table.c.id])
+    there = Query(select(table.c.id).where(among(table.c.id)))
+    fill = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table_name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    return move, Query(delete(load))
+    return there, fill
 
 
 def insert_by_copy(
     conn: psycopg.Connection[Any], query: Query, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """The rows of the plain insert ``query`` (all of one column set), by COPY."""
+    """The rows of the plain insert ``query`` (all of one column set), by COPY.
+
+    A row whose id is there already, or came earlier in ``rows``, is left out, as
+    ``ON CONFLICT (id) DO NOTHING`` leaves it.
+    """
     assert query.plain_insert is not None
     assert query.columns is not None
     columns = tuple(query.columns)
-    create, fill, move, empty = _statements(query.plain_insert, columns)
-    with conn.cursor() as cur:
-        cur.execute(create)
-        with cur.copy(fill) as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        run(cur, move)
-        run(cur, empty)
+    there, fill = _statements(query.plain_insert, columns)
+    seen = {r[0] for r in run(conn, there, ids=[row["id"] for row in rows])}
+    log.debug("%d %s rows by COPY (%d there already)", len(rows), query.plain_insert, len(seen))
+    with conn.cursor() as cur, cur.copy(fill) as copy:
+        for row in rows:
+            rid = row["id"]
+            if rid in seen:
+                continue
+            seen.add(rid)
+            copy.write_row([row[c] for c in columns])
 
 
 _LOG = sql.SQL("COPY {} ({}) FROM STDIN").format(
