@@ -182,3 +182,15 @@ def test_a_pull_batch_with_a_customer_made_and_edited_ends_as_edited(
         assert (edited.display_name, edited.notes) == ("Edited Later", "second")
         assert s.query(Interaction).filter(Interaction.customer_id == made[-1]).count() == 4
     assert_converged(central, [a, b])
+
+
+def test_a_batch_stops_at_its_byte_budget_but_always_takes_one_op(registers: MakeReg) -> None:
+    a = registers("Register A")
+    queue_visits(a, customers=3, visits_each=9)  # 30 ops
+    sizes = [len(json.dumps(p)) for _, _, p in _interaction_rows(a)]
+    assert len(pending_batch(a.db, 100)) == 30
+    assert len(pending_batch(a.db, 100, max_bytes=1)) == 1  # one op, however large
+    few = pending_batch(a.db, 100, max_bytes=5 * max(sizes))
+    assert 1 < len(few) < 30
+    assert [op.seq for op in few] == sorted(op.seq for op in few)  # the oldest ones
+    assert few[0].seq == pending_batch(a.db, 1)[0].seq
