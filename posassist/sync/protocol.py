@@ -401,6 +401,9 @@ _PAYLOAD_ALLOWED = "\t\n\r"
 # return, allowed, are escaped as ``\t``, ``\n``, ``\r``). One scan of that text clears
 # almost every payload; only one where this matches (a backslash typed before a "b"
 # matches too) is walked value by value, which decides and names the field.
+# What ``json.dumps(payload, ensure_ascii=False, default=str)`` does, without building an
+# encoder per call (``dumps`` does that whenever it is given options): a third of the cost.
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 _ESCAPED_CONTROL = re.compile(r"\\u00[01]|\\[bf]")
 
 
@@ -499,7 +502,7 @@ def _check_op(op: Op) -> None:
         raise RejectedError("the payload is not an object")
     parse_stamp(op.hlc)
     _check_texts(op.entity_id, "the entity id")
-    text = json.dumps(op.payload, ensure_ascii=False, default=str)
+    text = _PAYLOAD_JSON.encode(op.payload)
     if find_control(text, _PAYLOAD_ALLOWED) is not None or _ESCAPED_CONTROL.search(text):
         _check_texts(op.payload, "the payload")  # the walk that names the field
     _check_size(len(text.encode()))
