@@ -423,6 +423,13 @@ def parse_stamp(text: object) -> Timestamp:
     return stamp
 
 
+# The ops :func:`parse_op` read from the outbox and checked, by identity. The central
+# side of a push runs in the register's own process, on those very objects: checking them
+# again would only repeat the work (an op is frozen, and nothing changes its payload after
+# parsing). Any other op, built elsewhere (a pulled change, a test's), is checked in full.
+_CHECKED: weakref.WeakValueDictionary[int, Op] = weakref.WeakValueDictionary()
+
+
 def parse_op(
     seq: int,
     op_id: object,
@@ -451,7 +458,8 @@ def parse_op(
     except ValueError as exc:
         raise RejectedError(f"the payload is not JSON ({exc})") from exc
     parsed = Op(seq, oid, str(entity), str(entity_id), str(op), data, str(hlc))
-    check_op(parsed)
+    _check_op(parsed)
+    _CHECKED[id(parsed)] = parsed  # the push's central side, in this process, skips it
     return parsed
 
 
@@ -477,24 +485,16 @@ def _check_texts(value: Any, where: str) -> None:
             _check_texts(item, where)
 
 
-# The ops that passed :func:`check_op`, by identity. The central side of a push runs in
-# the register's own process, on the very objects ``parse_op`` checked when it read the
-# outbox: checking those again would only repeat the work (an op is frozen, and nothing
-# changes its payload after parsing). Any other op, built elsewhere, is checked in full.
-_CHECKED: weakref.WeakValueDictionary[int, Op] = weakref.WeakValueDictionary()
-
-
 def check_op(op: Op) -> None:
     """Reject an op that is not usable as it is, before it reaches any table.
 
     The same check runs on the register before sending, on the server before applying
     and on a register before applying a pulled change (see the README's "A change that
-    cannot be sent…"); an op object already checked passes at once.
+    cannot be sent…"); an op ``parse_op`` made (and so checked) passes at once.
     """
     if _CHECKED.get(id(op)) is op:
         return
     _check_op(op)
-    _CHECKED[id(op)] = op
 
 
 def _check_op(op: Op) -> None:
