@@ -202,6 +202,29 @@ def test_bench_json_is_one_document_with_null_for_a_missing_figure(
     assert "lookup by phone" in captured.err  # the table is for people: on stderr
 
 
+def test_bench_rows_in_ops_per_second_and_ratios_judge_their_own_targets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fast = row("sync push, ops/s", [16_000.0, 18_000.0, 9_000.0], "median ≥ 15,000 ops/s", "ops/s")
+    slow = row("sync pull, ops/s", [9_000.0, 10_000.0, 11_000.0], "median ≥ 15,000 ops/s", "ops/s")
+    ratio = row("sync push ÷ COPY", [2.0, 2.4, 3.0], "median ≤ 2.5×", "×")
+    both = row("both", [2.0], "median ≤ 2.5× and p95 ≤ 2 ×", "×")
+    alien = row("a time target on a rate", [5.0], "median ≤ 500 ms", "ops/s")
+    assert (fast.median_ms, fast.p95_ms) == (16_000.0, 9_000.0)  # p95: the slow tail
+    assert (fast.ok, slow.ok, ratio.ok, both.ok, alien.ok) == (True, False, True, True, None)
+    print_report([fast, ratio], True, "store")
+    document = json.loads(capsys.readouterr().out)
+    first, second = document["rows"]
+    assert (first["unit"], first["median"], first["p95"], first["ok"]) == (
+        "ops/s",
+        16_000.0,
+        9_000.0,
+        True,
+    )
+    assert "median_ms" not in first  # not milliseconds: not named so
+    assert (second["unit"], second["median"], second["target"]) == ("×", 2.4, "median ≤ 2.5×")
+
+
 def test_bench_without_json_prints_the_table_on_stdout(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -40,6 +40,7 @@ from posassist.sync.engine import (
 )
 from posassist.sync.outbox import DeadLetter, QueueCounts
 from posassist.sync.protocol import as_uuid
+from posassist.sync.push import BATCH_OPS
 from posassist.sync.rejoin import RestoreRecord, read_record
 
 INCREMENTAL_NAME_UPDATES = 2000
@@ -53,7 +54,7 @@ class SyncService:
         *,
         names: NameIndex | None = None,
         op_timeout: float = 30.0,
-        batch_size: int = 500,
+        batch_size: int = BATCH_OPS,
         fault: Fault | None = None,
     ) -> None:
         if not ctx.settings.central.enabled:

@@ -76,13 +76,19 @@ def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def pending_batch(db: Database, limit: int) -> list[Op]:
-    """The oldest pending ops that can be sent; the ones that cannot become dead letters."""
+def pending_batch(db: Database, limit: int, max_bytes: int | None = None) -> list[Op]:
+    """The oldest pending ops that can be sent; the ones that cannot become dead letters.
+
+    ``max_bytes`` bounds the batch's payload text too (the first op always goes, however
+    large: it is checked against the size limit on its own).
+    """
     while True:
         with db.read() as s:
             rows = s.execute(
                 select(*_RAW_OP).where(Outbox.state == "pending").order_by(Outbox.seq).limit(limit)
             ).all()
+        if max_bytes is not None:
+            rows = _within(rows, max_bytes)
         ops: list[Op] = []
         poison: dict[int, str] = {}
         for row in rows:
@@ -97,6 +103,17 @@ def pending_batch(db: Database, limit: int) -> list[Op]:
                 mark(s, [seq], "dead", reason[:2000])
         if ops:
             return ops
+
+
+def _within(rows: Sequence[Any], max_bytes: int) -> Sequence[Any]:
+    """The leading ``rows`` whose payload texts add up to at most ``max_bytes`` (one at least)."""
+    total = 0
+    for i, row in enumerate(rows):
+        payload = row[5]
+        total += len(payload) if isinstance(payload, str | bytes) else 0
+        if total > max_bytes and i > 0:
+            return rows[:i]
+    return rows
 
 
 def newest_stamp(db: Database, known: str | None, *, below: str | None = None) -> Timestamp | None:

@@ -65,6 +65,11 @@ from posassist.sync.rows import payload_row
 from posassist.sync.shared_rows import SHARED_TABLES, apply_shared
 
 CURSOR_KEY = "pull_cursor"
+# Change-log rows per batch (one fetch, one local transaction). A change is at most a
+# note of 20,000 characters or so in practice, so a batch stays some tens of MB at worst.
+PULL_LIMIT = 2_000
+# SQLite's bound-parameter limit: ids are read this many at a time.
+_CHUNK = 500
 # What a change that cannot be applied raises. Beyond the database's and the protocol's
 # refusals, a malformed payload can surface as a plain TypeError or the like; caught
 # per row only, so one such row is a recorded problem and never a stuck cursor.
@@ -151,7 +156,7 @@ def pull_once(
     register_id: uuid.UUID,
     hlc: HybridClock,
     *,
-    limit: int = 1000,
+    limit: int = PULL_LIMIT,
 ) -> PullResult:
     """Fetch and apply one batch of changes after the cursor. Raises SyncError on link trouble."""
     cursor = read_cursor(db)
@@ -200,7 +205,7 @@ def apply_changes(
                 set_state(s, REPLAY_OWN_KEY, "")
         try:
             with s.begin_nested():
-                facts = _FactBuffer()
+                facts = _FactBuffer(_loaded_customers(s, todo))
                 for change in todo:
                     _apply_one(s, change, skip_origin, result, facts)
                 facts.flush(s)
@@ -235,24 +240,53 @@ def _record_problem(s: Session, change: Change, exc: BaseException) -> None:
     )
 
 
-class _FactBuffer:
-    """Fact rows waiting to be inserted many at a time (the bulk of any pull).
+def _loaded_customers(s: Session, changes: Sequence[Change]) -> dict[uuid.UUID, Customer | None]:
+    """The stored rows of the customers a batch changes, read in a few queries, not one
+    per change (None: not here yet)."""
+    ids: set[uuid.UUID] = set()
+    for change in changes:
+        if change.entity == "customer":
+            try:
+                ids.add(as_uuid(change.entity_id, "customer id"))
+            except RejectedError:
+                continue  # refused when its turn comes, with its reason
+    found: dict[uuid.UUID, Customer | None] = dict.fromkeys(ids)
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), _CHUNK):
+        part = ordered[i : i + _CHUNK]
+        found.update((c.id, c) for c in s.scalars(select(Customer).where(Customer.id.in_(part))))
+    return found
 
-    Flushed before any customer or reference row is applied and at the end, so every
+
+class _FactBuffer:
+    """Fact rows waiting to be inserted many at a time (the bulk of any pull), and the
+    customers of the batch as this session holds them.
+
+    Flushed before any reference or shared row (or hold step) is applied and at the end;
+    the session's own pending writes (the customers applied meanwhile) go first, so every
     row a fact points at is already there; within the buffer, interactions go before
-    their lines.
+    their lines. A customer change needs no flush of its own: the facts before it in the
+    log can point only at customers already known, and nothing it writes reads a fact.
     """
 
     # The store's dependency order (interactions before their lines), from the tables.
     ORDER = tuple(t.name for t in Base.metadata.sorted_tables if t.name in _FACT_INSERTS)
 
-    def __init__(self) -> None:
+    def __init__(self, customers: dict[uuid.UUID, Customer | None] | None = None) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.ORDER}
+        # Preloaded customers (None: read one at a time, as the row-by-row replay does).
+        self.customers = customers
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         self.rows[table].append(row)
 
+    def customer(self, s: Session, cid: uuid.UUID) -> Customer | None:
+        if self.customers is not None and cid in self.customers:
+            return self.customers[cid]
+        return s.get(Customer, cid)
+
     def flush(self, s: Session) -> None:
+        s.flush()  # customers applied since the last flush, before the facts naming them
         for name in self.ORDER:
             rows = self.rows[name]
             if not rows:
@@ -288,11 +322,11 @@ def _apply_one(
             customer_id = change.payload.get(key)
             if customer_id:
                 result.applied.touched_customers.add(as_uuid(customer_id, key))
+    elif change.entity == "customer":
+        _apply_customer(s, change, result, facts)
     else:
         facts.flush(s)
-        if change.entity == "customer":
-            _apply_customer(s, change, result)
-        elif change.entity in SHARED_TABLES:
+        if change.entity in SHARED_TABLES:
             apply_shared(s, change, own=own)
             if change.entity == "staff":
                 result.applied.staff.add(as_uuid(change.entity_id, "staff id"))
@@ -320,9 +354,9 @@ def _state_of(c: Customer) -> CustomerState:
     return CustomerState.stored(c.id, values, c.field_clocks, c.created_at, c.erased_at)
 
 
-def _apply_customer(s: Session, change: Change, result: PullResult) -> None:
+def _apply_customer(s: Session, change: Change, result: PullResult, facts: _FactBuffer) -> None:
     cid = as_uuid(change.entity_id, "customer id")
-    row = s.get(Customer, cid)
+    row = facts.customer(s, cid)
     merge = merge_customer(
         _state_of(row) if row is not None else None,
         change.op,
@@ -352,13 +386,14 @@ def _apply_customer(s: Session, change: Change, result: PullResult) -> None:
         row.field_clocks = state.clocks
         row.erased_at = state.erased_at
         s.add(row)
+        if facts.customers is not None:
+            facts.customers[cid] = row
     else:
         for name, value in values.items():
             setattr(row, name, value)
         row.field_clocks = state.clocks
         row.erased_at = state.erased_at
         row.updated_at = utcnow()
-    s.flush()
     result.applied.changed_customers.add(cid)
     if change.op == "erase":
         scrub_outbox(s, cid)

@@ -4,8 +4,8 @@ The advisory lock comes first, so pushes are serialised and ``change_log.server_
 assigned and committed in one order (a pull cursor can then never skip a row that
 committed late); the op ids already in ``applied_ops`` are answered "duplicate" without
 touching anything; the new ops are applied and logged. A database error from one bad
-op rolls the batch back and the batch is replayed op by op in savepoints, so that op
-alone is rejected.
+op rolls the batch back and the batch is replayed in savepoints, halved around the
+refusal until that op alone is rejected (``_replay``).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def apply_push(
         with conn.transaction():
             return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, careful=False)
     except REJECTABLE as exc:
-        log.info("batch from %s hit %s; replaying op by op", origin, type(exc).__name__)
+        log.info("batch from %s hit %s; replaying it in savepoints", origin, type(exc).__name__)
     with conn.transaction():
         return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, careful=True)
 
@@ -120,12 +120,7 @@ def _push_tx(
         clamped += stamp != op.hlc
         stamps[op.op_id] = stamp
     if careful:
-        for op in fresh:
-            try:
-                with conn.transaction():  # a savepoint: one bad op rolls back alone
-                    _apply_ops(conn, origin, [op], stamps, now, reply, fault)
-            except REJECTABLE as exc:
-                reply.results[op.op_id] = OpResult("rejected", _db_reason(exc))
+        _replay(conn, origin, fresh, stamps, now, reply, fault)
     else:
         _apply_ops(conn, origin, fresh, stamps, now, reply, fault)
     # What the register adopts, for the ops not refused (a refused op's id may be no id).
@@ -137,6 +132,35 @@ def _push_tx(
     if fault is not None:
         fault("before_commit")
     return reply
+
+
+def _replay(
+    conn: psycopg.Connection[Any],
+    origin: uuid.UUID,
+    ops: Sequence[Op],
+    stamps: dict[uuid.UUID, str],
+    now: datetime,
+    reply: PushReply,
+    fault: Fault | None,
+) -> None:
+    """Apply ``ops`` in a savepoint; if the database refuses, each half again, in order,
+    down to the one op it refuses, which alone is rejected.
+
+    A batch of thousands with one bad op costs about two savepoints per halving (some
+    thirty for 5,000 ops) instead of one savepoint and its statements per op, which over
+    a slow link would outlast the link's deadline. The ops before a refused one are
+    applied before it is tried, as one by one, so what each op meets is the same.
+    """
+    try:
+        with conn.transaction():  # a savepoint: what fails here rolls back alone
+            _apply_ops(conn, origin, ops, stamps, now, reply, fault)
+    except REJECTABLE as exc:
+        if len(ops) == 1:
+            reply.results[ops[0].op_id] = OpResult("rejected", _db_reason(exc))
+            return
+        half = len(ops) // 2
+        _replay(conn, origin, ops[:half], stamps, now, reply, fault)
+        _replay(conn, origin, ops[half:], stamps, now, reply, fault)
 
 
 def _outcome(reply: PushReply, op: Op) -> str | None:

@@ -42,9 +42,18 @@ class Query:
     compiled parameters, so callers pass only the values that vary.
     """
 
-    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        statement: ClauseElement,
+        columns: Sequence[str] | None = None,
+        *,
+        plain_insert: str | None = None,
+    ) -> None:
         self.statement = statement
         self.columns = None if columns is None else list(columns)
+        # The table this statement only inserts ``columns`` into, a row whose id exists
+        # left as it is: many rows of it may go by COPY instead (``central/load.py``).
+        self.plain_insert = plain_insert
 
     @cached_property
     def _compiled(self) -> tuple[str, dict[str, Any]]:
@@ -82,7 +91,8 @@ def run_many(cur: psycopg.Cursor[Any], query: Query, rows: Sequence[Mapping[str,
 def insert_ignore(table_name: str, columns: tuple[str, ...]) -> Query:
     """INSERT of ``columns``, a row whose id exists already left as it is."""
     table = schema.metadata.tables[table_name]
-    return Query(pg_insert(table).on_conflict_do_nothing(index_elements=[table.c.id]), columns)
+    statement = pg_insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
+    return Query(statement, columns, plain_insert=table_name)
 
 
 @cache

@@ -30,6 +30,7 @@ from posassist.domain.fields import (
 )
 from posassist.domain.staff import LEGACY_ROW_HLC
 from posassist.sync import schema
+from posassist.sync.central import load
 from posassist.sync.central.sql import (
     ROW_ID,
     Query,
@@ -116,7 +117,7 @@ class Batch:
     """The writes one batch makes, and what it records about its ops."""
 
     writes: list[Write] = field(default_factory=list)
-    log_rows: list[dict[str, Any]] = field(default_factory=list)
+    log_rows: list[tuple[Any, ...]] = field(default_factory=list)
     accepted: list[tuple[uuid.UUID, uuid.UUID, str, str]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
 
@@ -124,10 +125,40 @@ class Batch:
         self, op: Op, payload: dict[str, Any], stamp: str, origin: uuid.UUID, entity_id: str
     ) -> None:
         """Queue the change-log row other registers will pull."""
-        values = (op.op_id, op.entity, entity_id, op.op, Jsonb(payload), stamp, origin)
-        self.log_rows.append(dict(zip(_LOG_COLUMNS, values, strict=True)))
+        self.log_rows.append((op.op_id, op.entity, entity_id, op.op, Jsonb(payload), stamp, origin))
 
     def flush(self, conn: psycopg.Connection[Any], fault: Fault | None) -> None:
+        """Everything the batch decided, in the tables' dependency order.
+
+        Runs of many rows of one plain insert go by COPY (``central/load.py``); the rest
+        (updates, upserts, short runs) go as ``executemany``, pipelined between them.
+        """
+        pipelined: list[tuple[Query, list[Mapping[str, Any]]]] = []
+        for query, rows in _runs(sorted(self.writes, key=lambda w: table_order(w.table))):
+            if _by_copy(query, rows):
+                self._send(conn, pipelined)
+                pipelined = []
+                load.insert_by_copy(conn, query, rows)
+            else:
+                pipelined.append((query, rows))
+        self._send(conn, pipelined)
+        if fault is not None:
+            fault("applied")
+        if len(self.log_rows) >= load.COPY_MIN_ROWS:
+            load.copy_log(conn, self.log_rows)
+        elif self.log_rows:
+            with conn.cursor() as cur:
+                rows = [dict(zip(_LOG_COLUMNS, r, strict=True)) for r in self.log_rows]
+                run_many(cur, _CHANGE_LOG, rows)
+        if self.erased:  # after the log: an insert erased in this same batch is scrubbed too
+            run(conn, _SCRUB_LOG, erased=Jsonb(ERASED_VALUES), ids=self.erased)
+
+    def _send(
+        self, conn: psycopg.Connection[Any], runs: Sequence[tuple[Query, list[Mapping[str, Any]]]]
+    ) -> None:
+        """The applied op ids (the first time only), then ``runs``, in one pipeline."""
+        if not runs and not self.accepted:
+            return
         with conn.pipeline(), conn.cursor() as cur:
             if self.accepted:
                 op_ids, origins, entities, outcomes = (
@@ -141,15 +172,17 @@ class Batch:
                     entities=entities,
                     outcomes=outcomes,
                 )
-            for query, rows in _runs(sorted(self.writes, key=lambda w: table_order(w.table))):
+                self.accepted = []
+            for query, rows in runs:
                 run_many(cur, query, rows)
-        if fault is not None:
-            fault("applied")
-        if self.log_rows:
-            with conn.cursor() as cur:
-                run_many(cur, _CHANGE_LOG, self.log_rows)
-        if self.erased:  # after the log: an insert erased in this same batch is scrubbed too
-            run(conn, _SCRUB_LOG, erased=Jsonb(ERASED_VALUES), ids=self.erased)
+
+
+def _by_copy(query: Query, rows: Sequence[Mapping[str, Any]]) -> bool:
+    return (
+        query.plain_insert is not None
+        and len(rows) >= load.COPY_MIN_ROWS
+        and load.copyable(query.plain_insert, rows)
+    )
 
 
 def _runs(writes: Sequence[Write]) -> Iterator[tuple[Query, list[Mapping[str, Any]]]]:
