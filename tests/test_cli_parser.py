@@ -253,3 +253,13 @@ def test_building_the_parser_loads_no_heavy_library() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_bench_count_rows_judge_a_target_without_a_unit() -> None:
+    """The load test's "ops lost ≤ 0": a count, judged in the row's own unit; a unit the
+    bench does not know ("≤ 300 MB") is not judged rather than read as milliseconds."""
+    none_lost = row("ops lost", [0.0], "median ≤ 0", "count")
+    some_lost = row("ops lost", [3.0], "median ≤ 0", "count")
+    waiting = row("% waiting on the lock", [99.3], "median ≤ 50 %", "%")
+    memory = row("peak RSS", [200.0], "median ≤ 300 MB")
+    assert (none_lost.ok, some_lost.ok, waiting.ok, memory.ok) == (True, False, False, None)

@@ -262,7 +262,7 @@ def _init_central(server: Any) -> Central:
 
 
 def result_rows(result: LoadResult) -> list[Row]:
-    """The load's rows, each with its target beside it (``Row``'s one format: ms)."""
+    """The load's rows, each in its unit with its target beside it."""
     spec = result.spec
     n = spec.registers
     label = f"load {n} reg × {spec.rate:g} ops/s × {spec.seconds:g} s"
@@ -282,21 +282,25 @@ def result_rows(result: LoadResult) -> list[Row]:
         _figure(
             f"{label}: central ops/s applied (offered {spec.rate * n:g}/s)",
             result.central_ops_per_s,
+            "ops/s",
         ),
         _figure(
             f"{label}: achieved write rate, ops/s (target {spec.rate * n:g})",
             result.offered_ops_per_s,
+            "ops/s",
         ),
         _figure(
             f"{label}: registers converged {result.converged}/{n}, missing",
             float(n - result.converged),
+            "count",
             "≤ 0",
         ),
-        _figure(f"{label}: ops lost", float(result.lost), "≤ 0", checked),
-        _figure(f"{label}: ops doubled", float(result.doubled), "≤ 0", checked),
+        _figure(f"{label}: ops lost", float(result.lost), "count", "≤ 0", checked),
+        _figure(f"{label}: ops doubled", float(result.doubled), "count", "≤ 0", checked),
         _figure(
             f"{label}: failed rounds and problems",
             float(result.failed_rounds + len(result.problems)),
+            "count",
             "≤ 0",
         ),
         row(
@@ -309,16 +313,18 @@ def result_rows(result: LoadResult) -> list[Row]:
             _figure(
                 f"{label}: % of active central sessions waiting on the change-log lock",
                 result.lock_wait_share * 100,
+                "%",
             )
         )
     held_ms = summary.get("lock_held_ms_per_push")
     if held_ms is not None:
-        rows.append(_figure(f"{label}: change-log lock held per push, ms (sampled)", held_ms))
+        rows.append(_figure(f"{label}: change-log lock held per push (sampled)", held_ms, "ms"))
     if result.holder_waits_client is not None:
         rows.append(
             _figure(
                 f"{label}: % of change-log lock time the server waits on the register",
                 result.holder_waits_client * 100,
+                "%",
             )
         )
     if result.load_seconds:
@@ -327,23 +333,25 @@ def result_rows(result: LoadResult) -> list[Row]:
                 _figure(
                     f"{label}: central PostgreSQL CPU, cores busy",
                     result.central_cpu_s / result.load_seconds,
+                    "cores",
                 )
             )
         rows.append(
             _figure(
                 f"{label}: simulated registers' CPU, cores busy (of {os.cpu_count()})",
                 result.worker_cpu_s / result.load_seconds,
+                "cores",
             )
         )
     return rows
 
 
-def _figure(name: str, value: float, target: str = "", measured: bool = True) -> Row:
-    """A single figure (not a time) in the one row format: its value in both columns;
-    not ``measured``: a row marked unavailable (NaN, ``null`` in JSON)."""
+def _figure(name: str, value: float, unit: str, target: str = "", measured: bool = True) -> Row:
+    """A single figure in ``unit`` (ops/s, %, cores, count, ms) in the one row format: its
+    value in both columns; not ``measured``: a row marked unavailable (NaN, ``null``)."""
     if not measured:
-        return row(f"{name} — unavailable: not every register reported", [], target)
-    return Row(name, value, value, 1, target.replace("≤", "median ≤") if target else "")
+        return row(f"{name} — unavailable: not every register reported", [], target, unit)
+    return Row(name, value, value, 1, target.replace("≤", "median ≤") if target else "", unit)
 
 
 # -- the parent: seed, start the workers, watch central, check ----------------------

@@ -26,7 +26,11 @@ from pathlib import Path
 # Units where a larger figure is the better one (their p95 is the low tail).
 HIGHER_IS_BETTER = frozenset({"ops/s"})
 # One clause of a target: "[median|p95] ≤|≥ 15,000 ops/s" (the unit may be glued: "2.5×").
-_CLAUSE = re.compile(r"(?:(median|p95)\s+)?([≤≥])\s*([\d,.]+)\s*(ms|s|ops/s|×)")
+# No unit, the clause's end ("≤ 0"): the row's own (a count of lost ops); a unit not
+# known here ("≤ 300 MB") is no clause, so such a target is not judged.
+_CLAUSE = re.compile(
+    r"(?:(median|p95)\s+)?([≤≥])\s*([\d,.]+)\s*(?:(ms|s|ops/s|×|%)|(?=\s*(?:$|and\b)))"
+)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Row:
             limit = float(number.replace(",", ""))
             if unit == "s" and self.unit == "ms":
                 limit, unit = limit * 1000, "ms"
+            unit = unit or self.unit
             if unit != self.unit:
                 return None
             value = self.p95_ms if which == "p95" else self.median_ms
@@ -98,6 +103,8 @@ def _figure(value: float, unit: str) -> str:
         return f"{value:.3f}"
     if unit == "×":
         return f"{value:.2f}×"
+    if unit in ("%", "cores"):
+        return f"{value:.2f}"
     return f"{value:,.0f}"
 
 
