@@ -4,8 +4,8 @@ Two registers may import the same Square (or Shopify) export while offline. The 
 derives a row's id from ``(source, external_id)``, so both send the same row; it is kept
 once. They may still disagree on the customer: one register matched the Square id to a
 customer it already had (by phone), the other made a new customer for it. Central holds
-one row per ``(source, external_id)`` (a unique pair), and pushes are serialised (the
-change-log advisory lock), so the rule is:
+one row per ``(source, external_id)`` (a unique pair), and pushes about one pair take
+turns (its advisory key, ``central/push.py``), so the rule is:
 
 - no row for the pair yet: the row is inserted and logged for every register;
 - the same row (same id, same customer) already here: answered ``duplicate`` (acked,

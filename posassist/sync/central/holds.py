@@ -1,7 +1,7 @@
 """A hold's step, decided centrally: the first step in server order wins.
 
-Pushes are serialised (the change-log advisory lock) and the hold's row is locked
-(``FOR UPDATE``) before its steps are decided, so every step is judged against the
+Pushes about one hold take turns (its advisory key, ``central/push.py``) and the hold's
+row is locked (``FOR UPDATE``) before its steps are decided, so every step is judged against the
 state the central database holds at that moment: a step that starts from that state is
 applied (the step row inserted, the hold's state moved, the step logged for every
 register); one that starts elsewhere lost to a step applied before it and is answered

@@ -8,10 +8,10 @@ batch and the careful replay (``central/push.py``) still rejects that one op alo
 
 ``COPY`` cannot say "a row whose id exists is left as it is" (a resent fact under a new
 op id, an import run twice), so the run's ids are looked up first, in one query, and
-those rows are left out, as ``ON CONFLICT (id) DO NOTHING`` leaves them. Nothing else
-inserts these rows meanwhile: every push holds the change-log advisory lock for its whole
-transaction. Were a row to appear anyway, the COPY would fail on its key and the replay
-would insert it the row-by-row way, which tolerates it.
+those rows are left out, as ``ON CONFLICT (id) DO NOTHING`` leaves them. Another push
+may insert the same id meanwhile only if two registers made the same fact (an import of
+one file on both: its ids are derived from the rows); the COPY then fails on the key and
+the replay inserts that run the row-by-row way, which tolerates it.
 
 Only rows whose every value is of the one Python type its column takes go this way.
 Text COPY would read ``1`` into a boolean column or ``"12.5"`` not at all into an integer
@@ -20,8 +20,8 @@ its type; a run holding any other value keeps the ``executemany``, so what a mal
 payload meets is what it always met.
 
 The change log needs no look-up: nothing in it can conflict, so its rows are copied
-straight in, in the batch's order, under the push's advisory lock (``server_seq`` is
-assigned in that order, as by the inserts before).
+straight in, in the batch's order, under the change-log lock (``server_seq`` is assigned
+in that order, as by the inserts before).
 """
 
 from __future__ import annotations

@@ -1,16 +1,28 @@
 """A push, server side: one register's batch applied in one transaction.
 
-The advisory lock comes first, so pushes are serialised and ``change_log.server_seq`` is
-assigned and committed in one order (a pull cursor can then never skip a row that
-committed late); the op ids already in ``applied_ops`` are answered "duplicate" without
-touching anything; the new ops are applied and logged. A database error from one bad
-op rolls the batch back and the batch is replayed in savepoints, halved around the
-refusal until that op alone is rejected (``_replay``).
+Two kinds of lock, always in this order, so two pushes never deadlock:
+
+1. **Per-key advisory locks**, first, in one sorted statement: the register itself (its
+   retry waits for a first attempt still running), and every row the batch decides
+   against that another push could decide against too: a customer, a shared row, a
+   hold, a branch and its code, a card code, an external id's pair. Pushes about other
+   keys run side by side; two about the same key take turns, as whole pushes used to.
+2. **The change-log lock**, last, for the log rows alone: ``change_log.server_seq`` is
+   handed out and committed in one order (a pull cursor can then never skip a row that
+   committed late), and the lock is held for the log rows and the commit, not for the
+   whole push (``docs/scaling.md``, step 0: it used to be held from the first statement,
+   and 50 registers queued behind it).
+
+The op ids already in ``applied_ops`` are answered "duplicate" without touching
+anything; the new ops are applied and logged. A database error from one bad op rolls
+the batch back and the batch is replayed in savepoints, halved around the refusal until
+that op alone is rejected (``_replay``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -20,6 +32,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pgerrors
 from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from posassist.domain.staff import LEGACY_ROW_HLC, LEGACY_UPSERT
 from posassist.sync import schema
@@ -64,14 +77,12 @@ CHANGE_LOG_LOCK = 0x706F7361
 REJECTABLE = (pgerrors.IntegrityError, pgerrors.DataError)
 
 _now = func.clock_timestamp()
-# The lock, and the server's clock (in ms for the clamp, and as a time for the rows).
-_LOCK_AND_CLOCK = Query(
-    select(
-        func.pg_advisory_xact_lock(bindparam("key")),
-        cast(extract("epoch", _now) * 1000, BigInteger),
-        _now,
-    )
-)
+# The server's clock (in ms for the clamp, and as a time for the rows).
+_CLOCK = Query(select(cast(extract("epoch", _now) * 1000, BigInteger), _now))
+_LOG_LOCK = Query(select(func.pg_advisory_xact_lock(bindparam("key"))))
+_keys = func.unnest(cast(bindparam("keys"), ARRAY(BigInteger))).table_valued("k").render_derived()
+# One lock per key, in the order given (sorted): unnest keeps an array's order.
+_KEY_LOCKS = Query(select(func.pg_advisory_xact_lock(_keys.c.k)).select_from(_keys))
 _applied = schema.applied_ops
 _KNOWN_OPS = Query(select(_applied.c.op_id).where(reads.among(_applied.c.op_id)))
 
@@ -108,9 +119,10 @@ def _push_tx(
     *,
     careful: bool,
 ) -> PushReply:
-    row = run(conn, _LOCK_AND_CLOCK, key=CHANGE_LOG_LOCK).fetchone()
+    row = run(conn, _CLOCK).fetchone()
     assert row is not None
-    now_ms, now = int(row[1]), row[2]
+    now_ms, now = int(row[0]), row[1]
+    run(conn, _KEY_LOCKS, keys=lock_keys(origin, [*refs, *ops])).fetchall()
     reply = PushReply()
     fresh = _fresh_ops(conn, [*refs, *ops], reply)
     stamps: dict[uuid.UUID, str] = {}
@@ -119,19 +131,52 @@ def _push_tx(
         stamp = clamp(op.hlc, now_ms + max_ahead_ms, clamped, now_ms)
         clamped += stamp != op.hlc
         stamps[op.op_id] = stamp
+    logged = Batch()
     if careful:
-        _replay(conn, origin, fresh, stamps, now, reply, fault)
+        _replay(conn, origin, fresh, stamps, now, reply, fault, logged)
     else:
-        _apply_ops(conn, origin, fresh, stamps, now, reply, fault)
+        logged.absorb(_apply_ops(conn, origin, fresh, stamps, now, reply, fault))
     # What the register adopts, for the ops not refused (a refused op's id may be no id).
     kept = [o for o in ops if _outcome(reply, o) not in (None, "rejected")]
     customer_ids = sorted({str(as_uuid(o.entity_id, "id")) for o in kept if o.entity == "customer"})
     for cid, state in reads.load_customers(conn, customer_ids, lock=False).items():
         reply.customers[str(cid)] = state.view()
     reply.rows = reads.shared_rows(conn, [o for o in kept if o.entity in MUTABLE_ENTITIES])
+    if logged.log_rows or logged.erased:
+        run(conn, _LOG_LOCK, key=CHANGE_LOG_LOCK).fetchall()
+        logged.write_log(conn)
     if fault is not None:
         fault("before_commit")
     return reply
+
+
+def _key(text: str) -> int:
+    """A signed 64-bit advisory-lock key for ``text`` (a collision only makes two pushes
+    take turns that need not)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), signed=True)
+
+
+def lock_keys(origin: uuid.UUID, ops: Sequence[Op]) -> list[int]:
+    """The sorted advisory-lock keys of a batch: what it decides against (module doc).
+
+    Read from the ops as sent, before they are checked: a malformed payload adds no key
+    and is refused later. Facts (visits, lines, referrals…) need none: each has its own
+    id and is inserted once.
+    """
+    names = {f"origin:{origin}"}
+    for op in ops:
+        payload = op.payload if isinstance(op.payload, dict) else {}
+        if op.entity not in FACT_ENTITIES or op.entity == EXTERNAL_ID:
+            names.add(f"{op.entity}:{op.entity_id}")
+        if op.entity == "customer" and payload.get("card_code"):
+            names.add(f"card:{payload['card_code']}")
+        elif op.entity == "branch" and payload.get("code"):
+            names.add(f"branch-code:{payload['code']}")
+        elif op.entity in DECIDED_ENTITIES and payload.get("hold_id"):
+            names.add(f"hold:{payload['hold_id']}")
+        elif op.entity == EXTERNAL_ID:
+            names.add(f"external:{payload.get('source')}:{payload.get('external_id')}")
+    return sorted({_key(name) for name in names} - {CHANGE_LOG_LOCK})
 
 
 def _replay(
@@ -142,9 +187,11 @@ def _replay(
     now: datetime,
     reply: PushReply,
     fault: Fault | None,
+    logged: Batch,
 ) -> None:
     """Apply ``ops`` in a savepoint; if the database refuses, each half again, in order,
-    down to the one op it refuses, which alone is rejected.
+    down to the one op it refuses, which alone is rejected. The log rows of what held
+    go to ``logged``, written at the end under the change-log lock.
 
     A batch of thousands with one bad op costs about two savepoints per halving (some
     thirty for 5,000 ops) instead of one savepoint and its statements per op, which over
@@ -153,14 +200,16 @@ def _replay(
     """
     try:
         with conn.transaction():  # a savepoint: what fails here rolls back alone
-            _apply_ops(conn, origin, ops, stamps, now, reply, fault)
+            held = _apply_ops(conn, origin, ops, stamps, now, reply, fault)
     except REJECTABLE as exc:
         if len(ops) == 1:
             reply.results[ops[0].op_id] = OpResult("rejected", _db_reason(exc))
             return
         half = len(ops) // 2
-        _replay(conn, origin, ops[:half], stamps, now, reply, fault)
-        _replay(conn, origin, ops[half:], stamps, now, reply, fault)
+        _replay(conn, origin, ops[:half], stamps, now, reply, fault, logged)
+        _replay(conn, origin, ops[half:], stamps, now, reply, fault, logged)
+        return
+    logged.absorb(held)
 
 
 def _outcome(reply: PushReply, op: Op) -> str | None:
@@ -204,8 +253,9 @@ def _apply_ops(
     now: datetime,
     reply: PushReply,
     fault: Fault | None,
-) -> None:
-    """Decide every op against the rows the batch touches (locked), then write it all."""
+) -> Batch:
+    """Decide every op against the rows the batch touches (locked), then write it all
+    but the change-log rows, which the returned batch holds for the end of the push."""
     applier = _Applier(conn, origin, ops, now)
     for op in ops:
         try:
@@ -217,6 +267,7 @@ def _apply_ops(
         applier.batch.accepted.append((op.op_id, origin, op.entity, result.outcome))
     applier.finish(now)
     applier.batch.flush(conn, fault)
+    return applier.batch
 
 
 class _Applier:

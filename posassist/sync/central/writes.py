@@ -144,6 +144,13 @@ class Batch:
         self._send(conn, pipelined)
         if fault is not None:
             fault("applied")
+
+    def write_log(self, conn: psycopg.Connection[Any]) -> None:
+        """The change-log rows, then the scrub of erased customers' logged payloads.
+
+        The last writes of a push, made under the change-log lock (``central/push.py``),
+        so ``server_seq`` is handed out in commit order.
+        """
         if len(self.log_rows) >= load.COPY_MIN_ROWS:
             load.copy_log(conn, self.log_rows)
         elif self.log_rows:
@@ -152,6 +159,11 @@ class Batch:
                 run_many(cur, _CHANGE_LOG, rows)
         if self.erased:  # after the log: an insert erased in this same batch is scrubbed too
             run(conn, _SCRUB_LOG, erased=Jsonb(ERASED_VALUES), ids=self.erased)
+
+    def absorb(self, other: Batch) -> None:
+        """Take ``other``'s log rows and erasures (a savepoint of the replay that held)."""
+        self.log_rows.extend(other.log_rows)
+        self.erased.extend(other.erased)
 
     def _send(
         self, conn: psycopg.Connection[Any], runs: Sequence[tuple[Query, list[Mapping[str, Any]]]]
