@@ -2,11 +2,12 @@
 
 Two kinds of lock, always in this order, so two pushes never deadlock:
 
-1. **Per-key advisory locks**, first, in one sorted statement: the register itself (its
-   retry waits for a first attempt still running), and every row the batch decides
-   against that another push could decide against too: a customer, a shared row, a
-   hold, a branch and its code, a card code, an external id's pair. Pushes about other
+1. **Per-key advisory locks**, first: the register's own (its retry waits for a first
+   attempt still running), then, in one sorted statement, every row the batch's new ops
+   decide against that another push could decide against too: a customer, a shared row,
+   a hold, a branch and its code, a card code, an external id's pair. Pushes about other
    keys run side by side; two about the same key take turns, as whole pushes used to.
+   (No other push takes a register's own key, so the two statements keep one order.)
 2. **The change-log lock**, last, for the log rows alone: ``change_log.server_seq`` is
    handed out and committed in one order (a pull cursor can then never skip a row that
    committed late), and the lock is held for the log rows and the commit, not for the
@@ -148,9 +149,15 @@ def _push_tx(
     row = run(conn, _CLOCK).fetchone()
     assert row is not None
     now_ms, now = int(row[0]), row[1]
-    run(conn, _KEY_LOCKS, keys=lock_keys(origin, [*refs, *ops])).fetchall()
+    # The register first (its retry waits for a first attempt still running, then finds
+    # its op ids applied), then the keys of what is new: the branch and staff announced
+    # with every push are nearly always known already, and keyed each time they would make
+    # the registers of one branch take turns.
+    run(conn, _KEY_LOCKS, keys=[_key(f"origin:{origin}")]).fetchall()
     reply = PushReply()
     fresh = _fresh_ops(conn, [*refs, *ops], reply)
+    run(conn, _KEY_LOCKS, keys=lock_keys(origin, fresh)).fetchall()
+    fresh = _known_meanwhile(conn, fresh, {r.op_id for r in refs}, reply)
     stamps: dict[uuid.UUID, str] = {}
     clamped = 0
     for op in fresh:
@@ -204,6 +211,9 @@ def lock_keys(origin: uuid.UUID, ops: Sequence[Op]) -> list[int]:
             names.add(_customer_key(op.entity_id))
         elif op.entity not in FACT_ENTITIES or op.entity == EXTERNAL_ID:
             names.add(f"{op.entity}:{op.entity_id}")
+        for other in ("referred_by_id", "merged_id", "survivor_id"):  # rare: few keys
+            if payload.get(other):
+                names.add(_customer_key(payload[other]))
         if op.entity == "customer" and payload.get("card_code"):
             names.add(f"card:{payload['card_code']}")
         elif op.entity == "branch" and payload.get("code"):
@@ -246,6 +256,20 @@ def _replay(
         _replay(conn, origin, ops[half:], stamps, now, reply, fault, logged)
         return
     logged.absorb(held)
+
+
+def _known_meanwhile(
+    conn: psycopg.Connection[Any], fresh: list[Op], ref_ids: set[uuid.UUID], reply: PushReply
+) -> list[Op]:
+    """Announcements another register of this branch applied while this push waited for
+    their keys (the same content, so the same op id): duplicates after all."""
+    asked = [str(o.op_id) for o in fresh if o.op_id in ref_ids]
+    if not asked:
+        return fresh
+    known = {r[0] for r in run(conn, _KNOWN_OPS, ids=asked)}
+    for op_id in known:
+        reply.results[op_id] = OpResult("duplicate")
+    return [o for o in fresh if o.op_id not in known]
 
 
 def _outcome(reply: PushReply, op: Op) -> str | None:
