@@ -940,16 +940,14 @@ def _drive(
         tally.problems.append("the writer was still writing at the deadline")
         return
     tally.load_end = time.monotonic()
-    while reg.sync.status().queue.pending:
-        if time.monotonic() > deadline:
-            tally.problems.append("outbox not empty at the deadline")
-            return
-        try:
-            tally.pulled += reg.sync.engine.sync_once().pulled
-        except SyncError as exc:
-            tally.failed_rounds += 1
-            tally.problems.append(f"drain: {exc}")
-            time.sleep(0.5)
+    _sync_while(
+        reg,
+        tally,
+        lambda: bool(reg.sync.status().queue.pending),
+        deadline,
+        "drain",
+        "outbox not empty at the deadline",
+    )
 
 
 def _write_loop(
@@ -1008,17 +1006,37 @@ def _write_one(
 
 def _catch_up(reg: _Register, tally: _Tally, high: int, deadline: float) -> None:
     """Pull until this register's cursor reached ``high`` (everything is pushed by now)."""
+
+    def behind() -> bool:
+        status = reg.sync.status()
+        return status.cursor < high or bool(status.queue.pending)
+
+    _sync_while(
+        reg, tally, behind, deadline, "catch-up", "not caught up with central at the deadline"
+    )
+
+
+def _sync_while(
+    reg: _Register,
+    tally: _Tally,
+    pending: Callable[[], bool],
+    deadline: float,
+    what: str,
+    late: str,
+) -> None:
+    """Sync rounds while ``pending()``; a failed round is counted and retried after a
+    pause; past ``deadline`` the ``late`` problem is noted and it stops."""
     from posassist.errors import SyncError
 
-    while reg.sync.status().cursor < high or reg.sync.status().queue.pending:
+    while pending():
         if time.monotonic() > deadline:
-            tally.problems.append("not caught up with central at the deadline")
+            tally.problems.append(late)
             return
         try:
             tally.pulled += reg.sync.engine.sync_once().pulled
         except SyncError as exc:
             tally.failed_rounds += 1
-            tally.problems.append(f"catch-up: {exc}")
+            tally.problems.append(f"{what}: {exc}")
             time.sleep(0.5)
     tally.drained_at = time.monotonic()
 
