@@ -1,0 +1,21 @@
+"""The start-up row times an installed posassist, whose modules are compiled already."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import posassist.app.gui
+from posassist.devtools.bench.lookups import compile_bytecode
+
+
+def test_the_start_up_row_compiles_the_package_first() -> None:
+    """With PYTHONDONTWRITEBYTECODE (as on CI) an editable checkout has no bytecode, so
+    each timed start would compile its modules again: the row writes it first."""
+    source = Path(posassist.app.gui.__file__)
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    if cached.exists():
+        cached.unlink()
+    compile_bytecode()
+    assert cached.exists()
+    assert cached.stat().st_mtime >= source.stat().st_mtime - 1
