@@ -34,6 +34,7 @@ from posassist.sync.outbox import (
     QueueCounts,
     counts,
     get_state,
+    newest_pending_seq,
     newest_stamp,
     requeue_missing_references,
     set_state,
@@ -179,7 +180,7 @@ class SyncEngine:
 
     # -- one cycle ---------------------------------------------------------------
     def sync_once(self) -> CycleReport:
-        """Push until the queue is empty, then pull until caught up. SyncError if offline."""
+        """Push what is queued, then pull until caught up. SyncError if offline."""
         report = self.push_pending()
         cursor = read_cursor(self.db)
         if cursor < self._floor:
@@ -219,7 +220,7 @@ class SyncEngine:
         return report
 
     def push_pending(self) -> CycleReport:
-        """The push half of a cycle alone: the probe, then batches until the queue is empty.
+        """The push half of a cycle alone: the probe, then batches of what is queued now.
 
         ``sync_once`` starts with it; the bench times it on its own, beside a COPY of the
         same rows, so the figure is the push and not the pull that follows it.
@@ -246,7 +247,11 @@ class SyncEngine:
         report.staff_changed |= done.staff
 
     def _push_all(self, report: CycleReport) -> None:
-        """Push pending changes in batches until none is left."""
+        """Push the changes pending now, in batches; the ones queued meanwhile wait for
+        the next cycle (``newest_pending_seq``), so every cycle reaches its pull."""
+        through = newest_pending_seq(self.db)
+        if through is None:
+            return
         while True:
             pushed = push_once(
                 self.db,
@@ -256,6 +261,7 @@ class SyncEngine:
                 batch_size=self.batch_size,
                 max_ahead_ms=self.max_ahead_ms,
                 fault=self.fault,
+                through=through,
             )
             if pushed is None:
                 return

@@ -76,17 +76,21 @@ def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def pending_batch(db: Database, limit: int, max_bytes: int | None = None) -> list[Op]:
+def pending_batch(
+    db: Database, limit: int, max_bytes: int | None = None, *, through: int | None = None
+) -> list[Op]:
     """The oldest pending ops that can be sent; the ones that cannot become dead letters.
 
     ``max_bytes`` bounds the batch's payload text too (the first op always goes, however
-    large: it is checked against the size limit on its own).
+    large: it is checked against the size limit on its own). ``through`` leaves out the
+    ops queued after that sequence number (see :func:`newest_pending_seq`).
     """
     while True:
+        query = select(*_RAW_OP).where(Outbox.state == "pending")
+        if through is not None:
+            query = query.where(Outbox.seq <= through)
         with db.read() as s:
-            rows = s.execute(
-                select(*_RAW_OP).where(Outbox.state == "pending").order_by(Outbox.seq).limit(limit)
-            ).all()
+            rows = s.execute(query.order_by(Outbox.seq).limit(limit)).all()
         if max_bytes is not None:
             rows = _within(rows, max_bytes)
         ops: list[Op] = []
@@ -103,6 +107,17 @@ def pending_batch(db: Database, limit: int, max_bytes: int | None = None) -> lis
                 mark(s, [seq], "dead", reason[:2000])
         if ops:
             return ops
+
+
+def newest_pending_seq(db: Database) -> int | None:
+    """The last op queued so far; None when nothing waits.
+
+    A sync cycle pushes up to this one and then pulls: at a register that writes as fast
+    as it pushes (a busy branch, a slow link), "push until the queue is empty" would
+    never end, and the other registers' changes would never come in.
+    """
+    with db.read() as s:
+        return s.scalar(select(func.max(Outbox.seq)).where(Outbox.state == "pending"))
 
 
 def _within(rows: Sequence[Any], max_bytes: int) -> Sequence[Any]:

@@ -119,9 +119,11 @@ def push_once(
     batch_size: int = BATCH_OPS,
     max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
     fault: Fault | None = None,
+    through: int | None = None,
 ) -> PushResult | None:
-    """Send one batch; None when nothing is pending. Raises SyncError if the link failed."""
-    ops = pending_batch(db, batch_size, BATCH_BYTES)
+    """Send one batch (of the ops queued up to ``through``, if given); None when nothing
+    of that is pending. Raises SyncError if the link failed."""
+    ops = pending_batch(db, batch_size, BATCH_BYTES, through=through)
     if not ops:
         return None
     with db.read() as s:
