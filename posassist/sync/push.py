@@ -131,7 +131,14 @@ def push_once(
     try:
         with link.use() as conn:
             reply = central.apply_push(
-                conn, register_id, refs, ops, max_ahead_ms=max_ahead_ms, fault=fault
+                conn,
+                register_id,
+                refs,
+                ops,
+                max_ahead_ms=max_ahead_ms,
+                fault=fault,
+                lock_wait_ms=link.lock_wait_ms(),
+                alive=link.still_working,
             )
     except SyncError as exc:
         note_failure(db, [op.seq for op in ops], exc.message)

@@ -146,6 +146,11 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
+# A push's lock waits end at this share of the op timeout (at least LOCK_WAIT_MIN_MS).
+LOCK_WAIT_SHARE = 0.8
+LOCK_WAIT_MIN_MS = 500
+
+
 class CentralLink:
     """One reused connection to the central database, every use under a deadline.
 
@@ -198,6 +203,12 @@ class CentralLink:
             self._timer.cancel()
         self._timer = timer
         timer.start()
+
+    def lock_wait_ms(self) -> int:
+        """How long one lock wait on the server may last: well inside ``op_timeout``, so
+        a push queued behind others ends as "busy" (lock_not_available) before this
+        watchdog would take the server's silence for a hanging network."""
+        return max(LOCK_WAIT_MIN_MS, int(self.op_timeout * 1000 * LOCK_WAIT_SHARE))
 
     def still_working(self) -> None:
         """Inside ``use()``: the work is progressing, give it ``op_timeout`` afresh.

@@ -135,6 +135,16 @@ PROBLEMS: tuple[Problem, ...] = (
         "or find what holds connections open (pg_stat_activity).",
     ),
     Problem(
+        "busy",
+        "central busy",
+        ("55P03",),  # lock_not_available: a push's lock wait ran out (sync/central/push.py)
+        None,  # the text says "lock timeout", which the pattern of "timeout" would take
+        "The central database{where} is busy with other registers' changes; this "
+        "register's changes were not sent this time.",
+        "Nothing is lost: the register sends them again on its own. If this lasts, the "
+        "central server is near its limit for this many registers: see docs/scaling.md.",
+    ),
+    Problem(
         "server_starting",
         "server starting",
         ("57P03",),

@@ -26,7 +26,7 @@ import dataclasses
 import hashlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,9 @@ _now = func.clock_timestamp()
 # The server's clock (in ms for the clamp, and as a time for the rows).
 _CLOCK = Query(select(cast(extract("epoch", _now) * 1000, BigInteger), _now))
 _LOG_LOCK = Query(select(func.pg_advisory_xact_lock(bindparam("key"))))
+# Each lock wait of the push's transaction ends after this long with lock_not_available
+# (55P03), which the register reports as "central busy" and retries: see ``apply_push``.
+_LOCK_TIMEOUT = Query(select(func.set_config("lock_timeout", bindparam("ms"), True)))
 _keys = func.unnest(cast(bindparam("keys"), ARRAY(BigInteger))).table_valued("k").render_derived()
 # One lock per key, in the order given (sorted): unnest keeps an array's order.
 _KEY_LOCKS = Query(select(func.pg_advisory_xact_lock(_keys.c.k)).select_from(_keys))
@@ -96,14 +99,24 @@ def apply_push(
     *,
     max_ahead_ms: int = MAX_CLOCK_AHEAD_MS,
     fault: Fault | None = None,
+    lock_wait_ms: int | None = None,
+    alive: Callable[[], None] | None = None,
 ) -> PushReply:
     """Apply a batch from register ``origin`` in one transaction; say what became of each op.
 
+    A push queued behind other registers' pushes waits on their locks, and the server
+    says nothing meanwhile: to the register's watchdog that looked like a hanging network
+    (it cut the link after its deadline, and the status bar said so). With
+    ``lock_wait_ms``, each lock wait ends with PostgreSQL's lock_not_available instead,
+    which is reported as the central being busy; ``alive`` is called after each lock is
+    granted (the server answered, so the register's deadline starts again).
+
     ``fault`` is a test hook called at named points inside the transaction.
     """
+    waits = _Waits(lock_wait_ms, alive)
     for attempt in range(DEADLOCK_RETRIES + 1):
         try:
-            return _push_or_replay(conn, origin, refs, ops, max_ahead_ms, fault)
+            return _push_or_replay(conn, origin, refs, ops, max_ahead_ms, fault, waits)
         except pgerrors.DeadlockDetected:
             # Rows another push locked in another order: a visit's foreign key share-locks
             # its customer's row, which a push editing that customer holds for update, and
@@ -119,6 +132,22 @@ def apply_push(
 DEADLOCK_RETRIES = 2
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Waits:
+    """How the push's transaction waits for locks (``apply_push``)."""
+
+    lock_wait_ms: int | None
+    alive: Callable[[], None] | None
+
+    def start(self, conn: psycopg.Connection[Any]) -> None:
+        if self.lock_wait_ms is not None:
+            run(conn, _LOCK_TIMEOUT, ms=str(self.lock_wait_ms)).fetchall()
+
+    def granted(self) -> None:
+        if self.alive is not None:
+            self.alive()
+
+
 def _push_or_replay(
     conn: psycopg.Connection[Any],
     origin: uuid.UUID,
@@ -126,14 +155,15 @@ def _push_or_replay(
     ops: Sequence[Op],
     max_ahead_ms: int,
     fault: Fault | None,
+    waits: _Waits,
 ) -> PushReply:
     try:
         with conn.transaction():
-            return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, careful=False)
+            return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, waits, careful=False)
     except REJECTABLE as exc:
         log.info("batch from %s hit %s; replaying it in savepoints", origin, type(exc).__name__)
     with conn.transaction():
-        return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, careful=True)
+        return _push_tx(conn, origin, refs, ops, max_ahead_ms, fault, waits, careful=True)
 
 
 def _push_tx(
@@ -143,9 +173,11 @@ def _push_tx(
     ops: Sequence[Op],
     max_ahead_ms: int,
     fault: Fault | None,
+    waits: _Waits,
     *,
     careful: bool,
 ) -> PushReply:
+    waits.start(conn)
     row = run(conn, _CLOCK).fetchone()
     assert row is not None
     now_ms, now = int(row[0]), row[1]
@@ -154,9 +186,11 @@ def _push_tx(
     # with every push are nearly always known already, and keyed each time they would make
     # the registers of one branch take turns.
     run(conn, _KEY_LOCKS, keys=[_key(f"origin:{origin}")]).fetchall()
+    waits.granted()
     reply = PushReply()
     fresh = _fresh_ops(conn, [*refs, *ops], reply)
     run(conn, _KEY_LOCKS, keys=lock_keys(origin, fresh)).fetchall()
+    waits.granted()
     fresh = _known_meanwhile(conn, fresh, {r.op_id for r in refs}, reply)
     stamps: dict[uuid.UUID, str] = {}
     clamped = 0
@@ -177,6 +211,7 @@ def _push_tx(
     reply.rows = reads.shared_rows(conn, [o for o in kept if o.entity in MUTABLE_ENTITIES])
     if logged.log_rows or logged.erased:
         run(conn, _LOG_LOCK, key=CHANGE_LOG_LOCK).fetchall()
+        waits.granted()
         logged.write_log(conn)
     if fault is not None:
         fault("before_commit")
