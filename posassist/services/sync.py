@@ -26,7 +26,13 @@ from posassist.storage.orm import Customer
 from posassist.sync import outbox
 from posassist.sync.bootstrap import AWAY, BOOTSTRAP_KEY
 from posassist.sync.central import CentralLink, CentralTarget, Fault, reads
-from posassist.sync.central.problems import LABELS, NETWORK_KINDS, PASSWORD_KINDS, STORE_PROBLEM
+from posassist.sync.central.problems import (
+    BUSY,
+    LABELS,
+    NETWORK_KINDS,
+    PASSWORD_KINDS,
+    STORE_PROBLEM,
+)
 from posassist.sync.central.snapshot import Pruned
 from posassist.sync.engine import (
     CLOCK_WARN_MS,
@@ -415,6 +421,7 @@ def is_password_problem(kind: str | None) -> bool:
 
 
 __all__ = [
+    "BUSY",
     "STORE_PROBLEM",
     "CentralInit",
     "ChainBranch",

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from posassist.domain.wording import plural
 from posassist.errors import KnownError
 from posassist.services.sync import (
+    BUSY,
     STORE_PROBLEM,
     DeadLetter,
     SyncLoop,
@@ -94,6 +95,11 @@ def describe(status: SyncStatus, tz: tzinfo) -> tuple[str, str]:
         tips.append(
             "The central database cannot be reached. This register keeps working on its "
             "own store; everything waiting is sent when the link returns."
+        )
+    elif status.state == "offline" and status.error_kind == BUSY:
+        tips.append(
+            "The central database is busy with other registers' changes. This register "
+            "keeps working on its own store; what is waiting goes with the next try."
         )
     elif status.state == "offline" and status.error_kind == STORE_PROBLEM:
         tips.append(

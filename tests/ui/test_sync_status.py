@@ -37,6 +37,24 @@ def test_online_offline_waiting_and_last_synced_in_local_time() -> None:
     assert describe(first, NY)[0] == "Connecting… · 1 change waiting"
 
 
+def test_a_busy_central_is_named_as_such_not_as_the_network() -> None:
+    status = SyncStatus(
+        "offline",
+        pending=4,
+        dead=0,
+        problems=0,
+        last_synced=AT,
+        offline_since=AT,
+        error="The central database is busy with other registers' changes.",
+        error_kind="busy",
+    )
+    text, tip = describe(status, NY)
+    assert "central busy" in text
+    assert "busy with other registers' changes" in tip
+    assert "cannot be reached" not in tip
+    assert "did not let this register in" not in tip
+
+
 def test_refused_changes_are_a_link_and_a_password_problem_offers_one() -> None:
     status = SyncStatus(
         "offline",

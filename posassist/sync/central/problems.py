@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from posassist.errors import SyncError
 
 _SETTINGS = "the settings file's [central] section"
+# A push's lock waits ran out while other registers' pushes went first (lock_not_available).
+BUSY = "busy"
 NETWORK_HINT = (
     "Check the network cable or Wi-Fi, that the server is up, and [central] host and "
     "port in the settings. The register keeps working offline meanwhile."
@@ -135,7 +137,7 @@ PROBLEMS: tuple[Problem, ...] = (
         "or find what holds connections open (pg_stat_activity).",
     ),
     Problem(
-        "busy",
+        BUSY,
         "central busy",
         ("55P03",),  # lock_not_available: a push's lock wait ran out (sync/central/push.py)
         None,  # the text says "lock timeout", which the pattern of "timeout" would take
