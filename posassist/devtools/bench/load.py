@@ -74,6 +74,7 @@ from pathlib import Path
 from typing import Any
 
 from posassist.devtools.bench.report import Row, row
+from posassist.errors import StoreError
 
 SETUP_SECONDS_PER_REGISTER = 4.0  # opening a store and its first sync, on a busy machine
 SETUP_SECONDS_MIN = 60.0
@@ -174,6 +175,7 @@ class LoadResult:
     central_ops_in_load: int = 0  # change-log rows appended during the load window
     round_ms: list[float] = field(default_factory=list)
     failed_rounds: int = 0
+    busy_writes: int = 0  # cashiers' writes refused because the store's lock was held
     open_rounds: int = 0  # rounds still running when the load ended (in round_ms as ≥)
     drain_seconds: float | None = None
     lock_wait_share: float | None = None  # waiting on the change-log lock / active sessions
@@ -300,6 +302,12 @@ def result_rows(result: LoadResult) -> list[Row]:
         _figure(
             f"{label}: failed rounds and problems",
             float(result.failed_rounds + len(result.problems)),
+            "count",
+            "≤ 0",
+        ),
+        _figure(
+            f"{label}: cashiers' writes refused, store busy (its sync held the lock > 5 s)",
+            float(result.busy_writes),
             "count",
             "≤ 0",
         ),
@@ -609,6 +617,7 @@ def _check(
             result.round_ms.append(rep["open_round_ms"])
             result.open_rounds += 1
         result.failed_rounds += rep["failed_rounds"]
+        result.busy_writes += rep["busy_writes"]
         result.ops_written += len(rep["ops"])
         result.ops_due += rep["ops_due"]
         result.write_late_ms = max(result.write_late_ms, rep["late_ms"])
@@ -746,6 +755,7 @@ class _Tally:
     pulled: int = 0
     ops_due: int = 0
     late_ms: float = 0.0  # the writer's worst lateness against its schedule
+    busy_writes: int = 0  # the cashier's writes refused "store busy" (the sync held it)
     round_since: float | None = None  # perf_counter at the start of a load round running
     ops: list[str] = field(default_factory=list)
     customers: list[str] = field(default_factory=list)
@@ -971,7 +981,12 @@ def _write_loop(
             tally.late_ms = max(tally.late_ms, -wait * 1000)
         if time.monotonic() >= end:
             break  # behind at the end: what was not written is not counted as offered
-        _write_one(reg, tally, k, rng, own, shared)
+        try:
+            _write_one(reg, tally, k, rng, own, shared)
+        except StoreError as exc:  # as the window would: the cashier is told, and goes on
+            if exc.kind != "busy":
+                raise
+            tally.busy_writes += 1
         k += 1
 
 
