@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ STORE_FILENAME = "posassist.sqlite3"
 LOCK_FILENAME = "posassist.lock"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+# The longest a slicing job (a pull) waits for others' writes between two slices: a
+# write session open longer than this (an import) is not waited out.
+YIELD_MAX_S = 1.0
 # A WAL over this size after a big write is checkpointed at once (Database.trim_wal).
 WAL_TRIM_BYTES = 8 * 1024 * 1024
 # A PRAGMA takes no bound parameters, so its text is made once, here, from the constant
@@ -186,6 +190,10 @@ class Database:
     _bulk_writer: sessionmaker[Session] = field(init=False)
     _reader: sessionmaker[Session] = field(init=False)
     _damage_listeners: list[Callable[[StoreError], None]] = field(init=False)
+    # Write sessions open in this process (waiting for SQLite's lock or holding it), for
+    # ``yield_to_writers``; the condition is notified as each one ends.
+    _writers: int = field(init=False, default=0)
+    _writer_ended: threading.Condition = field(init=False, default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
         self._damage_listeners = []
@@ -256,8 +264,26 @@ class Database:
         if self.damage is not None:
             raise self.damage
         maker = self._writer if foreign_keys else self._bulk_writer
-        with self._classified(), maker.begin() as session:
-            yield session
+        with self._writer_ended:
+            self._writers += 1
+        try:
+            with self._classified(), maker.begin() as session:
+                yield session
+        finally:
+            with self._writer_ended:
+                self._writers -= 1
+                self._writer_ended.notify_all()
+
+    def yield_to_writers(self, timeout: float = YIELD_MAX_S) -> None:
+        """Between two slices of a long job (a pull): let the writes already asked for go
+        first, waiting up to ``timeout`` for every open write session to end.
+
+        SQLite's busy handler has a waiting writer retry after sleeps of up to 100 ms, so a
+        job that takes the lock again at once would win nearly every time: a cashier's
+        write could wait out its whole busy timeout behind a pull's back-to-back slices.
+        Called outside any write session of the caller's own."""
+        with self._writer_ended:
+            self._writer_ended.wait_for(lambda: self._writers == 0, timeout)
 
     @contextmanager
     def _classified(self) -> Iterator[None]:

@@ -1,20 +1,26 @@
 """Pull: bring other registers' changes from the central change log into this store.
 
-One batch is applied and the cursor advanced in the same local transaction, so a
-crash leaves either both or neither. Applying writes the tables directly and never
-the outbox (a pulled change is not this register's news to tell). This register's
-own ops are skipped: they are already here, except in a store just restored from a
-backup (``REPLAY_OWN_KEY``), which lacks the changes it made after the backup: there
-they are applied like any other (every apply is idempotent) until the pull has caught
-up with the change log. A row that cannot be applied (it points at something this
-register never received, or it is poison: no object, an id or clock stamp that is none,
-a wrong type, an unknown kind, a control character, too large; see
-:func:`~posassist.sync.protocol.check_op`) is recorded in ``sync_problem`` with its
-reason instead of stopping every later row behind it; the cursor moves on.
+A batch is applied in slices, each with the cursor advanced in the same local
+transaction, so a crash leaves either both or neither of any slice. A slice holds the
+store's write lock, and a cashier's write waits behind it (for at most SQLite's busy
+timeout, then "store busy"): slices are sized to take about ``SLICE_SECONDS``, and between
+two the pull lets any write already asked for go first (``Database.yield_to_writers``).
+
+Applying writes the tables directly and never the outbox (a pulled change is not this
+register's news to tell). This register's own ops are skipped: they are already here,
+except in a store just restored from a backup (``REPLAY_OWN_KEY``), which lacks the
+changes it made after the backup: there they are applied like any other (every apply is
+idempotent) until the pull has caught up with the change log. A row that cannot be
+applied (it points at something this register never received, or it is poison: no
+object, an id or clock stamp that is none, a wrong type, an unknown kind, a control
+character, too large; see :func:`~posassist.sync.protocol.check_op`) is recorded in
+``sync_problem`` with its reason instead of stopping every later row behind it; the
+cursor moves on.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -68,6 +74,13 @@ CURSOR_KEY = "pull_cursor"
 # Change-log rows per batch (one fetch, one local transaction). A change is at most a
 # note of 20,000 characters or so in practice, so a batch stays some tens of MB at worst.
 PULL_LIMIT = 2_000
+# A slice of a batch is one local transaction, holding the store's write lock: sized to
+# take about this long (a 2,000-change page in one transaction held it past the 5 s busy
+# timeout under load, and the cashier's writes failed "store busy"). Each slice commits
+# (one fsync): too small a slice is throughput lost to commits.
+SLICE_SECONDS = 0.2
+_FIRST_SLICE = 250
+_MIN_SLICE = 20
 # SQLite's bound-parameter limit: ids are read this many at a time.
 _CHUNK = 500
 # What a change that cannot be applied raises. Beyond the database's and the protocol's
@@ -122,6 +135,16 @@ class Applied:
     holds: set[uuid.UUID] = field(default_factory=set)  # holds received (see requeue_waiting)
     # Staff accounts a change arrived for: the window checks whoever is signed in.
     staff: set[uuid.UUID] = field(default_factory=set)
+
+    def add(self, other: Applied) -> None:
+        """Fold in what a later slice of the same batch applied."""
+        self.count += other.count
+        self.own_skipped += other.own_skipped
+        self.erased = self.erased or other.erased
+        self.changed_customers |= other.changed_customers
+        self.touched_customers |= other.touched_customers
+        self.holds |= other.holds
+        self.staff |= other.staff
 
 
 @dataclass
@@ -190,14 +213,49 @@ def _end_replay(db: Database) -> None:
 
 
 def apply_changes(
-    db: Database, changes: Sequence[Change], register_id: uuid.UUID, result: PullResult
+    db: Database,
+    changes: Sequence[Change],
+    register_id: uuid.UUID,
+    result: PullResult,
+    *,
+    slice_seconds: float | None = None,
 ) -> None:
+    """Apply a batch in slices of about ``slice_seconds`` (default ``SLICE_SECONDS``)
+    each, every slice its own transaction.
+
+    The first slice is a fixed size; each next one is scaled by how long the last took
+    (at most doubling), so a slow disk or a batch of heavy rows gets smaller slices.
+    What the slices applied is added up in ``result``.
+    """
+    budget = SLICE_SECONDS if slice_seconds is None else slice_seconds
+    size = _FIRST_SLICE
+    start = 0
+    while start < len(changes):
+        if start:
+            db.yield_to_writers()
+        part = changes[start : start + size]
+        start += len(part)
+        took = _apply_slice(db, part, register_id, result, last=start >= len(changes))
+        size = _next_slice(size, took, budget)
+
+
+def _next_slice(size: int, took: float, budget: float) -> int:
+    scaled = size * budget / took if took > 0 else 2 * size
+    return max(_MIN_SLICE, min(2 * size, PULL_LIMIT, int(scaled)))
+
+
+def _apply_slice(
+    db: Database, changes: Sequence[Change], register_id: uuid.UUID, into: PullResult, *, last: bool
+) -> float:
+    """One slice in one transaction, cursor included; the seconds it held the write lock."""
+    result = PullResult(fetched=len(changes), more=into.more or not last)
     with db.write() as s:
         # Re-read under the write lock: another sync of this store may have got here first.
         current = int(get_state(s, CURSOR_KEY) or 0)
+        locked = time.monotonic()
         todo = [c for c in changes if c.server_seq > current]
         if not todo:
-            return
+            return time.monotonic() - locked
         skip_origin: uuid.UUID | None = register_id
         if get_state(s, REPLAY_OWN_KEY):  # restored from a backup: own ops come back too
             skip_origin = None
@@ -210,19 +268,29 @@ def apply_changes(
                     _apply_one(s, change, skip_origin, result, facts)
                 facts.flush(s)
         except _UNAPPLIABLE:
-            # One row cannot be applied: replay the batch row by row, keeping the rest.
+            # One row cannot be applied: replay the slice row by row, keeping the rest;
+            # a row counts only once it is in (a refused one is a problem, not applied).
             result.applied = Applied()
             for change in todo:
+                one = PullResult()
                 try:
                     with s.begin_nested():
                         facts = _FactBuffer()
-                        _apply_one(s, change, skip_origin, result, facts)
+                        _apply_one(s, change, skip_origin, one, facts)
                         facts.flush(s)
                 except _UNAPPLIABLE as exc:
                     _record_problem(s, change, exc)
                     result.problems += 1
+                    continue
+                result.applied.add(one.applied)
+                result.newest_stamp = max(result.newest_stamp, one.newest_stamp)
         requeue_waiting(s, result.applied.holds)
         set_state(s, CURSOR_KEY, str(todo[-1].server_seq))
+    # Committed: only now is it part of what the batch did.
+    into.applied.add(result.applied)
+    into.problems += result.problems
+    into.newest_stamp = max(into.newest_stamp, result.newest_stamp)
+    return time.monotonic() - locked
 
 
 def _record_problem(s: Session, change: Change, exc: BaseException) -> None:
