@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from posassist.devtools.bench.load import Central as LoadCentral
-from posassist.devtools.bench.load import LoadSpec, result_rows, run_load
+from posassist.devtools.bench.load import LoadResult, LoadSpec, result_rows, run_load
 from posassist.errors import InvalidInputError
 from tests.sync.helpers import Central
 
@@ -44,6 +44,10 @@ def test_three_registers_converge_with_nothing_lost_or_doubled(
     # At least one round per register per second, each one timed.
     assert len(result.round_ms) >= 3 * 2
     assert result.pulled_ops > 0  # each register pulled the others' writes
+    assert 0 < result.pulled_in_load <= result.pulled_ops
+    needed = result.cores_to_keep_up()
+    assert needed is not None
+    assert needed > 0
     assert result.central_ops_in_load > 0
     names = [r.name for r in result_rows(result)]
     assert any("sync round" in n for n in names)
@@ -59,3 +63,15 @@ def test_numbers_the_bench_cannot_run_are_refused(changes: dict[str, float], fie
         LoadSpec(**changes).validate()  # type: ignore[arg-type]
     assert caught.value.field == field
     assert f"--{field}" in caught.value.message
+
+
+def test_the_cores_needed_are_the_cpu_per_change_times_the_changes_due() -> None:
+    """50 registers at 10/s: 500 written and 50 × 49 × 10 = 24,500 applied each second."""
+    result = LoadResult(LoadSpec(registers=50, rate=10, seconds=60))
+    result.load_seconds = 60.0
+    result.ops_written = 30_000
+    result.pulled_in_load = 90_000
+    result.worker_cpu_s = 96.0  # 0.8 ms per change handled
+    assert result.cores_to_keep_up() == pytest.approx(0.0008 * 25_000)
+    result.pulled_in_load = result.ops_written = 0
+    assert result.cores_to_keep_up() is None

@@ -29,6 +29,11 @@ Design, and why:
   once a second (offset by the register's phase: real tills are not synchronised), as
   the window's sync loop has its own thread. So a slow round shows as a slow round, not
   as silently fewer writes; the achieved write rate is reported beside the target.
+* The worker processes run at a lower CPU priority (``WORKER_NICENESS``) than the
+  central server: fifty registers on one 2-core machine are fifty PCs' work, and at equal
+  priority they left the server's backends queued for a core while holding the
+  change-log lock (PostgreSQL 0.04 cores busy, the lock held 400 ms a push). The rows
+  report the registers' CPU and the cores they would need to keep up.
 * Registers are spread over ``branches`` branch codes (default 5), so most pulled
   changes come from other branches.
 * Everything is bounded: the workers say "ready" and start together on one event, every
@@ -81,6 +86,9 @@ SETUP_SECONDS_MIN = 60.0
 SAMPLE_SECONDS = 0.25
 REPORT_SECONDS = 30.0  # before the hard deadline: the workers stop and write their report
 EDIT_EVERY = 10  # op k with k % 10 == 0: a new customer; == 5: an edit of a shared one
+# The workers' niceness (see worker_main): the simulated registers yield the CPU to the
+# central PostgreSQL on the same machine, as registers on their own PCs would not load it.
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,7 @@ class LoadResult:
     log_bytes_per_op: float | None = None  # change_log + applied_ops growth (table+index)
     payload_bytes_per_op: float | None = None  # what a pull carries per op (JSON text)
     pulled_ops: int = 0
+    pulled_in_load: int = 0  # changes the registers applied during the load window
     outcomes: dict[str, int] = field(default_factory=dict)  # central's answer per op
     unlogged: int = 0  # decided but not in the change log (edits that lost the merge)
     lock_busy_share: float | None = None  # of the samples, how many saw the lock held
@@ -196,6 +205,22 @@ class LoadResult:
     @property
     def central_ops_per_s(self) -> float:
         return self.central_ops_in_load / self.load_seconds if self.load_seconds else 0.0
+
+    def cores_to_keep_up(self) -> float | None:
+        """The CPU the simulated registers would need if every one applied all the
+        others' changes as fast as they are written: their CPU per change handled (written
+        or applied) during the load, times the changes due per second.
+
+        With every register holding the whole chain, that work grows with the square of
+        the registers: 50 × 49 × 10 = 24,500 changes/s to apply. In a shop each register
+        has its own PC; on one bench machine they share its cores, and a round cannot be
+        fast while they need more than there are (docs/scaling.md)."""
+        handled = self.pulled_in_load + self.ops_written
+        if not handled or not self.load_seconds:
+            return None
+        n, rate = self.spec.registers, self.spec.rate
+        due_per_s = n * rate + n * (n - 1) * rate
+        return self.worker_cpu_s / handled * due_per_s
 
     @property
     def offered_ops_per_s(self) -> float:
@@ -351,6 +376,16 @@ def result_rows(result: LoadResult) -> list[Row]:
                 "cores",
             )
         )
+        needed = result.cores_to_keep_up()
+        if needed is not None:
+            rows.append(
+                _figure(
+                    f"{label}: cores the registers would need to keep up (this machine has "
+                    f"{os.cpu_count()}; each applies the other {n - 1} registers' changes)",
+                    needed,
+                    "cores",
+                )
+            )
     return rows
 
 
@@ -622,6 +657,7 @@ def _check(
         result.ops_due += rep["ops_due"]
         result.write_late_ms = max(result.write_late_ms, rep["late_ms"])
         result.pulled_ops += rep["pulled"]
+        result.pulled_in_load += rep["pulled_in_load"]
         result.problems.extend(f"{rep['name']}: {p}" for p in rep["problems"])
         written_ops.extend(rep["ops"])
         written_customers.update(rep["customers"])
@@ -753,6 +789,7 @@ class _Tally:
     round_ms: list[float] = field(default_factory=list)
     failed_rounds: int = 0
     pulled: int = 0
+    pulled_in_load: int = 0  # by the rounds of the load itself (not the drain)
     ops_due: int = 0
     late_ms: float = 0.0  # the writer's worst lateness against its schedule
     busy_writes: int = 0  # the cashier's writes refused "store busy" (the sync held it)
@@ -786,6 +823,10 @@ def worker_main(
     then), with what each register did, so the parent can tell a slow register from a
     dead one and a late chain from a lost op.
     """
+    # Below the central server in the CPU's queue: in a chain each register has its own
+    # PC, and here fifty of them would otherwise starve the one server they all wait on.
+    with contextlib.suppress(OSError, AttributeError):  # no nice() off POSIX
+        os.nice(WORKER_NICENESS)
     regs: list[_Register] = []
     tallies: list[_Tally] = [_Tally(p.name) for p in plans]
     error: str | None = None
@@ -936,6 +977,7 @@ def _drive(
         try:
             report = reg.sync.engine.sync_once()
             tally.pulled += report.pulled
+            tally.pulled_in_load += report.pulled
             tally.round_ms.append((time.perf_counter() - t0) * 1000)
         except SyncError as exc:
             tally.failed_rounds += 1
