@@ -75,3 +75,22 @@ def test_the_cores_needed_are_the_cpu_per_change_times_the_changes_due() -> None
     assert result.cores_to_keep_up() == pytest.approx(0.0008 * 25_000)
     result.pulled_in_load = result.ops_written = 0
     assert result.cores_to_keep_up() is None
+
+
+def test_the_sampler_tells_the_change_log_lock_from_a_per_key_lock(central: Central) -> None:
+    """Only the change-log lock's holder is timed as holding it; a push holding only its
+    per-key locks (waiting for its turn at the log) is not."""
+    from posassist.devtools.bench.load import _ACTIVITY
+    from posassist.sync.central import CHANGE_LOG_LOCK
+
+    params = {"db": central.dbname, "key": CHANGE_LOG_LOCK}
+    with central.connect() as log_holder, central.connect() as key_holder:
+        log_holder.autocommit = key_holder.autocommit = False  # each holds, in a transaction
+        log_holder.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOG_LOCK,))
+        key_holder.execute("SELECT pg_advisory_xact_lock(%s)", (123_456_789,))
+        with central.connect() as probe:
+            got = probe.execute(_ACTIVITY, params).fetchone()
+    assert got is not None
+    waiting, _active, holder_idle, holder_running, queued_for_log, holder_waits = got
+    assert (holder_idle, holder_running) == (1, 0)  # old query: 2, the per-key holder too
+    assert (waiting, queued_for_log, holder_waits) == (0, 0, None)

@@ -73,6 +73,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -200,6 +201,9 @@ class LoadResult:
     worker_cpu_s: float = 0.0  # CPU the simulated registers used during the load
     central_cpu_s: float | None = None  # CPU of the PostgreSQL processes during the load
     holder_waits_client: float | None = None  # lock held while the server waits on the client
+    log_lock_wait_share: float | None = None  # active sessions queued for the change-log lock
+    # Where the change-log lock's hold time goes, as shares (the register, a CPU, the disk).
+    holder_time: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -344,22 +348,24 @@ def result_rows(result: LoadResult) -> list[Row]:
     if result.lock_wait_share is not None:
         rows.append(
             _figure(
-                f"{label}: % of active central sessions waiting on the change-log lock",
+                f"{label}: % of active central sessions waiting on a push lock (per key or log)",
                 result.lock_wait_share * 100,
+                "%",
+            )
+        )
+    if result.log_lock_wait_share is not None:
+        rows.append(
+            _figure(
+                f"{label}: % of active central sessions waiting on the change-log lock",
+                result.log_lock_wait_share * 100,
                 "%",
             )
         )
     held_ms = summary.get("lock_held_ms_per_push")
     if held_ms is not None:
         rows.append(_figure(f"{label}: change-log lock held per push (sampled)", held_ms, "ms"))
-    if result.holder_waits_client is not None:
-        rows.append(
-            _figure(
-                f"{label}: % of change-log lock time the server waits on the register",
-                result.holder_waits_client * 100,
-                "%",
-            )
-        )
+    for where, share in result.holder_time.items():
+        rows.append(_figure(f"{label}: % of change-log lock time {where}", share * 100, "%"))
     if result.load_seconds:
         if result.central_cpu_s is not None:
             rows.append(
@@ -517,14 +523,19 @@ class _Sampler(threading.Thread):
         super().__init__(name="posassist-load-sampler", daemon=True)
         self.central = central
         self.until = until
+        from posassist.sync.central import CHANGE_LOG_LOCK
+
+        self.params = {"db": central.dbname, "key": CHANGE_LOG_LOCK}
         self.t0 = self.t1 = time.monotonic()
         self.seq0 = self.seq1 = 0
         self.bytes0 = self.bytes1 = 0
         self.payload_bytes: int | None = None
         self.pushes = 0
-        # (waiting on the advisory lock, active, lock holder idle in transaction, holder
-        # running a statement)
-        self.samples: list[tuple[int, int, int, int]] = []
+        # (waiting on an advisory lock, active, change-log lock holder idle in
+        # transaction, holder running a statement, waiting on the change-log lock)
+        self.samples: list[tuple[int, int, int, int, int]] = []
+        # What the change-log lock's holder waited on while running, sample by sample.
+        self.holder_waits: Counter[str] = Counter()
         self.cpu0: dict[int, float] = {}
         self.cpu1: dict[int, float] = {}
         self.error: str | None = None
@@ -538,9 +549,10 @@ class _Sampler(threading.Thread):
                 self.seq0, self.bytes0 = _log_position(conn)
                 self.cpu0 = _server_cpu(conn)
                 while (now := time.monotonic()) < self.until:
-                    got = conn.execute(_ACTIVITY, (self.central.dbname,)).fetchone()
+                    got = conn.execute(_ACTIVITY, self.params).fetchone()
                     if got is not None:
-                        self.samples.append((int(got[0]), int(got[1]), int(got[2]), int(got[3])))
+                        self.samples.append(tuple(int(v) for v in got[:5]))  # type: ignore[arg-type]
+                        self.holder_waits.update((got[5] or "").split(",") if got[5] else [])
                     time.sleep(min(SAMPLE_SECONDS, max(0.0, self.until - now)))
                 self.t1 = time.monotonic()
                 self.seq1, self.bytes1 = _log_position(conn)
@@ -569,6 +581,15 @@ class _Sampler(threading.Thread):
             result.lock_wait_share = waiting / active if active else 0.0
             held = idle_holder + busy_holder
             result.holder_waits_client = idle_holder / held if held else None
+            result.log_lock_wait_share = sum(s[4] for s in self.samples) / active if active else 0.0
+            if held:
+                result.holder_time = {
+                    "waiting on the register": idle_holder / held,
+                    **{
+                        _WAIT_LABELS.get(kind, kind): count / held
+                        for kind, count in sorted(self.holder_waits.items())
+                    },
+                }
             result.lock_busy_share = sum(1 for s in self.samples if s[2] + s[3]) / len(self.samples)
         result.pushes_in_load = self.pushes
         if self.cpu0 and self.cpu1:
@@ -582,18 +603,36 @@ class _Sampler(threading.Thread):
 
 
 # Sessions of the load's database, other than this one: waiting on an advisory lock
-# (the change-log lock every push takes first), active (running a statement), and the
-# session holding that lock: idle in its transaction (the server waits for the
-# register's next statement) or running one.
+# (the per-key locks a push takes first, or the change-log lock it takes last), active
+# (running a statement), and the session holding the change-log lock (its key's low 32
+# bits are pg_locks.objid): idle in its transaction (the server waits for the register's
+# next statement) or running one, with what it waits on (none: on a CPU, or queued for
+# one), and how many sessions wait on the change-log lock itself.
 _ACTIVITY = """
-WITH holders AS (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)
+WITH log_lock AS (
+    SELECT pid, granted FROM pg_locks
+    WHERE locktype = 'advisory' AND classid = 0 AND objid = %(key)s::oid AND objsubid = 1
+)
 SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'),
        count(*) FILTER (WHERE state = 'active'),
-       count(*) FILTER (WHERE state = 'idle in transaction' AND pid IN (SELECT pid FROM holders)),
-       count(*) FILTER (WHERE state = 'active' AND pid IN (SELECT pid FROM holders))
+       count(*) FILTER (WHERE state = 'idle in transaction'
+                        AND pid IN (SELECT pid FROM log_lock WHERE granted)),
+       count(*) FILTER (WHERE state = 'active' AND pid IN (SELECT pid FROM log_lock WHERE granted)),
+       count(*) FILTER (WHERE pid IN (SELECT pid FROM log_lock WHERE NOT granted)),
+       string_agg(coalesce(wait_event_type, 'CPU'), ',')
+           FILTER (WHERE state = 'active' AND pid IN (SELECT pid FROM log_lock WHERE granted))
 FROM pg_stat_activity
-WHERE datname = %s AND pid <> pg_backend_pid()
+WHERE datname = %(db)s AND pid <> pg_backend_pid()
 """
+# pg_stat_activity's wait_event_type, in words ("CPU": none, so running or queued for a core).
+_WAIT_LABELS = {
+    "CPU": "on a CPU or queued for one",
+    "IO": "on the disk",
+    "LWLock": "on a server-internal lock",
+    "Lock": "on a lock",
+    "Client": "on the register",
+    "IPC": "on another server process",
+}
 _SERVER_PIDS = "SELECT pid FROM pg_stat_activity"
 _POSITION = """
 SELECT coalesce((SELECT max(server_seq) FROM change_log), 0),
