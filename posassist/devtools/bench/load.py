@@ -583,13 +583,11 @@ class _Sampler(threading.Thread):
             result.holder_waits_client = idle_holder / held if held else None
             result.log_lock_wait_share = sum(s[4] for s in self.samples) / active if active else 0.0
             if held:
-                result.holder_time = {
-                    "waiting on the register": idle_holder / held,
-                    **{
-                        _WAIT_LABELS.get(kind, kind): count / held
-                        for kind, count in sorted(self.holder_waits.items())
-                    },
-                }
+                # Idle in its transaction or reading from it: either way, the register.
+                time_in: Counter[str] = Counter({_WAIT_LABELS["Client"]: idle_holder})
+                for kind, count in self.holder_waits.items():
+                    time_in[_WAIT_LABELS.get(kind, kind)] += count
+                result.holder_time = {k: n / held for k, n in sorted(time_in.items())}
             result.lock_busy_share = sum(1 for s in self.samples if s[2] + s[3]) / len(self.samples)
         result.pushes_in_load = self.pushes
         if self.cpu0 and self.cpu1:
@@ -626,12 +624,12 @@ WHERE datname = %(db)s AND pid <> pg_backend_pid()
 """
 # pg_stat_activity's wait_event_type, in words ("CPU": none, so running or queued for a core).
 _WAIT_LABELS = {
-    "CPU": "on a CPU or queued for one",
-    "IO": "on the disk",
-    "LWLock": "on a server-internal lock",
-    "Lock": "on a lock",
-    "Client": "on the register",
-    "IPC": "on another server process",
+    "CPU": "running, or queued for a CPU",
+    "IO": "waiting on the disk",
+    "LWLock": "waiting on a server-internal lock",
+    "Lock": "waiting on a lock",
+    "Client": "waiting on the register",
+    "IPC": "waiting on another server process",
 }
 _SERVER_PIDS = "SELECT pid FROM pg_stat_activity"
 _POSITION = """
