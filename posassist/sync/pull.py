@@ -77,9 +77,12 @@ PULL_LIMIT = 2_000
 # A slice of a batch is one local transaction, holding the store's write lock: sized to
 # take about this long (a 2,000-change page in one transaction held it past the 5 s busy
 # timeout under load, and the cashier's writes failed "store busy"). Each slice commits
-# (one fsync): too small a slice is throughput lost to commits.
+# (one fsync, some 9 ms on this bench machine): too small a slice is throughput lost to
+# commits. The first slice of a page is about SLICE_SECONDS of applying on a register
+# that is not busy (5,000 changes/s in the bench's pull row); a slower one shrinks the
+# next slice at once.
 SLICE_SECONDS = 0.2
-_FIRST_SLICE = 250
+_FIRST_SLICE = 1_000
 _MIN_SLICE = 20
 # SQLite's bound-parameter limit: ids are read this many at a time.
 _CHUNK = 500
