@@ -168,6 +168,10 @@ def check_pdf(pdf: Path, vendor: str) -> None:
             raise SystemExit(f"smoke test: the slip PDF does not say {wanted!r}:\n{flat}")
 
 
+# The central prune job for IT's scheduler (docs/it-guide.md): shipped, never enabled.
+PRUNE_UNITS = ("posassist-prune.service", "posassist-prune.timer")
+
+
 def pack_linux(bundle: Path) -> Path:
     """The bundle with the menu entry, the icon and ``install.sh``, as one tarball."""
     arch = platform.machine() or "unknown"
@@ -179,6 +183,7 @@ def pack_linux(bundle: Path) -> Path:
         "install.sh": HERE / "linux" / "install.sh",
         "uninstall.sh": HERE / "linux" / "uninstall.sh",
         "README.md": HERE / "linux" / "README.md",
+        **{unit: HERE / "linux" / unit for unit in PRUNE_UNITS},
     }
     with tarfile.open(tarball, "w:gz") as tar:
         tar.add(bundle, arcname=f"{name}/posassist")
@@ -196,7 +201,8 @@ DEB_DEPENDS = (
 
 def pack_deb(bundle: Path) -> Path:
     """A ``.deb`` with ``dpkg-deb`` (Debian's own tool): the bundle in /opt/posassist, the
-    two programs in /usr/bin, the menu entry and the icon. Removing the package removes
+    two programs in /usr/bin, the menu entry and the icon, and the prune job's systemd
+    units (disabled: IT enables the timer on one PC of the chain). Removing the package removes
     the program only; each user's store and settings stay in their home folder."""
     arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
     ver = version("posassist")
@@ -214,6 +220,10 @@ def pack_deb(bundle: Path) -> Path:
         icons = root / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps"
         icons.mkdir(parents=True)
         shutil.copy(ROOT / "resources" / "icons" / "posassist.svg", icons)
+        units = root / "usr" / "lib" / "systemd" / "system"
+        units.mkdir(parents=True)
+        for unit in PRUNE_UNITS:
+            shutil.copy(HERE / "linux" / unit, units)
         (root / "DEBIAN").mkdir()
         (root / "DEBIAN" / "control").write_text(
             f"Package: posassist\nVersion: {ver}\nArchitecture: {arch}\n"
