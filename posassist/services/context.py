@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -149,6 +150,31 @@ def _own_register(s: Session, settings: Settings, branch_id: uuid.UUID) -> Regis
     return register
 
 
+# The branch a store gets when it is created with no [store] branch_code.
+DEFAULT_BRANCH_CODE = "MAIN"
+
+
+def _branch_code_hint(known: list[str], code: str, data_dir: Path) -> str:
+    """What IT can do about a branch code the store does not know, by the likely cause.
+
+    The common one: the store was created (first start, or a first command) before the
+    settings named the branch, so it holds only the default branch. The code of a branch
+    cannot be changed in place (its id is derived from it on every register), so the
+    choices are to start a new store or to keep the old code."""
+    if known == [DEFAULT_BRANCH_CODE]:
+        return (
+            f"This store was created before branch_code was set, so its one branch is "
+            f"{DEFAULT_BRANCH_CODE}. If nothing in it is needed yet (a new install), move the "
+            f"data folder {data_dir} aside and start again: the new store gets branch {code}. "
+            f"To keep its history, remove branch_code from the settings (the register stays "
+            f"on {DEFAULT_BRANCH_CODE}). More in the IT guide, 'First-run setup'."
+        )
+    return (
+        "Check the spelling against the codes above. A new branch is started by a register "
+        "with a new, empty store: its first start creates the branch named in its settings."
+    )
+
+
 def open_context(db: Database, settings: Settings, clock: Clock = system_clock) -> StoreContext:
     """Find (or create, on a brand-new store) this register's branch, register and staff.
 
@@ -165,7 +191,8 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
                 where = settings.config_file or "the settings"
                 raise ConfigError(
                     f"{where}: [store] branch_code {settings.store.branch_code!r} is not a "
-                    f"branch of this store (known: {', '.join(known[:12])})."
+                    f"branch of this store (known: {', '.join(known[:12])}).",
+                    hint=_branch_code_hint(known, settings.store.branch_code, db.path.parent),
                 )
         if branch is None:  # no code set: the branch this register was set up in
             remembered = s.get(SyncState, _REGISTER_KEY)
@@ -174,7 +201,7 @@ def open_context(db: Database, settings: Settings, clock: Clock = system_clock) 
         if branch is None:
             branch = s.scalar(select(Branch).order_by(Branch.code).limit(1))
         if branch is None:
-            code = settings.store.branch_code or "MAIN"
+            code = settings.store.branch_code or DEFAULT_BRANCH_CODE
             branch = Branch(
                 id=branch_id_for(code),
                 code=code,

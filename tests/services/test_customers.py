@@ -158,8 +158,35 @@ def test_mistyped_branch_code_is_a_clear_error(tmp_path: Path) -> None:
         settings = load_settings(data_dir=tmp_path / "s", env={})
         open_context(db, replace(settings, store=replace(settings.store, branch_code="B01")))
         typo = replace(settings, store=replace(settings.store, branch_code="B0l"))
-        with pytest.raises(ConfigError, match=r"B0l.*known: B01"):
+        with pytest.raises(ConfigError, match=r"B0l.*known: B01") as caught:
             open_context(db, typo)
+        assert caught.value.hint is not None
+        assert "Check the spelling" in caught.value.hint
+    finally:
+        db.close()
+
+
+def test_a_branch_code_set_after_the_store_began_on_main_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """The usual cause: a first start before the settings named the branch."""
+    from dataclasses import replace
+
+    from posassist.config import load_settings
+    from posassist.errors import ConfigError
+    from posassist.services.context import open_context
+    from posassist.storage.database import open_database
+
+    db = open_database(tmp_path / "s")
+    try:
+        settings = load_settings(data_dir=tmp_path / "s", env={})
+        open_context(db, settings)  # no branch_code: the store's branch is MAIN
+        later = replace(settings, store=replace(settings.store, branch_code="B01"))
+        with pytest.raises(ConfigError, match=r"'B01'.*known: MAIN") as caught:
+            open_context(db, later)
+        hint = caught.value.hint or ""
+        assert f"move the data folder {tmp_path / 's'} aside" in hint
+        assert "remove branch_code" in hint
     finally:
         db.close()
 
