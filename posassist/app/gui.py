@@ -415,6 +415,7 @@ def _paint_opening(app: QApplication) -> tuple[OpeningWindow, float]:
     opening = OpeningWindow()
     opening.show_for_register()
     app.processEvents()  # painted, with the keyboard in its box
+    log.info("opening window painted, taking keys; the store opens on the worker")
     return opening, time.time()
 
 
@@ -522,7 +523,7 @@ def _run_window(
         ready_at, watch = _show(app, window, opening, backend, worker, smoke_test=smoke_test)
         sync_ui = _start_sync(backend, window)
         schedule_daily_backup(backend, worker, window)
-        log.info("register window up after %.2f s", time.perf_counter() - started)
+        log.info("window shown after %.2f s", time.perf_counter() - started)
         return _Session(int(app.exec()), ready_at, watch)
     finally:
         opening.dismiss()  # done already, unless building the window failed
