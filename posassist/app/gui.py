@@ -426,6 +426,7 @@ class _Opened:
 
     backend: Backend | None = None
     error: BaseException | None = None
+    answered: bool = False  # the answer reached the GUI thread before anything ended the wait
 
 
 def _open_store(
@@ -452,18 +453,20 @@ def _open_store(
         opened.backend = open_backend(data_dir, demo=demo, config_file=config_file)
         return opened.backend
 
-    def failed(exc: BaseException) -> None:
-        opened.error = exc
+    def answer(exc: BaseException | None) -> None:
+        if not loop.isRunning():
+            return  # the wait already ended (given up): the code below closes the store
+        opened.answered, opened.error = True, exc
         loop.quit()
 
     opening.closed.connect(loop.quit)
-    BackgroundOp(worker, open_it).success(lambda _b: loop.quit()).failure(
-        failed
+    BackgroundOp(worker, open_it).success(lambda _b: answer(None)).failure(
+        answer
     ).run_in_background()
     loop.exec()  # until the answer, the opening window closed, or app.quit (a signal)
-    if opened.error is not None:
+    if opened.answered and opened.error is not None:
         raise opened.error
-    if opened.backend is None or not opening.isVisible():
+    if not opened.answered or opened.backend is None or not opening.isVisible():
         worker.wait_idle()  # given up before the store was open: it still closes
         if opened.backend is not None:
             opened.backend.close()

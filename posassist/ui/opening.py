@@ -20,7 +20,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -70,11 +69,13 @@ class OpeningWindow(QMainWindow):
         self._handed_over = False
         self.box.textEdited.connect(self._on_edited)
         self.box.installEventFilter(self)
+        # On the box alone, not the application as the register window's: only keys
+        # meant for this box are taken (a dialog over it, such as the first manager's,
+        # keeps its own), and, installed last, it sees them first and swallows a scan's
+        # Enter before ``eventFilter`` below takes it for the cashier's.
         self.scan_filter = ScanFilter(self)
         self.scan_filter.scanned.connect(self._on_scanned)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.scan_filter)
+        self.box.installEventFilter(self.scan_filter)
 
     def show_for_register(self) -> None:
         """Where the register window will be, with the keyboard in the box."""
@@ -89,7 +90,7 @@ class OpeningWindow(QMainWindow):
         """The register window is up (or the start is over): stop taking keys and close,
         without ``closed``. Safe to call again."""
         self._handed_over = True
-        self._stop_filter()
+        self.box.removeEventFilter(self.scan_filter)
         self.close()
 
     # -- what the cashier does meanwhile ---------------------------------------------
@@ -118,12 +119,6 @@ class OpeningWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._stop_filter()
         super().closeEvent(event)
         if not self._handed_over:
             self.closed.emit()
-
-    def _stop_filter(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.scan_filter)
