@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 import platformdirs
 
 from posassist.domain.flags import FlagThresholds
@@ -204,6 +203,11 @@ def field_problems(settings: Settings) -> Problems:
     """Every value of ``settings`` that load_settings refuses beyond its section's own
     rules: the one list of checks, shared by loading the file and by the settings screen
     (which wants every problem at once, not the first)."""
+    # phonenumbers is imported here, not with the module: the window's start-up imports
+    # this module before its first paint (``settings_path``) and reads the settings
+    # after it, on the worker (docs/architecture.md, "Start-up").
+    import phonenumbers
+
     problems: Problems = {}
     store = settings.store
     if not store.name.strip():  # printed at the top of every slip and shown on screen

@@ -14,13 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from posassist.app.backend import Backend
-from posassist.config import load_settings, settings_path
-from posassist.services.first_run import FirstRun
-from posassist.services.printers import PrintService
-from posassist.storage.database import open_database
+from posassist.config import settings_path
 
 if TYPE_CHECKING:
+    from posassist.app.backend import Backend
     from posassist.ui.workers import Worker
 
 
@@ -45,6 +42,13 @@ def first_start(data_dir: Path | None, config_file: Path | None) -> int | None:
     path = settings_path(config_file)
     if path.exists():
         return None
+    # Only a register without its settings file goes on: the store's stack is imported
+    # here, not with this module, so a configured register paints its window first.
+    from posassist.config import load_settings
+    from posassist.services.first_run import FirstRun
+    from posassist.services.printers import PrintService
+    from posassist.storage.database import open_database
+
     base = load_settings(data_dir=data_dir, config_file=config_file, missing_ok=True)
     db = open_database(base.data_dir)
     try:

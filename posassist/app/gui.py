@@ -29,7 +29,6 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from posassist.app.backend import Backend, open_backend
 from posassist.app.log_scrub import scrub
 from posassist.app.single_instance import (
     InstanceServer,
@@ -43,9 +42,11 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from posassist.app.backend import Backend
     from posassist.app.store_watch import StoreWatch
     from posassist.services.reference_import import ImportReport
     from posassist.ui.main_window import MainWindow
+    from posassist.ui.opening import OpeningWindow
     from posassist.ui.sync_status import SyncStatusController
     from posassist.ui.views.import_dialog import ImportDesk
     from posassist.ui.workers import Worker
@@ -357,30 +358,120 @@ def run_gui(
     smoke_test: bool,
     config_file: Path | None = None,
 ) -> int:
-    """Start the window; with ``smoke_test`` show it, let events run once, and exit 0."""
+    """Start the window; with ``smoke_test`` show it, let events run once, and exit 0.
+
+    The opening window (``ui/opening.py``) is painted first and takes the cashier's keys;
+    the settings, the store and the services are opened on the worker meanwhile (their
+    imports are most of the start-up), then the register window takes over from it.
+    """
     started = time.perf_counter()
     if (refused := _qt_libraries_missing()) is not None:
         return refused
     app = _application()
     signals = QuitOnSignal(app)
     try:
+        from posassist.ui.workers import Worker
+
+        worker = Worker()
         try:
             if not (demo or smoke_test):  # the demo store comes with its staff
                 from posassist.app.first_start import first_start
 
                 if (code := first_start(data_dir, config_file)) is not None:
                     return code
-            backend = open_backend(data_dir, demo=demo, config_file=config_file)
-            if not (demo or smoke_test) and (code := _first_manager(backend)) is not None:
-                return code
+            opening, shown_at = _paint_opening(app)
+            try:
+                backend = _open_store(opening, worker, data_dir, demo, config_file)
+                asks = backend is not None and not (demo or smoke_test)
+                code = _first_manager(backend) if asks and backend is not None else None
+            except BaseException:
+                opening.dismiss()  # refused: the message stands alone, as before
+                raise
+            if backend is None or code is not None:  # closed, Ctrl+C, or no first manager
+                opening.dismiss()
+                return code or 0
         except KnownError as exc:
             return _cannot_start(raised_other(exc, data_dir, demo, config_file), smoke_test)
-        session = _run_window(app, backend, smoke_test=smoke_test, started=started)
+        session = _run_window(app, backend, worker, opening, smoke_test=smoke_test, started=started)
+        session.shown_at = shown_at
     finally:
+        app.setQuitOnLastWindowClosed(True)
         signals.close()
     if smoke_test:
         return _smoke_test_result(backend, session)
     return session.code
+
+
+def _paint_opening(app: QApplication) -> tuple[OpeningWindow, float]:
+    """The opening window painted (it takes keys from here on) and the instant it was.
+
+    Until the register window is up, closing the opening window is what ends the start,
+    not Qt's "last window closed" (a start-up error's message box or the first manager's
+    dialog must not end the run when the opening window goes; ``_show`` puts it back).
+    """
+    from posassist.ui.opening import OpeningWindow
+
+    app.setQuitOnLastWindowClosed(False)
+    opening = OpeningWindow()
+    opening.show_for_register()
+    app.processEvents()  # painted, with the keyboard in its box
+    log.info("opening window painted, taking keys; the store opens on the worker")
+    return opening, time.time()
+
+
+@dataclass
+class _Opened:
+    """The answer of the store's opening on the worker, written by the job itself too,
+    so a store opened after its window was given up is still closed."""
+
+    backend: Backend | None = None
+    error: BaseException | None = None
+    answered: bool = False  # the answer reached the GUI thread before anything ended the wait
+
+
+def _open_store(
+    opening: OpeningWindow,
+    worker: Worker,
+    data_dir: Path | None,
+    demo: bool,
+    config_file: Path | None,
+) -> Backend | None:
+    """Settings, store and services opened on the worker while the opening window takes
+    keys (the GUI thread runs its events, never waiting on the disk); None when it was
+    closed or the app was told to quit first. A KnownError (a damaged, locked or missing
+    store, bad settings) is raised here for ``run_gui`` to show as before; so is a bug."""
+    from PySide6.QtCore import QEventLoop
+
+    from posassist.ui.workers import BackgroundOp
+
+    loop = QEventLoop()
+    opened = _Opened()
+
+    def open_it() -> Backend:
+        from posassist.app.backend import open_backend
+
+        opened.backend = open_backend(data_dir, demo=demo, config_file=config_file)
+        return opened.backend
+
+    def answer(exc: BaseException | None) -> None:
+        if not loop.isRunning():
+            return  # the wait already ended (given up): the code below closes the store
+        opened.answered, opened.error = True, exc
+        loop.quit()
+
+    opening.closed.connect(loop.quit)
+    BackgroundOp(worker, open_it).success(lambda _b: answer(None)).failure(
+        answer
+    ).run_in_background()
+    loop.exec()  # until the answer, the opening window closed, or app.quit (a signal)
+    if opened.answered and opened.error is not None:
+        raise opened.error
+    if not opened.answered or opened.backend is None or not opening.isVisible():
+        worker.wait_idle()  # given up before the store was open: it still closes
+        if opened.backend is not None:
+            opened.backend.close()
+        return None
+    return opened.backend
 
 
 def _first_manager(backend: Backend) -> int | None:
@@ -399,24 +490,29 @@ def _first_manager(backend: Backend) -> int | None:
 
 @dataclass
 class _Session:
-    """What a finished window run leaves for the caller: the exit code, when the window
-    was first painted, and the store check (the smoke test reports both)."""
+    """What a finished window run leaves for the caller: the exit code, when the opening
+    window and then the register window were first painted, and the store check (the
+    smoke test reports them)."""
 
     code: int
-    shown_at: float
+    ready_at: float
     watch: StoreWatch
+    shown_at: float = 0.0
 
 
 def _run_window(
-    app: QApplication, backend: Backend, *, smoke_test: bool, started: float
+    app: QApplication,
+    backend: Backend,
+    worker: Worker,
+    opening: OpeningWindow,
+    *,
+    smoke_test: bool,
+    started: float,
 ) -> _Session:
-    """Wire the crash log, the worker, the window, the store check, sync and the daily
-    backup around ``app.exec()``, and take them all down again whatever happens."""
-    from posassist.ui.workers import Worker
-
+    """Wire the crash log, the window, the store check, sync and the daily backup around
+    ``app.exec()``, and take them all down again whatever happens."""
     crash_log = CrashLog(backend.settings.data_dir)
     crash_log.enable_faulthandler()
-    worker = Worker()
     worker.bug_reporter = crash_log.report
     sync_ui = None
     instances: InstanceServer | None = None
@@ -427,12 +523,13 @@ def _run_window(
             instance_server_name(backend.settings.data_dir), lambda: bring_to_front(window)
         )
         previous_hook = install_crash_hook(crash_log, lambda text: _warn(window, text))
-        shown_at, watch = _show(app, window, backend, worker, smoke_test=smoke_test)
+        ready_at, watch = _show(app, window, opening, backend, worker, smoke_test=smoke_test)
         sync_ui = _start_sync(backend, window)
         schedule_daily_backup(backend, worker, window)
         log.info("window shown after %.2f s", time.perf_counter() - started)
-        return _Session(int(app.exec()), shown_at, watch)
+        return _Session(int(app.exec()), ready_at, watch)
     finally:
+        opening.dismiss()  # done already, unless building the window failed
         if instances is not None:
             instances.close()
         worker.wait_idle()
@@ -444,34 +541,47 @@ def _run_window(
 
 
 def _show(
-    app: QApplication, window: MainWindow, backend: Backend, worker: Worker, *, smoke_test: bool
+    app: QApplication,
+    window: MainWindow,
+    opening: OpeningWindow,
+    backend: Backend,
+    worker: Worker,
+    *,
+    smoke_test: bool,
 ) -> tuple[float, StoreWatch]:
-    """Paint the window first (it takes keys from then on), then warm it up and start
-    the store's background check; the smoke test quits when that check is done."""
+    """Paint the register window in the opening window's place, with what the cashier
+    typed or scanned there carried on; then warm it up and start the store's background
+    check. The smoke test quits when that check is done."""
     from PySide6.QtCore import QTimer
 
     from posassist.app.store_watch import StoreWatch
 
     window.show_for_register()  # maximised, or as it was left
-    app.processEvents()  # the window is painted and accepts keys from here on
-    shown_at = time.time()
+    typed, entered, scanned = opening.typed(), opening.entered, opening.scanned
+    opening.dismiss()
+    app.setQuitOnLastWindowClosed(True)  # from now on closing this window ends the run
+    window.carry_on(typed, entered=entered, scanned=scanned)
+    app.processEvents()  # the register window is painted and searches from here on
+    ready_at = time.time()
     gc.enable()  # ``posassist run`` starts with it off (cli/run.py): no garbage yet
     window.warm_up()
     watch = StoreWatch(backend.db, window, worker)
     if smoke_test:
         watch.on_checked = lambda: QTimer.singleShot(0, app.quit)
     watch.start()
-    return shown_at, watch
+    return ready_at, watch
 
 
 def _smoke_test_result(backend: Backend, session: _Session) -> int:
-    """0 with the store's folder and the moment the window was shown; 2 if the store's
-    check found a problem (a damaged store must fail the smoke test)."""
+    """0 with the store's folder and the moments the opening window (taking keys) and
+    the register window (searching) were painted; 2 if the store's check found a
+    problem (a damaged store must fail the smoke test)."""
     if session.watch.problem is not None:
         print(f"posassist smoke test failed: {session.watch.problem}", file=sys.stderr)
         return 2
     print(f"posassist smoke test ok: {backend.settings.data_dir}")
     print(f"window-shown-epoch={session.shown_at:.6f}")
+    print(f"window-ready-epoch={session.ready_at:.6f}")
     return 0
 
 

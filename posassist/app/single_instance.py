@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posassist.app.backend import resolve_settings
 from posassist.errors import KnownError
 
 if TYPE_CHECKING:
@@ -95,6 +94,8 @@ def raised_other(
     exc: KnownError, data_dir: Path | None, demo: bool, config_file: Path | None
 ) -> KnownError:
     """When a window already runs on this store, bring it forward and say so."""
+    from posassist.app.backend import resolve_settings  # the store's stack: after the paint
+
     try:
         settings = resolve_settings(data_dir, demo=demo, config_file=config_file)
     except KnownError:

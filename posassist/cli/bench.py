@@ -29,6 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only the window rows: key, Enter and F4 to pixels in an offscreen window",
     )
     parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="only the start-up rows: fresh processes to the window taking keys, and to "
+        "the store open and searching",
+    )
+    parser.add_argument(
         "--imports-only",
         action="store_true",
         help="only the import rows (a copy of the bench store; rows/s and peak RSS)",
@@ -103,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         as_json=args.json,
         sync_only=args.sync_only,
         gui_only=args.gui_only,
+        startup_only=args.startup_only,
         imports_only=args.imports_only,
         import_rows=args.import_rows,
         join_only=args.join_only,

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from posassist.errors import InvalidInputError
 from posassist.importers import kinds
 from posassist.importers.kinds import KINDS, MAPPED_FIELDS
-from posassist.importers.load import import_pragmas, load
 from posassist.importers.reader import open_table
 from posassist.importers.records import ParseContext, Problems
 from posassist.importers.report import COUNTS, ImportReport, Progress
@@ -86,6 +85,10 @@ class ImportService:
         started = time.monotonic()
         report = ImportReport(kind, path, dry_run)
         problems = Problems(path)
+        # The loader (and SQLAlchemy's SQLite dialect under it) is imported when a file is
+        # imported, on the worker: the register window builds this service at start-up.
+        from posassist.importers.load import import_pragmas, load
+
         ctx = self._ctx
         parse = ParseContext(ctx.tz.key, ctx.settings.store.region, ctx.today())
         with open_table(path, fmt.columns, problems) as table:

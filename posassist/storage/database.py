@@ -344,9 +344,14 @@ class Database:
 
 
 def acquire_instance_lock(data_dir: Path) -> FileLock:
-    """One app instance per data directory: two writers of one store would fight."""
+    """One app instance per data directory: two writers of one store would fight.
+
+    Not thread-local (filelock's default): the window opens the store on the worker and
+    closes it on the GUI thread, and a thread-local lock released from another thread
+    than the one that took it stays held until the process ends.
+    """
     lock_path = data_dir / LOCK_FILENAME
-    lock = FileLock(str(lock_path), timeout=0)
+    lock = FileLock(str(lock_path), timeout=0, thread_local=False)
     try:
         lock.acquire()
     except Timeout as exc:

@@ -18,8 +18,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter
 
 from posassist.errors import KnownError
@@ -34,6 +34,7 @@ from posassist.services.privacy import PrivacyService
 from posassist.services.settings import SettingsService
 from posassist.ui.feedback import show_error
 from posassist.ui.keymap import KeyMapDialog
+from posassist.ui.register_screen import remember_place, show_as_left
 from posassist.ui.scanner import ScanFilter, close_dialogs_for_scan
 from posassist.ui.views.approval import Gate
 from posassist.ui.views.arrival import ArrivalDialog
@@ -51,13 +52,6 @@ from posassist.ui.workers import BackgroundOp, Worker
 log = logging.getLogger(__name__)
 REFIT_CHECK_MS = 60 * 60 * 1000  # hourly check; refits only when the fit is a day old
 MINIMUM_SIZE = QSize(1000, 700)  # the smallest register screen, less panels and title
-
-
-def register_settings() -> QSettings:
-    """Where the window keeps its size and place between runs."""
-    return QSettings(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "posassist", "posassist"
-    )
 
 
 @dataclass
@@ -165,20 +159,28 @@ class MainWindow(QMainWindow):
     def show_for_register(self) -> None:
         """Show as it was left (size, place, maximised) or, the first time, maximised on
         the screen it starts on."""
-        settings = register_settings()
-        geometry = settings.value("window/geometry")
-        if geometry is not None and self.restoreGeometry(geometry):
-            state = settings.value("window/state")
-            if state is not None:
-                self.restoreState(state)
-            self.show()
-        else:
-            self.showMaximized()
+        show_as_left(self)
+
+    def carry_on(self, typed: str, *, entered: bool, scanned: str | None) -> None:
+        """What the cashier did in the opening window (``ui/opening.py``) while the store
+        opened, done here as if done in this window: a scanned card opens (or, locked,
+        waits for the sign-in); typed text goes into the search box as typed, so it is
+        searched (locked: the sign-in asks first), and an Enter after it opens the best
+        match, through the same key handling as a real Enter."""
+        if scanned is not None:
+            self._on_scanned(scanned)
+            return
+        if not typed:
+            return
+        box = self.search.box
+        box.setText(typed)
+        box.textEdited.emit(typed)  # what typing emits: the search (or sign-in) follows
+        if entered:
+            plain = Qt.KeyboardModifier.NoModifier
+            QApplication.sendEvent(box, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, plain))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        settings = register_settings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
+        remember_place(self)
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.scan_filter)

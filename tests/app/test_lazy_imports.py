@@ -121,3 +121,69 @@ def test_the_check_sees_a_heavy_import(tmp_path: Path, clock: MovableClock) -> N
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["heavy"] == ["PySide6", "sqlalchemy"]
+
+
+# The real entry point up to the opening window's paint (app/gui.py ``_paint_opening``),
+# then a report of which of the given modules (or packages) were imported by then.
+TO_THE_OPENING_PAINT = """
+import json, sys
+import posassist.app.gui as gui
+
+real = gui._paint_opening
+watched = sys.argv[2].split(",")
+
+def paint_then_report(app):
+    opening, _shown_at = real(app)
+    loaded = sorted({w for w in watched for m in sys.modules if m == w or m.startswith(w + ".")})
+    print(json.dumps({"visible": opening.isVisible(), "loaded": loaded}), flush=True)
+    raise SystemExit(0)
+
+gui._paint_opening = paint_then_report
+from posassist.cli import main
+main(["--data-dir", sys.argv[1], "--smoke-test"])
+"""
+
+# What the opening window is painted before: the store's whole stack (docs/architecture.md,
+# "Start-up"), which the worker imports while the window already takes keys.
+STORE_STACK = (
+    "sqlalchemy",
+    "phonenumbers",
+    "posassist.storage",
+    "posassist.app.backend",
+    "posassist.services.customers",
+    "posassist.services.context",
+    "posassist.ui.main_window",
+)
+
+
+def _to_the_opening_paint(store: Path, watched: tuple[str, ...]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", TO_THE_OPENING_PAINT, str(store), ",".join(watched)],
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_the_opening_window_paints_before_the_store_stack_is_imported(
+    tmp_path: Path, clock: MovableClock
+) -> None:
+    store = tmp_path / "store"
+    _store_with_cached_fit(store, clock)
+    report = _to_the_opening_paint(store, STORE_STACK + HEAVY)
+    assert report["visible"]
+    assert report["loaded"] == []
+
+
+def test_the_opening_check_sees_an_import(tmp_path: Path, clock: MovableClock) -> None:
+    """The same script reports what is imported by then (PySide6 always is), so the test
+    above cannot pass by looking at the wrong thing."""
+    store = tmp_path / "store"
+    _store_with_cached_fit(store, clock)
+    report = _to_the_opening_paint(store, ("PySide6", "posassist.ui.opening", "sqlalchemy"))
+    assert report["loaded"] == ["PySide6", "posassist.ui.opening"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import posassist.app.gui
@@ -19,3 +22,20 @@ def test_the_start_up_row_compiles_the_package_first() -> None:
     compile_bytecode()
     assert cached.exists()
     assert cached.stat().st_mtime >= source.stat().st_mtime - 1
+
+
+def test_the_smoke_test_prints_both_instants_the_rows_time(tmp_path: Path) -> None:
+    """The rows read ``window-shown-epoch`` (the opening window painted, taking keys) and
+    ``window-ready-epoch`` (the register window painted, the store open): both are
+    printed, in that order, by one start."""
+    done = subprocess.run(
+        [sys.executable, "-m", "posassist", "--data-dir", str(tmp_path), "--smoke-test"],
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    epochs = dict(line.split("=", 1) for line in done.stdout.splitlines() if "-epoch=" in line)
+    assert float(epochs["window-shown-epoch"]) < float(epochs["window-ready-epoch"])

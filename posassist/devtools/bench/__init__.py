@@ -5,7 +5,8 @@ times, at the service layer, the "also bought" build and query (:mod:`.also_boug
 the lookups and the card load (:mod:`.lookups`), the
 repeat-visitor model (:mod:`.standing`), the finder and the slip (:mod:`.referrals`),
 then key-to-paint in the real offscreen window (:mod:`.gui`), then the whole start-up
-to a usable window in a fresh process, outbox pruning and ``quick_check``
+in a fresh process (to the window taking keys, and to the store open and searching;
+``--startup-only`` for just those), outbox pruning and ``quick_check``
 (:mod:`.housekeeping`), importing the till's history on a copy of the store
 (:mod:`.imports`), central sync
 against a throwaway local PostgreSQL (:mod:`.sync`), and last a new register joining the
@@ -51,6 +52,7 @@ def run_bench(
     as_json: bool = False,
     sync_only: bool = False,
     gui_only: bool = False,
+    startup_only: bool = False,
     imports_only: bool = False,
     import_rows: int | None = None,
     join_only: bool = False,
@@ -74,6 +76,11 @@ def run_bench(
     if gui_only:
         print_report(_window_rows(store, config_file, repeat), as_json, store)
         return 0
+    if startup_only:  # fresh processes on the bench store, nothing else
+        from posassist.devtools.bench.lookups import startup_rows
+
+        print_report(startup_rows(store), as_json, store)
+        return 0
     if join_only:  # a new register joining the bench chain by snapshot
         from posassist.devtools.bench.join import join_rows
 
@@ -85,9 +92,9 @@ def run_bench(
         return 0
     rows = _service_rows(store, config_file, repeat)
     rows += _window_rows(store, config_file, repeat)
-    from posassist.devtools.bench.lookups import startup_row
+    from posassist.devtools.bench.lookups import startup_rows
 
-    rows.append(startup_row(store))
+    rows += startup_rows(store)
     from posassist.devtools.bench.housekeeping import housekeeping_rows
 
     rows += housekeeping_rows(store)  # outbox pruning on 1,000,000 ops, quick_check

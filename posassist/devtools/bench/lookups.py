@@ -87,15 +87,20 @@ def compile_bytecode() -> None:
     compileall.compile_dir(Path(posassist.__file__).parent, quiet=1)
 
 
-def startup_row(data_dir: Path) -> Row:
-    """From launching a fresh process to its window shown and painted.
+def startup_rows(data_dir: Path) -> list[Row]:
+    """From launching a fresh process to its first window painted, and to the store open.
 
-    The child prints the wall-clock instant its window was up; process teardown and
-    the background name-index load after that are not start-up.
+    The child prints the wall-clock instant its opening window was painted, taking keys
+    (``window-shown-epoch``: what typed there is kept and searched, ``ui/opening.py``),
+    and the instant the register window took over with the store open and searching
+    (``window-ready-epoch``). The target is on the first, the second shows what the
+    opening window covers. Process teardown and the background work after the paint
+    (name index, refit, the store's check) are not start-up.
     """
     compile_bytecode()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    samples = []
+    shown_ms: list[float] = []
+    ready_ms: list[float] = []
     for _ in range(5):
         t0 = time.time()
         done = subprocess.run(
@@ -105,10 +110,10 @@ def startup_row(data_dir: Path) -> Row:
             capture_output=True,
             text=True,
         )
-        shown = next(
-            float(line.split("=", 1)[1])
-            for line in done.stdout.splitlines()
-            if line.startswith("window-shown-epoch=")
-        )
-        samples.append((shown - t0) * 1000)
-    return row("start-up to usable window (fresh process)", samples, "median ≤ 0.6 s")
+        epochs = dict(line.split("=", 1) for line in done.stdout.splitlines() if "-epoch=" in line)
+        shown_ms.append((float(epochs["window-shown-epoch"]) - t0) * 1000)
+        ready_ms.append((float(epochs["window-ready-epoch"]) - t0) * 1000)
+    return [
+        row("start-up to usable window (fresh process)", shown_ms, "median ≤ 0.6 s"),
+        row("start-up to the store open and searching (fresh process)", ready_ms),
+    ]
