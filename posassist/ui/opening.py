@@ -20,7 +20,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -28,18 +27,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posassist.ui.register_screen import show_as_left
+from posassist.ui.register_screen import LOCKED_BOX_WIDTH, show_as_left
 from posassist.ui.scanner import ScanFilter
 from posassist.ui.theme import named
 
 OPENING = "Opening the store… type or scan: the search runs as soon as it is open."
 ENTERED = "Opening the store… Enter was pressed: the best match opens as soon as it is open."
 SCANNED = "Opening the store… card scanned: it opens as soon as the store is open."
-BOX_WIDTH = 260  # the register window's search pane, so the box does not jump at the swap
 
 
 class OpeningWindow(QMainWindow):
     """The search box alone, at the register window's size and place, until it is up.
+
+    Laid out as the register window's lock screen (the box centred, at its width): a
+    register with PINs starts locked, so the box does not move when the window swaps.
 
     ``closed`` is emitted when the cashier closes it before the store is open (the start
     is then given up, as closing the register window would end it).
@@ -52,17 +53,17 @@ class OpeningWindow(QMainWindow):
         self.setWindowTitle("posassist")
         self.box = named(QLineEdit(), "search")
         self.box.setPlaceholderText("Name or card")
-        self.box.setMinimumWidth(BOX_WIDTH)
+        self.box.setFixedWidth(LOCKED_BOX_WIDTH)
         self.status = QLabel(OPENING)
         self.status.setWordWrap(True)
-        pane = QVBoxLayout()
-        pane.addWidget(self.box)
-        pane.addWidget(self.status)
-        pane.addStretch(1)
+        self.status.setFixedWidth(LOCKED_BOX_WIDTH)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         central = QWidget()
-        row = QHBoxLayout(central)
-        row.addLayout(pane, 2)
-        row.addStretch(5)  # where the card will be, as the register window's splitter
+        pane = QVBoxLayout(central)
+        pane.addStretch(1)
+        pane.addWidget(self.box, 0, Qt.AlignmentFlag.AlignHCenter)
+        pane.addWidget(self.status, 0, Qt.AlignmentFlag.AlignHCenter)
+        pane.addStretch(1)
         self.setCentralWidget(central)
         self.entered = False  # Enter pressed after the text now in the box
         self.scanned: str | None = None  # a card scanned meanwhile (the last one)

@@ -11,6 +11,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMainWindow
 
+# The search box alone, centred, as a locked register shows it (and the opening window,
+# since most registers start locked): a reading width, not a bar across the screen.
+LOCKED_BOX_WIDTH = 640
+
 
 def register_settings() -> QSettings:
     """Where the window keeps its size and place between runs."""

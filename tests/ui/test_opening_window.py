@@ -184,12 +184,21 @@ def test_a_locked_register_asks_for_the_sign_in_with_the_text_kept(
         else:
             QTimer.singleShot(10, answer_sign_in)
 
+    boxes: list[tuple[int, int]] = []  # the opening box's centre x on screen, and width
+
     def type_then_watch(opening: OpeningWindow) -> None:
         qtbot.keyClicks(opening.box, "Maria")
+        boxes.append(
+            (opening.box.mapToGlobal(opening.box.rect().center()).x(), opening.box.width())
+        )
         QTimer.singleShot(0, answer_sign_in)
 
     window = start(type_then_watch).window
     assert window.locked()
+    # The box the cashier typed into does not jump sideways or change width at the swap.
+    box = window.search.box
+    qtbot.waitUntil(lambda: box.width() == boxes[0][1])
+    assert abs(box.mapToGlobal(box.rect().center()).x() - boxes[0][0]) <= 2
     qtbot.waitUntil(lambda: asked == ["sign-in"])
     assert window.search.box.text() == "Maria"  # kept for after the sign-in
     assert window.search.model.rowCount() == 0  # locked: nothing of any customer

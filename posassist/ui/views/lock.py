@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QToolBar, QWidget
 from posassist.services import access
 from posassist.services.signed_in import signed_in_is_active
 from posassist.services.staff import StaffView
+from posassist.ui.register_screen import LOCKED_BOX_WIDTH
 from posassist.ui.views.search import PLACEHOLDER, SearchPanel
 from posassist.ui.views.sign_in import PinDialog, StaffDesk, person_words
 from posassist.ui.workers import BackgroundOp
@@ -36,7 +37,6 @@ LOCKED_PLACEHOLDER = "Locked — press Enter or start typing to sign in"
 # Typed keys wait this long for the next before the dialog opens: a scanner's burst
 # (a few ms a key, then Enter) finishes first and is taken whole, as a scan.
 OPEN_AFTER_MS = 150
-LOCKED_BOX_WIDTH = 640
 QWIDGETSIZE_MAX = (1 << 24) - 1
 _ACTIVITY = (
     QEvent.Type.KeyPress,
