@@ -187,6 +187,27 @@ class SyncEngine:
             self._bootstrap(report, AWAY)
         elif cursor == 0 and self._high - self._floor > self.bootstrap_after:
             self._bootstrap(report, NEW)
+        try:
+            newest = self._pull_all(report)
+            # What the pull brought may be what a refused change was missing (a restore).
+            if report.pulled and requeue_missing_references(self.db):
+                self._push_all(report)
+            with self.db.write() as s:
+                set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
+                if newest:
+                    set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
+            prune_acked(self.db, self.clock())
+        except BaseException:
+            # Pages and slices commit one by one: what was applied before the failure is
+            # in the store, and the cursor is past it, so this is the one time to say so
+            # (the name index, the open card, a staff account disabled meanwhile).
+            self._announce(report)
+            raise
+        self._announce(report)
+        return report
+
+    def _pull_all(self, report: CycleReport) -> str:
+        """Pull pages until caught up; the newest clock stamp seen."""
         newest = ""
         while True:
             try:
@@ -205,19 +226,12 @@ class SyncEngine:
             report.add_pull(pulled)
             newest = max(newest, pulled.newest_stamp)
             if not pulled.more:
-                break
-        # What the pull brought may be what a refused change was missing (after a restore).
-        if report.pulled and requeue_missing_references(self.db):
-            self._push_all(report)
-        with self.db.write() as s:
-            set_state(s, LAST_SYNCED_KEY, self.clock().isoformat())
-            if newest:
-                set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
-        prune_acked(self.db, self.clock())
+                return newest
+
+    def _announce(self, report: CycleReport) -> None:
         touched = report.customers_changed | report.customers_touched | report.staff_changed
         if (touched or report.bootstrapped) and self.on_customers_changed is not None:
             self.on_customers_changed(report)
-        return report
 
     def push_pending(self) -> CycleReport:
         """The push half of a cycle alone: the probe, then batches of what is queued now.

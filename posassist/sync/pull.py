@@ -20,6 +20,7 @@ cursor moves on.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -70,6 +71,7 @@ from posassist.sync.protocol import (
 from posassist.sync.rows import payload_row
 from posassist.sync.shared_rows import SHARED_TABLES, apply_shared
 
+log = logging.getLogger(__name__)
 CURSOR_KEY = "pull_cursor"
 # Change-log rows per batch (one fetch, one local transaction). A change is at most a
 # note of 20,000 characters or so in practice, so a batch stays some tens of MB at worst.
@@ -237,8 +239,17 @@ def apply_changes(
         if start:
             db.yield_to_writers()
         part = changes[start : start + size]
+        try:
+            took = _apply_slice(db, part, register_id, result, last=start + size >= len(changes))
+        except Exception as exc:
+            if not start:
+                raise  # nothing of this batch is in: the caller hears of it
+            # Earlier slices are committed, cursor and all: report them, and let the
+            # engine fetch the rest again at once (a fault that lasts is raised then).
+            log.warning("pull: a slice could not be saved (%s); fetching again", type(exc).__name__)
+            result.more = True
+            return
         start += len(part)
-        took = _apply_slice(db, part, register_id, result, last=start >= len(changes))
         size = _next_slice(size, took, budget)
 
 

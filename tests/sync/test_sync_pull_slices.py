@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from posassist.storage.orm import Interaction
+from posassist.errors import StoreError
+from posassist.storage.orm import Customer, Interaction
 from posassist.sync import pull
 from tests.sync.helpers import Central, MakeReg, assert_converged, queue_visits
 
@@ -131,3 +132,46 @@ def test_yield_to_writers_lets_an_open_write_end_first(backend: Any) -> None:
     db.yield_to_writers(timeout=0.05)
     assert time.monotonic() - start < 0.25
     worker.join(5)
+
+
+def test_a_pull_cut_short_after_some_slices_still_tells_the_window_what_came(
+    registers: MakeReg, central: Central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices (and pages) commit one by one; a fault after the first must not leave the
+    name index and the open card unaware of what is already in the store."""
+    a = registers("Register A")
+    b = registers("Register B", branch="B02")
+    made = set(queue_visits(a, customers=60, visits_each=0))
+    a.sync.sync_once()
+    monkeypatch.setattr(pull, "_FIRST_SLICE", 20)
+    monkeypatch.setattr(pull, "SLICE_SECONDS", 0.0)
+    heard: list[set[Any]] = []
+    b.sync.on_customers_changed(heard.append)
+    # Another program takes the store's write lock once B's first slice is in: B's next
+    # slice waits out SQLite's busy timeout and fails, as it would in a shop.
+    other = sqlite3.connect(b.db.path, isolation_level=None, timeout=0)
+
+    def lock_after_first(session: Session) -> None:
+        ours = str(session.get_bind().url.database) == str(b.db.path)
+        if ours and not other.in_transaction and _committed(b.db.path)[0] > 0:
+            other.execute("BEGIN IMMEDIATE")
+
+    event.listen(Session, "after_commit", lock_after_first)
+    try:
+        with pytest.raises(StoreError) as caught:
+            b.sync.sync_once()
+    finally:
+        event.remove(Session, "after_commit", lock_after_first)
+        other.rollback()
+        other.close()
+    assert caught.value.kind == "busy"
+    cursor, _ = _committed(b.db.path)
+    assert cursor > 0  # the first slice stayed in
+    with b.db.read() as s:
+        here = {c for c in made if s.get(Customer, c) is not None}
+    assert here  # some of A's customers arrived before the fault
+    assert heard  # old code: nothing told, and the cursor already past them
+    assert here <= set().union(*heard)
+    # The next cycle brings the rest, and tells of it.
+    b.sync.sync_once()
+    assert made <= set().union(*heard)
