@@ -40,12 +40,13 @@ from posassist.domain.money import format_minor
 from posassist.errors import CancelledError
 from posassist.importers import load_rows as bulk
 from posassist.importers.load_feed import CANCELLED, records
+from posassist.importers.load_indexes import MIN_ROWS, DeferredIndexes
 from posassist.importers.load_people import ERASED, Known, PeopleChunk, one_of
 from posassist.importers.reader import Table as FileTable
 from posassist.importers.records import ParseContext, Person, Sale, Skip
 from posassist.importers.report import COUNTS, Progress
 from posassist.storage.base import utcnow
-from posassist.storage.orm import Branch, Customer, Interaction
+from posassist.storage.orm import Branch, Customer, Interaction, PurchaseLine
 
 __all__ = [
     "CHUNK_ROWS",
@@ -121,13 +122,17 @@ def load(
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    defer_min_rows: int = MIN_ROWS,
 ) -> Counts:
     """Parse ``table`` with ``fmt`` and write its records in ``session`` (the caller's one
     write transaction). Raises :class:`CancelledError` as soon as ``cancelled()`` is true
     (the caller rolls back). After the first problem the rest of the file is still read,
-    to count its problems, but nothing more is written (the import is refused whole)."""
+    to count its problems, but nothing more is written (the import is refused whole).
+    A big import drops the tables' plain indexes after its first chunk and builds them
+    again before returning (``load_indexes.py``; ``defer_min_rows``: its smallest)."""
     _check_branch(session, branch_id)
     writer = _Writer(session, ctx, stamp, branch_id)
+    deferred = DeferredIndexes(session, min_rows=defer_min_rows)
     started = time.monotonic()
     last_report = started
     chunk: list[Person | Sale | Skip] = []
@@ -145,10 +150,13 @@ def load(
         if rows >= chunk_rows:
             writer.write(chunk, rows, skip_writes=bool(table.problems))
             chunk, rows = [], 0
+            if not table.problems:
+                deferred.consider(_expected(writer.counts, table))
     if cancelled is not None and cancelled():
         raise CancelledError(CANCELLED)
     if chunk:
         writer.write(chunk, rows, skip_writes=bool(table.problems))
+    deferred.rebuild(restore=_IMPORT_CACHE)
     if progress is not None:
         done = writer.counts.rows
         progress(Progress(table.size, table.size, done, time.monotonic() - started))
@@ -159,7 +167,8 @@ def load(
 # no memory map, so the process's RSS is its own memory and not the store file's pages
 # read through the map (a 650 MB store would count whole), and a page cache large enough
 # for the tables' index pages that every chunk touches, still far under the RSS budget.
-_IMPORT_PRAGMAS = ("PRAGMA mmap_size = 0", "PRAGMA cache_size = -131072")
+_IMPORT_CACHE = "PRAGMA cache_size = -131072"
+_IMPORT_PRAGMAS = ("PRAGMA mmap_size = 0", _IMPORT_CACHE)
 _USUAL_PRAGMAS = ("PRAGMA mmap_size = 1073741824", "PRAGMA cache_size = -65536")
 
 
@@ -175,6 +184,13 @@ def import_pragmas(s: Session) -> Iterator[None]:
     finally:
         for pragma in _USUAL_PRAGMAS:
             conn.exec_driver_sql(pragma)
+
+
+def _expected(counts: Counts, table: FileTable) -> dict[type, int]:
+    """The rows the whole file will add to each table, guessed from what the part read
+    so far added (the reader's position: a buffer ahead, so a guess on the low side)."""
+    share = table.size / max(1, table.bytes_read)
+    return {Interaction: int(counts.interactions * share), PurchaseLine: int(counts.lines * share)}
 
 
 def _progress(table: FileTable, rows: int, seconds: float) -> Progress:

@@ -369,12 +369,16 @@ def _kept_in_clear(p: Person, holder: dict[str, Any]) -> frozenset[str]:
     customer's row holds in clear (found by that column already)."""
     phone = bool(p.phone) and holder.get("phone_e164") == p.phone
     email = bool(p.email) and holder.get("email") == p.email
-    if phone and email:
-        return _BOTH
-    return frozenset((_PHONE_KEY,) if phone else (_EMAIL_KEY,) if email else ())
+    if phone:
+        return _BOTH if email else _PHONE_ONLY
+    return _EMAIL_ONLY if email else _NEITHER
 
 
+# The four answers, made once (a frozenset per person: 1.7 % of the py-spy samples of
+# the bench's 1,000,000-row import).
 _BOTH = frozenset((_PHONE_KEY, _EMAIL_KEY))
+_PHONE_ONLY, _EMAIL_ONLY = frozenset((_PHONE_KEY,)), frozenset((_EMAIL_KEY,))
+_NEITHER: frozenset[str] = frozenset()
 
 
 def _made_up_name(p: Person, cid: uuid.UUID) -> str:

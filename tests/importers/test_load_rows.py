@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 import uuid
@@ -46,6 +47,25 @@ def test_new_op_ids_are_v7_unique_and_in_time_order() -> None:
         assert (u.version, u.variant) == (7, uuid.RFC_4122)
         assert before <= int(h[:12], 16) <= after
     assert [h[:12] for h in ids] == sorted(h[:12] for h in ids)
+    assert len({h[12:] for h in ids}) == len(ids)  # the random bits alone: never reused
+
+
+def test_a_forked_child_does_not_reuse_its_parents_random_bits() -> None:
+    """The random bits are drawn a pool at a time: a child forked with part of the pool
+    left draws its own, or parent and child would make the same op ids."""
+    bulk.new_op_id()  # the pool is filled, most of it unused
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        os.write(write, bulk.new_op_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    parent = bulk.new_op_id()
+    assert len(child) == 32
+    assert child[12:] != parent[12:]
 
 
 def test_times_are_db_time_and_iso_time() -> None:
