@@ -45,6 +45,7 @@ from posassist.sync.pull import (
     PULL_LIMIT,
     LogPrunedError,
     PullResult,
+    SliceSize,
     pull_once,
     read_cursor,
 )
@@ -150,6 +151,7 @@ class SyncEngine:
         self.hlc = hlc
         self.batch_size = batch_size
         self.pull_limit = pull_limit
+        self._slices = SliceSize()  # what the pull's slices adapted to, page to page
         self.max_ahead_ms = max_ahead_ms
         self.clock = clock
         self.on_customers_changed = on_customers_changed
@@ -197,11 +199,15 @@ class SyncEngine:
                 if newest:
                     set_state(s, HLC_HIGH_KEY, max(newest, get_state(s, HLC_HIGH_KEY) or ""))
             prune_acked(self.db, self.clock())
-        except BaseException:
+        except Exception:
             # Pages and slices commit one by one: what was applied before the failure is
             # in the store, and the cursor is past it, so this is the one time to say so
-            # (the name index, the open card, a staff account disabled meanwhile).
-            self._announce(report)
+            # (the name index, the open card, a staff account disabled meanwhile). A
+            # listener failing then (the window closing) must not hide the fault itself.
+            try:
+                self._announce(report)
+            except Exception:
+                log.exception("sync: telling the window what the cut-short cycle saved failed")
             raise
         self._announce(report)
         return report
@@ -212,7 +218,12 @@ class SyncEngine:
         while True:
             try:
                 pulled = pull_once(
-                    self.db, self.link, self.register_id, self.hlc, limit=self.pull_limit
+                    self.db,
+                    self.link,
+                    self.register_id,
+                    self.hlc,
+                    limit=self.pull_limit,
+                    sizes=self._slices,
                 )
             except LogPrunedError as exc:  # pruned between the probe and this batch
                 if report.bootstrapped is not None:  # once a cycle: never a loop

@@ -21,6 +21,7 @@ cursor moves on.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from posassist.domain.fields import CUSTOMER_FIELDS
 from posassist.domain.hlc import HybridClock, Timestamp
+from posassist.errors import KnownError, StoreError
 from posassist.storage.backup import REPLAY_OWN_KEY
 from posassist.storage.base import Base, utcnow
 from posassist.storage.database import Database
@@ -128,6 +130,17 @@ _FACT_INSERTS["customer_external_id"] = PULL_UPSERT
 
 
 @dataclass
+class SliceSize:
+    """The slice size a pull last adapted to, kept by its engine from page to page: a
+    page on a slow register then starts small instead of at ``_FIRST_SLICE`` again."""
+
+    next: int = 0  # 0: nothing learned yet
+
+    def first(self) -> int:
+        return min(_FIRST_SLICE, self.next) if self.next else _FIRST_SLICE
+
+
+@dataclass
 class Applied:
     """What applying a batch changed here; begun afresh if the batch is replayed row by row."""
 
@@ -185,6 +198,7 @@ def pull_once(
     hlc: HybridClock,
     *,
     limit: int = PULL_LIMIT,
+    sizes: SliceSize | None = None,
 ) -> PullResult:
     """Fetch and apply one batch of changes after the cursor. Raises SyncError on link trouble."""
     cursor = read_cursor(db)
@@ -200,11 +214,14 @@ def pull_once(
     if not changes:
         _end_replay(db)
         return result
-    apply_changes(db, changes, register_id, result)
+    apply_changes(db, changes, register_id, result, sizes=sizes)
     if result.newest_stamp:
         hlc.observe(Timestamp.decode(result.newest_stamp))
     if result.applied.erased:
-        db.checkpoint()
+        try:
+            db.checkpoint()
+        except (StoreError, sqlite3.Error) as exc:  # the next checkpoint finishes the job
+            log.warning("pull: the checkpoint after an erasure did not finish: %s", exc)
     return result
 
 
@@ -224,16 +241,19 @@ def apply_changes(
     result: PullResult,
     *,
     slice_seconds: float | None = None,
+    sizes: SliceSize | None = None,
 ) -> None:
     """Apply a batch in slices of about ``slice_seconds`` (default ``SLICE_SECONDS``)
     each, every slice its own transaction.
 
-    The first slice is a fixed size; each next one is scaled by how long the last took
-    (at most doubling), so a slow disk or a batch of heavy rows gets smaller slices.
-    What the slices applied is added up in ``result``.
+    The first slice is ``_FIRST_SLICE`` or what ``sizes`` learned on the pages before, if
+    less; each next one is scaled by how long the last took (at most doubling), so a slow
+    disk or a batch of heavy rows gets smaller slices. What the slices applied is added up
+    in ``result``.
     """
     budget = SLICE_SECONDS if slice_seconds is None else slice_seconds
-    size = _FIRST_SLICE
+    sizes = sizes or SliceSize()
+    size = sizes.first()
     start = 0
     while start < len(changes):
         if start:
@@ -246,11 +266,12 @@ def apply_changes(
                 raise  # nothing of this batch is in: the caller hears of it
             # Earlier slices are committed, cursor and all: report them, and let the
             # engine fetch the rest again at once (a fault that lasts is raised then).
-            log.warning("pull: a slice could not be saved (%s); fetching again", type(exc).__name__)
+            why = exc if isinstance(exc, KnownError) else type(exc).__name__  # no row data
+            log.warning("pull: a slice could not be saved (%s); fetching again", why)
             result.more = True
             return
         start += len(part)
-        size = _next_slice(size, took, budget)
+        size = sizes.next = _next_slice(size, took, budget)
 
 
 def _next_slice(size: int, took: float, budget: float) -> int:
@@ -285,6 +306,7 @@ def _apply_slice(
             # One row cannot be applied: replay the slice row by row, keeping the rest;
             # a row counts only once it is in (a refused one is a problem, not applied).
             result.applied = Applied()
+            result.newest_stamp = ""
             for change in todo:
                 one = PullResult()
                 try:

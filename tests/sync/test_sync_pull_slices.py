@@ -175,3 +175,52 @@ def test_a_pull_cut_short_after_some_slices_still_tells_the_window_what_came(
     # The next cycle brings the rest, and tells of it.
     b.sync.sync_once()
     assert made <= set().union(*heard)
+
+
+def test_a_cashier_who_asks_between_two_slices_goes_before_the_next(
+    registers: MakeReg, central: Central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cashier's write asked for (the session open, the lock not yet taken) when a
+    slice commits is saved before the next slice: the pull waits for it. Without the wait,
+    the pull takes the lock again at once, and the cashier's retries (SQLite's busy
+    handler sleeps up to 100 ms between them) lose to slice after slice."""
+    a = registers("Register A")
+    b = registers("Register B", branch="B02")
+    queue_visits(a, customers=40, visits_each=2)
+    a.sync.sync_once()
+    monkeypatch.setattr(pull, "_FIRST_SLICE", 20)
+    monkeypatch.setattr(pull, "SLICE_SECONDS", 0.0)
+    order: list[str] = []  # the store's commits, in order: the pull's slices, the cashier's
+    asked = threading.Event()
+
+    def cashier() -> None:
+        with b.db.write() as s:
+            asked.set()
+            time.sleep(0.3)  # typing the note: the session is open, the lock not yet taken
+            s.connection()
+
+    def after_commit(session: Session) -> None:
+        if str(session.get_bind().url.database) != str(b.db.path):
+            return
+        if threading.current_thread().name == "cashier":
+            order.append("cashier")
+            return
+        if _committed(b.db.path)[0] == 0:
+            return  # the push's commits, before the pull
+        order.append("slice")
+        if order.count("slice") == 1:
+            threading.Thread(target=cashier, name="cashier", daemon=True).start()
+            assert asked.wait(5)
+
+    event.listen(Session, "after_commit", after_commit)
+    try:
+        b.sync.sync_once()
+    finally:
+        event.remove(Session, "after_commit", after_commit)
+    assert order.index("cashier") == 1, order  # old code: after every slice of the page
+
+
+def test_a_page_starts_at_the_slice_size_the_last_page_shrank_to() -> None:
+    assert pull.SliceSize().first() == pull._FIRST_SLICE  # nothing learned yet
+    assert pull.SliceSize(next=60).first() == 60  # a slow register stays small
+    assert pull.SliceSize(next=pull.PULL_LIMIT).first() == pull._FIRST_SLICE  # never more
