@@ -20,6 +20,15 @@ POSASSIST_LOGGING_INFO = (
 Lines = queue.Queue[str | None]
 
 
+def run_offscreen(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` to its end, offscreen, its output captured; fails unless it exits 0."""
+    done = subprocess.run(
+        [sys.executable, *args], env=ENV, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def wait_for(lines: Lines, words: str, seconds: float) -> list[str]:
     """The stderr lines up to the first holding ``words``; fails on a timeout or an exit."""
     seen: list[str] = []

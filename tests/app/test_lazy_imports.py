@@ -13,14 +13,12 @@ parameters are read before the paint), and lists what got imported. Not a timing
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from posassist.storage.orm import ModelFit
 from tests.conftest import MovableClock, make_backend
+from tests.window_process import run_offscreen
 
 HEAVY = (
     "numpy",
@@ -91,15 +89,7 @@ def _store_with_cached_fit(data_dir: Path, clock: MovableClock) -> None:
 def test_start_up_paints_without_the_slow_libraries(tmp_path: Path, clock: MovableClock) -> None:
     store = tmp_path / "store"
     _store_with_cached_fit(store, clock)
-    done = subprocess.run(
-        [sys.executable, "-c", START_UP_TO_PAINT, str(store), ",".join(HEAVY)],
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_offscreen("-c", START_UP_TO_PAINT, str(store), ",".join(HEAVY))
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["visible"]
     assert report["has_params"]  # the cached fit was read, numpy or not
@@ -111,15 +101,7 @@ def test_the_check_sees_a_heavy_import(tmp_path: Path, clock: MovableClock) -> N
     cannot pass by looking at the wrong thing): PySide6 is always there by then."""
     store = tmp_path / "store"
     _store_with_cached_fit(store, clock)
-    done = subprocess.run(
-        [sys.executable, "-c", START_UP_TO_PAINT, str(store), "PySide6,sqlalchemy"],
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_offscreen("-c", START_UP_TO_PAINT, str(store), "PySide6,sqlalchemy")
     assert json.loads(done.stdout.strip().splitlines()[-1])["heavy"] == ["PySide6", "sqlalchemy"]
 
 
@@ -157,15 +139,7 @@ STORE_STACK = (
 
 
 def _to_the_opening_paint(store: Path, watched: tuple[str, ...]) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", TO_THE_OPENING_PAINT, str(store), ",".join(watched)],
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_offscreen("-c", TO_THE_OPENING_PAINT, str(store), ",".join(watched))
     report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return report
 

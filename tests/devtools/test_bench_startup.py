@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import posassist.app.gui
 from posassist.devtools.bench.lookups import compile_bytecode
+from tests.window_process import run_offscreen
 
 
 def test_the_start_up_row_compiles_the_package_first() -> None:
@@ -28,14 +26,6 @@ def test_the_smoke_test_prints_both_instants_the_rows_time(tmp_path: Path) -> No
     """The rows read ``window-shown-epoch`` (the opening window painted, taking keys) and
     ``window-ready-epoch`` (the register window painted, the store open): both are
     printed, in that order, by one start."""
-    done = subprocess.run(
-        [sys.executable, "-m", "posassist", "--data-dir", str(tmp_path), "--smoke-test"],
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_offscreen("-m", "posassist", "--data-dir", str(tmp_path), "--smoke-test")
     epochs = dict(line.split("=", 1) for line in done.stdout.splitlines() if "-epoch=" in line)
     assert float(epochs["window-shown-epoch"]) < float(epochs["window-ready-epoch"])
