@@ -38,20 +38,32 @@ def vesna(backend: Backend) -> object:
     )
 
 
-def modal_dialogs_seen(qtbot: QtBot) -> list[str]:
+def modal_dialogs_seen(window: MainWindow) -> list[str]:
     """Every modal dialog that opens in the next half second (closed at once, so a
-    failing test does not hang in its exec())."""
-    seen: list[str] = []
+    failing test does not hang in its exec()).
 
-    def poll(left: int) -> None:
+    The poll is a timer of the test's window, so it ends with the test: a chain of
+    free single-shot timers outlived a test that ended sooner and rejected the next
+    test's sign-in dialog (that test then waited for a sign-in that never came)."""
+    seen: list[str] = []
+    timer = QTimer(window, interval=20)
+    ticks = [25]
+
+    def poll() -> None:
+        if not window.isVisible():  # the test is over (its window closed)
+            timer.stop()
+            return
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, QDialog) and dialog.isVisible():
             seen.append(type(dialog).__name__)
             dialog.reject()
-        if left:
-            QTimer.singleShot(20, lambda: poll(left - 1))
+        ticks[0] -= 1
+        if not ticks[0]:
+            timer.stop()
 
-    poll(25)
+    timer.timeout.connect(poll)
+    poll()
+    timer.start()
     return seen
 
 
@@ -65,7 +77,7 @@ def test_the_edit_dialog_never_opens_on_a_register_that_locked_meanwhile(
 ) -> None:
     sign_in(qtbot, window, "morgan", "1111")
     window.open_customer(vesna(backend))
-    seen = modal_dialogs_seen(qtbot)
+    seen = modal_dialogs_seen(window)
     window.corrections.edit_customer()  # the reveal runs on the worker…
     lock_of(window).lock()  # …and the register locks before it answers
     settle(qtbot, window)
@@ -80,7 +92,7 @@ def test_the_edit_dialog_never_opens_for_another_card(
     sign_in(qtbot, window, "morgan", "1111")
     window.open_customer(vesna(backend))
     other = backend.customers.create(NewCustomer("Other Person"))
-    seen = modal_dialogs_seen(qtbot)
+    seen = modal_dialogs_seen(window)
     window.corrections.edit_customer()
     window.open_customer(other)  # the next customer, before the reveal answered
     settle(qtbot, window)
